@@ -1,0 +1,27 @@
+/// @file container.hpp
+/// @brief What one `run` asks for: the root, the command, its environment and directory.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace dockling {
+
+/// The container a `run` starts. Filled from the command line, then read and extended by
+/// the steps (a step may add environment variables, change the workdir, ...).
+struct Container {
+  std::string id;                   ///< 64 hex digits, like docker's container ids
+  std::filesystem::path rootfs;     ///< the root filesystem directory (absolute)
+  std::vector<std::string> argv;    ///< the command and its arguments
+  std::vector<std::string> env;     ///< KEY=VALUE, the command's whole environment
+  std::string workdir = "/";        ///< the working directory inside the root
+
+  /// The first 12 hex digits of the id, as `docker ps` shows it.
+  std::string short_id() const { return id.substr(0, 12); }
+};
+
+/// Docker's default PATH inside a container.
+inline constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+}  // namespace dockling

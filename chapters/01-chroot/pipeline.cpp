@@ -1,0 +1,185 @@
+#include "pipeline.hpp"
+
+#include <sched.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <csignal>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "dockling/error.hpp"
+#include "dockling/fd.hpp"
+#include "dockling/fs.hpp"
+#include "dockling/log.hpp"
+#include "dockling/process.hpp"
+#include "exec_error.hpp"
+#include "fork_exec.hpp"
+#include "signal_forwarder.hpp"
+
+namespace dockling {
+
+namespace {
+
+/// Runs every step's after_exit, last step first, when the run ends in any way.
+class CleanupGuard {
+ public:
+  CleanupGuard(Container& container, const Steps& steps) : container_(container), steps_(steps) {}
+  ~CleanupGuard() {
+    for (auto it = steps_.rbegin(); it != steps_.rend(); ++it) (*it)->after_exit(container_);
+  }
+
+ private:
+  Container& container_;
+  const Steps& steps_;
+};
+
+std::string env_value(const std::vector<std::string>& env, const std::string& key) {
+  for (const auto& entry : env)
+    if (entry.compare(0, key.size() + 1, key + "=") == 0) return entry.substr(key.size() + 1);
+  return {};
+}
+
+/// Finds `command` the way a shell would, in the container's PATH (not the runtime's).
+/// Returns the path to exec, or throws the 126/127 error docker gives.
+std::string resolve_command(const std::string& command, const std::vector<std::string>& env) {
+  if (command.find('/') != std::string::npos) return command;
+  std::string path = env_value(env, "PATH");
+  if (path.empty()) path = kDefaultPath;
+  int first_error = ENOENT;
+  size_t start = 0;
+  while (start <= path.size()) {
+    size_t end = path.find(':', start);
+    if (end == std::string::npos) end = path.size();
+    std::string dir = path.substr(start, end - start);
+    std::string candidate = (dir.empty() ? "." : dir) + "/" + command;
+    struct stat st;
+    if (::stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
+      if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+      first_error = EACCES;  // found, but not executable: keep looking, report 126 if alone
+    }
+    start = end + 1;
+  }
+  throw ch00::exec_failure(command, first_error);
+}
+
+/// The child's half of a report: "CODE\nMESSAGE" when something failed before exec.
+void send_failure(int socket, int code, const std::string& message) noexcept {
+  std::string report = fmt::format("{}\n{}", code, message);
+  [[maybe_unused]] ssize_t n = ::send(socket, report.data(), report.size(), MSG_NOSIGNAL);
+}
+
+/// Everything the child does between clone and exec. Never returns.
+[[noreturn]] void child_main(Container& container, const Steps& steps, int socket) {
+  try {
+    // If the runtime dies (even by SIGKILL), the container dies with it: nothing is left.
+    check(::prctl(PR_SET_PDEATHSIG, SIGKILL), "prctl", "PR_SET_PDEATHSIG");
+    char go = 0;
+    if (::read(socket, &go, 1) != 1) ::_exit(kExitRuntimeFailure);  // the parent gave up
+    for (const auto& step : steps) {
+      log::debug("child: {}", step->name());
+      step->in_child(container);
+    }
+    check(::chdir(container.workdir.c_str()), "chdir", container.workdir);
+    std::string path = resolve_command(container.argv.front(), container.env);
+
+    std::vector<char*> args, envp;
+    for (auto& arg : container.argv) args.push_back(arg.data());
+    args.push_back(nullptr);
+    for (auto& entry : container.env) envp.push_back(entry.data());
+    envp.push_back(nullptr);
+    log::debug("child: exec {}", path);
+    ::execve(path.c_str(), args.data(), envp.data());
+    throw ch00::exec_failure(container.argv.front(), errno);
+  } catch (const Error& e) {
+    send_failure(socket, e.exit_code(), e.what());
+    ::_exit(e.exit_code());
+  } catch (const std::exception& e) {
+    send_failure(socket, kExitRuntimeFailure, e.what());
+    ::_exit(kExitRuntimeFailure);
+  } catch (...) {
+    send_failure(socket, kExitRuntimeFailure, "unknown error in the container's setup");
+    ::_exit(kExitRuntimeFailure);
+  }
+}
+
+/// clone(2) used like fork(2): the child continues here, on a copy of our stack, but in the
+/// new namespaces that `flags` ask for.
+pid_t clone_child(int flags) {
+  long pid = ::syscall(SYS_clone, static_cast<unsigned long>(flags) | SIGCHLD, nullptr, nullptr, nullptr, 0);
+  if (pid < 0) throw_sys("clone", fmt::format("{:#x}", flags));
+  return static_cast<pid_t>(pid);
+}
+
+}  // namespace
+
+Steps make_pipeline(Steps steps) {
+  std::map<Slot, std::unique_ptr<Step>> by_slot;  // ordered by Slot's declaration order
+  for (auto& step : steps) by_slot[step->slot()] = std::move(step);
+  Steps ordered;
+  for (auto& [slot, step] : by_slot) ordered.push_back(std::move(step));
+  return ordered;
+}
+
+int run_container(Container& container, const Steps& steps) {
+  if (!path_exists(container.rootfs)) {
+    throw Error(fmt::format("rootfs \"{}\": No such file or directory", container.rootfs.string()));
+  }
+  if (!is_directory(container.rootfs)) {
+    throw Error(fmt::format("rootfs \"{}\": not a directory", container.rootfs.string()));
+  }
+
+  CleanupGuard cleanup(container, steps);
+  int flags = 0;
+  for (const auto& step : steps) {
+    log::debug("parent: {}: before clone", step->name());
+    step->before_clone(container);
+    flags |= step->clone_flags();
+  }
+
+  int sockets[2];
+  check(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sockets), "socketpair");
+  UniqueFd parent_end(sockets[0]), child_end(sockets[1]);
+
+  log::debug("parent: clone(flags={:#x})", flags);
+  pid_t pid = clone_child(flags);
+  if (pid == 0) {
+    parent_end.reset();
+    child_main(container, steps, child_end.get());
+  }
+  Child child(pid);
+  child_end.reset();
+
+  for (const auto& step : steps) {
+    log::debug("parent: {}: after clone (child {})", step->name(), pid);
+    step->after_clone(container, pid);
+  }
+  ch00::SignalForwarder forwarder(pid);
+  char go = 1;
+  check(::send(parent_end.get(), &go, 1, MSG_NOSIGNAL), "send", "go");
+
+  // The socket closes on exec (CLOEXEC): end-of-file means the command is running.
+  char buffer[4096];
+  ssize_t n;
+  while ((n = ::recv(parent_end.get(), buffer, sizeof buffer, 0)) < 0 && errno == EINTR) {
+  }
+  int status = ch00::wait_for_exit(pid);
+  child.mark_reaped();
+  if (n > 0) {
+    std::string report(buffer, static_cast<size_t>(n));
+    size_t newline = report.find('\n');
+    int code = std::stoi(report.substr(0, newline));
+    throw Error(report.substr(newline + 1), code);
+  }
+  int code = ch00::exit_code_from_status(status);
+  log::debug("parent: command ended, exit code {}", code);
+  return code;
+}
+
+}  // namespace dockling

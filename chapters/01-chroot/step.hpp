@@ -1,0 +1,58 @@
+/// @file step.hpp
+/// @brief A step of a container start: what one runtime chapter adds to the pipeline.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string_view>
+
+#include <CLI/CLI.hpp>
+
+#include "container.hpp"
+
+namespace dockling {
+
+/// The fixed order of the steps of a container start: the one place it is written down.
+/// Hooks run in this order (after_exit in reverse). A later chapter's step that takes the
+/// same slot replaces the earlier one: chapter 03's pivot_root takes chapter 01's chroot's.
+enum class Slot {
+  user,      ///< 07: the user namespace owns every other namespace, so it comes first
+  cgroups,   ///< 08: the child joins its cgroup before it runs anything
+  network,   ///< 04: veth and addresses, set up from the parent
+  pid,       ///< 02: the PID namespace (and --init)
+  ipc,       ///< 06: the IPC namespace
+  uts,       ///< 05: hostname and domain name
+  root,      ///< 01 chroot, 03 mount namespace + pivot_root: after this, only the new root is seen
+  security,  ///< 09: capabilities, no_new_privs, seccomp: last, just before exec
+};
+
+/// One step of the pipeline. Every hook has an empty default: a step overrides what it needs.
+class Step {
+ public:
+  virtual ~Step() = default;
+
+  /// A short name for -v output, e.g. "chroot".
+  virtual std::string_view name() const = 0;
+  /// Where the step stands in the order.
+  virtual Slot slot() const = 0;
+
+  /// Adds the step's flags to the `run` command (e.g. --hostname).
+  virtual void add_flags(CLI::App& run) { (void)run; }
+  /// CLONE_NEW* flags the child must be created with.
+  virtual int clone_flags() const { return 0; }
+  /// In the parent, before the child exists (check flags, prepare files).
+  virtual void before_clone(Container& container) { (void)container; }
+  /// In the parent, once the child exists and waits (write its uid map, move its veth).
+  virtual void after_clone(Container& container, pid_t child) {
+    (void)container;
+    (void)child;
+  }
+  /// In the child, before exec (set the hostname, enter the root). Throw on failure: the
+  /// parent prints the message.
+  virtual void in_child(Container& container) { (void)container; }
+  /// In the parent, after the child ended or failed to start: undo what before_clone and
+  /// after_clone set up. Must be safe to call when they did not run. Must not throw.
+  virtual void after_exit(Container& container) noexcept { (void)container; }
+};
+
+}  // namespace dockling

@@ -1,0 +1,20 @@
+/// @file fs.hpp
+/// @brief Small file helpers that throw SysError naming the path.
+#pragma once
+
+#include <string>
+
+namespace dockling {
+
+/// Reads the whole file at `path`; throws SysError("open", path) and friends.
+std::string read_file(const std::string& path);
+/// Replaces the contents of `path` with `data` (O_WRONLY|O_CREAT|O_TRUNC, mode 0644).
+void write_file(const std::string& path, const std::string& data);
+/// True when `path` exists (without following a final symbolic link).
+bool path_exists(const std::string& path);
+/// True when `path` is a directory (following symbolic links, as chroot(2) does).
+bool is_directory(const std::string& path);
+/// `bytes` random bytes from getrandom(2) as lowercase hex (2 × bytes characters).
+std::string random_hex(std::size_t bytes);
+
+}  // namespace dockling

@@ -1,0 +1,85 @@
+/// @file testing.hpp
+/// @brief Helpers for the chapters' GoogleTest suites: root checks, running a binary with a
+/// timeout, talking to a process in the background, unique names, the probe's JSON.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "dockling/fd.hpp"
+#include "dockling/process.hpp"
+
+namespace dockling::testing {
+
+/// True when the tests run as root (effective uid 0).
+bool is_root();
+
+/// Skips the current test when not root. Under scripts/test (run as root) a skip is counted
+/// as a failure, so a root test can never pass silently by skipping.
+#define DOCKLING_REQUIRE_ROOT()                                                        \
+  do {                                                                                 \
+    if (!::dockling::testing::is_root()) GTEST_SKIP() << "needs root: run with sudo"; \
+  } while (0)
+
+/// The path of a binary built into <build>/bin, e.g. bin("ch01-chroot").
+std::string bin(std::string_view name);
+/// The busybox root filesystem made by scripts/make-rootfs for this build tree.
+std::string rootfs();
+/// `prefix` followed by 8 random hex digits, so that parallel tests never share a name.
+std::string unique_name(std::string_view prefix);
+
+/// How a finished process ended and what it printed.
+struct RunResult {
+  int exit_code = -1;      ///< exit status, or 128+N when killed by signal N
+  std::string out;         ///< everything written to stdout
+  std::string err;         ///< everything written to stderr
+  bool timed_out = false;  ///< true when it was killed for running past the timeout
+};
+
+/// Prints a RunResult in failure messages: exit code, stdout and stderr.
+std::ostream& operator<<(std::ostream& os, const RunResult& result);
+
+using std::chrono::milliseconds;
+
+/// Runs argv[0] (an absolute path) with the given arguments, feeding `input` on stdin, and
+/// waits at most `timeout`; on time-out its whole process group is killed.
+RunResult run(const std::vector<std::string>& argv, milliseconds timeout = milliseconds(30000),
+              const std::string& input = {});
+
+/// A process running in the background whose output is read line by line while it runs:
+/// for tests that signal a command after it said it is ready. Killed when destroyed.
+class Background {
+ public:
+  /// Starts argv (argv[0] an absolute path) in its own process group.
+  explicit Background(const std::vector<std::string>& argv);
+  /// The next line of stdout (without its newline), or nullopt at end of output or time-out.
+  std::optional<std::string> read_line(milliseconds timeout = milliseconds(10000));
+  /// Sends `signal` to the process (not its group).
+  void signal(int signal);
+  /// Waits for the end (killing the group after `timeout`); returns the rest of the output.
+  RunResult wait(milliseconds timeout = milliseconds(30000));
+  /// The process id.
+  pid_t pid() const { return child_.pid(); }
+
+ private:
+  Child child_;
+  UniqueFd out_;
+  UniqueFd err_;
+  std::string pending_;  ///< stdout read but not yet returned as a line
+};
+
+/// Parses the probe's output; a parse failure becomes a test failure that shows the text.
+nlohmann::json parse_json(const std::string& text);
+
+/// The host's mount table (/proc/self/mounts), to compare before and after a test.
+std::string host_mounts();
+
+}  // namespace dockling::testing

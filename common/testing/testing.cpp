@@ -1,0 +1,168 @@
+#include "dockling/testing.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <ostream>
+
+#include "dockling/error.hpp"
+#include "dockling/fs.hpp"
+
+namespace dockling::testing {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+int status_to_code(int status) {
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return -1;
+}
+
+/// fork + exec with stdin/stdout/stderr on pipes; the child leads a new process group.
+pid_t start(const std::vector<std::string>& argv, UniqueFd& in, UniqueFd& out, UniqueFd& err) {
+  Pipe in_pipe = make_pipe(), out_pipe = make_pipe(), err_pipe = make_pipe();
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  pid_t pid = check(::fork(), "fork");
+  if (pid == 0) {
+    ::setpgid(0, 0);
+    ::dup2(in_pipe.read.get(), 0);
+    ::dup2(out_pipe.write.get(), 1);
+    ::dup2(err_pipe.write.get(), 2);
+    ::execv(args[0], args.data());
+    std::string message = std::string("exec ") + args[0] + ": " + std::strerror(errno) + "\n";
+    [[maybe_unused]] ssize_t n = ::write(2, message.data(), message.size());
+    ::_exit(127);
+  }
+  ::setpgid(pid, pid);  // also here, so the group exists before we might signal it
+  in = std::move(in_pipe.write);
+  out = std::move(out_pipe.read);
+  err = std::move(err_pipe.read);
+  return pid;
+}
+
+/// Reads whatever is available on the open fds into the strings, until both reach end of
+/// file or the deadline passes. Returns false on time-out.
+bool drain(UniqueFd& out, std::string& out_text, UniqueFd& err, std::string& err_text,
+           Clock::time_point deadline) {
+  while (out || err) {
+    pollfd fds[2];
+    int count = 0;
+    UniqueFd* owners[2];
+    std::string* sinks[2];
+    if (out) { fds[count] = {out.get(), POLLIN, 0}; owners[count] = &out; sinks[count++] = &out_text; }
+    if (err) { fds[count] = {err.get(), POLLIN, 0}; owners[count] = &err; sinks[count++] = &err_text; }
+    auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now()).count();
+    if (left <= 0) return false;
+    int ready = ::poll(fds, count, static_cast<int>(left));
+    if (ready < 0 && errno != EINTR) throw_sys("poll");
+    for (int i = 0; i < count; ++i) {
+      if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      char buffer[4096];
+      ssize_t n = ::read(fds[i].fd, buffer, sizeof buffer);
+      if (n > 0) sinks[i]->append(buffer, static_cast<size_t>(n));
+      else if (n == 0 || errno != EINTR) owners[i]->reset();
+    }
+  }
+  return true;
+}
+
+RunResult finish(Child& child, UniqueFd& out, UniqueFd& err, std::string out_text,
+                 Clock::time_point deadline) {
+  RunResult result;
+  result.out = std::move(out_text);
+  bool in_time = drain(out, result.out, err, result.err, deadline);
+  if (!in_time) {
+    ::kill(-child.pid(), SIGKILL);
+    result.timed_out = true;
+  }
+  int status = 0;
+  while (::waitpid(child.pid(), &status, 0) < 0 && errno == EINTR) {
+  }
+  child.mark_reaped();
+  result.exit_code = status_to_code(status);
+  return result;
+}
+
+}  // namespace
+
+bool is_root() { return ::geteuid() == 0; }
+
+std::string bin(std::string_view name) { return std::string(DOCKLING_BIN_DIR "/") + std::string(name); }
+
+std::string rootfs() { return DOCKLING_ROOTFS; }
+
+std::string unique_name(std::string_view prefix) { return std::string(prefix) + random_hex(4); }
+
+std::ostream& operator<<(std::ostream& os, const RunResult& result) {
+  return os << "exit code " << result.exit_code << (result.timed_out ? " (timed out)" : "")
+            << "\n--- stdout ---\n" << result.out << "\n--- stderr ---\n" << result.err;
+}
+
+RunResult run(const std::vector<std::string>& argv, milliseconds timeout, const std::string& input) {
+  UniqueFd in, out, err;
+  Child child(start(argv, in, out, err));
+  auto deadline = Clock::now() + timeout;
+  ::signal(SIGPIPE, SIG_IGN);  // the command may exit without reading its input
+  if (!input.empty()) {
+    try {
+      write_all(in.get(), input);
+    } catch (const SysError&) {
+    }
+  }
+  in.reset();
+  return finish(child, out, err, {}, deadline);
+}
+
+Background::Background(const std::vector<std::string>& argv) {
+  UniqueFd in;
+  child_ = Child(start(argv, in, out_, err_));
+}
+
+std::optional<std::string> Background::read_line(milliseconds timeout) {
+  auto deadline = Clock::now() + timeout;
+  for (;;) {
+    auto newline = pending_.find('\n');
+    if (newline != std::string::npos) {
+      std::string line = pending_.substr(0, newline);
+      pending_.erase(0, newline + 1);
+      return line;
+    }
+    if (!out_) return std::nullopt;
+    auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now()).count();
+    if (left <= 0) return std::nullopt;
+    pollfd fd{out_.get(), POLLIN, 0};
+    if (::poll(&fd, 1, static_cast<int>(left)) <= 0) continue;
+    char buffer[4096];
+    ssize_t n = ::read(out_.get(), buffer, sizeof buffer);
+    if (n > 0) pending_.append(buffer, static_cast<size_t>(n));
+    else if (n == 0 || errno != EINTR) out_.reset();
+  }
+}
+
+void Background::signal(int signal) { ::kill(child_.pid(), signal); }
+
+RunResult Background::wait(milliseconds timeout) {
+  return finish(child_, out_, err_, std::move(pending_), Clock::now() + timeout);
+}
+
+nlohmann::json parse_json(const std::string& text) {
+  try {
+    return nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    ADD_FAILURE() << "not valid JSON (" << e.what() << "):\n" << text;
+    return nlohmann::json::object();
+  }
+}
+
+std::string host_mounts() { return read_file("/proc/self/mounts"); }
+
+}  // namespace dockling::testing
