@@ -13,10 +13,11 @@ namespace dockling::ch00 {
 
 int run_command(const std::vector<std::string>& argv) {
   Pipe exec_errors = make_pipe();
+  SignalForwarder forwarder;
   log::debug("fork + exec {}", argv.front());
   Child child(spawn(argv, exec_errors.write.get()));
   exec_errors.write.reset();  // keep only the child's copy, so exec closes the last one
-  SignalForwarder forwarder(child.pid());
+  forwarder.forward_to(child.pid());
 
   // End-of-file means exec succeeded; an int means it failed with that errno.
   std::string report = read_all(exec_errors.read.get());

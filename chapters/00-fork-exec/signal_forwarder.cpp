@@ -1,15 +1,19 @@
 #include "signal_forwarder.hpp"
 
+#include <atomic>
 #include <csignal>
 
 namespace dockling::ch00 {
 
 namespace {
-// A signal handler can only reach globals; sig_atomic_t-sized and lock-free.
-volatile sig_atomic_t forward_target = 0;
+// A signal handler can only reach globals, and only lock-free atomics safely.
+std::atomic<pid_t> forward_target{0};
+std::atomic<unsigned long> kept_signals{0};  // bit N: signal N arrived before a target was set
 
 void forward(int signal) {
-  if (forward_target > 0) ::kill(forward_target, signal);
+  pid_t target = forward_target.load();
+  if (target > 0) ::kill(target, signal);
+  else kept_signals.fetch_or(1UL << signal);
 }
 }  // namespace
 
@@ -18,8 +22,9 @@ const std::vector<int>& SignalForwarder::signals() {
   return list;
 }
 
-SignalForwarder::SignalForwarder(pid_t target) {
-  forward_target = target;
+SignalForwarder::SignalForwarder() {
+  forward_target = 0;
+  kept_signals = 0;
   struct sigaction action {};
   action.sa_handler = forward;
   sigemptyset(&action.sa_mask);
@@ -29,6 +34,13 @@ SignalForwarder::SignalForwarder(pid_t target) {
     ::sigaction(signal, &action, &old);
     previous_.push_back(old);
   }
+}
+
+void SignalForwarder::forward_to(pid_t target) {
+  forward_target = target;
+  unsigned long kept = kept_signals.exchange(0);
+  for (int signal : signals())
+    if (kept & (1UL << signal)) ::kill(target, signal);
 }
 
 SignalForwarder::~SignalForwarder() {

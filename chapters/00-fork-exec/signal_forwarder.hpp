@@ -10,12 +10,17 @@
 namespace dockling::ch00 {
 
 /// While alive, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 sent to this process
-/// are sent on to `target` (as `docker run` does with --sig-proxy). The handlers are
+/// are sent on to the command (as `docker run` does with --sig-proxy). The handlers are
 /// installed without SA_RESTART, so a blocking waitpid returns EINTR after each one.
 /// The destructor restores the previous handlers.
+///
+/// Create it before the child exists and call forward_to() once it does: a signal that
+/// arrives in between is kept and delivered then, instead of killing the runtime.
 class SignalForwarder {
  public:
-  explicit SignalForwarder(pid_t target);
+  SignalForwarder();
+  /// From now on, forward to `target`; first delivers the signals kept so far.
+  void forward_to(pid_t target);
   SignalForwarder(const SignalForwarder&) = delete;
   SignalForwarder& operator=(const SignalForwarder&) = delete;
   ~SignalForwarder();

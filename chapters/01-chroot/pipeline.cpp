@@ -94,6 +94,7 @@ void send_failure(int socket, int code, const std::string& message) noexcept {
     args.push_back(nullptr);
     for (auto& entry : container.env) envp.push_back(entry.data());
     envp.push_back(nullptr);
+    for (const auto& step : steps) step->before_exec(container);
     log::debug("child: exec {}", path);
     ::execve(path.c_str(), args.data(), envp.data());
     throw ch00::exec_failure(container.argv.front(), errno);
@@ -147,10 +148,12 @@ int run_container(Container& container, const Steps& steps) {
   check(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sockets), "socketpair");
   UniqueFd parent_end(sockets[0]), child_end(sockets[1]);
 
+  ch00::SignalForwarder forwarder;  // before clone: a signal from now on reaches the command
   log::debug("parent: clone(flags={:#x})", flags);
   pid_t pid = clone_child(flags);
   if (pid == 0) {
     parent_end.reset();
+    container.sync_fd = child_end.get();
     child_main(container, steps, child_end.get());
   }
   Child child(pid);
@@ -160,7 +163,7 @@ int run_container(Container& container, const Steps& steps) {
     log::debug("parent: {}: after clone (child {})", step->name(), pid);
     step->after_clone(container, pid);
   }
-  ch00::SignalForwarder forwarder(pid);
+  forwarder.forward_to(pid);
   char go = 1;
   check(::send(parent_end.get(), &go, 1, MSG_NOSIGNAL), "send", "go");
 

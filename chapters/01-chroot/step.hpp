@@ -20,9 +20,10 @@ enum class Slot {
   cgroups,   ///< 08: the child joins its cgroup before it runs anything
   network,   ///< 04: veth and addresses, set up from the parent
   pid,       ///< 02: the PID namespace (and --init)
-  ipc,       ///< 06: the IPC namespace
-  uts,       ///< 05: hostname and domain name
+  process,   ///< 03: the command's environment (-e, --env-file) and working directory (-w)
   root,      ///< 01 chroot, 03 mount namespace + pivot_root: after this, only the new root is seen
+  uts,       ///< 05: hostname and domain name
+  ipc,       ///< 06: the IPC namespace, and its /dev/mqueue inside the new root
   security,  ///< 09: capabilities, no_new_privs, seccomp: last, just before exec
 };
 
@@ -50,6 +51,10 @@ class Step {
   /// In the child, before exec (set the hostname, enter the root). Throw on failure: the
   /// parent prints the message.
   virtual void in_child(Container& container) { (void)container; }
+  /// In the child, after every in_child hook, once the command has been found, right before
+  /// execve(2). A step that forks here (an init) must close container.sync_fd in the process
+  /// that will not exec, or the parent never learns that the command started.
+  virtual void before_exec(Container& container) { (void)container; }
   /// In the parent, after the child ended or failed to start: undo what before_clone and
   /// after_clone set up. Must be safe to call when they did not run. Must not throw.
   virtual void after_exit(Container& container) noexcept { (void)container; }
