@@ -14,7 +14,9 @@ class UniqueFd {
   UniqueFd() = default;
   /// Takes ownership of `fd` (-1 means none).
   explicit UniqueFd(int fd) noexcept : fd_(fd) {}
+  /// Takes over `other`'s descriptor.
   UniqueFd(UniqueFd&& other) noexcept : fd_(other.release()) {}
+  /// Closes the held descriptor and takes over `other`'s.
   UniqueFd& operator=(UniqueFd&& other) noexcept {
     if (this != &other) reset(other.release());
     return *this;

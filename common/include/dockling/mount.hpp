@@ -17,6 +17,7 @@ class Mount {
   /// @param data file-system options, e.g. "mode=755"
   Mount(const std::string& source, const std::string& target, const std::string& fstype,
         unsigned long flags, const std::string& data = {});
+  /// Takes over `other`'s mount.
   Mount(Mount&& other) noexcept;
   Mount& operator=(Mount&&) = delete;
   Mount(const Mount&) = delete;

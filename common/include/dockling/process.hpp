@@ -16,7 +16,9 @@ class Child {
   Child() = default;
   /// Takes ownership of the child `pid` (-1 means none).
   explicit Child(pid_t pid) noexcept : pid_(pid) {}
+  /// Takes over `other`'s child.
   Child(Child&& other) noexcept : pid_(std::exchange(other.pid_, -1)) {}
+  /// Kills and reaps the held child, then takes over `other`'s.
   Child& operator=(Child&& other) noexcept;
   Child(const Child&) = delete;
   Child& operator=(const Child&) = delete;

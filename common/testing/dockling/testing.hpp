@@ -29,7 +29,7 @@ bool is_root();
     if (!::dockling::testing::is_root()) GTEST_SKIP() << "needs root: run with sudo"; \
   } while (0)
 
-/// The path of a binary built into <build>/bin, e.g. bin("ch01-chroot").
+/// The path of a binary in the build tree's bin/ directory, e.g. bin("ch01-chroot").
 std::string bin(std::string_view name);
 /// The busybox root filesystem made by scripts/make-rootfs for this build tree.
 std::string rootfs();
