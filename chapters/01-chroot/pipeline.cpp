@@ -149,7 +149,7 @@ int run_container(Container& container, const Steps& steps) {
   UniqueFd parent_end(sockets[0]), child_end(sockets[1]);
 
   ch00::SignalForwarder forwarder;  // before clone: a signal from now on reaches the command
-  log::debug("parent: clone(flags={:#x})", flags);
+  log::debug("parent: clone(flags={:#x}), rootfs {}", flags, container.rootfs.string());
   pid_t pid = clone_child(flags);
   if (pid == 0) {
     parent_end.reset();

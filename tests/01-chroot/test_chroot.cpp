@@ -114,7 +114,8 @@ TEST(Chroot, VerboseShowsTheSteps) {
   DOCKLING_REQUIRE_ROOT();
   auto r = run({bin("ch01-chroot"), "-v", "run", rootfs(), "/bin/true"});
   EXPECT_EQ(r.exit_code, 0) << r;
-  EXPECT_NE(r.err.find("chroot " + rootfs()), std::string::npos) << r;
+  EXPECT_NE(r.err.find("rootfs " + rootfs()), std::string::npos) << r;
+  EXPECT_NE(r.err.find("child: chroot"), std::string::npos) << r;
   EXPECT_NE(r.err.find("exec /bin/true"), std::string::npos) << r;
 }
 
