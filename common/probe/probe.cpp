@@ -834,7 +834,7 @@ bool found(int id) { return id >= 0 || errno == EACCES; }
 int report_ipc(key_t key, const char* mq_name, std::optional<std::string> error) {
   JsonWriter w;
   w.begin_object();
-  w.key("key").integer(key);
+  w.key("key").integer(static_cast<std::uint32_t>(key));  // as ipcs(1) shows it, never negative
   w.key("msg").boolean(found(msgget(key, 0)));
   w.key("shm").boolean(found(shmget(key, 0, 0)));
   w.key("mqueue");
@@ -863,9 +863,13 @@ int report_ipc(key_t key, const char* mq_name, std::optional<std::string> error)
   return print_json(w) == 0 && !error ? 0 : 1;
 }
 
+/// KEY in decimal, or in hex with 0x as ipcs(1) prints it.
 std::optional<key_t> parse_key(Args args) {
   if (args.empty() || args.size() > 2) return std::nullopt;
-  const auto key = parse_number<key_t>(args[0]);
+  const std::string_view text = args[0];
+  const bool hex = text.starts_with("0x");
+  const auto number = parse_number<std::uint32_t>(hex ? text.substr(2) : text, hex ? 16 : 10);
+  const auto key = number ? std::optional<key_t>(static_cast<key_t>(*number)) : std::nullopt;
   if (!key || *key == IPC_PRIVATE) return std::nullopt;
   return key;
 }
