@@ -14,7 +14,7 @@ namespace dockling::ch06 {
 ///
 /// "host" shares the host's IPC namespace: 0. "private", "shareable" and "" (the default)
 /// give the container a new one: CLONE_NEWIPC.
-/// @throws Error naming `mode` for anything else, e.g. `invalid --ipc "bogus": ...`.
+/// @throws Error naming `mode` for anything else, e.g. `invalid IPC mode "bogus": use private, shareable or host`.
 int ipc_clone_flags(const std::string& mode);
 
 /// Exercise: mounts a new mqueue file system on `dir`, creating `dir` (mode 0755) if it

@@ -21,7 +21,7 @@ int ipc_clone_flags(const std::string& mode) {
   // 2. "private", "shareable" and "" (not given): a new namespace, CLONE_NEWIPC. (Docker
   //    lets other containers join a "shareable" one; that needs setns, chapter 14.)
   // 3. Anything else is a user's mistake: throw Error(...) with a message that names the
-  //    value, e.g. fmt::format("invalid --ipc \"{}\": use private, shareable or host", mode).
+  //    value, e.g. fmt::format("invalid IPC mode \"{}\": use private, shareable or host", mode).
   //    The step calls this while the flags are parsed, so the run stops with 125 before
   //    anything is started.
   (void)mode;

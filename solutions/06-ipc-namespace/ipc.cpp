@@ -16,7 +16,7 @@ namespace dockling::ch06 {
 int ipc_clone_flags(const std::string& mode) {
   if (mode == "host") return 0;
   if (mode.empty() || mode == "private" || mode == "shareable") return CLONE_NEWIPC;
-  throw Error(fmt::format("invalid --ipc \"{}\": use private, shareable or host", mode));
+  throw Error(fmt::format("invalid IPC mode \"{}\": use private, shareable or host", mode));
 }
 
 void mount_mqueue(const std::string& dir) {
