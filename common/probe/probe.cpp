@@ -11,6 +11,11 @@
 ///   probe [report]        print what this process sees (the default)
 ///   probe escape MARKER   try the classic chroot escape, report if MARKER is
 ///                         visible afterwards
+///   probe ipc KEY [/MQ]   report whether a SysV message queue and shared-memory
+///                         segment with KEY (and the POSIX message queue /MQ)
+///                         exist in this IPC namespace
+///   probe ipc-create KEY [/MQ]  create them (they stay after the probe exits),
+///                         then report as `probe ipc` does
 ///
 /// Output contract: exactly one JSON object followed by a newline on stdout.
 /// The keys are stable; information that is unavailable (for instance because
@@ -47,8 +52,12 @@
 #include <netinet/in.h>
 #include <sched.h>
 #include <sys/prctl.h>
+#include <mqueue.h>
+#include <sys/ipc.h>
+#include <sys/msg.h>
 #include <sys/random.h>
 #include <sys/resource.h>
+#include <sys/shm.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -814,6 +823,84 @@ int cmd_escape(Args args) {
 }
 
 // ===========================================================================
+// ipc: which System V and POSIX IPC objects this IPC namespace holds
+// ===========================================================================
+
+/// True when an object exists: the get call found it, or found it but refused us.
+bool found(int id) { return id >= 0 || errno == EACCES; }
+
+/// Writes {"key", "msg", "shm", "mqueue", "dev_mqueue", "error"}. "mqueue" is null when no
+/// name was given; "dev_mqueue" lists /dev/mqueue, or is null when it cannot be read.
+int report_ipc(key_t key, const char* mq_name, std::optional<std::string> error) {
+  JsonWriter w;
+  w.begin_object();
+  w.key("key").integer(static_cast<std::uint32_t>(key));  // as ipcs(1) shows it, never negative
+  w.key("msg").boolean(found(msgget(key, 0)));
+  w.key("shm").boolean(found(shmget(key, 0, 0)));
+  w.key("mqueue");
+  if (mq_name == nullptr) {
+    w.null();
+  } else {
+    const mqd_t queue = mq_open(mq_name, O_RDONLY);
+    w.boolean(queue != static_cast<mqd_t>(-1) || errno == EACCES);
+    if (queue != static_cast<mqd_t>(-1)) mq_close(queue);
+  }
+  w.key("dev_mqueue");
+  if (DIR* dir = opendir("/dev/mqueue")) {
+    std::vector<std::string> names;
+    while (const dirent* entry = readdir(dir)) {
+      const std::string_view name = entry->d_name;
+      if (name != "." && name != "..") names.emplace_back(name);
+    }
+    closedir(dir);
+    std::sort(names.begin(), names.end());
+    w.string_array(names);
+  } else {
+    w.null();
+  }
+  w.key("error").string_or_null(error);
+  w.end_object();
+  return print_json(w) == 0 && !error ? 0 : 1;
+}
+
+/// KEY in decimal, or in hex with 0x as ipcs(1) prints it.
+std::optional<key_t> parse_key(Args args) {
+  if (args.empty() || args.size() > 2) return std::nullopt;
+  const std::string_view text = args[0];
+  const bool hex = text.starts_with("0x");
+  const auto number = parse_number<std::uint32_t>(hex ? text.substr(2) : text, hex ? 16 : 10);
+  const auto key = number ? std::optional<key_t>(static_cast<key_t>(*number)) : std::nullopt;
+  if (!key || *key == IPC_PRIVATE) return std::nullopt;
+  return key;
+}
+
+int cmd_ipc(Args args) {
+  const auto key = parse_key(args);
+  if (!key) return 2;
+  return report_ipc(*key, args.size() == 2 ? args[1] : nullptr, std::nullopt);
+}
+
+int cmd_ipc_create(Args args) {
+  const auto key = parse_key(args);
+  if (!key) return 2;
+  const std::string key_text = args[0];
+  std::optional<std::string> error;
+  if (msgget(*key, IPC_CREAT | 0600) < 0) {
+    error = call_error("msgget", key_text);
+  } else if (shmget(*key, 4096, IPC_CREAT | 0600) < 0) {
+    error = call_error("shmget", key_text);
+  } else if (args.size() == 2) {
+    const mqd_t queue = mq_open(args[1], O_RDONLY | O_CREAT, 0600, nullptr);
+    if (queue == static_cast<mqd_t>(-1)) {
+      error = call_error("mq_open", args[1]);
+    } else {
+      mq_close(queue);
+    }
+  }
+  return report_ipc(*key, args.size() == 2 ? args[1] : nullptr, error);
+}
+
+// ===========================================================================
 // Command table and main
 // ===========================================================================
 
@@ -828,6 +915,9 @@ constexpr std::array kCommands = {
     Command{"report", "", "print what this process sees as JSON (default)", cmd_report},
     Command{"escape", "MARKER", "try the chroot escape; report whether MARKER is visible",
             cmd_escape},
+    Command{"ipc", "KEY [/MQ]", "report whether SysV IPC objects with KEY (and POSIX queue /MQ) exist",
+            cmd_ipc},
+    Command{"ipc-create", "KEY [/MQ]", "create them, then report as `ipc` does", cmd_ipc_create},
 };
 
 int usage() {

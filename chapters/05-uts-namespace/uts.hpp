@@ -1,0 +1,21 @@
+/// @file uts.hpp
+/// @brief Chapter 05's exercise function: give the container its own host and domain name.
+///
+/// Defined in exercises/05-uts-namespace/uts.cpp (the stub you fill in) or
+/// solutions/05-uts-namespace/uts.cpp.
+#pragma once
+
+#include <string>
+
+namespace dockling::ch05 {
+
+/// Exercise: sets this process's host name to `hostname` and, unless `domainname` is empty,
+/// its NIS domain name to `domainname`.
+///
+/// Called in the child, which clone(2) put in a new UTS namespace (CLONE_NEWUTS): the names
+/// change for the container only. An empty `domainname` keeps the one inherited from the
+/// host, as runc does when docker's --domainname is not given.
+/// @throws SysError naming the failing call and the name, e.g. sethostname("web").
+void set_names(const std::string& hostname, const std::string& domainname);
+
+}  // namespace dockling::ch05

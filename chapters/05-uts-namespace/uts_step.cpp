@@ -1,0 +1,68 @@
+#include "uts_step.hpp"
+
+#include <sched.h>
+
+#include <algorithm>
+
+#include "chroot_step.hpp"
+#include "dockling/log.hpp"
+#include "hostname.hpp"
+#include "uts.hpp"
+
+namespace dockling::ch05 {
+
+namespace {
+
+/// A CLI11 check that rejects a bad name while the flags are parsed, before anything is
+/// started. CLI11 prints "--hostname: invalid hostname ..." and run_app returns 125.
+CLI::Validator name_validator(const std::string& what) {
+  return CLI::Validator(
+      [what](std::string& value) -> std::string {
+        std::string problem = hostname_problem(value);
+        if (problem.empty()) return {};
+        return fmt::format("invalid {} \"{}\": {}", what, value, problem);
+      },
+      "NAME");
+}
+
+bool has_variable(const std::vector<std::string>& env, const std::string& key) {
+  return std::any_of(env.begin(), env.end(),
+                     [&](const std::string& entry) { return entry.rfind(key + "=", 0) == 0; });
+}
+
+}  // namespace
+
+void UtsStep::add_flags(CLI::App& run) {
+  run.add_option("-h,--hostname", hostname_, "Container host name (default: the short container id)")
+      ->check(name_validator("hostname"));
+  run.add_option("--domainname", domainname_, "Container NIS domain name")
+      ->check(name_validator("domainname"));
+}
+
+int UtsStep::clone_flags() const { return CLONE_NEWUTS; }
+
+void UtsStep::before_clone(Container& container) {
+  if (hostname_.empty()) hostname_ = container.short_id();
+  // Docker's order: PATH, then HOSTNAME; a HOSTNAME the user set (-e) wins.
+  if (!has_variable(container.env, "HOSTNAME")) {
+    auto path = std::find_if(container.env.begin(), container.env.end(),
+                             [](const std::string& entry) { return entry.rfind("PATH=", 0) == 0; });
+    auto where = path == container.env.end() ? container.env.begin() : path + 1;
+    container.env.insert(where, "HOSTNAME=" + hostname_);
+  }
+}
+
+void UtsStep::in_child(Container& container) {
+  (void)container;
+  log::debug("child: hostname {}, domainname {}", hostname_, domainname_.empty() ? "(inherited)" : domainname_);
+  set_names(hostname_, domainname_);
+}
+
+Steps steps() {
+  // TODO(merge): chain ch03::steps() (then ch04) once they land
+  Steps list = ch01::steps();
+  list.push_back(std::make_unique<UtsStep>());
+  return list;
+}
+
+}  // namespace dockling::ch05

@@ -1,0 +1,79 @@
+#include "ipc_step.hpp"
+
+#include <sys/stat.h>
+#include <sys/vfs.h>
+
+#include "dockling/error.hpp"
+#include "dockling/log.hpp"
+#include "ipc.hpp"
+#include "uts_step.hpp"
+
+namespace dockling::ch06 {
+
+namespace {
+
+constexpr const char* kMqueueDir = "/dev/mqueue";
+constexpr long kMqueueMagic = 0x19800202;  // statfs(2) f_type of an mqueue file system
+
+/// The mount namespace /proc/self/ns/mnt names; false when there is no /proc to ask.
+bool mount_namespace(dev_t& dev, ino_t& ino) {
+  struct stat st {};
+  if (::stat("/proc/self/ns/mnt", &st) != 0) return false;
+  dev = st.st_dev;
+  ino = st.st_ino;
+  return true;
+}
+
+}  // namespace
+
+void IpcStep::add_flags(CLI::App& run) {
+  run.add_option("--ipc", mode_, "IPC namespace: private (default), shareable or host")
+      ->check(CLI::Validator(
+          [](std::string& mode) -> std::string {
+            try {
+              ipc_clone_flags(mode);  // rejects a bad mode while parsing, before anything starts
+              return {};
+            } catch (const Error& e) {
+              return e.what();
+            }
+          },
+          "MODE"));
+}
+
+void IpcStep::before_clone(Container& container) {
+  (void)container;
+  flags_ = ipc_clone_flags(mode_);
+  if (!mount_namespace(runtime_mnt_dev_, runtime_mnt_ino_)) runtime_mnt_ino_ = 0;
+}
+
+void IpcStep::in_child(Container& container) {
+  (void)container;
+  // Inside the new root, /proc is the container's own only from chapter 03 on. If it cannot
+  // tell us that we are in another mount namespace than the runtime, a mount would be seen
+  // on the host (and stay there): do not mount.
+  dev_t dev = 0;
+  ino_t ino = 0;
+  bool own_mounts = runtime_mnt_ino_ != 0 && mount_namespace(dev, ino) &&
+                    (dev != runtime_mnt_dev_ || ino != runtime_mnt_ino_);
+  if (!own_mounts) {
+    log::debug("child: no mount namespace of its own: {} left alone", kMqueueDir);
+    return;
+  }
+  // Chapter 03's /dev may already hold one, mounted in this same child, so in the new IPC
+  // namespace: keep it (mounting the same one again on the same place fails with EBUSY).
+  struct statfs fs {};
+  if (::statfs(kMqueueDir, &fs) == 0 && fs.f_type == kMqueueMagic) {
+    log::debug("child: {} is already an mqueue mount", kMqueueDir);
+    return;
+  }
+  log::debug("child: mqueue on {}", kMqueueDir);
+  mount_mqueue(kMqueueDir);
+}
+
+Steps steps() {
+  Steps list = ch05::steps();
+  list.push_back(std::make_unique<IpcStep>());
+  return list;
+}
+
+}  // namespace dockling::ch06

@@ -1,0 +1,37 @@
+/// @file ipc_step.hpp
+/// @brief The IPC step of chapter 06: a new IPC namespace (`--ipc`), and its /dev/mqueue.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+
+#include "pipeline.hpp"
+#include "step.hpp"
+
+namespace dockling::ch06 {
+
+/// Puts the child in a new IPC namespace (CLONE_NEWIPC) unless `--ipc host`. When the child
+/// also has a mount namespace of its own (chapter 03), it mounts a fresh mqueue file system
+/// on /dev/mqueue inside the new root, showing the container's POSIX queues. Without one
+/// (a plain chroot) it leaves /dev/mqueue alone: a mount there would land on the host.
+class IpcStep : public Step {
+ public:
+  std::string_view name() const override { return "ipc"; }
+  Slot slot() const override { return Slot::ipc; }
+  void add_flags(CLI::App& run) override;
+  int clone_flags() const override { return flags_; }
+  void before_clone(Container& container) override;
+  void in_child(Container& container) override;
+
+ private:
+  std::string mode_ = "private";  ///< --ipc: private, shareable or host
+  int flags_ = 0;                 ///< ipc_clone_flags(mode_), set in before_clone
+  dev_t runtime_mnt_dev_ = 0;     ///< the runtime's mount namespace (nsfs device and inode),
+  ino_t runtime_mnt_ino_ = 0;     ///< 0 when /proc could not tell
+};
+
+/// Chapter 06's steps: chapter 05's and the IPC namespace.
+Steps steps();
+
+}  // namespace dockling::ch06
