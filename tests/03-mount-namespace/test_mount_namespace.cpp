@@ -201,7 +201,10 @@ TEST_F(ContainerFilesystems, ProcIsAFreshProcMount) {
   DOCKLING_REQUIRE_ROOT();
   // mountinfo's 4th field is the directory of the filesystem that is mounted: "/" for a new
   // proc mount, not a bind of some part of the host's.
-  auto r = run(ch03({}, {"/bin/sh", "-c", "awk '$5 == \"/proc\" { print $4, $9 }' /proc/self/mountinfo"}));
+  // After the optional fields comes "-", then the filesystem type.
+  auto r = run(ch03({}, {"/bin/sh", "-c",
+                         "awk '$5 == \"/proc\" { for (i = 7; $i != \"-\"; i++) {}; print $4, $(i + 1) }' "
+                         "/proc/self/mountinfo"}));
   ASSERT_EQ(r.exit_code, 0) << r;
   EXPECT_EQ(r.out, "/ proc\n");
   // And it shows the reader's own view: /proc/self is the container's process.
@@ -468,7 +471,7 @@ bool namespace_in_use(const std::string& ns) {
 
 TEST_F(Cleanup, KilledRuntimeLeavesNoMount) {
   DOCKLING_REQUIRE_ROOT();
-  Background runtime(ch03({"--tmpfs", "/run"}, {"/bin/sh", "-c", "readlink /proc/self/ns/mnt; exec sleep 60"}));
+  Background runtime(ch03({"--tmpfs", "/tmp"}, {"/bin/sh", "-c", "readlink /proc/self/ns/mnt; exec sleep 60"}));
   auto ns = runtime.read_line();
   ASSERT_TRUE(ns && ns->rfind("mnt:[", 0) == 0) << "the container did not start";
   EXPECT_TRUE(namespace_in_use(*ns));
