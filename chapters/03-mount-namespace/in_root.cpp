@@ -1,0 +1,91 @@
+#include "in_root.hpp"
+
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "dockling/error.hpp"
+
+namespace dockling::ch03 {
+
+namespace {
+
+/// openat2(2) has no glibc wrapper in Debian 12's glibc 2.36.
+int openat2_in_root(int root_fd, const std::string& path, int extra_flags) {
+  open_how how{};
+  how.flags = static_cast<__u64>(O_PATH | O_CLOEXEC | extra_flags);
+  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+  // Relative to root_fd: with RESOLVE_IN_ROOT a leading "/" means root_fd anyway.
+  size_t start = path.find_first_not_of('/');
+  std::string relative = start == std::string::npos ? "." : path.substr(start);
+  long fd;
+  do {
+    fd = ::syscall(SYS_openat2, root_fd, relative.c_str(), &how, sizeof how);
+  } while (fd < 0 && (errno == EINTR || errno == EAGAIN));  // EAGAIN: a rename raced the walk
+  return static_cast<int>(fd);
+}
+
+}  // namespace
+
+UniqueFd open_in_root(int root_fd, const std::string& path, int extra_flags) {
+  return UniqueFd(check(openat2_in_root(root_fd, path, extra_flags), "openat2", path));
+}
+
+UniqueFd open_in_root_if_exists(int root_fd, const std::string& path, int extra_flags) {
+  int fd = openat2_in_root(root_fd, path, extra_flags);
+  if (fd < 0 && errno == ENOENT) return UniqueFd();
+  return UniqueFd(check(fd, "openat2", path));
+}
+
+UniqueFd make_directories_in_root(int root_fd, const std::string& path, unsigned mode) {
+  std::filesystem::path so_far = "/";
+  UniqueFd dir = open_in_root(root_fd, "/", O_DIRECTORY);
+  for (const auto& part : std::filesystem::path(path).lexically_normal().relative_path()) {
+    if (part.empty() || part == ".") continue;
+    so_far /= part;
+    UniqueFd next = open_in_root_if_exists(root_fd, so_far, O_DIRECTORY);
+    if (!next) {
+      // mkdirat in the parent we resolved (never follows a link in the last component),
+      // then resolve again: another process may have won the race, which is fine.
+      if (::mkdirat(dir.get(), part.c_str(), mode) != 0 && errno != EEXIST) throw_sys("mkdir", so_far.string());
+      next = open_in_root(root_fd, so_far, O_DIRECTORY);
+    }
+    dir = std::move(next);
+  }
+  return dir;
+}
+
+std::string fd_path(int fd) { return fmt::format("/proc/self/fd/{}", fd); }
+
+void mount_on(int target_fd, const std::string& name, const std::string& source, const std::string& fstype,
+              unsigned long flags, const std::string& data) {
+  std::string target = fd_path(target_fd);
+  check(::mount(source.c_str(), target.c_str(), fstype.empty() ? nullptr : fstype.c_str(), flags,
+                data.empty() ? nullptr : data.c_str()),
+        "mount", name);
+}
+
+void remount_read_only(int target_fd, const std::string& name) {
+  struct statvfs st;
+  check(::fstatvfs(target_fd, &st), "statvfs", name);
+  // statvfs's ST_* flags and mount's MS_* flags name the same things.
+  unsigned long flags = MS_BIND | MS_REMOUNT | MS_RDONLY;
+  if (st.f_flag & ST_NOSUID) flags |= MS_NOSUID;
+  if (st.f_flag & ST_NODEV) flags |= MS_NODEV;
+  if (st.f_flag & ST_NOEXEC) flags |= MS_NOEXEC;
+  if (st.f_flag & ST_NOATIME) flags |= MS_NOATIME;
+  if (st.f_flag & ST_NODIRATIME) flags |= MS_NODIRATIME;
+  if (st.f_flag & ST_RELATIME) flags |= MS_RELATIME;
+  mount_on(target_fd, name, "", "", flags);
+}
+
+}  // namespace dockling::ch03
