@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "chroot_step.hpp"
+#include "mount_step.hpp"
 #include "dockling/log.hpp"
 #include "hostname.hpp"
 #include "uts.hpp"
@@ -59,8 +59,8 @@ void UtsStep::in_child(Container& container) {
 }
 
 Steps steps() {
-  // TODO(merge): chain ch03::steps() (then ch04) once they land
-  Steps list = ch01::steps();
+  // TODO(merge): chain ch04::steps() once chapter 04 lands
+  Steps list = ch03::steps();
   list.push_back(std::make_unique<UtsStep>());
   return list;
 }
