@@ -39,28 +39,40 @@ int random_between(int low, int high) {
 /// ends with run_init's result, or kInitThrew. `before` runs in the init before the fork.
 Child start_init_process(const std::function<int()>& command,
                          const std::function<void()>& before = {}) {
+  pid_t test = getpid();
   pid_t init = fork();
   if (init < 0) throw std::runtime_error("fork failed");
   if (init > 0) return Child(init);
 
-  ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // dies with the test
+  // Dies with the test. (If the parent is already gone, no signal will come: leave now.)
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid() != test) ::_exit(kInitThrew);
   ::prctl(PR_SET_CHILD_SUBREAPER, 1);
   ::signal(SIGCHLD, SIG_DFL);
   if (before) before();
   sigset_t signals = dockling::ch02::init_signals();
   sigset_t previous;
   ::sigprocmask(SIG_BLOCK, &signals, &previous);
+  pid_t self = getpid();
   pid_t child = fork();
   if (child == 0) {
+    // Dies with the init; a stub's init may already be gone, and a command left running
+    // would hold the test's pipes open.
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != self) ::_exit(kInitThrew);
     ::sigprocmask(SIG_SETMASK, &previous, nullptr);
     ::_exit(command());
   }
+  int code = kInitThrew;
   try {
-    ::_exit(dockling::ch02::run_init(child));
+    code = dockling::ch02::run_init(child);
   } catch (...) {
-    ::_exit(kInitThrew);
+    ::kill(child, SIGKILL);  // the stub threw: end the command, and reap it below
   }
+  // Reap what is left before leaving, so that nothing is handed to the host's init.
+  while (::waitpid(-1, nullptr, code == kInitThrew ? 0 : WNOHANG) > 0) {
+  }
+  ::_exit(code);
 }
 
 /// Waits at most `timeout` for `process` to end; its docker exit code, or -1 on time-out
