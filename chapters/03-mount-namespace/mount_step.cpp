@@ -3,7 +3,7 @@
 #include <fcntl.h>
 #include <sched.h>
 
-#include "chroot_step.hpp"
+#include "pid_step.hpp"
 #include "dockling/error.hpp"
 #include "dockling/log.hpp"
 #include "env_step.hpp"
@@ -52,8 +52,7 @@ void MountStep::in_child(Container& container) {
 }
 
 Steps steps() {
-  // TODO(merge): chain ch02::steps() once chapter 02 lands
-  Steps list = ch01::steps();
+  Steps list = ch02::steps();
   list.push_back(std::make_unique<EnvStep>());
   list.push_back(std::make_unique<MountStep>());  // replaces chapter 01's chroot (same slot)
   return list;

@@ -16,6 +16,8 @@
 ///                         exist in this IPC namespace
 ///   probe ipc-create KEY [/MQ]  create them (they stay after the probe exits),
 ///                         then report as `probe ipc` does
+///   probe orphan MS       leave behind an orphan process that ends after MS
+///                         milliseconds (for the tests of an init that must reap it)
 ///
 /// Output contract: exactly one JSON object followed by a newline on stdout.
 /// The keys are stable; information that is unavailable (for instance because
@@ -62,6 +64,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 namespace {
@@ -901,6 +904,53 @@ int cmd_ipc_create(Args args) {
 }
 
 // ===========================================================================
+// orphan: a child whose parent is gone, for the init (PID 1) to adopt and reap
+// ===========================================================================
+
+/// Forks a middle process that forks the orphan and ends at once: the orphan's
+/// parent is gone, so the kernel hands it to the nearest child subreaper or to
+/// PID 1 of its PID namespace. The orphan closes stdio (it must not hold the
+/// caller's pipes open), sleeps, and ends: then it is a zombie until its new
+/// parent reaps it. Prints {"orphan": PID}, its pid as seen from here.
+/// An error of the orphan command: says what failed on stderr, exit status 1.
+int orphan_failed(const std::string& message) {
+  std::fprintf(stderr, "probe orphan: %s\n", message.c_str());
+  return 1;
+}
+
+int cmd_orphan(Args args) {
+  if (args.size() != 1) return 2;
+  const auto milliseconds = parse_number<long>(args[0]);
+  if (!milliseconds || *milliseconds < 0) return 2;
+  int fds[2];
+  if (pipe(fds) != 0) return orphan_failed(call_error("pipe", ""));
+  const pid_t middle = fork();
+  if (middle < 0) return orphan_failed(call_error("fork", ""));
+  if (middle == 0) {
+    const pid_t orphan = fork();
+    if (orphan == 0) {
+      for (int fd = 0; fd <= 2; ++fd) close(fd);
+      const timespec pause{*milliseconds / 1000, (*milliseconds % 1000) * 1000000};
+      nanosleep(&pause, nullptr);
+      _exit(0);
+    }
+    [[maybe_unused]] const ssize_t n = write(fds[1], &orphan, sizeof orphan);
+    _exit(orphan > 0 ? 0 : 1);
+  }
+  close(fds[1]);
+  pid_t orphan = -1;
+  const bool got = read(fds[0], &orphan, sizeof orphan) == static_cast<ssize_t>(sizeof orphan);
+  close(fds[0]);
+  waitpid(middle, nullptr, 0);
+  if (!got || orphan <= 0) return orphan_failed("fork of the orphan failed");
+  JsonWriter w;
+  w.begin_object();
+  w.key("orphan").integer(orphan);
+  w.end_object();
+  return print_json(w);
+}
+
+// ===========================================================================
 // Command table and main
 // ===========================================================================
 
@@ -918,6 +968,7 @@ constexpr std::array kCommands = {
     Command{"ipc", "KEY [/MQ]", "report whether SysV IPC objects with KEY (and POSIX queue /MQ) exist",
             cmd_ipc},
     Command{"ipc-create", "KEY [/MQ]", "create them, then report as `ipc` does", cmd_ipc_create},
+    Command{"orphan", "MS", "leave an orphan that ends after MS milliseconds", cmd_orphan},
 };
 
 int usage() {
