@@ -1,13 +1,18 @@
 #include "dockling/testing.hpp"
 
 #include <fcntl.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <ostream>
 
 #include "dockling/error.hpp"
@@ -164,5 +169,61 @@ nlohmann::json parse_json(const std::string& text) {
 }
 
 std::string host_mounts() { return read_file("/proc/self/mounts"); }
+
+ino_t namespace_inode(const std::string& pid, const std::string& name) {
+  struct stat st {};
+  if (::stat(("/proc/" + pid + "/ns/" + name).c_str(), &st) != 0) return 0;
+  return st.st_ino;
+}
+
+pid_t parent_of(const std::string& pid) {
+  try {
+    std::string stat = read_file("/proc/" + pid + "/stat");
+    return std::stoi(stat.substr(stat.rfind(')') + 4));  // after the name, which may hold spaces
+  } catch (const std::exception&) {
+    return -1;  // gone meanwhile
+  }
+}
+
+ino_t container_namespace(const std::vector<std::string>& runtime_argv, const std::string& name) {
+  std::vector<std::string> argv = runtime_argv;
+  argv.insert(argv.end(), {"/bin/sh", "-c", "echo ready; exec sleep 60"});
+  Background runtime(argv);
+  if (runtime.read_line() != "ready") {
+    runtime.signal(SIGKILL);
+    ADD_FAILURE() << "the container did not start\n" << runtime.wait();
+    return 0;
+  }
+  ino_t inode = 0;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    std::string pid = entry.path().filename();
+    if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
+    if (parent_of(pid) == runtime.pid()) inode = namespace_inode(pid, name);
+  }
+  runtime.signal(SIGKILL);  // the container dies with it (PR_SET_PDEATHSIG)
+  runtime.wait();
+  EXPECT_NE(inode, 0u) << "no child of the runtime found";
+  return inode;
+}
+
+int run_in_child(int unshare_flags, const std::function<int()>& body) {
+  pid_t pid = check(::fork(), "fork");
+  if (pid == 0) {
+    int code = 97;
+    try {
+      if (::unshare(unshare_flags) != 0) ::_exit(98);
+      if ((unshare_flags & CLONE_NEWNS) && ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
+        ::_exit(98);
+      code = body();
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "in the child: %s\n", e.what());
+    }
+    ::_exit(code);
+  }
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
 
 }  // namespace dockling::testing

@@ -100,12 +100,6 @@ std::string status_field(pid_t pid, const std::string& name) {
   return {};
 }
 
-ino_t namespace_inode(const std::string& path) {
-  struct stat st {};
-  EXPECT_EQ(::stat(path.c_str(), &st), 0) << path;
-  return st.st_ino;
-}
-
 size_t zombies(const std::vector<HostProcess>& processes) {
   size_t count = 0;
   for (const auto& process : processes) count += process.state == 'Z';
@@ -129,8 +123,8 @@ TEST(PidNamespace, HostSeesANewNamespaceWithTheCommandAsPidOne) {
   ASSERT_EQ(runtime.read_line(), "ready");
   pid_t command = only_child_of(runtime.pid());
   ASSERT_GT(command, 0) << "the runtime should have one child, the command";
-  EXPECT_NE(namespace_inode("/proc/" + std::to_string(command) + "/ns/pid"),
-            namespace_inode("/proc/self/ns/pid"))
+  EXPECT_NE(namespace_inode(std::to_string(command), "pid"),
+            namespace_inode("self", "pid"))
       << "the command must be in a PID namespace of its own";
   // NSpid: its pid in each namespace, outermost first: the host's pid, then 1.
   EXPECT_EQ(status_field(command, "NSpid"), std::to_string(command) + "\t1");

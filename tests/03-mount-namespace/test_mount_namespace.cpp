@@ -95,12 +95,6 @@ std::set<std::string> strings_of(const nlohmann::json& array) {
   return result;
 }
 
-ino_t host_namespace(const std::string& name) {
-  struct stat st;
-  if (::stat(("/proc/self/ns/" + name).c_str(), &st) != 0) return 0;
-  return st.st_ino;
-}
-
 /// What the container's /proc/self/mounts says: mount point → "fstype options".
 std::map<std::string, std::string> container_mounts(const std::vector<std::string>& flags = {}) {
   auto r = run(ch03(flags, {"/bin/sh", "-c", "cat /proc/self/mounts"}));
@@ -129,7 +123,7 @@ TEST_F(MountNamespace, HasItsOwnMountNamespace) {
   DOCKLING_REQUIRE_ROOT();
   auto report = probe();
   ASSERT_TRUE(report["ns"]["mnt"].is_number()) << report.dump();
-  EXPECT_NE(report["ns"]["mnt"].get<ino_t>(), host_namespace("mnt"));
+  EXPECT_NE(report["ns"]["mnt"].get<ino_t>(), namespace_inode("self", "mnt"));
 }
 
 TEST_F(MountNamespace, RootIsTheRootfs) {
@@ -211,7 +205,7 @@ TEST_F(ContainerFilesystems, ProcIsAFreshProcMount) {
   auto self = run(ch03({}, {"/bin/readlink", "/proc/self/ns/mnt"}));
   ASSERT_EQ(self.exit_code, 0) << self;
   EXPECT_EQ(self.out.rfind("mnt:[", 0), 0u) << self;
-  EXPECT_NE(self.out, "mnt:[" + std::to_string(host_namespace("mnt")) + "]\n") << self;
+  EXPECT_NE(self.out, "mnt:[" + std::to_string(namespace_inode("self", "mnt")) + "]\n") << self;
 }
 
 // Enabled once chapter 02's PID namespace is chained in (see mount_step.cpp's TODO(merge)).
@@ -219,7 +213,7 @@ TEST_F(ContainerFilesystems, ProcShowsOnlyContainerProcesses) {
   DOCKLING_REQUIRE_ROOT();
   auto report = probe();
   ASSERT_TRUE(report["ns"]["pid"].is_number()) << report.dump();
-  if (report["ns"]["pid"].get<ino_t>() == host_namespace("pid"))
+  if (report["ns"]["pid"].get<ino_t>() == namespace_inode("self", "pid"))
     GTEST_SKIP() << "needs chapter 02's PID namespace";
   auto r = run(ch03({}, {"/bin/sh", "-c", "ls /proc"}));
   ASSERT_EQ(r.exit_code, 0) << r;

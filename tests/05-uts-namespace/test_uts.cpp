@@ -44,73 +44,13 @@ std::string env_value(const nlohmann::json& report, const std::string& key) {
   return "(unset)";
 }
 
-/// The parent pid in /proc/PID/stat (after the command name, which may hold spaces).
-pid_t parent_of(const std::string& pid) {
-  try {
-    std::string stat = dockling::read_file("/proc/" + pid + "/stat");
-    return std::stoi(stat.substr(stat.rfind(')') + 4));
-  } catch (const std::exception&) {
-    return -1;  // gone meanwhile
-  }
-}
-
-/// The inode of `/proc/PID/ns/NAME` of the container a running runtime started: found from
-/// the host's /proc, so it works whether or not the container has a /proc of its own.
-ino_t container_ns(const std::vector<std::string>& runtime_argv, const std::string& ns) {
-  std::vector<std::string> argv = runtime_argv;
-  argv.insert(argv.end(), {"/bin/sh", "-c", "echo ready; exec sleep 60"});
-  Background runtime(argv);
-  auto line = runtime.read_line();
-  if (line != "ready") {
-    runtime.signal(SIGKILL);
-    ADD_FAILURE() << "the container did not start\n" << runtime.wait();
-    return 0;
-  }
-  ino_t inode = 0;
-  for (const auto& entry : fs::directory_iterator("/proc")) {
-    std::string pid = entry.path().filename();
-    if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
-    if (parent_of(pid) != runtime.pid()) continue;
-    struct stat st {};
-    if (::stat(("/proc/" + pid + "/ns/" + ns).c_str(), &st) == 0) inode = st.st_ino;
-  }
-  runtime.signal(SIGKILL);  // the container dies with it (PR_SET_PDEATHSIG)
-  runtime.wait();
-  EXPECT_NE(inode, 0u) << "no child of the runtime found";
-  return inode;
-}
-
-ino_t own_ns(const std::string& ns) {
-  struct stat st {};
-  EXPECT_EQ(::stat(("/proc/self/ns/" + ns).c_str(), &st), 0);
-  return st.st_ino;
-}
-
 // --- the exercise, called directly ---------------------------------------------------
-
-/// Runs `body` in a forked child inside a new UTS namespace; returns its exit code.
-int in_new_uts_namespace(const std::function<int()>& body) {
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    int code = 99;
-    try {
-      if (::unshare(CLONE_NEWUTS) != 0) ::_exit(98);
-      code = body();
-    } catch (...) {
-      code = 97;
-    }
-    ::_exit(code);
-  }
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
 
 TEST(SetNames, SetsBothNamesInTheCallersNamespace) {
   DOCKLING_REQUIRE_ROOT();
   std::string hostname = unique_name("h"), domainname = unique_name("d") + ".example";
   std::string before = host_hostname();
-  int code = in_new_uts_namespace([&] {
+  int code = run_in_child(CLONE_NEWUTS, [&] {
     dockling::ch05::set_names(hostname, domainname);
     utsname names{};
     ::uname(&names);
@@ -125,7 +65,7 @@ TEST(SetNames, SetsBothNamesInTheCallersNamespace) {
 TEST(SetNames, EmptyDomainnameKeepsTheInheritedOne) {
   DOCKLING_REQUIRE_ROOT();
   std::string hostname = unique_name("h");
-  int code = in_new_uts_namespace([&] {
+  int code = run_in_child(CLONE_NEWUTS, [&] {
     utsname before{};
     ::uname(&before);
     dockling::ch05::set_names(hostname, "");
@@ -141,7 +81,7 @@ TEST(SetNames, EmptyDomainnameKeepsTheInheritedOne) {
 TEST(SetNames, FailureIsASysErrorNamingTheCallAndTheName) {
   DOCKLING_REQUIRE_ROOT();
   std::string too_long(65, 'x');  // the kernel refuses more than 64 bytes: EINVAL
-  int code = in_new_uts_namespace([&] {
+  int code = run_in_child(CLONE_NEWUTS, [&] {
     try {
       dockling::ch05::set_names(too_long, "");
     } catch (const dockling::SysError& e) {
@@ -206,15 +146,15 @@ TEST(Uts, DefaultHostnameIsTheShortIdAndInTheEnvironment) {
 
 TEST(Uts, ContainerHasItsOwnUtsNamespace) {
   DOCKLING_REQUIRE_ROOT();
-  ino_t inside = container_ns({bin("ch05-uts-namespace"), "run", rootfs()}, "uts");
+  ino_t inside = container_namespace({bin("ch05-uts-namespace"), "run", rootfs()}, "uts");
   EXPECT_NE(inside, 0u);
-  EXPECT_NE(inside, own_ns("uts"));
+  EXPECT_NE(inside, namespace_inode("self", "uts"));
   // Where the container has a /proc of its own (chapter 03), the probe sees the same.
   auto r = run(ch05({}, {"/bin/probe"}));
   ASSERT_EQ(r.exit_code, 0) << r;
   auto seen = parse_json(r.out)["ns"]["uts"];
   if (!seen.is_null()) {
-    EXPECT_NE(seen.get<ino_t>(), own_ns("uts"));
+    EXPECT_NE(seen.get<ino_t>(), namespace_inode("self", "uts"));
   }
 }
 

@@ -89,67 +89,6 @@ nlohmann::json last_json(const std::string& out) {
   return parse_json(text.substr(text.rfind('\n') == std::string::npos ? 0 : text.rfind('\n') + 1));
 }
 
-/// The parent pid in /proc/PID/stat (after the command name, which may hold spaces).
-pid_t parent_of(const std::string& pid) {
-  try {
-    std::string stat = dockling::read_file("/proc/" + pid + "/stat");
-    return std::stoi(stat.substr(stat.rfind(')') + 4));
-  } catch (const std::exception&) {
-    return -1;  // gone meanwhile
-  }
-}
-
-/// The inode of `/proc/PID/ns/NAME` of the container a running runtime started: found from
-/// the host's /proc, so it works whether or not the container has a /proc of its own.
-ino_t container_ns(const std::vector<std::string>& flags, const std::string& ns) {
-  Background runtime(ch06(flags, {"/bin/sh", "-c", "echo ready; exec sleep 60"}));
-  auto line = runtime.read_line();
-  if (line != "ready") {
-    runtime.signal(SIGKILL);
-    ADD_FAILURE() << "the container did not start\n" << runtime.wait();
-    return 0;
-  }
-  ino_t inode = 0;
-  for (const auto& entry : fs::directory_iterator("/proc")) {
-    std::string pid = entry.path().filename();
-    if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
-    if (parent_of(pid) != runtime.pid()) continue;
-    struct stat st {};
-    if (::stat(("/proc/" + pid + "/ns/" + ns).c_str(), &st) == 0) inode = st.st_ino;
-  }
-  runtime.signal(SIGKILL);  // the container dies with it (PR_SET_PDEATHSIG)
-  runtime.wait();
-  EXPECT_NE(inode, 0u) << "no child of the runtime found";
-  return inode;
-}
-
-ino_t own_ns(const std::string& ns) {
-  struct stat st {};
-  EXPECT_EQ(::stat(("/proc/self/ns/" + ns).c_str(), &st), 0);
-  return st.st_ino;
-}
-
-/// Runs `body` in a forked child with its own mount and IPC namespaces (mounts private, so
-/// nothing it mounts reaches the host); returns the child's exit code.
-int in_new_mount_and_ipc_namespaces(const std::function<int()>& body) {
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    int code = 99;
-    try {
-      if (::unshare(CLONE_NEWNS | CLONE_NEWIPC) != 0) ::_exit(98);
-      if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) ::_exit(98);
-      code = body();
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "in the child: %s\n", e.what());  // shown in the test's output
-      code = 97;
-    }
-    ::_exit(code);
-  }
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 // --- the exercises, called directly --------------------------------------------------
 
 TEST(IpcCloneFlags, ModesFollowDocker) {
@@ -179,7 +118,7 @@ TEST(MountMqueue, ShowsTheQueuesOfTheCallersIpcNamespace) {
   std::string existing = (dir.path() / "existing").string();
   fs::create_directory(existing);
   std::string queue = random_queue_name();
-  int code = in_new_mount_and_ipc_namespaces([&] {
+  int code = run_in_child(CLONE_NEWNS | CLONE_NEWIPC, [&] {
     mqd_t q = ::mq_open(queue.c_str(), O_RDONLY | O_CREAT, 0600, nullptr);
     if (q == static_cast<mqd_t>(-1)) return 90;
     ::mq_close(q);
@@ -199,7 +138,7 @@ TEST(MountMqueue, ShowsTheQueuesOfTheCallersIpcNamespace) {
 TEST(MountMqueue, FailureIsASysErrorNamingTheDirectory) {
   DOCKLING_REQUIRE_ROOT();
   std::string missing = "/nonexistent-" + dockling::random_hex(4) + "/mqueue";
-  int code = in_new_mount_and_ipc_namespaces([&] {
+  int code = run_in_child(CLONE_NEWNS | CLONE_NEWIPC, [&] {
     try {
       dockling::ch06::mount_mqueue(missing);
     } catch (const dockling::SysError& e) {
@@ -214,14 +153,14 @@ TEST(MountMqueue, FailureIsASysErrorNamingTheDirectory) {
 
 TEST(Ipc, ContainerHasItsOwnIpcNamespaceUnlessIpcHost) {
   DOCKLING_REQUIRE_ROOT();
-  ino_t host = own_ns("ipc");
-  ino_t by_default = container_ns({}, "ipc");
+  ino_t host = namespace_inode("self", "ipc");
+  ino_t by_default = container_namespace(ch06({}, {}), "ipc");
   EXPECT_NE(by_default, 0u);
   EXPECT_NE(by_default, host);
-  ino_t shareable = container_ns({"--ipc", "shareable"}, "ipc");
+  ino_t shareable = container_namespace(ch06({"--ipc", "shareable"}, {}), "ipc");
   EXPECT_NE(shareable, host);
   EXPECT_NE(shareable, by_default) << "each container gets a namespace of its own";
-  EXPECT_EQ(container_ns({"--ipc", "host"}, "ipc"), host);
+  EXPECT_EQ(container_namespace(ch06({"--ipc", "host"}, {}), "ipc"), host);
   // Where the container has a /proc of its own (chapter 03), the probe sees the same.
   auto r = run(ch06({}, {"/bin/probe"}));
   ASSERT_EQ(r.exit_code, 0) << r;
@@ -314,7 +253,7 @@ TEST(Ipc, DevMqueueIsTheContainersOwnAndNeverMountedOnTheHost) {
   auto seen = last_json(r.out);
   EXPECT_EQ(host_mounts(), before) << "a mount leaked onto the host";
 
-  if (container_ns({}, "mnt") != own_ns("mnt")) {
+  if (container_namespace(ch06({}, {}), "mnt") != namespace_inode("self", "mnt")) {
     ASSERT_TRUE(seen["dev_mqueue"].is_array()) << r << "\n/dev/mqueue should be an mqueue mount";
     std::vector<std::string> names = seen["dev_mqueue"];
     EXPECT_NE(std::find(names.begin(), names.end(), queue.substr(1)), names.end()) << r;

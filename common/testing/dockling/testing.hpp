@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -81,5 +82,23 @@ nlohmann::json parse_json(const std::string& text);
 
 /// The host's mount table (/proc/self/mounts), to compare before and after a test.
 std::string host_mounts();
+
+/// The inode of /proc/PID/ns/NAME ("self" for this process), or 0 if it cannot be read.
+/// Two processes share a namespace exactly when these inodes are equal.
+ino_t namespace_inode(const std::string& pid, const std::string& name);
+
+/// The parent pid of PID from /proc/PID/stat, or -1 if the process is gone.
+pid_t parent_of(const std::string& pid);
+
+/// Starts `runtime_argv` (e.g. {bin("ch05-uts-namespace"), "run", rootfs()}) with a command
+/// that waits, reads the namespace NAME of the container's first process from the host's
+/// /proc (so it works whether the container has a /proc of its own or not), then kills the
+/// runtime. Returns the inode, or 0 (and a test failure) if the container did not start.
+ino_t container_namespace(const std::vector<std::string>& runtime_argv, const std::string& name);
+
+/// Runs `body` in a forked child after unshare(unshare_flags) (with CLONE_NEWNS, all mounts
+/// are made private first, so nothing the body mounts reaches the host). Returns the exit
+/// code `body` returned; 98 if unshare failed, 97 if body threw (its message on stderr).
+int run_in_child(int unshare_flags, const std::function<int()>& body);
 
 }  // namespace dockling::testing
