@@ -11,6 +11,8 @@
 ///   probe [report]        print what this process sees (the default)
 ///   probe escape MARKER   try the classic chroot escape, report if MARKER is
 ///                         visible afterwards
+///   probe hog MIB         allocate MIB mebibytes and touch every page (memory limits)
+///   probe spin SECONDS    keep one CPU busy for SECONDS of wall-clock time (CPU limits)
 ///
 /// Output contract: exactly one JSON object followed by a newline on stdout.
 /// The keys are stable; information that is unavailable (for instance because
@@ -27,6 +29,7 @@
 #include <climits>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <initializer_list>
@@ -814,6 +817,69 @@ int cmd_escape(Args args) {
 }
 
 // ===========================================================================
+// hog and spin: load for resource limits
+// ===========================================================================
+
+/// Parses a non-negative decimal count, or nullopt.
+std::optional<std::int64_t> parse_count(std::string_view text) {
+  std::int64_t value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || value < 0) return std::nullopt;
+  return value;
+}
+
+/// Allocates MIB mebibytes one at a time and writes to every page, so that the memory is
+/// really charged (an untouched malloc costs nothing). Prints how far it got each MiB on
+/// stderr, then the total as JSON; under a memory limit the OOM killer ends it first.
+int cmd_hog(Args args) {
+  if (args.size() != 1) return 2;
+  const auto mebibytes = parse_count(args[0]);
+  if (!mebibytes) return 2;
+  constexpr std::size_t kMiB = 1024 * 1024;
+  const long page = sysconf(_SC_PAGESIZE);
+  std::vector<char*> blocks;
+  for (std::int64_t i = 0; i < *mebibytes; ++i) {
+    char* block = static_cast<char*>(std::malloc(kMiB));
+    if (block == nullptr) break;
+    for (std::size_t offset = 0; offset < kMiB; offset += static_cast<std::size_t>(page)) {
+      block[offset] = 1;
+    }
+    blocks.push_back(block);
+  }
+  JsonWriter w;
+  w.begin_object();
+  w.key("allocated_mib").integer(static_cast<std::int64_t>(blocks.size()));
+  w.end_object();
+  for (char* block : blocks) std::free(block);
+  return print_json(w);
+}
+
+/// Busy-loops for SECONDS of wall-clock time and reports the CPU time it got: under a CPU
+/// quota it gets less CPU time than wall-clock time.
+int cmd_spin(Args args) {
+  if (args.size() != 1) return 2;
+  const auto seconds = parse_count(args[0]);
+  if (!seconds) return 2;
+  const auto now = [](clockid_t clock) {
+    timespec ts{};
+    clock_gettime(clock, &ts);
+    return static_cast<std::int64_t>(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
+  };
+  const std::int64_t start = now(CLOCK_MONOTONIC);
+  const std::int64_t cpu_start = now(CLOCK_PROCESS_CPUTIME_ID);
+  volatile std::uint64_t counter = 0;
+  while (now(CLOCK_MONOTONIC) - start < *seconds * 1000000) {
+    for (int i = 0; i < 10000; ++i) counter = counter + 1;
+  }
+  JsonWriter w;
+  w.begin_object();
+  w.key("wall_usec").integer(now(CLOCK_MONOTONIC) - start);
+  w.key("cpu_usec").integer(now(CLOCK_PROCESS_CPUTIME_ID) - cpu_start);
+  w.end_object();
+  return print_json(w);
+}
+
+// ===========================================================================
 // Command table and main
 // ===========================================================================
 
@@ -828,6 +894,9 @@ constexpr std::array kCommands = {
     Command{"report", "", "print what this process sees as JSON (default)", cmd_report},
     Command{"escape", "MARKER", "try the chroot escape; report whether MARKER is visible",
             cmd_escape},
+    Command{"hog", "MIB", "allocate and touch MIB mebibytes of memory", cmd_hog},
+    Command{"spin", "SECONDS", "keep one CPU busy for SECONDS; report the CPU time used",
+            cmd_spin},
 };
 
 int usage() {
