@@ -13,6 +13,7 @@
 ///                         visible afterwards
 ///   probe hog MIB         allocate MIB mebibytes and touch every page (memory limits)
 ///   probe spin SECONDS    keep one CPU busy for SECONDS of wall-clock time (CPU limits)
+///   probe fork N          start N processes that stay alive together (process limits)
 ///
 /// Output contract: exactly one JSON object followed by a newline on stdout.
 /// The keys are stable; information that is unavailable (for instance because
@@ -56,6 +57,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 namespace {
@@ -879,6 +881,42 @@ int cmd_spin(Args args) {
   return print_json(w);
 }
 
+/// Starts N children that all stay alive until the count is done, so they are N at once,
+/// and reports how many started and why the next one could not (a pids limit: EAGAIN).
+int cmd_fork(Args args) {
+  if (args.size() != 1) return 2;
+  const auto wanted = parse_count(args[0]);
+  if (!wanted) return 2;
+  int hold[2];
+  if (pipe(hold) != 0) return 1;
+  std::vector<pid_t> children;
+  std::optional<std::string> error;
+  for (std::int64_t i = 0; i < *wanted; ++i) {
+    const pid_t pid = fork();
+    if (pid < 0) {
+      error = call_error("fork", "");
+      break;
+    }
+    if (pid == 0) {
+      close(hold[1]);
+      char byte;
+      while (read(hold[0], &byte, 1) < 0 && errno == EINTR) {
+      }
+      _exit(0);  // end of file: the parent has counted
+    }
+    children.push_back(pid);
+  }
+  close(hold[1]);
+  close(hold[0]);
+  for (const pid_t pid : children) waitpid(pid, nullptr, 0);
+  JsonWriter w;
+  w.begin_object();
+  w.key("started").integer(static_cast<std::int64_t>(children.size()));
+  w.key("error").string_or_null(error);
+  w.end_object();
+  return print_json(w);
+}
+
 // ===========================================================================
 // Command table and main
 // ===========================================================================
@@ -897,6 +935,7 @@ constexpr std::array kCommands = {
     Command{"hog", "MIB", "allocate and touch MIB mebibytes of memory", cmd_hog},
     Command{"spin", "SECONDS", "keep one CPU busy for SECONDS; report the CPU time used",
             cmd_spin},
+    Command{"fork", "N", "start N processes alive at once; report how many started", cmd_fork},
 };
 
 int usage() {
