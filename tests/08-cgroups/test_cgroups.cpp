@@ -270,6 +270,11 @@ TEST_P(BadInput, IsRefusedWith125AndLeavesNothing) {
   EXPECT_NE(r.err.find(message), std::string::npos) << r;
 }
 
+std::string bad_input_name(const ::testing::TestParamInfo<BadInput::ParamType>& info) {
+  static const char* names[] = {"UnknownUnit", "MemoryBelowMinimum", "SwapBelowMemory", "ZeroCpus", "MissingCpu"};
+  return names[info.index];
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Cgroups, BadInput,
     ::testing::Values(std::make_pair(std::vector<std::string>{"-m", "1x"}, std::string("invalid size: '1x'")),
@@ -279,9 +284,6 @@ INSTANTIATE_TEST_SUITE_P(
                       std::make_pair(std::vector<std::string>{"--cpus", "0"}, std::string("Range of CPUs is from 0.01")),
                       std::make_pair(std::vector<std::string>{"--cpuset-cpus", "99"},
                                      std::string("Requested CPUs are not available - requested 99"))),
-    [](const auto& info) {
-      const char* names[] = {"UnknownUnit", "MemoryBelowMinimum", "SwapBelowMemory", "ZeroCpus", "MissingCpu"};
-      return std::string(names[info.index]);
-    });
+    bad_input_name);
 
 }  // namespace
