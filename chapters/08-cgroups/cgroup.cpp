@@ -110,22 +110,6 @@ std::optional<std::uint64_t> number(const std::optional<std::string>& text) {
   }
 }
 
-/// Takes a flock(2) on `path` for as long as it lives: shared while a run sets up its
-/// cgroup (it is empty until the child joins), exclusive while stale ones are swept.
-class DirectoryLock {
- public:
-  DirectoryLock(const std::string& path, int operation) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) throw SysError("open", path, errno);
-    fd_ = UniqueFd(fd);
-    while (::flock(fd, operation) != 0)
-      if (errno != EINTR) throw SysError("flock", path, errno);
-  }
-
- private:
-  UniqueFd fd_;
-};
-
 /// Kills the processes listed in `procs_file` until none are left and `dir` can be
 /// removed; gives up after about two seconds.
 void kill_and_remove(const std::string& dir, const std::string& procs_file, const std::string& kill_file) {
@@ -164,7 +148,6 @@ class CgroupV2 : public Cgroup {
   std::vector<std::string> directories() const override { return {dir_}; }
 
   void create() override {
-    lock_ = std::make_unique<DirectoryLock>(root_, LOCK_SH);
     std::string wanted = controllers_to_enable();
     enable(root_, wanted);
     make_directory(parent_);
@@ -191,7 +174,6 @@ class CgroupV2 : public Cgroup {
 
   void join(pid_t pid) override {
     write_cgroup_file(dir_ + "/cgroup.procs", std::to_string(pid));
-    lock_.reset();  // no longer empty: a sweep leaves it alone
   }
 
   CgroupStats stats() const override {
@@ -218,7 +200,6 @@ class CgroupV2 : public Cgroup {
   }
 
   void remove() noexcept override {
-    lock_.reset();
     if (created_) kill_and_remove(dir_, dir_ + "/cgroup.procs", dir_ + "/cgroup.kill");
     created_ = false;
   }
@@ -254,7 +235,6 @@ class CgroupV2 : public Cgroup {
 
   std::string root_, parent_, dir_;
   bool created_ = false;
-  std::unique_ptr<DirectoryLock> lock_;
 };
 
 // --- v1 ----------------------------------------------------------------------------------
@@ -295,7 +275,6 @@ class CgroupV1 : public Cgroup {
 
   void create() override {
     if (bases_.empty()) throw Error(fmt::format("cgroup: no cgroup v1 hierarchy found in {}", root_));
-    lock_ = std::make_unique<DirectoryLock>(root_, LOCK_SH);
     for (const auto& base : bases_) {
       std::string parent = base + "/" + kCgroupParent;
       make_directory(parent);
@@ -332,7 +311,6 @@ class CgroupV1 : public Cgroup {
 
   void join(pid_t pid) override {
     for (const auto& dir : directories()) write_cgroup_file(dir + "/cgroup.procs", std::to_string(pid));
-    lock_.reset();
   }
 
   CgroupStats stats() const override {
@@ -369,7 +347,6 @@ class CgroupV1 : public Cgroup {
   }
 
   void remove() noexcept override {
-    lock_.reset();
     for (const auto& dir : created_) kill_and_remove(dir, dir + "/cgroup.procs", {});
     created_.clear();
   }
@@ -392,10 +369,17 @@ class CgroupV1 : public Cgroup {
   std::map<std::string, std::string> hierarchies_;  ///< controller → hierarchy directory
   std::set<std::string> bases_;                     ///< the distinct hierarchy directories
   std::vector<std::string> created_;
-  std::unique_ptr<DirectoryLock> lock_;
 };
 
 }  // namespace
+
+CreationLock::CreationLock(const std::string& root) {
+  int fd = ::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) throw SysError("open", root, errno);
+  fd_ = UniqueFd(fd);
+  while (::flock(fd, LOCK_SH) != 0)
+    if (errno != EINTR) throw SysError("flock", root, errno);
+}
 
 CgroupLayout detect_layout(const std::string& root) {
   struct statfs info;
@@ -435,7 +419,17 @@ void remove_stale_cgroups(CgroupVersion version, const std::string& root) {
     for (const auto& [controller, base] : find_hierarchies(root)) bases.insert(base);
     for (const auto& base : bases) parents.push_back(base + "/" + kCgroupParent);
   }
-  DirectoryLock lock(root, LOCK_EX);  // waits for runs between create() and join()
+  // Wait (a little) for runs between create() and join(): their cgroups are still empty.
+  UniqueFd lock(::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!lock) throw SysError("open", root, errno);
+  int attempts = 0;
+  while (::flock(lock.get(), LOCK_EX | LOCK_NB) != 0) {
+    if ((errno != EWOULDBLOCK && errno != EINTR) || ++attempts == 300) {
+      log::debug("cgroup: no sweep of stale cgroups this time: {} stays locked", root);
+      return;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
   for (const auto& parent : parents) {
     std::error_code ec;
     for (const auto& entry : fs::directory_iterator(parent, ec)) {

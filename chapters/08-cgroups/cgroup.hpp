@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "dockling/fd.hpp"
 #include "limits.hpp"
 
 namespace dockling::ch08 {
@@ -82,8 +83,25 @@ class Cgroup {
 std::unique_ptr<Cgroup> make_cgroup(CgroupVersion version, const std::string& id,
                                     const std::string& root = kCgroupRoot);
 
+/// Held by a run from before it creates its cgroup until its child has joined it: a shared
+/// flock(2) on the cgroup root. Until the child joins, the new cgroup is empty, and a sweep
+/// by a parallel run (which takes the lock exclusively) would remove it. The child gets a
+/// copy of the fd with clone(2) and must drop it (release()) so that it does not hold the
+/// lock for its whole life.
+class CreationLock {
+ public:
+  /// Takes the shared lock on `root`, waiting for a sweep to finish.
+  explicit CreationLock(const std::string& root = kCgroupRoot);
+  /// Closes this process's copy of the lock.
+  void release() noexcept { fd_.reset(); }
+
+ private:
+  UniqueFd fd_;
+};
+
 /// Removes the empty `dockling/<id>` cgroups a crashed run left behind. One in use (with
-/// processes) is left alone; so is one a parallel run is setting up (see CreationLock).
+/// processes) is left alone; so is one a parallel run is setting up (see CreationLock): the
+/// sweep waits up to 3 seconds for the exclusive lock and is skipped when it cannot get it.
 void remove_stale_cgroups(CgroupVersion version, const std::string& root = kCgroupRoot);
 
 }  // namespace dockling::ch08

@@ -64,6 +64,7 @@ void CgroupStep::before_clone(Container& container) {
   }
   std::vector<LimitFile> files = limit_files(limits_, version);
   remove_stale_cgroups(version);
+  lock_ = std::make_unique<CreationLock>();
   cgroup_ = make_cgroup(version, container.id);
   cgroup_->create();
   cgroup_->apply(files);
@@ -73,9 +74,16 @@ void CgroupStep::after_clone(Container& container, pid_t child) {
   (void)container;
   cgroup_->join(child);  // the child waits for "go": it has run nothing outside the cgroup
   joined_ = true;
+  lock_.reset();  // no longer empty: a sweep leaves it alone
+}
+
+void CgroupStep::in_child(Container& container) {
+  (void)container;
+  if (lock_) lock_->release();  // the copy clone(2) gave us; the parent holds its own
 }
 
 void CgroupStep::after_exit(Container& container) noexcept {
+  lock_.reset();
   if (!cgroup_) return;
   try {
     if (joined_) {

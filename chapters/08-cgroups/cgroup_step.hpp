@@ -23,6 +23,7 @@ class CgroupStep : public Step {
   void add_flags(CLI::App& run) override;
   void before_clone(Container& container) override;
   void after_clone(Container& container, pid_t child) override;
+  void in_child(Container& container) override;
   void after_exit(Container& container) noexcept override;
 
  private:
@@ -30,6 +31,7 @@ class CgroupStep : public Step {
   bool print_stats_ = false;
   std::string cidfile_;
   Limits limits_;
+  std::unique_ptr<CreationLock> lock_;
   std::unique_ptr<Cgroup> cgroup_;
   bool joined_ = false;
 };
