@@ -18,6 +18,9 @@
 ///                         then report as `probe ipc` does
 ///   probe orphan MS       leave behind an orphan process that ends after MS
 ///                         milliseconds (for the tests of an init that must reap it)
+///   probe hog MIB         allocate MIB mebibytes and touch every page (memory limits)
+///   probe spin SECONDS    keep one CPU busy for SECONDS of wall-clock time (CPU limits)
+///   probe fork N          start N processes that stay alive together (process limits)
 ///
 /// Output contract: exactly one JSON object followed by a newline on stdout.
 /// The keys are stable; information that is unavailable (for instance because
@@ -34,6 +37,7 @@
 #include <climits>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <initializer_list>
@@ -951,6 +955,105 @@ int cmd_orphan(Args args) {
 }
 
 // ===========================================================================
+// hog and spin: load for resource limits
+// ===========================================================================
+
+/// Parses a non-negative decimal count, or nullopt.
+std::optional<std::int64_t> parse_count(std::string_view text) {
+  std::int64_t value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || value < 0) return std::nullopt;
+  return value;
+}
+
+/// Allocates MIB mebibytes one at a time and writes to every page, so that the memory is
+/// really charged (an untouched malloc costs nothing). Prints how far it got each MiB on
+/// stderr, then the total as JSON; under a memory limit the OOM killer ends it first.
+int cmd_hog(Args args) {
+  if (args.size() != 1) return 2;
+  const auto mebibytes = parse_count(args[0]);
+  if (!mebibytes) return 2;
+  constexpr std::size_t kMiB = 1024 * 1024;
+  const long page = sysconf(_SC_PAGESIZE);
+  std::vector<char*> blocks;
+  for (std::int64_t i = 0; i < *mebibytes; ++i) {
+    char* block = static_cast<char*>(std::malloc(kMiB));
+    if (block == nullptr) break;
+    for (std::size_t offset = 0; offset < kMiB; offset += static_cast<std::size_t>(page)) {
+      block[offset] = 1;
+    }
+    blocks.push_back(block);
+  }
+  JsonWriter w;
+  w.begin_object();
+  w.key("allocated_mib").integer(static_cast<std::int64_t>(blocks.size()));
+  w.end_object();
+  for (char* block : blocks) std::free(block);
+  return print_json(w);
+}
+
+/// Busy-loops for SECONDS of wall-clock time and reports the CPU time it got: under a CPU
+/// quota it gets less CPU time than wall-clock time.
+int cmd_spin(Args args) {
+  if (args.size() != 1) return 2;
+  const auto seconds = parse_count(args[0]);
+  if (!seconds) return 2;
+  const auto now = [](clockid_t clock) {
+    timespec ts{};
+    clock_gettime(clock, &ts);
+    return static_cast<std::int64_t>(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
+  };
+  const std::int64_t start = now(CLOCK_MONOTONIC);
+  const std::int64_t cpu_start = now(CLOCK_PROCESS_CPUTIME_ID);
+  volatile std::uint64_t counter = 0;
+  while (now(CLOCK_MONOTONIC) - start < *seconds * 1000000) {
+    for (int i = 0; i < 10000; ++i) counter = counter + 1;
+  }
+  JsonWriter w;
+  w.begin_object();
+  w.key("wall_usec").integer(now(CLOCK_MONOTONIC) - start);
+  w.key("cpu_usec").integer(now(CLOCK_PROCESS_CPUTIME_ID) - cpu_start);
+  w.end_object();
+  return print_json(w);
+}
+
+/// Starts N children that all stay alive until the count is done, so they are N at once,
+/// and reports how many started and why the next one could not (a pids limit: EAGAIN).
+int cmd_fork(Args args) {
+  if (args.size() != 1) return 2;
+  const auto wanted = parse_count(args[0]);
+  if (!wanted) return 2;
+  int hold[2];
+  if (pipe(hold) != 0) return 1;
+  std::vector<pid_t> children;
+  std::optional<std::string> error;
+  for (std::int64_t i = 0; i < *wanted; ++i) {
+    const pid_t pid = fork();
+    if (pid < 0) {
+      error = call_error("fork", "");
+      break;
+    }
+    if (pid == 0) {
+      close(hold[1]);
+      char byte;
+      while (read(hold[0], &byte, 1) < 0 && errno == EINTR) {
+      }
+      _exit(0);  // end of file: the parent has counted
+    }
+    children.push_back(pid);
+  }
+  close(hold[1]);
+  close(hold[0]);
+  for (const pid_t pid : children) waitpid(pid, nullptr, 0);
+  JsonWriter w;
+  w.begin_object();
+  w.key("started").integer(static_cast<std::int64_t>(children.size()));
+  w.key("error").string_or_null(error);
+  w.end_object();
+  return print_json(w);
+}
+
+// ===========================================================================
 // Command table and main
 // ===========================================================================
 
@@ -969,6 +1072,10 @@ constexpr std::array kCommands = {
             cmd_ipc},
     Command{"ipc-create", "KEY [/MQ]", "create them, then report as `ipc` does", cmd_ipc_create},
     Command{"orphan", "MS", "leave an orphan that ends after MS milliseconds", cmd_orphan},
+    Command{"hog", "MIB", "allocate and touch MIB mebibytes of memory", cmd_hog},
+    Command{"spin", "SECONDS", "keep one CPU busy for SECONDS; report the CPU time used",
+            cmd_spin},
+    Command{"fork", "N", "start N processes alive at once; report how many started", cmd_fork},
 };
 
 int usage() {

@@ -1,0 +1,107 @@
+/// @file cgroup.hpp
+/// @brief A container's cgroup on either version: one interface, a driver for v1 and for v2.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "dockling/fd.hpp"
+#include "limits.hpp"
+
+namespace dockling::ch08 {
+
+/// Where cgroup filesystems are mounted on every distribution.
+inline constexpr const char* kCgroupRoot = "/sys/fs/cgroup";
+/// The directory under each hierarchy's root that holds dockling's containers.
+inline constexpr const char* kCgroupParent = "dockling";
+
+/// How a machine mounts its cgroups.
+enum class CgroupLayout {
+  unified,  ///< cgroup2 at /sys/fs/cgroup: Ubuntu 22.04+, Debian 11+, Fedora 31+
+  hybrid,   ///< v1 controllers at /sys/fs/cgroup/<controller>, plus an empty v2 tree at unified/
+  legacy,   ///< v1 controllers only
+};
+
+/// Finds the layout with statfs(2): cgroup2 at `root` is unified; a tmpfs at `root` holds v1
+/// hierarchies, and a cgroup2 at `root`/unified makes it hybrid.
+/// @throws Error when `root` is neither (no cgroups mounted).
+CgroupLayout detect_layout(const std::string& root = kCgroupRoot);
+
+/// The interface a layout's controllers speak: v2 for unified, v1 for hybrid and legacy.
+CgroupVersion version_of(CgroupLayout layout);
+
+/// "unified", "hybrid" or "legacy".
+const char* layout_name(CgroupLayout layout);
+
+/// What a container used, read from its cgroup (chapter 14's `stats` reads the same).
+/// A value the kernel does not offer stays unset.
+struct CgroupStats {
+  std::optional<std::uint64_t> memory_bytes;       ///< memory in use now
+  std::optional<std::uint64_t> memory_peak_bytes;  ///< the most memory ever in use
+  std::optional<std::uint64_t> cpu_usec;           ///< CPU time used, user + system
+  std::optional<std::uint64_t> pids;               ///< processes now
+  std::optional<std::uint64_t> pids_peak;          ///< the most processes at once
+  std::optional<std::uint64_t> io_read_bytes;      ///< bytes read from block devices
+  std::optional<std::uint64_t> io_write_bytes;     ///< bytes written to block devices
+  std::uint64_t oom_kills = 0;                     ///< processes the OOM killer ended
+};
+
+/// One container's cgroup, `dockling/<id>` under the root of the hierarchy (v2) or of each
+/// controller's hierarchy (v1). The driver writes files; the Step decides when.
+class Cgroup {
+ public:
+  virtual ~Cgroup() = default;
+
+  /// v1 or v2.
+  virtual CgroupVersion version() const = 0;
+  /// The cgroup's directories: one on v2, one per controller hierarchy on v1.
+  virtual std::vector<std::string> directories() const = 0;
+  /// Creates the directories (and `dockling/`), enabling the controllers on the way (v2)
+  /// or giving a new cpuset its parent's CPUs and memory nodes (v1).
+  /// @throws Error / SysError naming the directory or file.
+  virtual void create() = 0;
+  /// Writes each file (as limit_files returns them) into the cgroup. A file this kernel
+  /// lacks (swap accounting off, no blkio weight) is skipped with docker's kind of warning.
+  /// @throws Error naming the file and the value the kernel refused.
+  virtual void apply(const std::vector<LimitFile>& files) = 0;
+  /// Moves process `pid` into the cgroup: its children will be born there.
+  virtual void join(pid_t pid) = 0;
+  /// What the processes of the cgroup used so far.
+  virtual CgroupStats stats() const = 0;
+  /// Kills what is left in the cgroup and removes its directories. Never throws.
+  virtual void remove() noexcept = 0;
+};
+
+/// The cgroup `dockling/<id>` of `version` below `root`. Nothing is created yet.
+/// On v1, `root` holds one directory per hierarchy, named after its controllers
+/// ("memory", "cpu,cpuacct", ...); links like "cpu" → "cpu,cpuacct" are followed.
+std::unique_ptr<Cgroup> make_cgroup(CgroupVersion version, const std::string& id,
+                                    const std::string& root = kCgroupRoot);
+
+/// Held by a run from before it creates its cgroup until its child has joined it: a shared
+/// flock(2) on the cgroup root. Until the child joins, the new cgroup is empty, and a sweep
+/// by a parallel run (which takes the lock exclusively) would remove it. The child gets a
+/// copy of the fd with clone(2) and must drop it (release()) so that it does not hold the
+/// lock for its whole life.
+class CreationLock {
+ public:
+  /// Takes the shared lock on `root`, waiting for a sweep to finish.
+  explicit CreationLock(const std::string& root = kCgroupRoot);
+  /// Closes this process's copy of the lock.
+  void release() noexcept { fd_.reset(); }
+
+ private:
+  UniqueFd fd_;
+};
+
+/// Removes the empty `dockling/<id>` cgroups a crashed run left behind. One in use (with
+/// processes) is left alone; so is one a parallel run is setting up (see CreationLock): the
+/// sweep waits up to 3 seconds for the exclusive lock and is skipped when it cannot get it.
+void remove_stale_cgroups(CgroupVersion version, const std::string& root = kCgroupRoot);
+
+}  // namespace dockling::ch08

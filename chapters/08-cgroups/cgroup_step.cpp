@@ -1,0 +1,121 @@
+#include "cgroup_step.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdio>
+
+#include <fmt/format.h>
+
+#include "ipc_step.hpp"
+#include "dockling/error.hpp"
+#include "dockling/fd.hpp"
+#include "dockling/log.hpp"
+
+namespace dockling::ch08 {
+
+namespace {
+
+std::string value_or_dash(const std::optional<std::uint64_t>& value, std::string (*format)(std::uint64_t)) {
+  return value ? format(*value) : "-";
+}
+
+std::string plain(std::uint64_t value) { return std::to_string(value); }
+
+/// Writes the id to `path` like docker's --cidfile, refusing to overwrite a file.
+void write_cidfile(const std::string& path, const std::string& id) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0 && errno == EEXIST)
+    throw Error(fmt::format("Container ID file found, make sure the other container isn't running or delete {}", path));
+  if (fd < 0) throw SysError("open", path, errno);
+  UniqueFd owner(fd);
+  write_all(fd, id);
+}
+
+}  // namespace
+
+std::string human_bytes(std::uint64_t bytes) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  double value = static_cast<double>(bytes);
+  int unit = 0;
+  while (value >= 1024 && unit < 4) {
+    value /= 1024;
+    ++unit;
+  }
+  return unit == 0 ? fmt::format("{}B", bytes) : fmt::format("{:.4g}{}", value, units[unit]);
+}
+
+void CgroupStep::add_flags(CLI::App& run) {
+  add_limit_flags(run, flags_);
+  run.add_flag("--stats", print_stats_, "On exit, print what the container used (from its cgroup)");
+  run.add_option("--cidfile", cidfile_, "Write the container ID to the file");
+}
+
+void CgroupStep::before_clone(Container& container) {
+  if (!cidfile_.empty()) write_cidfile(cidfile_, container.id);
+  limits_ = parse_limits(flags_, HostResources::current());  // bad input: nothing created yet
+
+  CgroupLayout layout = detect_layout();
+  CgroupVersion version = version_of(layout);
+  log::debug("cgroup: {} layout, cgroup v{}", layout_name(layout), version == CgroupVersion::v2 ? 2 : 1);
+  if (version == CgroupVersion::v2) {
+    if (limits_.memory_swappiness) log::warning("cgroup v2 has no per-cgroup swappiness: --memory-swappiness discarded");
+    if (limits_.oom_kill_disable) log::warning("cgroup v2 cannot disable the OOM killer: --oom-kill-disable discarded");
+  }
+  std::vector<LimitFile> files = limit_files(limits_, version);
+  remove_stale_cgroups(version);
+  lock_ = std::make_unique<CreationLock>();
+  cgroup_ = make_cgroup(version, container.id);
+  cgroup_->create();
+  cgroup_->apply(files);
+}
+
+void CgroupStep::after_clone(Container& container, pid_t child) {
+  (void)container;
+  cgroup_->join(child);  // the child waits for "go": it has run nothing outside the cgroup
+  joined_ = true;
+  lock_.reset();  // no longer empty: a sweep leaves it alone
+}
+
+void CgroupStep::in_child(Container& container) {
+  (void)container;
+  if (lock_) lock_->release();  // the copy clone(2) gave us; the parent holds its own
+}
+
+void CgroupStep::after_exit(Container& container) noexcept {
+  lock_.reset();
+  if (!cgroup_) return;
+  try {
+    if (joined_) {
+      CgroupStats stats = cgroup_->stats();
+      if (stats.oom_kills > 0) {
+        std::fprintf(stderr, "OOMKilled: container %s ran out of memory (limit %s)\n", container.short_id().c_str(),
+                     limits_.memory ? human_bytes(static_cast<std::uint64_t>(*limits_.memory)).c_str() : "none");
+      }
+      if (print_stats_) {
+        std::string line = fmt::format(
+            "stats: memory_peak_bytes={} cpu_usec={} pids_peak={} io_read_bytes={} io_write_bytes={} oom_kills={} ({} peak "
+            "memory, {:.3f}s CPU)\n",
+            value_or_dash(stats.memory_peak_bytes, plain), value_or_dash(stats.cpu_usec, plain),
+            value_or_dash(stats.pids_peak, plain), value_or_dash(stats.io_read_bytes, plain),
+            value_or_dash(stats.io_write_bytes, plain), stats.oom_kills,
+            value_or_dash(stats.memory_peak_bytes, human_bytes),
+            static_cast<double>(stats.cpu_usec.value_or(0)) / 1e6);
+        std::fputs(line.c_str(), stderr);
+      }
+    }
+  } catch (const std::exception& e) {
+    log::warning("cgroup: {}", e.what());
+  }
+  cgroup_->remove();
+  cgroup_.reset();
+}
+
+Steps steps() {
+  // TODO(merge): chain ch07::steps() once it lands
+  Steps list = ch06::steps();
+  list.push_back(std::make_unique<CgroupStep>());
+  return list;
+}
+
+}  // namespace dockling::ch08
