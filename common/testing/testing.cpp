@@ -148,7 +148,10 @@ std::optional<std::string> Background::read_line(milliseconds timeout) {
   }
 }
 
-void Background::signal(int signal) { ::kill(child_.pid(), signal); }
+void Background::signal(int signal) {
+  // After wait() the pid is -1, and kill(-1, ...) would signal every process we may signal.
+  if (child_.pid() > 0) ::kill(child_.pid(), signal);
+}
 
 RunResult Background::wait(milliseconds timeout) {
   return finish(child_, out_, err_, std::move(pending_), Clock::now() + timeout);
