@@ -502,7 +502,8 @@ TEST_F(Network, ExhaustedSubnetIsAClearError) {
 TEST_F(Network, WhatACrashLeavesIsReclaimedByTheNextRunAndPrune) {
   int port = random_port();
   auto crashed = start({"-p", std::to_string(port) + ":80"});
-  ::kill(crashed.process->pid(), SIGKILL);  // no clean-up: the container dies with it
+  ASSERT_EQ(crashed.id.size(), 12u) << "the container did not start";
+  crashed.process->signal(SIGKILL);  // no clean-up: the container dies with it (PDEATHSIG)
   crashed.process->wait();
   EXPECT_EQ(fs::is_empty(leases()), false) << "the crashed run's lease should still be on file";
 
