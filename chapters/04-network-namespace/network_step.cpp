@@ -157,7 +157,12 @@ void NetworkStep::setup_bridge_network(const Container& container) {
   if (link_index(sock, bridge_) == 0) {
     log::debug("network: creating bridge {} with {}", bridge_, subnet_.cidr(subnet_.gateway()));
     create_bridge(sock, bridge_);
-    add_address(bridge_, subnet_.cidr(subnet_.gateway()));
+    try {
+      add_address(bridge_, subnet_.cidr(subnet_.gateway()));
+    } catch (...) {
+      delete_link(sock, bridge_);  // a bridge without its gateway address would stay broken
+      throw;
+    }
     state_->set_subnet(subnet_);
     write_sysctl("ipv4/ip_forward", "1");  // the host routes between the bridge and the world
     // Lets 127.0.0.1:HOSTPORT be DNATed to a container behind the bridge (see the README).
