@@ -4,7 +4,7 @@ chapter "Chapter 04: network namespace"
 export DOCKLING_ROOT=$(mktemp -d)
 NET="--bridge dltour0 --subnet 10.213.200.0/24"
 say "CLONE_NEWNET gives the container its own interfaces; --network none leaves only lo."
-show '$BIN/ch04-network-namespace run --network none $ROOTFS ip -br link'
+show '$BIN/ch04-network-namespace run --network none $ROOTFS ip link'
 notice "only lo: no way in or out"
 say "--network bridge (the default): a veth pair to a host bridge, an address, a default route."
 show '$BIN/ch04-network-namespace run $NET $ROOTFS sh -c "ip -4 addr show eth0; ip route; ping -c1 -W2 10.213.200.1"'
