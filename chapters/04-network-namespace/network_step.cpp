@@ -69,7 +69,9 @@ void NetworkStep::add_flags(CLI::App& run) {
   subnet_option_ = run.add_option("--subnet", subnet_text_, "The bridge's subnet when it is created")
                        ->envname("DOCKLING_SUBNET")
                        ->capture_default_str();
-  run.add_option("--bridge", bridge_, "The host bridge to attach to")->capture_default_str();
+  run.add_option("--bridge", bridge_, "The host bridge to attach to")
+      ->envname("DOCKLING_BRIDGE")
+      ->capture_default_str();
 }
 
 void NetworkStep::add_commands(CLI::App& app) {
@@ -77,7 +79,9 @@ void NetworkStep::add_commands(CLI::App& app) {
   CLI::App* network = add_command(app, "network", "Manage dockling's bridge network");
   network->require_subcommand(1);
   prune_command_ = add_command(*network, "prune", "Remove the bridge and its NAT table when no container uses them");
-  prune_command_->add_option("--bridge", bridge_, "The bridge to remove")->capture_default_str();
+  prune_command_->add_option("--bridge", bridge_, "The bridge to remove")
+      ->envname("DOCKLING_BRIDGE")
+      ->capture_default_str();
 }
 
 std::optional<int> NetworkStep::run_command() {
