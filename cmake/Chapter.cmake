@@ -5,6 +5,9 @@
 #                       linked to the previous chapter's library.
 #   chNN-topic          the chapter's binary (chapters/NN-topic/main.cpp), in <build>/bin.
 #   test_chNN           GoogleTest suite from tests/NN-topic/*.cpp, ctest label chNN (+ LABELS).
+#
+# PACKAGES names pkg-config modules the chapter's library needs (e.g. libnftables); they are
+# found with pkg_check_modules and linked PUBLIC, so the later chapters get them too.
 
 # The previous chapter's library, kept in a global property (not the cache, which would
 # survive into the next configure).
@@ -30,7 +33,7 @@ function(dockling_uses_exercises nn out)
 endfunction()
 
 function(dockling_chapter nn topic)
-  cmake_parse_arguments(CH "" "" "LABELS" ${ARGN})
+  cmake_parse_arguments(CH "" "" "LABELS;PACKAGES" ${ARGN})
   set(folder ${nn}-${topic})
   set(lib dockling_ch${nn})
   if(NOT EXISTS ${CMAKE_SOURCE_DIR}/chapters/${folder}/main.cpp)
@@ -57,6 +60,11 @@ function(dockling_chapter nn topic)
     target_link_libraries(${lib} PUBLIC ${previous})
   endif()
   set_property(GLOBAL PROPERTY DOCKLING_PREVIOUS_CHAPTER ${lib})
+  if(CH_PACKAGES)
+    find_package(PkgConfig REQUIRED)
+    pkg_check_modules(ch${nn}_packages REQUIRED IMPORTED_TARGET ${CH_PACKAGES})
+    target_link_libraries(${lib} PUBLIC PkgConfig::ch${nn}_packages)
+  endif()
 
   set(binary ch${nn}-${topic})
   add_executable(${binary} ${CMAKE_SOURCE_DIR}/chapters/${folder}/main.cpp)

@@ -16,6 +16,7 @@ struct Container {
   std::vector<std::string> argv;    ///< the command and its arguments
   std::vector<std::string> env;     ///< KEY=VALUE, the command's whole environment
   std::string workdir = "/";        ///< the working directory inside the root
+  std::string hostname;             ///< set by chapter 05 (-h, default the short id); empty before
   int sync_fd = -1;                 ///< in the child: its end of the socket to the parent
 
   /// The first 12 hex digits of the id, as `docker ps` shows it.

@@ -22,8 +22,13 @@ int runtime_main(std::string_view program, std::string_view description, int arg
   run->positionals_at_end();
   run->prefix_command();  // everything after COMMAND belongs to the command
   for (const auto& step : pipeline) step->add_flags(*run);
+  for (const auto& step : pipeline) step->add_commands(app);
 
   return run_app(app, argc, argv, [&] {
+    if (!run->parsed()) {
+      for (const auto& step : pipeline)
+        if (auto code = step->run_command()) return *code;
+    }
     container.id = random_hex(32);
     container.rootfs = std::filesystem::absolute(rootfs).lexically_normal();
     if (container.argv.empty()) container.argv = {"/bin/sh"};

@@ -10,6 +10,7 @@ namespace dockling {
 
 /// Parses `chNN-topic run [OPTIONS] ROOTFS [COMMAND] [ARG...]`, with every step's flags,
 /// runs the container through `steps` and returns the exit code for `main` to return.
+/// Steps may add other subcommands (Step::add_commands); those run instead of `run`.
 int runtime_main(std::string_view program, std::string_view description, int argc, char** argv,
                  Steps steps);
 

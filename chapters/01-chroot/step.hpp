@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+#include <optional>
 #include <string_view>
 
 #include <CLI/CLI.hpp>
@@ -39,6 +40,12 @@ class Step {
 
   /// Adds the step's flags to the `run` command (e.g. --hostname).
   virtual void add_flags(CLI::App& run) { (void)run; }
+  /// Adds subcommands beside `run` and flags of the whole binary (chapter 04: `network
+  /// prune`, --root). run_command() does the work when one of them was chosen.
+  virtual void add_commands(CLI::App& app) { (void)app; }
+  /// When the chosen subcommand is not `run`: does it if it is one of this step's and
+  /// returns its exit code; nullopt when it is not this step's.
+  virtual std::optional<int> run_command() { return std::nullopt; }
   /// CLONE_NEW* flags the child must be created with.
   virtual int clone_flags() const { return 0; }
   /// In the parent, before the child exists (check flags, prepare files).

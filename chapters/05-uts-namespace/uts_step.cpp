@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "mount_step.hpp"
+#include "network_step.hpp"
 #include "dockling/log.hpp"
 #include "hostname.hpp"
 #include "uts.hpp"
@@ -43,6 +43,7 @@ int UtsStep::clone_flags() const { return CLONE_NEWUTS; }
 
 void UtsStep::before_clone(Container& container) {
   if (hostname_.empty()) hostname_ = container.short_id();
+  container.hostname = hostname_;  // chapter 04 writes it into /etc/hosts and /etc/hostname
   // Docker's order: PATH, then HOSTNAME; a HOSTNAME the user set (-e) wins.
   if (!has_variable(container.env, "HOSTNAME")) {
     auto path = std::find_if(container.env.begin(), container.env.end(),
@@ -59,8 +60,7 @@ void UtsStep::in_child(Container& container) {
 }
 
 Steps steps() {
-  // TODO(merge): chain ch04::steps() once chapter 04 lands
-  Steps list = ch03::steps();
+  Steps list = ch04::steps();
   list.push_back(std::make_unique<UtsStep>());
   return list;
 }

@@ -21,6 +21,9 @@
 ///   probe hog MIB         allocate MIB mebibytes and touch every page (memory limits)
 ///   probe spin SECONDS    keep one CPU busy for SECONDS of wall-clock time (CPU limits)
 ///   probe fork N          start N processes that stay alive together (process limits)
+///   probe udp-echo PORT   serve UDP on PORT: print {"udp_echo": PORT} once
+///                         bound, then send every datagram back prefixed with
+///                         "echo:", until SIGTERM or SIGINT
 ///
 /// Output contract: exactly one JSON object followed by a newline on stdout.
 /// The keys are stable; information that is unavailable (for instance because
@@ -33,7 +36,9 @@
 #include <array>
 #include <bit>
 #include <cerrno>
+#include <csignal>
 #include <charconv>
+#include <cstdlib>
 #include <climits>
 #include <cstdint>
 #include <cstdio>
@@ -1054,6 +1059,54 @@ int cmd_fork(Args args) {
 }
 
 // ===========================================================================
+// udp-echo: a UDP server for the network chapter's published-port tests
+// (busybox's nc speaks only TCP)
+// ===========================================================================
+
+volatile sig_atomic_t g_stop = 0;
+
+void request_stop(int) { g_stop = 1; }
+
+int cmd_udp_echo(Args args) {
+  if (args.size() != 1) return 2;
+  const int port = std::atoi(args[0]);
+  if (port <= 0 || port > 65535) return 2;
+  // A handler, not the default action: as PID 1 of a PID namespace the
+  // default action of SIGTERM would be ignored.
+  struct sigaction action {};
+  action.sa_handler = request_stop;  // no SA_RESTART: recvfrom returns EINTR
+  sigaction(SIGTERM, &action, nullptr);
+  sigaction(SIGINT, &action, nullptr);
+
+  const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<std::uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_ANY);
+  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+    std::fprintf(stderr, "probe: %s\n", call_error("bind", args[0]).c_str());
+    return 1;
+  }
+  JsonWriter w;
+  w.begin_object();
+  w.key("udp_echo").integer(port);
+  w.end_object();
+  print_json(w);
+  std::fflush(stdout);
+  while (!g_stop) {
+    char buffer[2048];
+    sockaddr_in peer{};
+    socklen_t peer_size = sizeof peer;
+    const ssize_t n = recvfrom(fd, buffer, sizeof buffer, 0, reinterpret_cast<sockaddr*>(&peer), &peer_size);
+    if (n < 0) continue;  // EINTR: the loop checks g_stop
+    const std::string reply = concat({"echo:", std::string_view(buffer, static_cast<std::size_t>(n))});
+    sendto(fd, reply.data(), reply.size(), 0, reinterpret_cast<sockaddr*>(&peer), peer_size);
+  }
+  close(fd);
+  return 0;
+}
+
+// ===========================================================================
 // Command table and main
 // ===========================================================================
 
@@ -1076,6 +1129,8 @@ constexpr std::array kCommands = {
     Command{"spin", "SECONDS", "keep one CPU busy for SECONDS; report the CPU time used",
             cmd_spin},
     Command{"fork", "N", "start N processes alive at once; report how many started", cmd_fork},
+    Command{"udp-echo", "PORT", "serve UDP on PORT, echoing each datagram back, until SIGTERM",
+            cmd_udp_echo},
 };
 
 int usage() {

@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
+#include <memory>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -17,6 +19,7 @@
 
 #include "dockling/error.hpp"
 #include "dockling/fs.hpp"
+#include "dockling/tempdir.hpp"
 
 namespace dockling::testing {
 
@@ -99,6 +102,28 @@ RunResult finish(Child& child, UniqueFd& out, UniqueFd& err, std::string out_tex
 
 }  // namespace
 
+/// Gives every test process its own state directory (DOCKLING_ROOT, inherited by the
+/// binaries it runs), so that no test touches /var/lib/dockling, and removes it at the end.
+class StateRootEnvironment : public ::testing::Environment {
+ public:
+  void SetUp() override {
+    if (std::getenv("DOCKLING_ROOT") != nullptr) return;
+    root_ = std::make_unique<TempDir>("dockling-test-root");
+    ::setenv("DOCKLING_ROOT", root_->path().c_str(), 1);
+  }
+  void TearDown() override {
+    if (!root_) return;
+    ::unsetenv("DOCKLING_ROOT");
+    root_.reset();
+  }
+
+ private:
+  std::unique_ptr<TempDir> root_;
+};
+
+[[maybe_unused]] const auto* state_root_environment =
+    ::testing::AddGlobalTestEnvironment(new StateRootEnvironment);
+
 bool is_root() { return ::geteuid() == 0; }
 
 std::string bin(std::string_view name) { return std::string(DOCKLING_BIN_DIR "/") + std::string(name); }
@@ -153,7 +178,10 @@ std::optional<std::string> Background::read_line(milliseconds timeout) {
   }
 }
 
-void Background::signal(int signal) { ::kill(child_.pid(), signal); }
+void Background::signal(int signal) {
+  // After wait() the pid is -1, and kill(-1, ...) would signal every process we may signal.
+  if (child_.pid() > 0) ::kill(child_.pid(), signal);
+}
 
 RunResult Background::wait(milliseconds timeout) {
   return finish(child_, out_, err_, std::move(pending_), Clock::now() + timeout);

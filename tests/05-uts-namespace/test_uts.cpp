@@ -23,7 +23,9 @@ namespace fs = std::filesystem;
 using namespace dockling::testing;
 
 std::vector<std::string> ch05(std::vector<std::string> flags, std::vector<std::string> command) {
-  std::vector<std::string> argv = {bin("ch05-uts-namespace"), "run"};
+  // --network none: these tests are not about networking, and must never touch the default
+  // dockling0 bridge or /var/lib/dockling (chapter 04's tests use their own).
+  std::vector<std::string> argv = {bin("ch05-uts-namespace"), "run", "--network", "none"};
   argv.insert(argv.end(), flags.begin(), flags.end());
   argv.push_back(rootfs());
   argv.insert(argv.end(), command.begin(), command.end());
@@ -146,7 +148,7 @@ TEST(Uts, DefaultHostnameIsTheShortIdAndInTheEnvironment) {
 
 TEST(Uts, ContainerHasItsOwnUtsNamespace) {
   DOCKLING_REQUIRE_ROOT();
-  ino_t inside = container_namespace({bin("ch05-uts-namespace"), "run", rootfs()}, "uts");
+  ino_t inside = container_namespace(ch05({}, {}), "uts");
   EXPECT_NE(inside, 0u);
   EXPECT_NE(inside, namespace_inode("self", "uts"));
   // Where the container has a /proc of its own (chapter 03), the probe sees the same.

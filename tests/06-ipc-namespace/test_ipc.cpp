@@ -32,7 +32,9 @@ using namespace dockling::testing;
 constexpr long kMqueueMagic = 0x19800202;  // statfs f_type of an mqueue mount
 
 std::vector<std::string> ch06(std::vector<std::string> flags, std::vector<std::string> command) {
-  std::vector<std::string> argv = {bin("ch06-ipc-namespace"), "run"};
+  // --network none: these tests are not about networking, and must never touch the default
+  // dockling0 bridge or /var/lib/dockling (chapter 04's tests use their own).
+  std::vector<std::string> argv = {bin("ch06-ipc-namespace"), "run", "--network", "none"};
   argv.insert(argv.end(), flags.begin(), flags.end());
   argv.push_back(rootfs());
   argv.insert(argv.end(), command.begin(), command.end());

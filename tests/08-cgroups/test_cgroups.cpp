@@ -67,7 +67,7 @@ class Cgroups : public ::testing::Test {
   std::vector<std::string> ch08(std::vector<std::string> flags, std::vector<std::string> command) {
     std::string cidfile = (dir_.path() / ("cid-" + std::to_string(cidfiles_.size()))).string();
     cidfiles_.push_back(cidfile);
-    std::vector<std::string> argv = {bin("ch08-cgroups"), "run", "--cidfile", cidfile};
+    std::vector<std::string> argv = {bin("ch08-cgroups"), "run", "--network", "none", "--cidfile", cidfile};
     argv.insert(argv.end(), flags.begin(), flags.end());
     argv.push_back(rootfs());
     argv.insert(argv.end(), command.begin(), command.end());
@@ -110,7 +110,7 @@ TEST_F(Cgroups, LayoutIsDetectedFromTheFilesystemType) {
     bool hybrid = mounts.find(" /sys/fs/cgroup/unified cgroup2 ") != std::string::npos;
     EXPECT_EQ(layout_ == dockling::ch08::CgroupLayout::hybrid, hybrid);
   }
-  auto r = run({bin("ch08-cgroups"), "-v", "run", rootfs(), "/bin/true"});
+  auto r = run({bin("ch08-cgroups"), "-v", "run", "--network", "none", rootfs(), "/bin/true"});
   EXPECT_EQ(r.exit_code, 0) << r;
   EXPECT_NE(r.err.find(std::string(dockling::ch08::layout_name(layout_)) + " layout"), std::string::npos) << r;
 }

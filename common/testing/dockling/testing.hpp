@@ -63,7 +63,7 @@ class Background {
   explicit Background(const std::vector<std::string>& argv);
   /// The next line of stdout (without its newline), or nullopt at end of output or time-out.
   std::optional<std::string> read_line(milliseconds timeout = milliseconds(10000));
-  /// Sends `signal` to the process (not its group).
+  /// Sends `signal` to the process (not its group); does nothing once it has been waited for.
   void signal(int signal);
   /// Waits for the end (killing the group after `timeout`); returns the rest of the output.
   RunResult wait(milliseconds timeout = milliseconds(30000));

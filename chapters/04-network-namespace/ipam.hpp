@@ -1,0 +1,69 @@
+/// @file ipam.hpp
+/// @brief IP address management: which container holds which address of a bridge's subnet,
+/// kept as one lease file per address under the state directory, behind a lock.
+///
+///     ROOT/network/BRIDGE/lock            flock(2)ed while leases are read or changed
+///     ROOT/network/BRIDGE/subnet          the subnet the bridge was created with
+///     ROOT/network/BRIDGE/leases/10.201.0.2   container ID / owner PID START / port ...
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "address.hpp"
+#include "dockling/fd.hpp"
+
+namespace dockling::ch04 {
+
+/// One address held by one container, and the host ports it published.
+struct Lease {
+  Ipv4 address;                    ///< the container's address on the bridge
+  std::string container_id;        ///< the full container id
+  pid_t owner_pid = 0;             ///< the dockling process that runs the container
+  std::uint64_t owner_start = 0;   ///< its start time (/proc/PID/stat), so a reused PID is not taken for it
+  std::vector<PortMapping> ports;  ///< its -p mappings
+};
+
+/// The owner fields for a lease taken by this process.
+Lease lease_for_this_process(const std::string& container_id);
+
+/// True when the process that took `lease` is still running (same PID, same start time).
+bool owner_alive(const Lease& lease);
+
+/// The state of one bridge network under ROOT/network/BRIDGE.
+class NetworkState {
+ public:
+  /// @param root the state root (--root, DOCKLING_ROOT, default /var/lib/dockling)
+  /// @param bridge the bridge's name
+  NetworkState(const std::filesystem::path& root, const std::string& bridge);
+
+  /// The directory ROOT/network/BRIDGE.
+  const std::filesystem::path& dir() const noexcept { return dir_; }
+  /// Creates the directories and takes the network's lock (flock LOCK_EX); it is held
+  /// until the returned descriptor is closed. Parallel runs queue here.
+  UniqueFd lock();
+  /// The subnet recorded when the bridge was created, if any.
+  std::optional<Subnet> subnet() const;
+  /// Records the bridge's subnet.
+  void set_subnet(const Subnet& subnet);
+  /// Every lease on file (live or not), in address order.
+  std::vector<Lease> leases() const;
+  /// Writes `lease` (atomically: a temporary file renamed over it).
+  void save(const Lease& lease);
+  /// Removes `lease`'s file; never throws.
+  void remove(const Lease& lease) noexcept;
+
+ private:
+  std::filesystem::path dir_;
+};
+
+/// The lowest address of `subnet` that no lease in `taken` holds, skipping the network,
+/// the gateway and the broadcast address. Throws Error "subnet ... is exhausted".
+Ipv4 pick_address(const Subnet& subnet, const std::vector<Lease>& taken);
+
+}  // namespace dockling::ch04

@@ -1,0 +1,70 @@
+#include "netlink.hpp"
+
+#include <net/if.h>
+
+#include <fmt/format.h>
+#include <netlink/errno.h>
+#include <netlink/netlink.h>
+#include <netlink/route/link.h>
+#include <netlink/route/link/bridge.h>
+
+#include "dockling/error.hpp"
+
+namespace dockling::ch04 {
+
+NetlinkSocket::NetlinkSocket() : sock_(nl_socket_alloc()) {
+  if (sock_ == nullptr) throw Error("nl_socket_alloc: out of memory");
+  int rc = nl_connect(sock_, NETLINK_ROUTE);
+  if (rc < 0) {
+    nl_socket_free(sock_);
+    check_nl(rc, "nl_connect", "NETLINK_ROUTE");
+  }
+}
+
+NetlinkSocket::~NetlinkSocket() { nl_socket_free(sock_); }
+
+int check_nl(int result, std::string_view call, std::string_view argument) {
+  if (result >= 0) return result;
+  if (argument.empty()) throw Error(fmt::format("{}: {}", call, nl_geterror(result)));
+  throw Error(fmt::format("{}(\"{}\"): {}", call, argument, nl_geterror(result)));
+}
+
+AddrPtr parse_nl_address(const std::string& text) {
+  nl_addr* address = nullptr;
+  check_nl(nl_addr_parse(text.c_str(), AF_INET, &address), "nl_addr_parse", text);
+  return AddrPtr(address, nl_addr_put);
+}
+
+int link_index(NetlinkSocket& sock, const std::string& name) {
+  rtnl_link* link = nullptr;
+  int rc = rtnl_link_get_kernel(sock.get(), 0, name.c_str(), &link);
+  if (rc == -NLE_NODEV || rc == -NLE_OBJ_NOTFOUND) return 0;
+  check_nl(rc, "rtnl_link_get_kernel", name);
+  LinkPtr owned(link, rtnl_link_put);
+  return rtnl_link_get_ifindex(link);
+}
+
+void set_link_up(NetlinkSocket& sock, const std::string& name) {
+  // RTM_NEWLINK for an existing link changes it: only the fields set in `change` are sent.
+  LinkPtr change(rtnl_link_alloc(), rtnl_link_put);
+  rtnl_link_set_name(change.get(), name.c_str());
+  rtnl_link_set_flags(change.get(), IFF_UP);
+  check_nl(rtnl_link_add(sock.get(), change.get(), 0), "rtnl_link_add(up)", name);
+}
+
+void create_bridge(NetlinkSocket& sock, const std::string& name) {
+  LinkPtr bridge(rtnl_link_bridge_alloc(), rtnl_link_put);
+  rtnl_link_set_name(bridge.get(), name.c_str());
+  check_nl(rtnl_link_add(sock.get(), bridge.get(), NLM_F_CREATE | NLM_F_EXCL), "rtnl_link_add(bridge)", name);
+}
+
+bool delete_link(NetlinkSocket& sock, const std::string& name) {
+  LinkPtr link(rtnl_link_alloc(), rtnl_link_put);
+  rtnl_link_set_name(link.get(), name.c_str());
+  int rc = rtnl_link_delete(sock.get(), link.get());
+  if (rc == -NLE_NODEV || rc == -NLE_OBJ_NOTFOUND) return false;
+  check_nl(rc, "rtnl_link_delete", name);
+  return true;
+}
+
+}  // namespace dockling::ch04

@@ -1,0 +1,58 @@
+/// @file netlink.hpp
+/// @brief Small RAII helpers around libnl-route-3: a route netlink socket, libnl errors as
+/// dockling errors, and the link operations the chapter needs besides the exercise.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+struct nl_sock;
+struct rtnl_link;
+struct nl_addr;
+
+namespace dockling::ch04 {
+
+/// A NETLINK_ROUTE socket (nl_socket_alloc + nl_connect), closed when destroyed. It talks
+/// to the network namespace of the thread that created it.
+class NetlinkSocket {
+ public:
+  /// Opens and connects the socket; throws Error naming nl_connect on failure.
+  NetlinkSocket();
+  NetlinkSocket(const NetlinkSocket&) = delete;
+  NetlinkSocket& operator=(const NetlinkSocket&) = delete;
+  ~NetlinkSocket();
+
+  /// The libnl socket, for rtnl_* calls.
+  nl_sock* get() const noexcept { return sock_; }
+
+ private:
+  nl_sock* sock_ = nullptr;
+};
+
+/// Owns a `struct rtnl_link` (rtnl_link_put when destroyed).
+using LinkPtr = std::unique_ptr<rtnl_link, void (*)(rtnl_link*)>;
+/// Owns a `struct nl_addr` (nl_addr_put when destroyed).
+using AddrPtr = std::unique_ptr<nl_addr, void (*)(nl_addr*)>;
+
+/// Returns `result` when it is >= 0; otherwise throws Error `call("argument"): libnl's
+/// message` (libnl returns negative NLE_* codes, not -1 and errno).
+int check_nl(int result, std::string_view call, std::string_view argument = {});
+
+/// Parses "10.1.2.3/24" (or "default") into an nl_addr; throws Error naming the text.
+AddrPtr parse_nl_address(const std::string& text);
+
+/// The interface index of `name` in this namespace, or 0 when there is none.
+int link_index(NetlinkSocket& sock, const std::string& name);
+
+/// Sets IFF_UP on `name` (`ip link set NAME up`).
+void set_link_up(NetlinkSocket& sock, const std::string& name);
+
+/// Creates a bridge `name` (`ip link add NAME type bridge`); fails if it exists.
+void create_bridge(NetlinkSocket& sock, const std::string& name);
+
+/// Deletes link `name` if it exists; a veth takes its peer with it. Returns false when
+/// there was nothing to delete. Throws on other errors.
+bool delete_link(NetlinkSocket& sock, const std::string& name);
+
+}  // namespace dockling::ch04

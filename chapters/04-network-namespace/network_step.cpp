@@ -1,0 +1,282 @@
+#include "network_step.hpp"
+
+#include <sched.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include <iostream>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "mount_step.hpp"
+#include "dockling/cli.hpp"
+#include "dockling/error.hpp"
+#include "dockling/fs.hpp"
+#include "dockling/log.hpp"
+#include "dockling/tempdir.hpp"
+#include "etc_files.hpp"
+#include "nat.hpp"
+#include "netlink.hpp"
+#include "veth.hpp"
+
+namespace dockling::ch04 {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+/// The name of a container's veth end on the host: "dl" + 12 hex digits of its id (15 is
+/// the kernel's limit, IFNAMSIZ - 1).
+std::string host_end_for(const std::string& container_id) { return "dl" + container_id.substr(0, 12); }
+
+void write_sysctl(const std::string& key_path, const std::string& value) {
+  write_file("/proc/sys/net/" + key_path, value + "\n");
+}
+
+/// Undoes what a container whose dockling process died (a crash, SIGKILL) left behind:
+/// its published ports, its host veth if the kernel has not removed it yet, its files and
+/// its lease. Called with the network's lock held.
+void reclaim(NetworkState& state, const std::string& bridge, const fs::path& root, const Lease& lease) {
+  log::debug("network: reclaiming {} from dead container {}", lease.address.str(), lease.container_id.substr(0, 12));
+  if (!lease.ports.empty()) {
+    Nftables nft;
+    unpublish_ports(nft, bridge, lease.ports);
+  }
+  NetlinkSocket sock;
+  delete_link(sock, host_end_for(lease.container_id));
+  remove_tree(root / "containers" / lease.container_id);
+  state.remove(lease);
+}
+
+/// Two mappings that cannot both hold: same protocol and port, and same address or "any".
+bool clash(const PortMapping& a, const PortMapping& b) {
+  return a.protocol == b.protocol && a.host_port == b.host_port &&
+         (a.host_ip.empty() || b.host_ip.empty() || a.host_ip == b.host_ip);
+}
+
+}  // namespace
+
+void NetworkStep::add_flags(CLI::App& run) {
+  run.add_option("--network", mode_, "Network: bridge (default), none or host")
+      ->check(CLI::IsMember({"bridge", "none", "host"}));
+  // allow_extra_args(false): each -p takes one value (a list option would swallow ROOTFS).
+  run.add_option("-p,--publish", publish_, "Publish a container port: [IP:]HOSTPORT:CONTAINERPORT[/tcp|udp]")
+      ->allow_extra_args(false);
+  run.add_flag("-P,--publish-all", publish_all_, "Publish every EXPOSEd port (images come in chapter 10: none yet)");
+  run.add_option("--dns", dns_, "A DNS server for /etc/resolv.conf (instead of the host's)")->allow_extra_args(false);
+  run.add_option("--add-host", add_host_, "An extra line for /etc/hosts: NAME:IP")->allow_extra_args(false);
+  subnet_option_ = run.add_option("--subnet", subnet_text_, "The bridge's subnet when it is created")
+                       ->envname("DOCKLING_SUBNET")
+                       ->capture_default_str();
+  run.add_option("--bridge", bridge_, "The host bridge to attach to")
+      ->envname("DOCKLING_BRIDGE")
+      ->capture_default_str();
+}
+
+void NetworkStep::add_commands(CLI::App& app) {
+  app.add_option("--root", root_, "Where dockling keeps its state")->envname("DOCKLING_ROOT")->capture_default_str();
+  CLI::App* network = add_command(app, "network", "Manage dockling's bridge network");
+  network->require_subcommand(1);
+  prune_command_ = add_command(*network, "prune", "Remove the bridge and its NAT table when no container uses them");
+  prune_command_->add_option("--bridge", bridge_, "The bridge to remove")
+      ->envname("DOCKLING_BRIDGE")
+      ->capture_default_str();
+}
+
+std::optional<int> NetworkStep::run_command() {
+  if (prune_command_ != nullptr && prune_command_->parsed()) return prune();
+  return std::nullopt;
+}
+
+int NetworkStep::clone_flags() const {
+  // CLONE_NEWNS for the bind mounts of /etc/hosts and friends, which must not appear on the
+  // host. Chapter 03 asks for CLONE_NEWNS too; asking twice is harmless.
+  return mode_ == "host" ? CLONE_NEWNS : CLONE_NEWNET | CLONE_NEWNS;
+}
+
+void NetworkStep::parse_flags() {
+  for (const auto& value : publish_) ports_.push_back(PortMapping::parse(value));
+  for (const auto& value : add_host_) hosts_.push_back(HostEntry::parse(value));
+  for (const auto& server : dns_)
+    if (!is_ip_address(server)) throw Error(fmt::format("invalid --dns \"{}\": not an IP address", server));
+  subnet_ = Subnet::parse(subnet_text_);
+  subnet_given_ = subnet_option_ != nullptr && subnet_option_->count() > 0;
+  if (bridge_.empty() || bridge_.size() > 15 || bridge_.find_first_of("/ :") != std::string::npos)
+    throw Error(fmt::format("invalid --bridge \"{}\": a link name has 1 to 15 characters, no '/', ' ' or ':'", bridge_));
+  for (size_t i = 0; i < ports_.size(); ++i)
+    for (size_t j = 0; j < i; ++j)
+      if (clash(ports_[i], ports_[j]))
+        throw Error(fmt::format("-p {} and -p {} use the same host port", ports_[j].str(), ports_[i].str()));
+  if (!ports_.empty() && mode_ == "none") throw Error("-p needs a network: it cannot be used with --network none");
+  if (!ports_.empty() && mode_ == "host") {
+    log::warning("published ports are discarded when using host network mode");
+    ports_.clear();
+  }
+  if (publish_all_) log::debug("network: -P: no image, so no EXPOSEd ports to publish");
+}
+
+void NetworkStep::before_clone(Container& container) {
+  parse_flags();  // bad input ends the run here, before anything is configured
+  host_end_ = host_end_for(container.id);
+  if (mode_ == "bridge") setup_bridge_network(container);
+  // Known before clone, so that the child (a copy of this process) has it too.
+  files_dir_ = fs::path(root_) / "containers" / container.id;
+}
+
+void NetworkStep::write_etc_files(const Container& container) {
+  // The container's own /etc files, mounted over the rootfs's in the child. Written after
+  // every before_clone, so that chapter 05's hostname (a later slot) is known; the child
+  // only mounts them after "go", so they are on disk by then.
+  std::string hostname = container.hostname.empty() ? container.short_id() : container.hostname;
+  std::string host_hosts, host_resolv = path_exists("/etc/resolv.conf") ? read_file("/etc/resolv.conf") : "";
+  std::error_code error;
+  fs::create_directories(files_dir_, error);
+  if (error) throw Error(fmt::format("mkdir(\"{}\"): {}", files_dir_.string(), error.message()));
+  if (mode_ == "host") {
+    // The host's names: same network, so the host's hosts file and hostname are right.
+    char name[256] = {};
+    ::gethostname(name, sizeof name - 1);
+    hostname = name;
+    std::string hosts = path_exists("/etc/hosts") ? read_file("/etc/hosts") : "";
+    for (const auto& entry : hosts_) hosts += fmt::format("{}\t{}\n", entry.ip, entry.name);
+    write_file((files_dir_ / "hosts").string(), hosts);
+  } else {
+    std::optional<Ipv4> address;
+    if (lease_) address = lease_->address;
+    write_file((files_dir_ / "hosts").string(), hosts_file(hostname, address, hosts_));
+  }
+  write_file((files_dir_ / "resolv.conf").string(), resolv_conf(host_resolv, dns_, mode_ != "host"));
+  write_file((files_dir_ / "hostname").string(), hostname + "\n");
+}
+
+void NetworkStep::setup_bridge_network(const Container& container) {
+  state_.emplace(root_, bridge_);
+  UniqueFd lock = state_->lock();  // until the lease is on file: parallel runs queue here
+
+  if (auto recorded = state_->subnet()) {
+    if (subnet_given_ && recorded->str() != subnet_.str()) {
+      throw Error(fmt::format("bridge {} has subnet {}, not {} (remove it first: network prune --bridge {})", bridge_,
+                              recorded->str(), subnet_.str(), bridge_));
+    }
+    subnet_ = *recorded;
+  }
+  NetlinkSocket sock;
+  if (link_index(sock, bridge_) == 0) {
+    log::debug("network: creating bridge {} with {}", bridge_, subnet_.cidr(subnet_.gateway()));
+    create_bridge(sock, bridge_);
+    try {
+      add_address(bridge_, subnet_.cidr(subnet_.gateway()));
+    } catch (...) {
+      delete_link(sock, bridge_);  // a bridge without its gateway address would stay broken
+      throw;
+    }
+    state_->set_subnet(subnet_);
+    write_sysctl("ipv4/ip_forward", "1");  // the host routes between the bridge and the world
+    // Lets 127.0.0.1:HOSTPORT be DNATed to a container behind the bridge (see the README).
+    write_sysctl(fmt::format("ipv4/conf/{}/route_localnet", bridge_), "1");
+  } else if (!state_->subnet()) {
+    state_->set_subnet(subnet_);
+  }
+  Nftables nft;
+  if (!nat_table_exists(nft, bridge_)) create_nat_table(nft, bridge_, subnet_);
+
+  std::vector<Lease> live;
+  for (const auto& lease : state_->leases()) {
+    if (owner_alive(lease)) live.push_back(lease);
+    else reclaim(*state_, bridge_, root_, lease);
+  }
+  for (const auto& port : ports_)
+    for (const auto& lease : live)
+      for (const auto& taken : lease.ports)
+        if (clash(port, taken))
+          throw Error(fmt::format("-p {}: host port {}/{} is already published by container {}", port.str(),
+                                  port.host_port, port.protocol, lease.container_id.substr(0, 12)));
+
+  Lease lease = lease_for_this_process(container.id);
+  lease.address = pick_address(subnet_, live);
+  lease.ports = ports_;
+  state_->save(lease);
+  lease_ = lease;
+  log::debug("network: leased {} on {}", subnet_.cidr(lease.address), bridge_);
+}
+
+void NetworkStep::after_clone(Container& container, pid_t child) {
+  write_etc_files(container);
+  if (mode_ != "bridge") return;
+  int bridge_index;
+  {
+    NetlinkSocket sock;
+    bridge_index = link_index(sock, bridge_);
+  }
+  if (bridge_index == 0) throw Error(fmt::format("bridge {} disappeared", bridge_));
+  create_veth_pair(host_end_, bridge_index, "eth0", child);
+  veth_created_ = true;
+  if (!ports_.empty()) {
+    Nftables nft;
+    ports_published_ = true;  // before: a half-done batch is all-or-nothing, deleting is safe
+    publish_ports(nft, bridge_, container.short_id(), lease_->address, ports_);
+  }
+}
+
+void NetworkStep::in_child(Container& container) {
+  // Nothing mounted from here on may reach the host: no propagation back out.
+  check(::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr), "mount", "/ (MS_PRIVATE)");
+  for (const char* name : {"hosts", "resolv.conf", "hostname"})
+    bind_into_rootfs(container.rootfs, std::string("etc/") + name, files_dir_ / name);
+  if (mode_ == "host") return;
+  {
+    NetlinkSocket sock;  // opened here: it talks to the container's network namespace
+    set_link_up(sock, "lo");
+  }
+  if (mode_ == "bridge") {
+    add_address("eth0", subnet_.cidr(lease_->address));
+    add_default_route(subnet_.gateway().str());
+  }
+}
+
+void NetworkStep::after_exit(Container& container) noexcept {
+  (void)container;
+  try {
+    if (ports_published_) {
+      Nftables nft;
+      unpublish_ports(nft, bridge_, ports_);
+    }
+    if (veth_created_) {
+      NetlinkSocket sock;
+      delete_link(sock, host_end_);  // its peer, eth0, goes with it
+    }
+  } catch (const std::exception& e) {
+    log::warning("network clean-up: {}", e.what());
+  }
+  if (lease_) state_->remove(*lease_);
+  if (!files_dir_.empty()) remove_tree(files_dir_);
+}
+
+int NetworkStep::prune() {
+  NetworkState state(root_, bridge_);
+  UniqueFd lock = state.lock();
+  std::vector<std::string> running;
+  for (const auto& lease : state.leases()) {
+    if (owner_alive(lease)) running.push_back(lease.container_id.substr(0, 12));
+    else reclaim(state, bridge_, root_, lease);
+  }
+  if (!running.empty()) {
+    throw Error(fmt::format("bridge {} is still used by {} container(s): {}", bridge_, running.size(),
+                            fmt::join(running, ", ")));
+  }
+  Nftables nft;
+  if (delete_nat_table(nft, bridge_)) std::cout << "deleted table ip " << nat_table(bridge_) << "\n";
+  NetlinkSocket sock;
+  if (delete_link(sock, bridge_)) std::cout << "deleted bridge " << bridge_ << "\n";
+  remove_tree(state.dir());
+  return 0;
+}
+
+Steps steps() {
+  Steps list = ch03::steps();
+  list.push_back(std::make_unique<NetworkStep>());
+  return list;
+}
+
+}  // namespace dockling::ch04

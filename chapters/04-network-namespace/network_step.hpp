@@ -1,0 +1,79 @@
+/// @file network_step.hpp
+/// @brief The network step of chapter 04: --network bridge|none|host, -p, --dns,
+/// --add-host, --subnet, --bridge, and the `network prune` subcommand.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "address.hpp"
+#include "ipam.hpp"
+#include "pipeline.hpp"
+#include "step.hpp"
+
+namespace dockling::ch04 {
+
+/// The default bridge and subnet. 10.201.0.0/16 stays clear of docker (172.17.0.0/16 and
+/// its pools in 172.16.0.0/12 and 192.168.0.0/16), of AWS's default VPC (172.31.0.0/16), of
+/// the low 10.0.x.x networks most VPCs and offices use, of podman (10.88.0.0/16), of
+/// Kubernetes' usual 10.96.0.0/12 and 10.244.0.0/16, and of GCP's auto-mode subnets
+/// (10.128.0.0/9, all with an even second byte).
+inline constexpr const char* kDefaultBridge = "dockling0";
+/// See kDefaultBridge.
+inline constexpr const char* kDefaultSubnet = "10.201.0.0/16";
+/// Where state lives unless --root or DOCKLING_ROOT says otherwise.
+inline constexpr const char* kDefaultRoot = "/var/lib/dockling";
+
+/// Gives the container its network: a network namespace with lo (none), plus a veth pair
+/// to a host bridge with an address, a default route, NAT and published ports (bridge), or
+/// the host's own network (host). Also mounts its /etc/hosts, /etc/resolv.conf and
+/// /etc/hostname.
+class NetworkStep : public Step {
+ public:
+  std::string_view name() const override { return "network"; }
+  Slot slot() const override { return Slot::network; }
+  void add_flags(CLI::App& run) override;
+  void add_commands(CLI::App& app) override;
+  std::optional<int> run_command() override;
+  int clone_flags() const override;
+  void before_clone(Container& container) override;
+  void after_clone(Container& container, pid_t child) override;
+  /// Writes hosts, resolv.conf and hostname under ROOT/containers/ID for the child to mount.
+  void write_etc_files(const Container& container);
+  void in_child(Container& container) override;
+  void after_exit(Container& container) noexcept override;
+
+ private:
+  void parse_flags();
+  void setup_bridge_network(const Container& container);
+  int prune();
+
+  // Flags, as given.
+  std::string mode_ = "bridge";
+  std::vector<std::string> publish_, dns_, add_host_;
+  bool publish_all_ = false;
+  std::string subnet_text_ = kDefaultSubnet;
+  CLI::Option* subnet_option_ = nullptr;
+  bool subnet_given_ = false;  ///< --subnet or DOCKLING_SUBNET was given
+  std::string bridge_ = kDefaultBridge;
+  std::string root_ = kDefaultRoot;
+  CLI::App* prune_command_ = nullptr;
+
+  // Parsed, and what was set up (so that after_exit undoes exactly that).
+  std::vector<PortMapping> ports_;
+  std::vector<HostEntry> hosts_;
+  Subnet subnet_;
+  std::optional<NetworkState> state_;
+  std::optional<Lease> lease_;
+  std::string host_end_;  ///< the veth's host end, "dl" + 12 hex digits of the id
+  bool veth_created_ = false;
+  bool ports_published_ = false;
+  std::filesystem::path files_dir_;  ///< ROOT/containers/ID: hosts, resolv.conf, hostname
+};
+
+/// Chapter 04's steps: chapter 03's plus the network.
+Steps steps();
+
+}  // namespace dockling::ch04

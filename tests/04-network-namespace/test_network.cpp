@@ -1,0 +1,534 @@
+// Chapter 04: a network namespace with lo, a veth pair to a bridge, IPAM, NAT, published
+// ports, and the container's own /etc/hosts, /etc/resolv.conf and /etc/hostname.
+//
+// Network hygiene: every test has its own bridge ("dl" + 8 hex digits), its own /24 inside
+// 10.213.0.0/16 (claimed so that parallel tests never share one), its own state root, and
+// TearDown removes the bridge and its nftables table even when the test failed. No packet
+// leaves this machine: the "outside host" of the NAT test is a network namespace of the
+// test's own, behind its own veth pair.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstddef>
+#include <cstring>
+#include <filesystem>
+#include <future>
+#include <map>
+#include <memory>
+#include <set>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "dockling/error.hpp"
+#include "dockling/fd.hpp"
+#include "dockling/fs.hpp"
+#include "dockling/tempdir.hpp"
+#include "dockling/testing.hpp"
+#include "nat.hpp"
+#include "netlink.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace dockling::testing;
+using dockling::UniqueFd;
+using dockling::ch04::NetlinkSocket;
+using dockling::ch04::Nftables;
+
+constexpr const char* kBinary = "ch04-network-namespace";
+
+/// A /24 inside 10.213.0.0/16 held by this test process alone: the claim is an abstract
+/// unix socket named after the subnet, so another test process cannot bind the same name,
+/// and the kernel drops it when the process ends: nothing to clean up, even after a crash.
+struct SubnetClaim {
+  UniqueFd claim;
+  int third = 0;  ///< 10.213.THIRD.0/24
+
+  std::string address(int host) const { return "10.213." + std::to_string(third) + "." + std::to_string(host); }
+  std::string cidr() const { return address(0) + "/24"; }
+};
+
+SubnetClaim claim_subnet() {
+  for (int attempt = 0; attempt < 500; ++attempt) {
+    SubnetClaim claim;
+    claim.third = std::stoi(dockling::random_hex(1), nullptr, 16);
+    claim.claim = UniqueFd(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    std::string name = "dockling-test-subnet-" + claim.cidr();
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    std::memcpy(address.sun_path + 1, name.data(), name.size());  // sun_path[0] == 0: abstract
+    auto size = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + name.size());
+    if (::bind(claim.claim.get(), reinterpret_cast<sockaddr*>(&address), size) == 0) return claim;
+  }
+  throw dockling::Error("no free /24 in 10.213.0.0/16 for the test");
+}
+
+/// A random port for published-port tests, away from the usual services.
+int random_port() { return 20000 + std::stoi(dockling::random_hex(2), nullptr, 16) % 30000; }
+
+/// A connected TCP or UDP socket to ip:port, or an empty fd.
+UniqueFd connect_to(const std::string& ip, int port, int type) {
+  UniqueFd fd(::socket(AF_INET, type | SOCK_CLOEXEC, 0));
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  ::inet_pton(AF_INET, ip.c_str(), &address.sin_addr);
+  if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) return {};
+  return fd;
+}
+
+/// Reads what arrives on `fd` within `timeout`, until end of file (TCP) or one datagram (UDP).
+std::string receive(int fd, milliseconds timeout, bool one_datagram) {
+  std::string text;
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    auto left = std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+    pollfd p{fd, POLLIN, 0};
+    if (left <= 0 || ::poll(&p, 1, static_cast<int>(left)) <= 0) return text;
+    char buffer[4096];
+    ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
+    if (n <= 0) return text;
+    text.append(buffer, static_cast<size_t>(n));
+    if (one_datagram) return text;
+  }
+}
+
+/// GET /PATH from a busybox httpd at ip:port, retried until it answers or 10 s pass.
+std::string http_get(const std::string& ip, int port, const std::string& path) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (UniqueFd fd = connect_to(ip, port, SOCK_STREAM)) {
+      std::string request = "GET " + path + " HTTP/1.0\r\n\r\n";
+      dockling::write_all(fd.get(), request);
+      std::string reply = receive(fd.get(), milliseconds(3000), false);
+      if (!reply.empty()) return reply;
+    }
+    std::this_thread::sleep_for(milliseconds(50));
+  }
+  return {};
+}
+
+/// Sends `payload` to ip:port over UDP until an answer comes back (10 s at most).
+std::string udp_ask(const std::string& ip, int port, const std::string& payload) {
+  UniqueFd fd = connect_to(ip, port, SOCK_DGRAM);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (fd && std::chrono::steady_clock::now() < deadline) {
+    [[maybe_unused]] ssize_t sent = ::send(fd.get(), payload.data(), payload.size(), 0);
+    std::string reply = receive(fd.get(), milliseconds(200), true);
+    if (!reply.empty()) return reply;
+  }
+  return {};
+}
+
+bool link_exists(const std::string& name) { return ::if_nametoindex(name.c_str()) != 0; }
+
+/// A container that runs until it is stopped: prints its /etc/hostname (the short id) and
+/// its address (the last line of /etc/hosts), runs `setup`, says "ready" and waits for SIGTERM.
+struct Running {
+  std::unique_ptr<Background> process;
+  std::string id;       ///< the short id
+  std::string address;  ///< its address on the bridge
+
+  /// Stops it with SIGTERM (the trap exits 0) and returns how it ended.
+  RunResult stop() {
+    process->signal(SIGTERM);
+    return process->wait(milliseconds(20000));
+  }
+};
+
+class Network : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    DOCKLING_REQUIRE_ROOT();
+    bridge_ = unique_name("dl");
+    subnet_ = claim_subnet();
+    root_ = std::make_unique<dockling::TempDir>("dockling-ch04");
+    mounts_before_ = host_mounts();
+  }
+
+  void TearDown() override {
+    if (bridge_.empty()) return;  // skipped
+    auto pruned = run({bin(kBinary), "--root", root_->path(), "network", "prune", "--bridge", bridge_});
+    EXPECT_EQ(pruned.exit_code, 0) << pruned;
+    // Whatever prune missed is a failure, and is removed here all the same.
+    NetlinkSocket sock;
+    if (dockling::ch04::delete_link(sock, bridge_)) ADD_FAILURE() << "bridge " << bridge_ << " was left behind";
+    Nftables nft;
+    if (dockling::ch04::delete_nat_table(nft, bridge_)) ADD_FAILURE() << "nft table of " << bridge_ << " was left";
+    EXPECT_EQ(host_mounts(), mounts_before_) << "a mount leaked onto the host";
+  }
+
+  /// `ch04 --root ROOT run --bridge BRIDGE --subnet SUBNET FLAGS... ROOTFS COMMAND...`
+  std::vector<std::string> ch04(const std::vector<std::string>& flags, const std::vector<std::string>& command) {
+    std::vector<std::string> argv = {bin(kBinary), "--root", root_->path(), "run", "--bridge", bridge_,
+                                     "--subnet", subnet_.cidr()};
+    argv.insert(argv.end(), flags.begin(), flags.end());
+    argv.push_back(rootfs());
+    argv.insert(argv.end(), command.begin(), command.end());
+    return argv;
+  }
+
+  /// Starts a container that stays up (see Running); fails the test if it does not get ready.
+  Running start(const std::vector<std::string>& flags, const std::string& setup = "true") {
+    std::string script = "trap 'kill $! 2>/dev/null; exit 0' TERM\ncat /etc/hostname\ntail -n 1 /etc/hosts | cut -f 1\n" + setup +
+                         "\necho ready\nwhile :; do sleep 0.1; done";
+    Running container;
+    container.process = std::make_unique<Background>(ch04(flags, {"/bin/sh", "-c", script}));
+    container.id = container.process->read_line().value_or("");
+    container.address = container.process->read_line().value_or("");
+    std::string ready = container.process->read_line().value_or("");
+    EXPECT_EQ(ready, "ready") << "the container did not start: " << container.process->wait(milliseconds(5000));
+    return container;
+  }
+
+  fs::path leases() const { return root_->path() / "network" / bridge_ / "leases"; }
+
+  /// The elements of the bridge's port maps, as nft prints them ("" when none).
+  std::string published_elements() {
+    Nftables nft;
+    std::string table = dockling::ch04::nat_table(bridge_);
+    std::string text;
+    for (const char* map : {"published", "published_on"}) {
+      if (nft.try_run("list map ip " + table + " " + map)) {
+        std::string out = nft.output();
+        if (auto at = out.find("elements"); at != std::string::npos) text += out.substr(at);
+      }
+    }
+    return text;
+  }
+
+  /// Nothing of a finished container is left: no veth on the bridge, no lease, no port.
+  void expect_nothing_left(const std::string& short_id) {
+    ASSERT_EQ(short_id.size(), 12u) << "not a container id: \"" << short_id << "\"";
+    EXPECT_FALSE(link_exists("dl" + short_id)) << "the container's veth dl" << short_id << " is left";
+    fs::path ports = fs::path("/sys/class/net") / bridge_ / "brif";
+    if (fs::exists(ports)) {
+      EXPECT_TRUE(fs::is_empty(ports)) << "a veth is still attached to " << bridge_;
+    }
+    if (fs::exists(leases())) {
+      EXPECT_TRUE(fs::is_empty(leases())) << "a lease is left in " << leases();
+    }
+    EXPECT_EQ(published_elements(), "") << "published ports are left in nftables";
+    EXPECT_FALSE(fs::exists(root_->path() / "containers" / short_id)) << "container files are left";
+  }
+
+  std::string bridge_;
+  SubnetClaim subnet_;
+  std::unique_ptr<dockling::TempDir> root_;
+  std::string mounts_before_;
+};
+
+std::set<std::string> interface_names(const nlohmann::json& report) {
+  std::set<std::string> names;
+  for (const auto& interface : report["interfaces"]) names.insert(interface["name"].get<std::string>());
+  return names;
+}
+
+std::string net_namespace_of_this_process() {
+  struct stat st;
+  ::stat("/proc/self/ns/net", &st);
+  return std::to_string(st.st_ino);
+}
+
+TEST_F(Network, NoneHasOnlyLoopbackUp) {
+  auto r = run(ch04({"--network", "none"}, {"/bin/probe"}));
+  ASSERT_EQ(r.exit_code, 0) << r;
+  auto report = parse_json(r.out);
+  EXPECT_EQ(interface_names(report), std::set<std::string>{"lo"}) << r.out;
+  EXPECT_EQ(report["interfaces"][0]["up"], true) << "lo must be up";
+  if (!report["ns"]["net"].is_null()) {  // the probe sees its namespaces once /proc is mounted (chapter 03)
+    EXPECT_NE(report["ns"]["net"].dump(), net_namespace_of_this_process()) << "not a new network namespace";
+  }
+  EXPECT_FALSE(link_exists(bridge_)) << "--network none must not create the bridge";
+}
+
+TEST_F(Network, HostSharesTheHostsInterfaces) {
+  auto r = run(ch04({"--network", "host"}, {"/bin/probe"}));
+  ASSERT_EQ(r.exit_code, 0) << r;
+  auto report = parse_json(r.out);
+  std::set<std::string> host;
+  if (auto* list = ::if_nameindex()) {
+    for (auto* i = list; i->if_index != 0; ++i) host.insert(i->if_name);
+    ::if_freenameindex(list);
+  }
+  EXPECT_EQ(interface_names(report), host);
+  if (!report["ns"]["net"].is_null()) {  // the probe sees its namespaces once /proc is mounted (chapter 03)
+    EXPECT_EQ(report["ns"]["net"].dump(), net_namespace_of_this_process());
+  }
+}
+
+TEST_F(Network, BridgeGivesEth0AnAddressARouteAndCleansUp) {
+  auto r = run(ch04({}, {"/bin/sh", "-c",
+                         "cat /etc/hostname; /bin/probe; ip route; ping -c 1 -W 3 " + subnet_.address(1) +
+                             " >/dev/null && echo gateway-reached"}));
+  ASSERT_EQ(r.exit_code, 0) << r;
+  std::string id = r.out.substr(0, r.out.find('\n'));
+  auto json_start = r.out.find('{');  // the probe prints its JSON on one line
+  auto report = parse_json(r.out.substr(json_start, r.out.find('\n', json_start) - json_start));
+  EXPECT_EQ(interface_names(report), (std::set<std::string>{"lo", "eth0"})) << r;
+  std::string eth0_address;
+  for (const auto& interface : report["interfaces"]) {
+    if (interface["name"] != "eth0") continue;
+    EXPECT_EQ(interface["up"], true);
+    for (const auto& a : interface["addresses"])
+      if (a.get<std::string>().find('.') != std::string::npos) eth0_address = a;
+  }
+  EXPECT_EQ(eth0_address.rfind(subnet_.address(0).substr(0, subnet_.address(0).size() - 1), 0), 0u)
+      << "eth0 has " << eth0_address << ", not an address of " << subnet_.cidr();
+  EXPECT_EQ(eth0_address.substr(eth0_address.find('/')), "/24");
+  EXPECT_NE(eth0_address, subnet_.address(1) + "/24") << "the gateway's address was leased";
+  EXPECT_NE(r.out.find("default via " + subnet_.address(1)), std::string::npos) << r;
+  EXPECT_NE(r.out.find("gateway-reached"), std::string::npos) << r;
+  EXPECT_TRUE(link_exists(bridge_)) << "the bridge stays for the next container";
+  expect_nothing_left(id);
+}
+
+TEST_F(Network, TenParallelContainersGetDistinctAddressesAndPingEachOther) {
+  std::vector<Running> containers;
+  {
+    // Started together: their leases are taken concurrently.
+    std::vector<std::future<Running>> starting;
+    for (int i = 0; i < 10; ++i) starting.push_back(std::async(std::launch::async, [&] { return start({}); }));
+    for (auto& f : starting) containers.push_back(f.get());
+  }
+  std::set<std::string> addresses;
+  for (const auto& c : containers) addresses.insert(c.address);
+  EXPECT_EQ(addresses.size(), 10u) << "two containers share an address";
+  EXPECT_EQ(addresses.count(subnet_.address(1)), 0u) << "the gateway's address was leased";
+
+  // The first container pings all the others, by IP, across the bridge.
+  std::string pings = "for ip in";
+  for (const auto& c : containers) pings += " " + c.address;
+  pings += "; do ping -c 1 -W 3 $ip >/dev/null || { echo unreachable $ip; exit 1; }; done; echo all-reached";
+  auto r = run(ch04({}, {"/bin/sh", "-c", pings}));
+  EXPECT_EQ(r.exit_code, 0) << r;
+  EXPECT_NE(r.out.find("all-reached"), std::string::npos) << r;
+
+  for (auto& c : containers) EXPECT_EQ(c.stop().exit_code, 0);
+  for (const auto& c : containers) expect_nothing_left(c.id);
+}
+
+/// A stand-in for a host outside: a network namespace of the test's own (held by a file
+/// descriptor, not named under /run/netns, so no mount appears), reached from the host
+/// through its own veth pair and subnet, with a TCP listener inside.
+class OutsideHost {
+ public:
+  explicit OutsideHost(const SubnetClaim& subnet) : subnet_(subnet), veth_(unique_name("dl")) {
+    // A thread enters a new network namespace and makes the listener there: a socket stays
+    // in the namespace it was made in, whichever thread uses it later.
+    std::thread([&] {
+      if (::unshare(CLONE_NEWNET) != 0) return;
+      ns_ = UniqueFd(::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
+      listener_ = UniqueFd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+      sockaddr_in address{};
+      address.sin_family = AF_INET;
+      address.sin_port = htons(static_cast<uint16_t>(port_));
+      if (::bind(listener_.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
+          ::listen(listener_.get(), 4) != 0)
+        listener_.reset();
+    }).join();
+    if (!ns_) return;
+    std::string ns_path = "/proc/" + std::to_string(::getpid()) + "/fd/" + std::to_string(ns_.get());
+    // Made inside, with its peer sent to PID 1's namespace: the host's.
+    inside(ns_path, {"link", "add", "eth0", "type", "veth", "peer", "name", veth_, "netns", "1"});
+    inside(ns_path, {"address", "add", subnet_.address(2) + "/24", "dev", "eth0"});
+    inside(ns_path, {"link", "set", "eth0", "up"});
+    inside(ns_path, {"link", "set", "lo", "up"});
+    ip({"/sbin/ip", "address", "add", subnet_.address(1) + "/24", "dev", veth_});
+    ip({"/sbin/ip", "link", "set", veth_, "up"});
+  }
+  ~OutsideHost() {
+    run({"/sbin/ip", "link", "delete", veth_});  // both ends, now, not when the namespace goes
+  }
+
+  std::string address() const { return subnet_.address(2); }
+  std::string host_side() const { return subnet_.address(1); }
+  int port() const { return port_; }
+  bool ready() const { return ns_ && listener_ && link_exists(veth_); }
+
+  /// Accepts one connection; returns the peer's address and what it sent.
+  std::pair<std::string, std::string> accept_one(milliseconds timeout) {
+    pollfd p{listener_.get(), POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(timeout.count())) <= 0) return {};
+    sockaddr_in peer{};
+    socklen_t size = sizeof peer;
+    UniqueFd connection(::accept4(listener_.get(), reinterpret_cast<sockaddr*>(&peer), &size, SOCK_CLOEXEC));
+    char text[INET_ADDRSTRLEN] = {};
+    ::inet_ntop(AF_INET, &peer.sin_addr, text, sizeof text);
+    return {text, receive(connection.get(), milliseconds(3000), false)};
+  }
+
+ private:
+  static void ip(const std::vector<std::string>& argv) {
+    auto r = run(argv);
+    if (r.exit_code != 0) ADD_FAILURE() << "ip failed: " << r;
+  }
+  static void inside(const std::string& ns_path, const std::vector<std::string>& args) {
+    std::vector<std::string> argv = {"/usr/bin/nsenter", "--net=" + ns_path, "/sbin/ip"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    ip(argv);
+  }
+
+  const SubnetClaim& subnet_;
+  std::string veth_;
+  int port_ = random_port();
+  UniqueFd ns_, listener_;
+};
+
+TEST_F(Network, NatReachesAnOutsideHostWithTheHostsAddress) {
+  SubnetClaim outside_subnet = claim_subnet();
+  OutsideHost outside(outside_subnet);
+  ASSERT_TRUE(outside.ready());
+  std::string message = unique_name("hello-from-");
+  auto client = std::async(std::launch::async, [&] {
+    return run(ch04({}, {"/bin/sh", "-c",
+                         "echo " + message + " | nc -w 5 " + outside.address() + " " + std::to_string(outside.port())}));
+  });
+  auto [peer, received] = outside.accept_one(milliseconds(15000));
+  auto r = client.get();
+  EXPECT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(received, message + "\n") << r;
+  EXPECT_EQ(peer, outside.host_side()) << "the outside host must see the host's address (masquerade), not the "
+                                          "container's";
+}
+
+TEST_F(Network, PublishedTcpPortAnswersOnLoopbackAndTheBridgeAddress) {
+  int port = random_port();
+  auto c = start({"-p", std::to_string(port) + ":80"}, "httpd -f -p 80 -h /etc &");
+  // httpd serves the container's /etc: its hostname file names the container.
+  for (const auto& ip : {std::string("127.0.0.1"), subnet_.address(1)}) {
+    std::string reply = http_get(ip, port, "/hostname");
+    EXPECT_NE(reply.find("200 OK"), std::string::npos) << "via " << ip << ":" << port << ":\n" << reply;
+    EXPECT_NE(reply.find(c.id), std::string::npos) << "via " << ip << ":" << port << ":\n" << reply;
+  }
+  EXPECT_EQ(c.stop().exit_code, 0);
+  expect_nothing_left(c.id);
+}
+
+TEST_F(Network, PublishedUdpPortAnswers) {
+  int port = random_port();
+  auto c = start({"-p", "127.0.0.1:" + std::to_string(port) + ":5353/udp"}, "probe udp-echo 5353 >/dev/null &");
+  std::string payload = unique_name("datagram-");
+  EXPECT_EQ(udp_ask("127.0.0.1", port, payload), "echo:" + payload);
+  EXPECT_NE(published_elements().find("127.0.0.1 . udp . " + std::to_string(port)), std::string::npos)
+      << published_elements();
+  EXPECT_EQ(c.stop().exit_code, 0);
+  expect_nothing_left(c.id);
+}
+
+TEST_F(Network, EtcFilesAreTheContainersAndTheRootfsIsUntouched) {
+  fs::path etc = fs::path(rootfs()) / "etc";
+  std::map<std::string, std::pair<std::string, struct timespec>> before;
+  for (const char* name : {"hosts", "resolv.conf", "hostname"}) {
+    struct stat st;
+    ASSERT_EQ(::stat((etc / name).c_str(), &st), 0) << (etc / name);
+    before[name] = {dockling::read_file(etc / name), st.st_mtim};
+  }
+  std::string db = "db-" + dockling::random_hex(3);
+  auto r = run(ch04({"--dns", "192.0.2.53", "--dns", "192.0.2.54", "--add-host", db + ":10.1.2.3"},
+                    {"/bin/sh", "-c", "cat /etc/hostname; echo ---; cat /etc/hosts; echo ---; cat /etc/resolv.conf"}));
+  ASSERT_EQ(r.exit_code, 0) << r;
+  std::string id = r.out.substr(0, r.out.find('\n'));
+  EXPECT_EQ(id.size(), 12u) << r;
+  EXPECT_NE(r.out.find("127.0.0.1\tlocalhost\n"), std::string::npos) << r;
+  EXPECT_NE(r.out.find("10.1.2.3\t" + db + "\n"), std::string::npos) << r;
+  EXPECT_NE(r.out.find(subnet_.address(2) + "\t" + id + "\n"), std::string::npos) << "its own name and address\n" << r;
+  EXPECT_NE(r.out.find("nameserver 192.0.2.53\nnameserver 192.0.2.54\n"), std::string::npos) << r;
+  for (const auto& [name, old] : before) {
+    struct stat st;
+    ASSERT_EQ(::stat((etc / name).c_str(), &st), 0);
+    EXPECT_EQ(dockling::read_file(etc / name), old.first) << name << " in the rootfs was written to";
+    EXPECT_EQ(st.st_mtim.tv_sec, old.second.tv_sec) << name << " in the rootfs was modified";
+    EXPECT_EQ(st.st_mtim.tv_nsec, old.second.tv_nsec) << name << " in the rootfs was modified";
+  }
+  expect_nothing_left(id);
+}
+
+TEST_F(Network, MalformedPublishIs125NamesItAndConfiguresNothing) {
+  for (const std::string bad : {"80:", "abc:80", "70000:80", "8080:80/sctp", "1.2.3:80:80"}) {
+    auto r = run(ch04({"-p", bad}, {"/bin/true"}));
+    EXPECT_EQ(r.exit_code, 125) << bad << "\n" << r;
+    EXPECT_NE(r.err.find("\"" + bad + "\""), std::string::npos) << "the error must name " << bad << "\n" << r;
+  }
+  EXPECT_FALSE(link_exists(bridge_)) << "a bad -p must not create the bridge";
+  EXPECT_FALSE(fs::exists(root_->path() / "network")) << "a bad -p must not take a lease";
+}
+
+TEST_F(Network, HostPortAlreadyPublishedNamesTheHolderAndLeavesNothing) {
+  int port = random_port();
+  auto holder = start({"-p", std::to_string(port) + ":80"});
+  auto r = run(ch04({"-p", std::to_string(port) + ":81"}, {"/bin/true"}));
+  EXPECT_EQ(r.exit_code, 125) << r;
+  EXPECT_NE(r.err.find(std::to_string(port)), std::string::npos) << r;
+  EXPECT_NE(r.err.find(holder.id), std::string::npos) << "the error must name the holder " << holder.id << "\n" << r;
+  size_t leases_now = 0;
+  for ([[maybe_unused]] const auto& entry : fs::directory_iterator(leases())) ++leases_now;
+  EXPECT_EQ(leases_now, 1u) << "the refused run left a lease";
+  EXPECT_EQ(holder.stop().exit_code, 0);
+  expect_nothing_left(holder.id);
+}
+
+TEST_F(Network, ExhaustedSubnetIsAClearError) {
+  // A /30 has one address for a container: .1 is the gateway, .3 the broadcast.
+  std::string tiny = subnet_.address(0) + "/30";
+  auto argv_for = [&](const std::vector<std::string>& command) {
+    auto argv = ch04({}, command);
+    for (size_t i = 0; i + 1 < argv.size(); ++i)
+      if (argv[i] == "--subnet") argv[i + 1] = tiny;
+    return argv;
+  };
+  auto holder = std::make_unique<Background>(
+      argv_for({"/bin/sh", "-c", "trap 'exit 0' TERM; echo ready; while :; do sleep 0.1; done"}));
+  ASSERT_EQ(holder->read_line().value_or(""), "ready");
+  auto r = run(argv_for({"/bin/true"}));
+  EXPECT_EQ(r.exit_code, 125) << r;
+  EXPECT_NE(r.err.find("exhausted"), std::string::npos) << r;
+  EXPECT_NE(r.err.find(tiny), std::string::npos) << r;
+  holder->signal(SIGTERM);
+  EXPECT_EQ(holder->wait().exit_code, 0);
+}
+
+TEST_F(Network, WhatACrashLeavesIsReclaimedByTheNextRunAndPrune) {
+  int port = random_port();
+  auto crashed = start({"-p", std::to_string(port) + ":80"});
+  ASSERT_EQ(crashed.id.size(), 12u) << "the container did not start";
+  crashed.process->signal(SIGKILL);  // no clean-up: the container dies with it (PDEATHSIG)
+  crashed.process->wait();
+  EXPECT_EQ(fs::is_empty(leases()), false) << "the crashed run's lease should still be on file";
+
+  // The next run reclaims the dead lease (and its port), and cleans up after itself.
+  auto r = run(ch04({"-p", std::to_string(port) + ":80"}, {"/bin/cat", "/etc/hostname"}));
+  ASSERT_EQ(r.exit_code, 0) << r;
+  std::string id = r.out.substr(0, r.out.find('\n'));
+  expect_nothing_left(id);
+  expect_nothing_left(crashed.id);
+
+  auto pruned = run({bin(kBinary), "--root", root_->path(), "network", "prune", "--bridge", bridge_});
+  EXPECT_EQ(pruned.exit_code, 0) << pruned;
+  EXPECT_FALSE(link_exists(bridge_));
+  Nftables nft;
+  EXPECT_FALSE(dockling::ch04::nat_table_exists(nft, bridge_));
+}
+
+TEST_F(Network, PruneRefusesWhileAContainerRuns) {
+  auto c = start({});
+  auto pruned = run({bin(kBinary), "--root", root_->path(), "network", "prune", "--bridge", bridge_});
+  EXPECT_EQ(pruned.exit_code, 125) << pruned;
+  EXPECT_NE(pruned.err.find(c.id), std::string::npos) << pruned;
+  EXPECT_TRUE(link_exists(bridge_));
+  EXPECT_EQ(c.stop().exit_code, 0);
+  expect_nothing_left(c.id);
+}
+
+}  // namespace
