@@ -6,9 +6,13 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <cstdio>
+#include <sstream>
+
 #include <fmt/format.h>
 
 #include "dockling/error.hpp"
+#include "dockling/fs.hpp"
 #include "dockling/log.hpp"
 #include "in_root.hpp"
 
@@ -77,18 +81,63 @@ void make_mounts_private() {
   check(::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr), "mount", "/ (MS_REC|MS_PRIVATE)");
 }
 
-void mount_proc(int root_fd) {
+bool in_user_namespace() {
+  std::string map;
+  try {
+    map = read_file("/proc/self/uid_map");
+  } catch (const Error&) {
+    return false;  // no /proc: certainly not the user namespace setup of chapter 07
+  }
+  // The host's map is "0 0 4294967295": every id maps to itself.
+  unsigned long inside = 1, outside = 1, count = 0;
+  return std::sscanf(map.c_str(), "%lu %lu %lu", &inside, &outside, &count) != 3 || inside != 0 ||
+         outside != 0 || count != 4294967295UL;
+}
+
+namespace {
+
+/// A detached copy of the mount tree at `path` (open_tree(2), OPEN_TREE_CLONE): mounted
+/// nowhere until move_mount(2) attaches it. Empty when `path` does not exist.
+UniqueFd copy_tree(const char* path, unsigned flags) {
+  int fd = ::open_tree(AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | flags);
+  if (fd < 0 && errno == ENOENT) return UniqueFd();
+  return UniqueFd(check(fd, "open_tree", path));
+}
+
+/// Attaches the detached tree `tree` onto what `target_fd` refers to.
+void attach_tree(const UniqueFd& tree, int target_fd, const std::string& name) {
+  check(::move_mount(tree.get(), "", target_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH),
+        "move_mount", name);
+}
+
+}  // namespace
+
+void mount_proc(int root_fd, const HostTrees& host) {
   UniqueFd target = open_in_root(root_fd, "/proc", O_DIRECTORY);
   // /proc/self/fd/N needs a /proc, which is what we are mounting: mount on our working
   // directory instead, after moving it to the directory openat2 resolved.
   check(::fchdir(target.get()), "fchdir", "/proc");
-  check(::mount("proc", ".", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr), "mount", "/proc");
+  if (::mount("proc", ".", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0) {
+    // In a user namespace that does not own its PID namespace the kernel refuses a new
+    // proc: show the host's (the processes seen are the host's anyway).
+    if (errno != EPERM || !host.proc) throw_sys("mount", "/proc");
+    log::debug("child: proc refused in this user namespace: the host's /proc, bound");
+    attach_tree(host.proc, target.get(), "/proc");
+  }
   check(::chdir("/"), "chdir", "/");
 }
 
-void mount_sys(int root_fd) {
+void mount_sys(int root_fd, const HostTrees& host) {
   UniqueFd target = open_in_root(root_fd, "/sys", O_DIRECTORY);
-  mount_on(target.get(), "/sys", "sysfs", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC);
+  try {
+    mount_on(target.get(), "/sys", "sysfs", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC);
+  } catch (const SysError& e) {
+    // sysfs wants the owner of the network namespace (chapter 04): in a user namespace
+    // without one, runc binds the host's /sys read-only. So do we.
+    if (e.error_number() != EPERM || !host.sys) throw;
+    log::debug("child: sysfs refused in this user namespace: the host's /sys, bound read-only");
+    attach_tree(host.sys, target.get(), "/sys");
+  }
 }
 
 namespace {
@@ -117,25 +166,72 @@ void mount_dev_dir(int dev_fd, const char* name, const char* fstype, unsigned lo
   mount_on(target.get(), path, fstype, fstype, flags, data);
 }
 
+/// True when group `gid` exists in our user namespace (always in the host's): /proc/self/gid_map
+/// lines are "INSIDE OUTSIDE COUNT".
+bool group_is_mapped(unsigned long gid) {
+  std::string map;
+  try {
+    map = read_file("/proc/self/gid_map");
+  } catch (const Error&) {
+    return true;
+  }
+  std::istringstream lines(map);
+  unsigned long inside = 0, outside = 0, count = 0;
+  while (lines >> inside >> outside >> count)
+    if (gid >= inside && gid - inside < count) return true;
+  return false;
+}
+
 }  // namespace
 
-void mount_dev(int root_fd) {
+HostTrees HostTrees::capture() {
+  HostTrees host;
+  host.proc = copy_tree("/proc", AT_RECURSIVE);  // recursive: the kernel locks submounts to their parent
+  host.sys = copy_tree("/sys", AT_RECURSIVE);
+  if (host.sys) {
+    mount_attr read_only{};
+    read_only.attr_set = MOUNT_ATTR_RDONLY;
+    check(::mount_setattr(host.sys.get(), "", AT_EMPTY_PATH | AT_RECURSIVE, &read_only, sizeof read_only),
+          "mount_setattr", "/sys (read-only)");
+  }
+  for (const auto& device : kDevices) {
+    std::string path = fmt::format("/dev/{}", device.name);
+    if (UniqueFd copy = copy_tree(path.c_str(), 0)) host.devices.emplace_back(device.name, std::move(copy));
+  }
+  return host;
+}
+
+void mount_dev(int root_fd, const HostTrees& host) {
   UniqueFd target = open_in_root(root_fd, "/dev", O_DIRECTORY);
   // Not nodev: this tmpfs holds the device nodes.
   mount_on(target.get(), "/dev", "tmpfs", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k");
   // `target` still refers to the directory under the tmpfs: resolve again to get the tmpfs.
   UniqueFd dev_dir = open_in_root(root_fd, "/dev", O_DIRECTORY);
 
-  // We are root in the host's user namespace, so mknod(2) works. (In a user namespace it
-  // does not: runc then bind-mounts the host's nodes instead.)
-  for (const auto& device : kDevices) {
-    std::string path = fmt::format("/dev/{}", device.name);
-    check(::mknodat(dev_dir.get(), device.name, S_IFCHR | 0666, makedev(device.major, device.minor)), "mknod", path);
-    check(::fchmodat(dev_dir.get(), device.name, 0666, 0), "chmod", path);  // the umask took bits away
+  if (host.devices.empty()) {
+    // Root in the host's user namespace: mknod(2) works.
+    for (const auto& device : kDevices) {
+      std::string path = fmt::format("/dev/{}", device.name);
+      check(::mknodat(dev_dir.get(), device.name, S_IFCHR | 0666, makedev(device.major, device.minor)), "mknod",
+            path);
+      check(::fchmodat(dev_dir.get(), device.name, 0666, 0), "chmod", path);  // the umask took bits away
+    }
+  } else {
+    // In a user namespace mknod(2) is refused (a device node would bypass the host's
+    // permissions): bind the host's nodes onto empty files, as runc does.
+    for (const auto& [name, copy] : host.devices) {
+      std::string path = "/dev/" + name;
+      UniqueFd file(check(::openat(dev_dir.get(), name.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0666),
+                          "create", path));
+      attach_tree(copy, file.get(), path);
+    }
   }
   // A new devpts instance: the container's terminals only, not the host's. ptmxmode=0666
-  // lets every user open pts/ptmx; gid=5 is the usual tty group, as docker sets it.
-  mount_dev_dir(dev_dir.get(), "pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620,gid=5");
+  // lets every user open pts/ptmx; gid=5 is the usual tty group, as docker sets it. In a
+  // user namespace where group 5 is not mapped (rootless) the kernel refuses gid=5.
+  std::string pts_options = "newinstance,ptmxmode=0666,mode=0620";
+  if (group_is_mapped(5)) pts_options += ",gid=5";
+  mount_dev_dir(dev_dir.get(), "pts", "devpts", MS_NOSUID | MS_NOEXEC, pts_options);
   mount_dev_dir(dev_dir.get(), "shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k");
   // POSIX message queues. The mqueue filesystem shows the queues of the mounting process's
   // IPC namespace: the host's until chapter 06 gives the container its own.

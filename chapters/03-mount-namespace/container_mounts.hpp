@@ -8,7 +8,10 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
+
+#include "dockling/fd.hpp"
 
 namespace dockling::ch03 {
 
@@ -35,14 +38,35 @@ TmpfsMount parse_tmpfs(const std::string& spec);
 /// Safe to call more than once; any step that mounts before the root step must call it first.
 void make_mounts_private();
 
-/// Mounts a fresh proc at /proc (nosuid, nodev, noexec).
-void mount_proc(int root_fd);
-/// Mounts sysfs at /sys, read-only.
-void mount_sys(int root_fd);
+/// True when this process runs in a user namespace other than the host's (chapter 07): its
+/// /proc/self/uid_map is not the identity map of every id. There mknod(2) is refused, and
+/// proc and sysfs may only be mounted by the owner of a PID resp. network namespace.
+bool in_user_namespace();
+
+/// What a container in a user namespace borrows from the host where the kernel does not let
+/// it make its own, as runc does: detached copies (open_tree(2) with OPEN_TREE_CLONE) of the
+/// host's /proc, /sys and device nodes. Empty (nothing borrowed) when default-constructed.
+struct HostTrees {
+  UniqueFd proc;  ///< recursive copy of /proc: used when mounting a new proc is refused
+  UniqueFd sys;   ///< recursive read-only copy of /sys: used when mounting sysfs is refused
+  std::vector<std::pair<std::string, UniqueFd>> devices;  ///< {"null", copy of /dev/null}, ...
+
+  /// Takes the copies. Call it in the container's own mount namespace, before pivot_root
+  /// detaches the host's tree.
+  static HostTrees capture();
+};
+
+/// Mounts a fresh proc at /proc (nosuid, nodev, noexec); where that is refused (EPERM) and
+/// `host` holds a copy of the host's /proc, attaches the copy instead.
+void mount_proc(int root_fd, const HostTrees& host = {});
+/// Mounts sysfs at /sys, read-only; where that is refused (EPERM) and `host` holds a copy of
+/// the host's /sys, attaches the copy instead.
+void mount_sys(int root_fd, const HostTrees& host = {});
 /// Builds /dev: a tmpfs with null, zero, full, random, urandom and tty, a new devpts instance
 /// at /dev/pts with /dev/ptmx pointing into it, /dev/shm, /dev/mqueue, and the symbolic
-/// links fd, stdin, stdout and stderr into /proc/self/fd. Needs /proc first.
-void mount_dev(int root_fd);
+/// links fd, stdin, stdout and stderr into /proc/self/fd. Needs /proc first. The device
+/// nodes are made with mknod(2), or bind-mounted from `host.devices` when it has them.
+void mount_dev(int root_fd, const HostTrees& host = {});
 /// Mounts one --tmpfs, creating its mount point if missing.
 void mount_tmpfs(int root_fd, const TmpfsMount& tmpfs);
 /// Hides kMaskedPaths; paths that do not exist are skipped.

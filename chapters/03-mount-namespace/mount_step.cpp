@@ -29,14 +29,22 @@ void MountStep::before_clone(Container& container) {
 void MountStep::in_child(Container& container) {
   log::debug("child: mounts private, pivot_root {}", container.rootfs.string());
   make_mounts_private();
+  // In a user namespace (chapter 07) the kernel refuses mknod and, without a PID or network
+  // namespace of its own, proc and sysfs: take copies of the host's now, before pivot_root
+  // detaches the host's tree.
+  HostTrees host;
+  if (in_user_namespace()) {
+    log::debug("child: in a user namespace: copies of the host's /proc, /sys and device nodes");
+    host = HostTrees::capture();
+  }
   pivot_into(container.rootfs);
 
   // From here "/" is the container's root. Every target is still resolved with openat2
   // (see in_root.hpp): the rootfs's own symbolic links must not steer our mounts.
   UniqueFd root(check(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC), "open", "/"));
-  mount_proc(root.get());
-  mount_sys(root.get());
-  mount_dev(root.get());
+  mount_proc(root.get(), host);
+  mount_sys(root.get(), host);
+  mount_dev(root.get(), host);
   for (const auto& tmpfs : tmpfs_) {
     log::debug("child: tmpfs {}", tmpfs.path);
     mount_tmpfs(root.get(), tmpfs);

@@ -1,0 +1,154 @@
+#include "user_step.hpp"
+
+#include <grp.h>
+#include <sched.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <csignal>
+
+#include <fmt/format.h>
+
+#include "container_mounts.hpp"
+#include "dockling/error.hpp"
+#include "dockling/log.hpp"
+#include "exec_user.hpp"
+#include "id_ranges.hpp"
+#include "idmapped_root.hpp"
+#include "ipc_step.hpp"
+#include "userns_check.hpp"
+
+namespace dockling::ch07 {
+
+namespace {
+
+/// The mount namespace /proc/self/ns/mnt names; false when there is no /proc to ask.
+bool mount_namespace(dev_t& dev, ino_t& ino) {
+  struct stat st {};
+  if (::stat("/proc/self/ns/mnt", &st) != 0) return false;
+  dev = st.st_dev;
+  ino = st.st_ino;
+  return true;
+}
+
+/// Changing our ids cleared the parent-death signal (the kernel does so on every change of
+/// the effective ids): ask for it again, so the container still dies with the runtime.
+void keep_parent_death_signal() { check(::prctl(PR_SET_PDEATHSIG, SIGKILL), "prctl", "PR_SET_PDEATHSIG"); }
+
+/// A map as one line for -v output: "0 100000 65536".
+std::string one_line(const std::vector<IdMapping>& mappings) {
+  std::string text;
+  for (const auto& m : mappings) text += fmt::format("{}{} {} {}", text.empty() ? "" : ", ", m.inside, m.outside, m.count);
+  return text;
+}
+
+}  // namespace
+
+void check_userns_mode(const std::string& mode) {
+  if (mode.empty() || mode == "private" || mode == "host") return;
+  throw Error(fmt::format("invalid user namespace mode \"{}\": use private or host", mode));
+}
+
+void UserStep::add_flags(CLI::App& run) {
+  run.add_option("--userns", mode_,
+                 "User namespace: private (the default when not root: rootless) or host (root's default)")
+      ->check(CLI::Validator(
+          [](std::string& mode) -> std::string {
+            try {
+              check_userns_mode(mode);
+              return {};
+            } catch (const Error& e) {
+              return e.what();
+            }
+          },
+          "MODE"));
+  run.add_option("-u,--user", user_, "Run the command as USER[:GROUP] (a name or a number each)");
+}
+
+int UserStep::clone_flags() const { return private_ ? CLONE_NEWUSER : 0; }
+
+void UserStep::before_clone(Container& container) {
+  check_userns_mode(mode_);
+  bool root = ::geteuid() == 0;
+  private_ = mode_ == "private" || (mode_.empty() && !root);
+  if (!private_) {
+    if (!root)
+      throw Error("--userns host needs root: an ordinary user may create the other namespaces only inside a "
+                  "user namespace of its own (drop --userns host: rootless is the default)");
+    return;
+  }
+  std::string problem = userns_problem(read_userns_settings(), root);
+  if (!problem.empty()) throw Error(problem);
+
+  if (!root) {
+    maps_ = rootless_id_maps(::geteuid(), ::getegid());
+  } else {
+    maps_ = root_id_maps(read_optional_file("/etc/subuid"), read_optional_file("/etc/subgid"));
+    // The rootfs's files belong to the host's root, who is nobody inside: id-map the rootfs
+    // so that they belong to the container's root. (Docker's older way: a chown'ed copy.)
+    UniqueFd userns = make_user_namespace(maps_);
+    std::string why_not;
+    idmapped_root_ = idmapped_copy(container.rootfs, userns.get(), why_not);
+    if (!idmapped_root_) {
+      log::warning("cannot id-map the rootfs ({}): its files owned by root show as nobody (65534) inside",
+                   why_not);
+    }
+  }
+  log::debug("parent: user namespace: uid_map \"{}\", gid_map \"{}\"{}", one_line(maps_.uids),
+             one_line(maps_.gids), maps_.deny_setgroups ? ", setgroups deny" : "");
+  if (!mount_namespace(runtime_mnt_dev_, runtime_mnt_ino_)) runtime_mnt_ino_ = 0;
+}
+
+void UserStep::after_clone(Container& container, pid_t child) {
+  (void)container;
+  idmapped_root_.reset();  // the child has its own copy of the fd
+  if (private_) write_id_maps(child, maps_);
+}
+
+void UserStep::in_child(Container& container) {
+  if (!private_) return;
+  // Cloned as the host's root, we are an unmapped id (nobody) here, with every capability.
+  // Become the namespace's root: files we create get its owner (the host's 100000).
+  check(::setresgid(0, 0, 0), "setresgid", "0");
+  if (!maps_.deny_setgroups) check(::setgroups(0, nullptr), "setgroups", "none");  // drop the host's groups
+  check(::setresuid(0, 0, 0), "setresuid", "0");
+  keep_parent_death_signal();
+
+  if (!idmapped_root_) return;
+  dev_t dev = 0;
+  ino_t ino = 0;
+  bool own_mounts = runtime_mnt_ino_ != 0 && mount_namespace(dev, ino) &&
+                    (dev != runtime_mnt_dev_ || ino != runtime_mnt_ino_);
+  if (!own_mounts) {
+    log::debug("child: no mount namespace of its own: rootfs not id-mapped");
+    return;
+  }
+  log::debug("child: id-mapped rootfs attached at {}", container.rootfs.string());
+  ch03::make_mounts_private();  // or the mount would propagate to the host
+  attach_root(idmapped_root_, container.rootfs);
+  idmapped_root_.reset();
+}
+
+void UserStep::before_exec(Container& container) {
+  (void)container;
+  if (user_.empty()) return;
+  // The container's own files: after pivot_root "/etc/passwd" is the rootfs's.
+  ExecUser user = resolve_user(user_, read_optional_file("/etc/passwd"), read_optional_file("/etc/group"));
+  log::debug("child: user {}:{} with {} supplementary groups", user.uid, user.gid, user.groups.size());
+  switch_user(user, !(private_ && maps_.deny_setgroups));
+  keep_parent_death_signal();
+}
+
+void UserStep::after_exit(Container& container) noexcept {
+  (void)container;
+  idmapped_root_.reset();
+}
+
+Steps steps() {
+  Steps list = ch06::steps();
+  list.push_back(std::make_unique<UserStep>());
+  return list;
+}
+
+}  // namespace dockling::ch07

@@ -1,0 +1,54 @@
+/// @file user_step.hpp
+/// @brief The user step of chapter 07: a user namespace (`--userns`), its id maps, an
+/// id-mapped rootfs, and the user the command runs as (`-u/--user`).
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+
+#include "dockling/fd.hpp"
+#include "pipeline.hpp"
+#include "step.hpp"
+#include "userns.hpp"
+
+namespace dockling::ch07 {
+
+/// Checks a --userns value: "", "host" or "private".
+/// @throws Error naming `mode`, e.g. `invalid user namespace mode "remap": use private or host`.
+void check_userns_mode(const std::string& mode);
+
+/// Puts the child in a new user namespace (CLONE_NEWUSER) with `--userns private`, the
+/// default when an ordinary user runs the binary (rootless); root's default is `host`, as
+/// docker's. The namespace is first in the pipeline, so every other namespace of the same
+/// clone belongs to it. The parent writes the maps while the child waits for "go": a
+/// "dockling" range of /etc/subuid and /etc/subgid (or 100000:65536) for root, the user's own
+/// id for a rootless run. A root run also gets its rootfs id-mapped where the kernel and the
+/// filesystem allow it. In the child: become root of the namespace, and, right before exec,
+/// the `-u` user.
+class UserStep : public Step {
+ public:
+  std::string_view name() const override { return "user"; }
+  Slot slot() const override { return Slot::user; }
+  void add_flags(CLI::App& run) override;
+  int clone_flags() const override;
+  void before_clone(Container& container) override;
+  void after_clone(Container& container, pid_t child) override;
+  void in_child(Container& container) override;
+  void before_exec(Container& container) override;
+  void after_exit(Container& container) noexcept override;
+
+ private:
+  std::string mode_;       ///< --userns: "" (by who runs us), "private" or "host"
+  std::string user_;       ///< -u/--user: USER[:GROUP], "" for the image's default (root)
+  bool private_ = false;   ///< decided in before_clone
+  IdMaps maps_;            ///< the maps written in after_clone
+  UniqueFd idmapped_root_; ///< the id-mapped copy of the rootfs, attached by the child
+  dev_t runtime_mnt_dev_ = 0;  ///< the runtime's mount namespace, to tell whether the
+  ino_t runtime_mnt_ino_ = 0;  ///< child has one of its own
+};
+
+/// Chapter 07's steps: chapter 06's and the user namespace.
+Steps steps();
+
+}  // namespace dockling::ch07
