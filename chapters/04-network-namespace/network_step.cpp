@@ -4,6 +4,7 @@
 #include <sys/mount.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <iostream>
 
 #include <fmt/format.h>
@@ -272,6 +273,15 @@ int NetworkStep::prune() {
   remove_tree(state.dir());
   return 0;
 }
+
+std::string default_state_root() {
+  if (::geteuid() == 0) return kDefaultRoot;
+  const char* runtime_dir = std::getenv("XDG_RUNTIME_DIR");
+  if (runtime_dir != nullptr && *runtime_dir != '\0') return std::string(runtime_dir) + "/dockling";
+  return fmt::format("/tmp/dockling-{}", ::geteuid());
+}
+
+std::string default_network_mode() { return ::geteuid() == 0 ? "bridge" : "none"; }
 
 Steps steps() {
   Steps list = ch03::steps();

@@ -26,6 +26,14 @@ inline constexpr const char* kDefaultSubnet = "10.201.0.0/16";
 /// Where state lives unless --root or DOCKLING_ROOT says otherwise.
 inline constexpr const char* kDefaultRoot = "/var/lib/dockling";
 
+/// Where state lives unless --root/DOCKLING_ROOT say otherwise: /var/lib/dockling for root;
+/// for an ordinary user (rootless, chapter 07) $XDG_RUNTIME_DIR/dockling, or /tmp/dockling-UID.
+std::string default_state_root();
+
+/// The default --network: bridge for root; none for an ordinary user, who may not create
+/// links or NAT rules (rootless docker uses slirp4netns for that, which dockling has not).
+std::string default_network_mode();
+
 /// Gives the container its network: a network namespace with lo (none), plus a veth pair
 /// to a host bridge with an address, a default route, NAT and published ports (bridge), or
 /// the host's own network (host). Also mounts its /etc/hosts, /etc/resolv.conf and
@@ -51,14 +59,14 @@ class NetworkStep : public Step {
   int prune();
 
   // Flags, as given.
-  std::string mode_ = "bridge";
+  std::string mode_ = default_network_mode();
   std::vector<std::string> publish_, dns_, add_host_;
   bool publish_all_ = false;
   std::string subnet_text_ = kDefaultSubnet;
   CLI::Option* subnet_option_ = nullptr;
   bool subnet_given_ = false;  ///< --subnet or DOCKLING_SUBNET was given
   std::string bridge_ = kDefaultBridge;
-  std::string root_ = kDefaultRoot;
+  std::string root_ = default_state_root();
   CLI::App* prune_command_ = nullptr;
 
   // Parsed, and what was set up (so that after_exit undoes exactly that).

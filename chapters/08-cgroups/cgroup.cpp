@@ -410,6 +410,27 @@ std::unique_ptr<Cgroup> make_cgroup(CgroupVersion version, const std::string& id
   return std::make_unique<CgroupV1>(root, id);
 }
 
+std::vector<UniqueFd> lock_as_owner(const std::vector<std::string>& directories) {
+  std::vector<UniqueFd> locks;
+  for (const auto& dir : directories) {
+    UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!fd) throw SysError("open", dir, errno);
+    while (::flock(fd.get(), LOCK_SH) != 0)
+      if (errno != EINTR) throw SysError("flock", dir, errno);
+    locks.push_back(std::move(fd));
+  }
+  return locks;
+}
+
+namespace {
+/// True when a live run holds `dir` (see lock_as_owner).
+bool owned_by_a_live_run(const std::string& dir) {
+  UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd) return false;
+  return ::flock(fd.get(), LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+}
+}  // namespace
+
 void remove_stale_cgroups(CgroupVersion version, const std::string& root) {
   std::vector<std::string> parents;
   if (version == CgroupVersion::v2) {
@@ -435,6 +456,7 @@ void remove_stale_cgroups(CgroupVersion version, const std::string& root) {
     for (const auto& entry : fs::directory_iterator(parent, ec)) {
       std::string name = entry.path().filename();
       if (!is_container_id(name) || !entry.is_directory(ec)) continue;
+      if (owned_by_a_live_run(entry.path())) continue;  // its run has not read its stats yet
       // rmdir fails with EBUSY while processes are inside: a running container stays.
       if (::rmdir(entry.path().c_str()) == 0) log::debug("cgroup: removed stale {}", entry.path().string());
     }

@@ -99,8 +99,15 @@ class CreationLock {
   UniqueFd fd_;
 };
 
+/// Marks `directories` (a container's cgroups) as in use for as long as the returned
+/// descriptors are open: a shared flock on each. A run holds them until it has read its
+/// stats and removed the cgroups; a crashed run's locks vanish with it, so its cgroups
+/// become stale and a later sweep removes them.
+std::vector<UniqueFd> lock_as_owner(const std::vector<std::string>& directories);
+
 /// Removes the empty `dockling/<id>` cgroups a crashed run left behind. One in use (with
-/// processes) is left alone; so is one a parallel run is setting up (see CreationLock): the
+/// processes) is left alone, so is one whose run is alive (see lock_as_owner), and so is one a
+/// parallel run is setting up (see CreationLock): the
 /// sweep waits up to 3 seconds for the exclusive lock and is skipped when it cannot get it.
 void remove_stale_cgroups(CgroupVersion version, const std::string& root = kCgroupRoot);
 

@@ -7,7 +7,7 @@
 
 #include <fmt/format.h>
 
-#include "ipc_step.hpp"
+#include "user_step.hpp"
 #include "dockling/error.hpp"
 #include "dockling/fd.hpp"
 #include "dockling/log.hpp"
@@ -67,6 +67,7 @@ void CgroupStep::before_clone(Container& container) {
   lock_ = std::make_unique<CreationLock>();
   cgroup_ = make_cgroup(version, container.id);
   cgroup_->create();
+  owner_locks_ = lock_as_owner(cgroup_->directories());
   cgroup_->apply(files);
 }
 
@@ -80,6 +81,7 @@ void CgroupStep::after_clone(Container& container, pid_t child) {
 void CgroupStep::in_child(Container& container) {
   (void)container;
   if (lock_) lock_->release();  // the copy clone(2) gave us; the parent holds its own
+  owner_locks_.clear();         // likewise: the command must not hold them
 }
 
 void CgroupStep::after_exit(Container& container) noexcept {
@@ -109,11 +111,11 @@ void CgroupStep::after_exit(Container& container) noexcept {
   }
   cgroup_->remove();
   cgroup_.reset();
+  owner_locks_.clear();
 }
 
 Steps steps() {
-  // TODO(merge): chain ch07::steps() once it lands
-  Steps list = ch06::steps();
+  Steps list = ch07::steps();
   list.push_back(std::make_unique<CgroupStep>());
   return list;
 }

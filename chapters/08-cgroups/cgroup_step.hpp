@@ -32,6 +32,7 @@ class CgroupStep : public Step {
   std::string cidfile_;
   Limits limits_;
   std::unique_ptr<CreationLock> lock_;
+  std::vector<UniqueFd> owner_locks_;  ///< held from create() until the cgroups are removed
   std::unique_ptr<Cgroup> cgroup_;
   bool joined_ = false;
 };

@@ -109,6 +109,9 @@ class StateRootEnvironment : public ::testing::Environment {
   void SetUp() override {
     if (std::getenv("DOCKLING_ROOT") != nullptr) return;
     root_ = std::make_unique<TempDir>("dockling-test-root");
+    // 0711 like /var/lib/dockling's default: a container's root mapped to another uid
+    // (chapter 07) must be able to reach the /etc files mounted from here.
+    ::chmod(root_->path().c_str(), 0711);
     ::setenv("DOCKLING_ROOT", root_->path().c_str(), 1);
   }
   void TearDown() override {

@@ -34,7 +34,8 @@ constexpr uid_t kNobody = 65534;
 
 std::vector<std::string> ch07(std::vector<std::string> flags, const std::string& root,
                               std::vector<std::string> command) {
-  std::vector<std::string> argv = {bin("ch07-user-namespace"), "run"};
+  // --network none: not about networking; never touch the default bridge.
+  std::vector<std::string> argv = {bin("ch07-user-namespace"), "run", "--network", "none"};
   argv.insert(argv.end(), flags.begin(), flags.end());
   argv.push_back(root);
   argv.insert(argv.end(), command.begin(), command.end());
@@ -43,7 +44,11 @@ std::vector<std::string> ch07(std::vector<std::string> flags, const std::string&
 
 /// The same command, run by the unprivileged user nobody (65534) with no groups.
 std::vector<std::string> as_nobody(std::vector<std::string> argv) {
-  std::vector<std::string> with = {"/usr/bin/setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups"};
+  // A state directory nobody may write, kept until the test process ends.
+  static dockling::TempDir state("dockling-nobody-root");
+  ::chown(state.path().c_str(), kNobody, kNobody);
+  std::vector<std::string> with = {"/usr/bin/setpriv", "--reuid",        "65534", "--regid", "65534",
+                                   "--clear-groups",   "/usr/bin/env",   "DOCKLING_ROOT=" + state.path().string()};
   with.insert(with.end(), argv.begin(), argv.end());
   return with;
 }
