@@ -5,6 +5,9 @@
 #                       linked to the previous chapter's library.
 #   chNN-topic          the chapter's binary (chapters/NN-topic/main.cpp), in <build>/bin.
 #   test_chNN           GoogleTest suite from tests/NN-topic/*.cpp, ctest label chNN (+ LABELS).
+#
+# Options: LABELS label... (extra ctest labels); PACKAGES pkg... (pkg-config modules the
+# chapter's library links, e.g. PACKAGES libseccomp libcap).
 
 # The previous chapter's library, kept in a global property (not the cache, which would
 # survive into the next configure).
@@ -30,7 +33,7 @@ function(dockling_uses_exercises nn out)
 endfunction()
 
 function(dockling_chapter nn topic)
-  cmake_parse_arguments(CH "" "" "LABELS" ${ARGN})
+  cmake_parse_arguments(CH "" "" "LABELS;PACKAGES" ${ARGN})
   set(folder ${nn}-${topic})
   set(lib dockling_ch${nn})
   if(NOT EXISTS ${CMAKE_SOURCE_DIR}/chapters/${folder}/main.cpp)
@@ -57,6 +60,14 @@ function(dockling_chapter nn topic)
     target_link_libraries(${lib} PUBLIC ${previous})
   endif()
   set_property(GLOBAL PROPERTY DOCKLING_PREVIOUS_CHAPTER ${lib})
+  if(CH_PACKAGES)
+    find_package(PkgConfig REQUIRED)
+    foreach(package IN LISTS CH_PACKAGES)
+      string(MAKE_C_IDENTIFIER "${package}" package_id)
+      pkg_check_modules(${package_id} REQUIRED IMPORTED_TARGET ${package})
+      target_link_libraries(${lib} PUBLIC PkgConfig::${package_id})
+    endforeach()
+  endif()
 
   set(binary ch${nn}-${topic})
   add_executable(${binary} ${CMAKE_SOURCE_DIR}/chapters/${folder}/main.cpp)
