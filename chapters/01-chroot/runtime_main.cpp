@@ -9,7 +9,7 @@
 namespace dockling {
 
 int runtime_main(std::string_view program, std::string_view description, int argc, char** argv,
-                 Steps steps) {
+                 Steps steps, const MoreCommands& more) {
   CLI::App app{std::string(description)};
   setup_app(app, program);
   Steps pipeline = make_pipeline(std::move(steps));
@@ -22,8 +22,10 @@ int runtime_main(std::string_view program, std::string_view description, int arg
   run->positionals_at_end();
   run->prefix_command();  // everything after COMMAND belongs to the command
   for (const auto& step : pipeline) step->add_flags(*run);
+  std::function<int()> other_command = more ? more(app) : nullptr;
 
   return run_app(app, argc, argv, [&] {
+    if (other_command && !run->parsed()) return other_command();
     container.id = random_hex(32);
     container.rootfs = std::filesystem::absolute(rootfs).lexically_normal();
     if (container.argv.empty()) container.argv = {"/bin/sh"};
