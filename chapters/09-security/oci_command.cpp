@@ -43,6 +43,7 @@ void check_namespaces(const std::vector<OciNamespace>& namespaces) {
 /// Parses `flags` as the `run` flags of the steps in `pipeline`.
 void apply_run_flags(const Steps& pipeline, const std::vector<std::string>& flags) {
   CLI::App run{"oci"};
+  run.set_help_flag();  // -h is --hostname, as in `run`
   for (const auto& step : pipeline) step->add_flags(run);
   std::vector<std::string> reversed(flags.rbegin(), flags.rend());  // CLI11 takes them last first
   try {

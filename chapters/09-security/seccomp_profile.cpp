@@ -138,7 +138,7 @@ std::optional<int> parse_errno(const json& object, const char* key, const std::s
                                const std::string& where) {
   if (!object.contains(key)) return std::nullopt;
   const json& value = object.at(key);
-  if (!value.is_number_unsigned() || value.get<std::uint64_t>() > 4095)
+  if (!value.is_number_integer() || value.get<std::int64_t>() < 0 || value.get<std::int64_t>() > 4095)
     bad(source, where + "." + key, "must be an errno number between 0 and 4095");
   return value.get<int>();
 }

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <grp.h>
+#include <sys/capability.h>
 #include <linux/close_range.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -40,6 +41,13 @@ void switch_user(const ProcessUser& user) {
   check(::setgroups(user.additional_gids.size(), user.additional_gids.data()), "setgroups");
   check(::setresgid(user.gid, user.gid, user.gid), "setresgid", std::to_string(user.gid));
   check(::setresuid(user.uid, user.uid, user.uid), "setresuid", std::to_string(user.uid));
+  // setuid to non-root emptied the effective set; drop_capabilities needs CAP_SETPCAP there.
+  cap_t caps = cap_get_proc();
+  if (caps == nullptr) throw SysError("capget", "", errno);
+  int rc = cap_fill(caps, CAP_EFFECTIVE, CAP_PERMITTED) == 0 ? cap_set_proc(caps) : -1;
+  int error = errno;
+  cap_free(caps);
+  if (rc != 0) throw SysError("capset", "effective = permitted", error);
 }
 
 }  // namespace
