@@ -24,6 +24,8 @@
 ///   probe udp-echo PORT   serve UDP on PORT: print {"udp_echo": PORT} once
 ///                         bound, then send every datagram back prefixed with
 ///                         "echo:", until SIGTERM or SIGINT
+///   probe keyctl          try to create a key in the kernel keyring (seccomp blocks it)
+///   probe fds             list the open file descriptors and where they lead
 ///
 /// Output contract: exactly one JSON object followed by a newline on stdout.
 /// The keys are stable; information that is unavailable (for instance because
@@ -1058,6 +1060,45 @@ int cmd_fork(Args args) {
   return print_json(w);
 }
 
+/// Tries keyctl(KEYCTL_GET_KEYRING_ID) on the session keyring, the system call docker's
+/// seccomp profile blocks (the keyring is not namespaced). Prints {"keyctl": ok, "error"}.
+int cmd_keyctl(Args args) {
+  if (!args.empty()) return 2;
+  constexpr long kGetKeyringId = 0;         // KEYCTL_GET_KEYRING_ID
+  constexpr long kSessionKeyring = -3;      // KEY_SPEC_SESSION_KEYRING
+  std::optional<std::string> error;
+  if (syscall(SYS_keyctl, kGetKeyringId, kSessionKeyring, 0) < 0) error = call_error("keyctl", "KEYCTL_GET_KEYRING_ID");
+  JsonWriter w;
+  w.begin_object();
+  w.key("keyctl").boolean(!error);
+  w.key("error").string_or_null(error);
+  w.end_object();
+  return print_json(w);
+}
+
+/// Lists this process's open descriptors (from /proc/self/fd), each with its target, to
+/// show that nothing but stdin, stdout and stderr leaked in from the runtime.
+int cmd_fds(Args args) {
+  if (!args.empty()) return 2;
+  JsonWriter w;
+  w.begin_object();
+  w.key("fds").begin_object();
+  if (DIR* dir = opendir("/proc/self/fd")) {
+    const int own = dirfd(dir);
+    while (const dirent* entry = readdir(dir)) {
+      if (entry->d_name[0] == '.') continue;
+      if (std::atoi(entry->d_name) == own) continue;
+      char target[4096];
+      const ssize_t n = readlinkat(own, entry->d_name, target, sizeof target - 1);
+      w.key(entry->d_name).string(n < 0 ? std::string("?") : std::string(target, static_cast<std::size_t>(n)));
+    }
+    closedir(dir);
+  }
+  w.end_object();
+  w.end_object();
+  return print_json(w);
+}
+
 // ===========================================================================
 // udp-echo: a UDP server for the network chapter's published-port tests
 // (busybox's nc speaks only TCP)
@@ -1131,6 +1172,8 @@ constexpr std::array kCommands = {
     Command{"fork", "N", "start N processes alive at once; report how many started", cmd_fork},
     Command{"udp-echo", "PORT", "serve UDP on PORT, echoing each datagram back, until SIGTERM",
             cmd_udp_echo},
+    Command{"keyctl", "", "try keyctl(2) on the session keyring; report whether it worked", cmd_keyctl},
+    Command{"fds", "", "list the open file descriptors and their targets", cmd_fds},
 };
 
 int usage() {

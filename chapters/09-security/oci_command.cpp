@@ -1,0 +1,109 @@
+#include "oci_command.hpp"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <fstream>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "dockling/cli.hpp"
+#include "dockling/error.hpp"
+#include "dockling/fd.hpp"
+#include "dockling/fs.hpp"
+#include "dockling/log.hpp"
+#include "pipeline.hpp"
+#include "runtime_main.hpp"
+#include "security_step.hpp"
+
+namespace dockling::ch09 {
+
+namespace {
+
+/// The namespaces chapters 02-06 always make: pid, mount, uts, ipc.
+const std::set<std::string> kAlwaysMade = {"pid", "mount", "uts", "ipc"};
+
+/// Warns about what the namespace list asks that the steps do not do.
+void check_namespaces(const std::vector<OciNamespace>& namespaces) {
+  std::set<std::string> listed;
+  for (const auto& ns : namespaces) {
+    listed.insert(ns.type);
+    if (ns.type == "user" || ns.type == "time")
+      log::warning("linux.namespaces: {} is not honoured yet (chapter 07 brings the user namespace); ignored", ns.type);
+    else if (!ns.path.empty() && ns.type != "network")
+      log::warning("linux.namespaces: joining {} by path ({}) is not honoured yet; a new one is made", ns.type, ns.path);
+  }
+  for (const auto& type : kAlwaysMade)
+    if (!listed.count(type)) log::warning("linux.namespaces has no {}: not honoured, a new one is made anyway", type);
+}
+
+/// Parses `flags` as the `run` flags of the steps in `pipeline`.
+void apply_run_flags(const Steps& pipeline, const std::vector<std::string>& flags) {
+  CLI::App run{"oci"};
+  run.set_help_flag();  // -h is --hostname, as in `run`
+  for (const auto& step : pipeline) step->add_flags(run);
+  std::vector<std::string> reversed(flags.rbegin(), flags.rend());  // CLI11 takes them last first
+  try {
+    run.parse(reversed);
+  } catch (const CLI::ParseError& e) {
+    throw Error(fmt::format("config.json: {}", e.what()));
+  }
+}
+
+}  // namespace
+
+int OciNamespaceStep::clone_flags() const {
+  for (const auto& ns : namespaces_)
+    if (ns.type == "network" && ns.path.empty()) return CLONE_NEWNET;
+  return 0;
+}
+
+void OciNamespaceStep::in_child(Container& container) {
+  (void)container;
+  for (const auto& ns : namespaces_) {
+    if (ns.type == "network" && !ns.path.empty()) {
+      UniqueFd fd(check(::open(ns.path.c_str(), O_RDONLY | O_CLOEXEC), "open", ns.path));
+      check(::setns(fd.get(), CLONE_NEWNET), "setns", ns.path);
+    } else if (ns.type == "cgroup" && ns.path.empty()) {
+      // Now, not at clone: the parent has moved us into our cgroup, which becomes the root.
+      check(::unshare(CLONE_NEWCGROUP), "unshare", "CLONE_NEWCGROUP");
+    }
+  }
+}
+
+int run_bundle(const std::string& dir, const std::string& id) {
+  OciBundle bundle = read_bundle(dir);
+  for (const auto& warning : bundle.warnings) log::warning("{}", warning);
+  check_namespaces(bundle.namespaces);
+
+  Steps list = steps();
+  list.push_back(std::make_unique<OciNamespaceStep>(bundle.namespaces));
+  Steps pipeline = make_pipeline(std::move(list));
+  apply_run_flags(pipeline, bundle.run_flags);
+  for (const auto& step : pipeline) {
+    if (auto* security = dynamic_cast<SecurityStep*>(step.get())) {
+      security->set_capabilities(bundle.capabilities);
+      security->set_no_new_privs(bundle.no_new_privileges);
+      security->set_seccomp(bundle.seccomp);
+      security->set_user(bundle.user);
+      security->set_paths(bundle.masked_paths, bundle.readonly_paths);
+    }
+  }
+  Container container = bundle.container;
+  container.id = id;
+  return run_container(container, pipeline);
+}
+
+void write_spec(const std::string& dir) {
+  std::string path = (std::filesystem::path(dir) / "config.json").string();
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0 && errno == EEXIST) throw Error(fmt::format("File {} exists. Remove it first", path));
+  if (fd < 0) throw SysError("open", path, errno);
+  UniqueFd owner(fd);
+  write_all(fd, default_spec().dump(1, '\t') + "\n");
+}
+
+}  // namespace dockling::ch09

@@ -1,0 +1,268 @@
+#include "oci_spec.hpp"
+
+#include <fstream>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "container_mounts.hpp"
+#include "dockling/error.hpp"
+
+namespace dockling::ch09 {
+
+namespace {
+
+using nlohmann::json;
+
+[[noreturn]] void bad(const std::string& field, const std::string& what) {
+  throw Error(fmt::format("config.json: {}: {}", field, what));
+}
+
+const json* find(const json& object, const char* key) {
+  if (!object.is_object()) return nullptr;
+  auto it = object.find(key);
+  return it == object.end() || it->is_null() ? nullptr : &*it;
+}
+
+std::string text(const json& value, const std::string& field) {
+  if (!value.is_string()) bad(field, "must be a string");
+  return value.get<std::string>();
+}
+
+std::vector<std::string> texts(const json& value, const std::string& field) {
+  if (!value.is_array()) bad(field, "must be a list of strings");
+  std::vector<std::string> list;
+  for (const auto& item : value) list.push_back(text(item, field));
+  return list;
+}
+
+std::uint64_t number(const json& value, const std::string& field) {
+  if (!value.is_number_unsigned()) bad(field, "must be a non-negative number");
+  return value.get<std::uint64_t>();
+}
+
+std::int64_t signed_number(const json& value, const std::string& field) {
+  if (!value.is_number_integer()) bad(field, "must be a number");
+  return value.get<std::int64_t>();
+}
+
+/// Warns about every key of `object` not in `known`.
+void warn_unknown(const json& object, const std::string& prefix, std::set<std::string> known,
+                  std::vector<std::string>& warnings) {
+  if (!object.is_object()) return;
+  for (const auto& [key, value] : object.items())
+    if (!known.count(key) && !value.is_null())
+      warnings.push_back(fmt::format("{}{} is not honoured yet; ignored", prefix, key));
+}
+
+CapabilitySet cap_list(const json* value, const std::string& field) {
+  CapabilitySet set = 0;
+  if (!value) return set;
+  for (const auto& name : texts(*value, field)) {
+    try {
+      set |= CapabilitySet{1} << capability_number(name);
+    } catch (const Error& e) {
+      bad(field, e.what());
+    }
+  }
+  return set;
+}
+
+// The mounts chapter 03 always makes, as runc spec lists them.
+const std::set<std::string> kStandardMounts = {"/proc", "/dev", "/dev/pts", "/dev/shm", "/dev/mqueue", "/sys"};
+
+void read_process(const json& process, OciBundle& bundle) {
+  warn_unknown(process, "process.",
+               {"terminal", "user", "args", "env", "cwd", "capabilities", "rlimits", "noNewPrivileges", "consoleSize"},
+               bundle.warnings);
+  if (const json* terminal = find(process, "terminal"); terminal && terminal->is_boolean() && terminal->get<bool>())
+    bundle.warnings.push_back("process.terminal: true is not honoured (no console socket); the command runs without a terminal");
+  const json* args = find(process, "args");
+  if (!args) bad("process.args", "missing");
+  bundle.container.argv = texts(*args, "process.args");
+  if (bundle.container.argv.empty()) bad("process.args", "empty");
+  if (const json* env = find(process, "env")) bundle.container.env = texts(*env, "process.env");
+  const json* cwd = find(process, "cwd");
+  if (!cwd) bad("process.cwd", "missing");
+  bundle.container.workdir = text(*cwd, "process.cwd");
+  if (bundle.container.workdir.empty() || bundle.container.workdir.front() != '/')
+    bad("process.cwd", "must be an absolute path");
+  if (const json* user = find(process, "user")) {
+    warn_unknown(*user, "process.user.", {"uid", "gid", "additionalGids", "umask"}, bundle.warnings);
+    if (const json* uid = find(*user, "uid")) bundle.user.uid = static_cast<uid_t>(number(*uid, "process.user.uid"));
+    if (const json* gid = find(*user, "gid")) bundle.user.gid = static_cast<gid_t>(number(*gid, "process.user.gid"));
+    if (const json* gids = find(*user, "additionalGids"))
+      for (const auto& gid : *gids) bundle.user.additional_gids.push_back(static_cast<gid_t>(number(gid, "process.user.additionalGids")));
+    if (find(*user, "umask")) bundle.warnings.push_back("process.user.umask is not honoured yet; ignored");
+  }
+  if (const json* caps = find(process, "capabilities")) {
+    bundle.capabilities.bounding = cap_list(find(*caps, "bounding"), "process.capabilities.bounding");
+    bundle.capabilities.effective = cap_list(find(*caps, "effective"), "process.capabilities.effective");
+    bundle.capabilities.permitted = cap_list(find(*caps, "permitted"), "process.capabilities.permitted");
+    bundle.capabilities.inheritable = cap_list(find(*caps, "inheritable"), "process.capabilities.inheritable");
+    bundle.capabilities.ambient = cap_list(find(*caps, "ambient"), "process.capabilities.ambient");
+  }
+  if (const json* rlimits = find(process, "rlimits")) {
+    if (!rlimits->is_array()) bad("process.rlimits", "must be a list");
+    for (size_t i = 0; i < rlimits->size(); ++i) {
+      std::string field = fmt::format("process.rlimits[{}]", i);
+      const json& limit = (*rlimits)[i];
+      std::string type = text(limit.value("type", json()), field + ".type");
+      if (type.rfind("RLIMIT_", 0) != 0) bad(field + ".type", fmt::format("unknown \"{}\"", type));
+      std::string name = type.substr(7);
+      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      std::uint64_t soft = number(limit.value("soft", json()), field + ".soft");
+      std::uint64_t hard = number(limit.value("hard", json()), field + ".hard");
+      auto show = [](std::uint64_t v) { return v == UINT64_MAX ? std::string("-1") : std::to_string(v); };
+      bundle.run_flags.push_back(fmt::format("--ulimit={}={}:{}", name, show(soft), show(hard)));
+    }
+  }
+  if (const json* nnp = find(process, "noNewPrivileges"); nnp && nnp->is_boolean())
+    bundle.no_new_privileges = nnp->get<bool>();
+}
+
+void read_mounts(const json& mounts, OciBundle& bundle) {
+  if (!mounts.is_array()) bad("mounts", "must be a list");
+  for (size_t i = 0; i < mounts.size(); ++i) {
+    std::string field = fmt::format("mounts[{}]", i);
+    std::string destination = text(mounts[i].value("destination", json()), field + ".destination");
+    std::string type = mounts[i].contains("type") ? text(mounts[i]["type"], field + ".type") : "";
+    if (kStandardMounts.count(destination)) continue;  // chapter 03 mounts these (with docker's options)
+    if (type == "tmpfs") {
+      std::string options;
+      if (const json* list = find(mounts[i], "options"))
+        for (const auto& option : texts(*list, field + ".options")) options += (options.empty() ? "" : ",") + option;
+      bundle.run_flags.push_back("--tmpfs=" + destination + (options.empty() ? "" : ":" + options));
+      continue;
+    }
+    bundle.warnings.push_back(fmt::format("mounts[{}] ({} on {}) is not honoured yet; ignored", i,
+                                          type.empty() ? "bind" : type, destination));
+  }
+}
+
+void read_resources(const json& resources, OciBundle& bundle) {
+  warn_unknown(resources, "linux.resources.", {"memory", "cpu", "pids", "blockIO", "devices"}, bundle.warnings);
+  auto flag = [&](const char* name, const std::string& value) { bundle.run_flags.push_back(fmt::format("{}={}", name, value)); };
+  if (const json* devices = find(resources, "devices")) {
+    // runc spec's default denies every device: chapter 03's /dev holds only the harmless ones.
+    bool deny_all_only = devices->is_array() && devices->size() == 1 && !(*devices)[0].value("allow", true);
+    if (!deny_all_only) bundle.warnings.push_back("linux.resources.devices (device cgroup rules) is not honoured yet; ignored");
+  }
+  if (const json* memory = find(resources, "memory")) {
+    warn_unknown(*memory, "linux.resources.memory.", {"limit", "swap", "reservation", "swappiness", "disableOOMKiller"}, bundle.warnings);
+    if (const json* v = find(*memory, "limit")) flag("--memory", std::to_string(signed_number(*v, "linux.resources.memory.limit")));
+    if (const json* v = find(*memory, "swap")) flag("--memory-swap", std::to_string(signed_number(*v, "linux.resources.memory.swap")));
+    if (const json* v = find(*memory, "reservation")) flag("--memory-reservation", std::to_string(signed_number(*v, "linux.resources.memory.reservation")));
+    if (const json* v = find(*memory, "swappiness")) flag("--memory-swappiness", std::to_string(number(*v, "linux.resources.memory.swappiness")));
+    if (const json* v = find(*memory, "disableOOMKiller"); v && v->is_boolean() && v->get<bool>()) bundle.run_flags.push_back("--oom-kill-disable");
+  }
+  if (const json* cpu = find(resources, "cpu")) {
+    warn_unknown(*cpu, "linux.resources.cpu.", {"shares", "quota", "period", "cpus", "mems"}, bundle.warnings);
+    if (const json* v = find(*cpu, "shares")) flag("--cpu-shares", std::to_string(number(*v, "linux.resources.cpu.shares")));
+    if (const json* v = find(*cpu, "period")) flag("--cpu-period", std::to_string(number(*v, "linux.resources.cpu.period")));
+    if (const json* v = find(*cpu, "quota")) flag("--cpu-quota", std::to_string(signed_number(*v, "linux.resources.cpu.quota")));
+    if (const json* v = find(*cpu, "cpus")) flag("--cpuset-cpus", text(*v, "linux.resources.cpu.cpus"));
+    if (const json* v = find(*cpu, "mems")) flag("--cpuset-mems", text(*v, "linux.resources.cpu.mems"));
+  }
+  if (const json* pids = find(resources, "pids"))
+    if (const json* v = find(*pids, "limit")) flag("--pids-limit", std::to_string(signed_number(*v, "linux.resources.pids.limit")));
+  if (const json* io = find(resources, "blockIO")) {
+    warn_unknown(*io, "linux.resources.blockIO.", {"weight"}, bundle.warnings);
+    if (const json* v = find(*io, "weight")) flag("--blkio-weight", std::to_string(number(*v, "linux.resources.blockIO.weight")));
+  }
+}
+
+void read_linux(const json& linux, OciBundle& bundle) {
+  warn_unknown(linux, "linux.", {"namespaces", "resources", "seccomp", "maskedPaths", "readonlyPaths", "cgroupsPath"},
+               bundle.warnings);
+  if (const json* namespaces = find(linux, "namespaces")) {
+    if (!namespaces->is_array()) bad("linux.namespaces", "must be a list");
+    for (size_t i = 0; i < namespaces->size(); ++i) {
+      std::string field = fmt::format("linux.namespaces[{}]", i);
+      OciNamespace ns{text((*namespaces)[i].value("type", json()), field + ".type"), ""};
+      if (const json* path = find((*namespaces)[i], "path")) ns.path = text(*path, field + ".path");
+      static const std::set<std::string> kTypes = {"pid", "network", "ipc", "uts", "mount", "cgroup", "user", "time"};
+      if (!kTypes.count(ns.type)) bad(field + ".type", fmt::format("unknown namespace type \"{}\"", ns.type));
+      bundle.namespaces.push_back(ns);
+    }
+  }
+  if (const json* resources = find(linux, "resources")) read_resources(*resources, bundle);
+  if (const json* seccomp = find(linux, "seccomp")) bundle.seccomp = parse_seccomp_profile(*seccomp, "config.json linux.seccomp");
+  bundle.masked_paths = find(linux, "maskedPaths") ? texts(linux["maskedPaths"], "linux.maskedPaths") : std::vector<std::string>{};
+  bundle.readonly_paths = find(linux, "readonlyPaths") ? texts(linux["readonlyPaths"], "linux.readonlyPaths") : std::vector<std::string>{};
+  if (find(linux, "cgroupsPath")) bundle.warnings.push_back("linux.cgroupsPath is not honoured; the cgroup is dockling/<id>");
+}
+
+}  // namespace
+
+OciBundle parse_bundle(const json& config, const std::filesystem::path& dir) {
+  if (!config.is_object()) bad("the top level", "must be an object");
+  OciBundle bundle;
+  warn_unknown(config, "", {"ociVersion", "root", "process", "hostname", "domainname", "mounts", "linux", "annotations"},
+               bundle.warnings);
+  const json* root = find(config, "root");
+  if (!root || !find(*root, "path")) bad("root.path", "missing");
+  std::filesystem::path rootfs = text((*root)["path"], "root.path");
+  bundle.container.rootfs = (rootfs.is_absolute() ? rootfs : std::filesystem::absolute(dir) / rootfs).lexically_normal();
+  if (const json* readonly = find(*root, "readonly"); readonly && readonly->is_boolean() && readonly->get<bool>())
+    bundle.run_flags.push_back("--read-only");
+  const json* process = find(config, "process");
+  if (!process) bad("process", "missing");
+  read_process(*process, bundle);
+  if (const json* hostname = find(config, "hostname")) bundle.run_flags.push_back("--hostname=" + text(*hostname, "hostname"));
+  if (const json* domainname = find(config, "domainname")) bundle.run_flags.push_back("--domainname=" + text(*domainname, "domainname"));
+  if (const json* mounts = find(config, "mounts")) read_mounts(*mounts, bundle);
+  if (const json* linux = find(config, "linux")) read_linux(*linux, bundle);
+  return bundle;
+}
+
+OciBundle read_bundle(const std::filesystem::path& dir) {
+  std::filesystem::path file = dir / "config.json";
+  std::ifstream in(file);
+  if (!in) throw SysError("open", file.string(), errno);
+  json config;
+  try {
+    config = json::parse(in);
+  } catch (const json::parse_error& e) {
+    throw Error(fmt::format("{}: not valid JSON: {}", file.string(), e.what()));
+  }
+  return parse_bundle(config, dir);
+}
+
+json default_spec() {
+  json caps = json::array({"CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"});
+  return json{
+      {"ociVersion", "1.0.2"},
+      {"process",
+       {{"terminal", false},
+        {"user", {{"uid", 0}, {"gid", 0}}},
+        {"args", {"sh"}},
+        {"env", {std::string("PATH=") + kDefaultPath, "TERM=xterm"}},
+        {"cwd", "/"},
+        {"capabilities", {{"bounding", caps}, {"effective", caps}, {"permitted", caps}, {"ambient", caps}}},
+        {"rlimits", json::array({{{"type", "RLIMIT_NOFILE"}, {"hard", 1024}, {"soft", 1024}}})},
+        {"noNewPrivileges", true}}},
+      {"root", {{"path", "rootfs"}, {"readonly", true}}},
+      {"hostname", "dockling"},
+      {"mounts",
+       json::array({{{"destination", "/proc"}, {"type", "proc"}, {"source", "proc"}},
+                    {{"destination", "/dev"}, {"type", "tmpfs"}, {"source", "tmpfs"},
+                     {"options", {"nosuid", "strictatime", "mode=755", "size=65536k"}}},
+                    {{"destination", "/dev/pts"}, {"type", "devpts"}, {"source", "devpts"},
+                     {"options", {"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"}}},
+                    {{"destination", "/dev/shm"}, {"type", "tmpfs"}, {"source", "shm"},
+                     {"options", {"nosuid", "noexec", "nodev", "mode=1777", "size=65536k"}}},
+                    {{"destination", "/dev/mqueue"}, {"type", "mqueue"}, {"source", "mqueue"},
+                     {"options", {"nosuid", "noexec", "nodev"}}},
+                    {{"destination", "/sys"}, {"type", "sysfs"}, {"source", "sysfs"},
+                     {"options", {"nosuid", "noexec", "nodev", "ro"}}}})},
+      {"linux",
+       {{"resources", {{"devices", json::array({{{"allow", false}, {"access", "rwm"}}})}}},
+        {"namespaces", json::array({{{"type", "pid"}}, {{"type", "network"}}, {{"type", "ipc"}}, {{"type", "uts"}},
+                                    {{"type", "mount"}}})},
+        {"maskedPaths", ch03::kMaskedPaths},
+        {"readonlyPaths", ch03::kReadOnlyPaths}}},
+  };
+}
+
+}  // namespace dockling::ch09

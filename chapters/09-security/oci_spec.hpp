@@ -1,0 +1,50 @@
+/// @file oci_spec.hpp
+/// @brief OCI runtime-spec bundles: config.json read into a Container and the steps'
+/// settings, and the default config.json that `oci spec` writes (like `runc spec`).
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "capabilities.hpp"
+#include "container.hpp"
+#include "seccomp_profile.hpp"
+#include "security_step.hpp"
+
+namespace dockling::ch09 {
+
+/// A namespace of linux.namespaces.
+struct OciNamespace {
+  std::string type;  ///< "pid", "network", "ipc", "uts", "mount", "cgroup", "user", "time"
+  std::string path;  ///< join this one (e.g. /proc/PID/ns/net) instead of making one
+};
+
+/// What a bundle asks for, in the terms of the chapters' steps.
+struct OciBundle {
+  Container container;                ///< rootfs (absolute), argv, env, workdir; no id yet
+  std::vector<std::string> run_flags; ///< `run` flags for the earlier steps (--hostname, -m, ...)
+  CapabilitySets capabilities;
+  bool no_new_privileges = false;
+  std::optional<SeccompProfile> seccomp;  ///< nullopt: no linux.seccomp, no filter
+  ProcessUser user;
+  std::vector<std::string> masked_paths, readonly_paths;
+  std::vector<OciNamespace> namespaces;
+  std::vector<std::string> warnings;  ///< every field read but not honoured, by name
+};
+
+/// Reads DIR/config.json. Relative root.path is relative to DIR.
+/// @throws Error naming config.json and the field, e.g. `config.json: process.args: missing`.
+OciBundle read_bundle(const std::filesystem::path& dir);
+
+/// Parses a config.json already read; `dir` is the bundle directory.
+OciBundle parse_bundle(const nlohmann::json& config, const std::filesystem::path& dir);
+
+/// The config.json `oci spec` writes: runc spec's defaults (sh in rootfs/, pid, network, ipc,
+/// uts and mount namespaces, docker's masked and read-only paths), without a terminal.
+nlohmann::json default_spec();
+
+}  // namespace dockling::ch09

@@ -1,0 +1,102 @@
+/// @file security_step.hpp
+/// @brief The security step of chapter 09: capabilities, no_new_privs, seccomp, --ulimit,
+/// --privileged, and a clean process (no leaked fds, a working directory inside the root).
+#pragma once
+
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "capabilities.hpp"
+#include "paths.hpp"
+#include "pipeline.hpp"
+#include "seccomp_profile.hpp"
+#include "step.hpp"
+#include "ulimits.hpp"
+
+namespace dockling::ch09 {
+
+/// The user a process runs as (an OCI bundle's process.user; `run` stays root).
+struct ProcessUser {
+  uid_t uid = 0;
+  gid_t gid = 0;
+  std::vector<gid_t> additional_gids;
+};
+
+/// The last step. In the child, after every other step: ulimits, closes every inherited fd,
+/// loads the seccomp filter and drops the capabilities (the filter first unless
+/// no_new_privs is set: without no_new_privs, loading a filter needs CAP_SYS_ADMIN), so
+/// that an --init and the command both run confined. Just before exec: the working
+/// directory must be inside the root.
+class SecurityStep : public Step {
+ public:
+  std::string_view name() const override { return "security"; }
+  Slot slot() const override { return Slot::security; }
+  void add_flags(CLI::App& run) override;
+  /// Adds `oci run --bundle DIR ID` and `oci spec` beside `run`.
+  void add_commands(CLI::App& app) override;
+  /// Runs the `oci` subcommand when it was chosen.
+  std::optional<int> run_command() override;
+  void before_clone(Container& container) override;
+  void in_child(Container& container) override;
+  void before_exec(Container& container) override;
+
+  /// For an OCI bundle: the exact capability sets, instead of docker's rules.
+  void set_capabilities(CapabilitySets sets) { fixed_caps_ = sets; }
+  /// For an OCI bundle: its linux.seccomp (nullopt: none, unconfined).
+  void set_seccomp(std::optional<SeccompProfile> profile) {
+    oci_seccomp_ = true;
+    profile_ = std::move(profile);
+  }
+  /// For an OCI bundle: no_new_privs from process.noNewPrivileges.
+  void set_no_new_privs(bool on) { oci_no_new_privs_ = on; }
+  /// For an OCI bundle: its process.user.
+  void set_user(ProcessUser user) { user_ = std::move(user); }
+  /// For an OCI bundle: its maskedPaths and readonlyPaths, in place of docker's.
+  void set_paths(std::vector<std::string> masked, std::vector<std::string> read_only) {
+    masked_ = std::move(masked);
+    read_only_ = std::move(read_only);
+  }
+
+  /// The capabilities the container ends up with (valid after before_clone).
+  CapabilitySet capabilities() const { return caps_; }
+
+ private:
+  // The oci subcommands and their arguments.
+  CLI::App* oci_run_ = nullptr;
+  CLI::App* oci_spec_ = nullptr;
+  std::string bundle_dir_ = ".";
+  std::string bundle_id_;
+
+  // Flags as typed.
+  std::vector<std::string> cap_add_, cap_drop_, security_opts_, ulimit_specs_;
+  bool privileged_ = false;
+  // Resolved in before_clone.
+  CapabilitySet caps_ = 0;
+  bool no_new_privs_ = false;
+  std::optional<SeccompProfile> profile_;
+  std::vector<Ulimit> ulimits_;
+  std::vector<HostDevice> devices_;
+  // Set by an OCI bundle.
+  std::optional<CapabilitySets> fixed_caps_;
+  bool oci_seccomp_ = false;
+  bool oci_no_new_privs_ = false;
+  std::optional<ProcessUser> user_;
+  std::optional<std::vector<std::string>> masked_, read_only_;
+};
+
+/// Closes every fd above 2 but `keep` (the sync socket, CLOEXEC already): nothing the runtime
+/// opened reaches the container, not even as /proc/self/fd/N (CVE-2024-21626).
+void close_inherited_fds(int keep);
+
+/// Checks that the working directory is inside the root: getcwd(3) fails (or does not start
+/// with "/") for a directory that pivot_root left outside.
+/// @throws Error naming `workdir`.
+void check_workdir_inside_root(const std::string& workdir);
+
+/// Chapter 09's steps: chapter 08's, plus security.
+Steps steps();
+
+}  // namespace dockling::ch09
