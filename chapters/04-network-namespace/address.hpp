@@ -18,6 +18,7 @@ struct Ipv4 {
   static std::optional<Ipv4> parse(std::string_view text);
   /// Dotted decimal.
   std::string str() const;
+  /// Ordered as numbers, so that addresses sort and compare naturally.
   auto operator<=>(const Ipv4&) const = default;
 };
 

@@ -12,8 +12,8 @@ namespace dockling::ch07 {
 
 /// The ids the command runs with.
 struct ExecUser {
-  uid_t uid = 0;
-  gid_t gid = 0;
+  uid_t uid = 0;  ///< the user id inside the container
+  gid_t gid = 0;  ///< the primary group id inside the container
   std::vector<gid_t> groups;  ///< supplementary groups: the groups that list the user as a member
 };
 

@@ -23,7 +23,7 @@ inline constexpr const char* kCgroupParent = "dockling";
 /// How a machine mounts its cgroups.
 enum class CgroupLayout {
   unified,  ///< cgroup2 at /sys/fs/cgroup: Ubuntu 22.04+, Debian 11+, Fedora 31+
-  hybrid,   ///< v1 controllers at /sys/fs/cgroup/<controller>, plus an empty v2 tree at unified/
+  hybrid,   ///< v1 controllers at /sys/fs/cgroup/CONTROLLER, plus an empty v2 tree at unified/
   legacy,   ///< v1 controllers only
 };
 

@@ -46,7 +46,11 @@ namespace dockling::ch09 {
 
 /// The five sets, as an OCI bundle's process.capabilities names them.
 struct CapabilitySets {
-  CapabilitySet bounding = 0, effective = 0, permitted = 0, inheritable = 0, ambient = 0;
+  CapabilitySet bounding = 0;     ///< what the process can ever gain
+  CapabilitySet effective = 0;    ///< what the kernel checks now
+  CapabilitySet permitted = 0;    ///< what it may make effective
+  CapabilitySet inheritable = 0;  ///< what survives execve into files with inheritable caps
+  CapabilitySet ambient = 0;      ///< what survives execve into ordinary files
 };
 
 /// After drop_capabilities(sets.bounding): sets permitted, effective and inheritable exactly,

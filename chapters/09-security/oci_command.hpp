@@ -14,6 +14,7 @@ namespace dockling::ch09 {
 /// rooted at the container's cgroup. Takes the network slot until chapter 04 lands.
 class OciNamespaceStep : public Step {
  public:
+  /// @param namespaces the bundle's namespaces that this step makes or joins
   explicit OciNamespaceStep(std::vector<OciNamespace> namespaces) : namespaces_(std::move(namespaces)) {}
   std::string_view name() const override { return "oci-namespaces"; }
   Slot slot() const override { return Slot::network; }

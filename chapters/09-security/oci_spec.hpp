@@ -27,12 +27,13 @@ struct OciNamespace {
 struct OciBundle {
   Container container;                ///< rootfs (absolute), argv, env, workdir; no id yet
   std::vector<std::string> run_flags; ///< `run` flags for the earlier steps (--hostname, -m, ...)
-  CapabilitySets capabilities;
-  bool no_new_privileges = false;
+  CapabilitySets capabilities;        ///< process.capabilities
+  bool no_new_privileges = false;     ///< process.noNewPrivileges
   std::optional<SeccompProfile> seccomp;  ///< nullopt: no linux.seccomp, no filter
-  ProcessUser user;
-  std::vector<std::string> masked_paths, readonly_paths;
-  std::vector<OciNamespace> namespaces;
+  ProcessUser user;                   ///< process.user
+  std::vector<std::string> masked_paths;    ///< linux.maskedPaths
+  std::vector<std::string> readonly_paths;  ///< linux.readonlyPaths
+  std::vector<OciNamespace> namespaces;     ///< linux.namespaces no chapter step makes
   std::vector<std::string> warnings;  ///< every field read but not honoured, by name
 };
 

@@ -30,8 +30,8 @@ struct HostDevice {
   std::string path;  ///< e.g. "/dev/loop0", "/dev/net/tun"
   mode_t mode = 0;   ///< type and permission bits
   dev_t rdev = 0;    ///< major and minor
-  uid_t uid = 0;
-  gid_t gid = 0;
+  uid_t uid = 0;     ///< owner
+  gid_t gid = 0;     ///< group
 };
 
 /// The host's character and block devices under /dev (one level of subdirectories deep;

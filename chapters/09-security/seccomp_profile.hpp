@@ -19,15 +19,15 @@ namespace dockling::ch09 {
 /// One condition on a system call argument: `args[index] OP value` (`& value == value_two`
 /// for SCMP_CMP_MASKED_EQ).
 struct SeccompArg {
-  unsigned index = 0;
-  std::uint64_t value = 0;
-  std::uint64_t value_two = 0;
-  scmp_compare op = SCMP_CMP_EQ;
+  unsigned index = 0;            ///< which argument (0-5)
+  std::uint64_t value = 0;       ///< compared with it
+  std::uint64_t value_two = 0;   ///< the second operand of SCMP_CMP_MASKED_EQ
+  scmp_compare op = SCMP_CMP_EQ; ///< how they are compared
 };
 
 /// One entry of "syscalls": what happens to the named system calls.
 struct SeccompRule {
-  std::vector<std::string> names;
+  std::vector<std::string> names;  ///< the system calls' names
   std::uint32_t action = SCMP_ACT_ALLOW;  ///< a libseccomp action, errno included
   std::vector<SeccompArg> args;           ///< all must hold
   CapabilitySet include_caps = 0;         ///< applies only if the container has all of these
@@ -38,9 +38,9 @@ struct SeccompRule {
 
 /// A whole profile: the default action and the rules, parsed and checked.
 struct SeccompProfile {
-  std::uint32_t default_action = SCMP_ACT_ERRNO(1);
+  std::uint32_t default_action = SCMP_ACT_ERRNO(1);  ///< for every call no rule names
   std::vector<std::uint32_t> architectures;  ///< extra ones (the native one is always there)
-  std::vector<SeccompRule> rules;
+  std::vector<SeccompRule> rules;  ///< in the profile's order
 };
 
 /// Docker's default profile: an allow list; everything else fails with EPERM. mount, umount,

@@ -20,9 +20,9 @@ namespace dockling::ch09 {
 
 /// The user a process runs as (an OCI bundle's process.user; `run` stays root).
 struct ProcessUser {
-  uid_t uid = 0;
-  gid_t gid = 0;
-  std::vector<gid_t> additional_gids;
+  uid_t uid = 0;                        ///< user id
+  gid_t gid = 0;                        ///< primary group id
+  std::vector<gid_t> additional_gids;   ///< supplementary groups
 };
 
 /// The last step. In the child, after every other step: ulimits, closes every inherited fd,

@@ -13,7 +13,7 @@ struct Ulimit {
   std::string name;  ///< "nofile", "nproc", "core", ...
   int resource = 0;  ///< RLIMIT_NOFILE, ...
   rlim_t soft = 0;   ///< RLIM_INFINITY for -1 or "unlimited"
-  rlim_t hard = 0;
+  rlim_t hard = 0;   ///< likewise; only root with CAP_SYS_RESOURCE may raise it
 };
 
 /// Parses `NAME=SOFT[:HARD]` (HARD defaults to SOFT; -1 or "unlimited" means no limit).
