@@ -102,11 +102,15 @@ RunResult finish(Child& child, UniqueFd& out, UniqueFd& err, std::string out_tex
 
 }  // namespace
 
-/// Gives every test process its own state directory (DOCKLING_ROOT, inherited by the
-/// binaries it runs), so that no test touches /var/lib/dockling, and removes it at the end.
-class StateRootEnvironment : public ::testing::Environment {
+/// What every test process gets (ctest runs each test in a process of its own):
+/// - its own state directory (DOCKLING_ROOT, inherited by the binaries it runs), so that no
+///   test touches /var/lib/dockling; removed at the end;
+/// - a check that the host's mount table is the same at the end as at the start, so that a
+///   test whose binary leaks a mount fails, whatever chapter it belongs to.
+class TestProcessEnvironment : public ::testing::Environment {
  public:
   void SetUp() override {
+    mounts_at_start_ = host_mounts();
     if (std::getenv("DOCKLING_ROOT") != nullptr) return;
     root_ = std::make_unique<TempDir>("dockling-test-root");
     // 0711 like /var/lib/dockling's default: a container's root mapped to another uid
@@ -115,6 +119,7 @@ class StateRootEnvironment : public ::testing::Environment {
     ::setenv("DOCKLING_ROOT", root_->path().c_str(), 1);
   }
   void TearDown() override {
+    EXPECT_EQ(host_mounts(), mounts_at_start_) << "the host's mount table changed: a mount was left behind";
     if (!root_) return;
     ::unsetenv("DOCKLING_ROOT");
     root_.reset();
@@ -122,10 +127,11 @@ class StateRootEnvironment : public ::testing::Environment {
 
  private:
   std::unique_ptr<TempDir> root_;
+  std::string mounts_at_start_;
 };
 
-[[maybe_unused]] const auto* state_root_environment =
-    ::testing::AddGlobalTestEnvironment(new StateRootEnvironment);
+[[maybe_unused]] const auto* test_process_environment =
+    ::testing::AddGlobalTestEnvironment(new TestProcessEnvironment);
 
 bool is_root() { return ::geteuid() == 0; }
 
