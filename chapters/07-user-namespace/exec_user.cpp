@@ -110,7 +110,7 @@ void switch_user(const ExecUser& user, bool setgroups_allowed) {
           fmt::format("{} groups", user.groups.size()));
   } else if (!user.groups.empty()) {
     throw Error(fmt::format("cannot give uid {} its {} supplementary groups: setgroups is denied in this user "
-                            "namespace (a rootless container maps a single id)",
+                            "namespace (a rootless run without newuidmap or subuid ranges maps a single id)",
                             user.uid, user.groups.size()));
   }
   // EINVAL: the id has no place in this user namespace's map.

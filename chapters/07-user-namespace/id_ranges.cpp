@@ -54,6 +54,18 @@ IdMaps rootless_id_maps(uid_t uid, gid_t gid) {
   return maps;
 }
 
+std::optional<IdMaps> rootless_subid_maps(uid_t uid, gid_t gid, const std::string& name,
+                                          const std::string& subuid_text, const std::string& subgid_text) {
+  // Both files are keyed by the user (name or uid): the user owns its group range too.
+  auto uids = find_subid_range(subuid_text, name, uid);
+  auto gids = find_subid_range(subgid_text, name, uid);
+  if (!uids || !gids) return std::nullopt;
+  IdMaps maps;
+  maps.uids = {{0, uid, 1}, {1, uids->outside, uids->count}};
+  maps.gids = {{0, gid, 1}, {1, gids->outside, gids->count}};
+  return maps;  // setgroups stays allowed: newgidmap decides it
+}
+
 std::string read_optional_file(const std::string& path) {
   try {
     return read_file(path);

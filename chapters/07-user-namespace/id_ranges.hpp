@@ -33,6 +33,14 @@ IdMaps root_id_maps(const std::string& subuid_text, const std::string& subgid_te
 /// mapped. An unprivileged writer must deny setgroups.
 IdMaps rootless_id_maps(uid_t uid, gid_t gid);
 
+/// The maps of a rootless run with subordinate ids, the layout rootless podman uses: the
+/// user `uid`/`gid` becomes root inside, and container ids 1.. are the range /etc/subuid
+/// (`subuid_text`) and /etc/subgid (`subgid_text`) give the user `name` (or its uid).
+/// E.g. "0 1000 1" and "1 100000 65536". Only newuidmap/newgidmap may write them.
+/// @return nullopt when either file has no range for the user.
+std::optional<IdMaps> rootless_subid_maps(uid_t uid, gid_t gid, const std::string& name,
+                                          const std::string& subuid_text, const std::string& subgid_text);
+
 /// The contents of `path`, or "" when it cannot be read (no /etc/subuid is not an error).
 std::string read_optional_file(const std::string& path);
 

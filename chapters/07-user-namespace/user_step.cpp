@@ -1,12 +1,14 @@
 #include "user_step.hpp"
 
 #include <grp.h>
+#include <pwd.h>
 #include <sched.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <csignal>
+#include <cstdlib>
 
 #include <fmt/format.h>
 
@@ -41,6 +43,34 @@ std::string one_line(const std::vector<IdMapping>& mappings) {
   std::string text;
   for (const auto& m : mappings) text += fmt::format("{}{} {} {}", text.empty() ? "" : ", ", m.inside, m.outside, m.count);
   return text;
+}
+
+/// The maps of a rootless run: the user's subordinate ranges where newuidmap/newgidmap can
+/// map them (`helpers` is set then), else the user's own id alone.
+IdMaps rootless_maps(std::optional<IdMapHelpers>& helpers) {
+  uid_t uid = ::geteuid();
+  gid_t gid = ::getegid();
+  IdMaps single = rootless_id_maps(uid, gid);
+  helpers = find_idmap_helpers(std::getenv("PATH"));
+  if (!helpers) {
+    log::debug("parent: no newuidmap/newgidmap in PATH (the uidmap package): one id mapped");
+    return single;
+  }
+  const passwd* user = ::getpwuid(uid);
+  // newgidmap lets a user map its passwd group alone, not any group it runs as.
+  if (user == nullptr || user->pw_gid != gid) {
+    log::debug("parent: uid {} has no passwd entry with group {}: one id mapped", uid, gid);
+    helpers.reset();
+    return single;
+  }
+  auto ranges = rootless_subid_maps(uid, gid, user->pw_name, read_optional_file("/etc/subuid"),
+                                    read_optional_file("/etc/subgid"));
+  if (!ranges) {
+    log::debug("parent: no range for {} in /etc/subuid and /etc/subgid: one id mapped", user->pw_name);
+    helpers.reset();
+    return single;
+  }
+  return *ranges;
 }
 
 }  // namespace
@@ -82,7 +112,7 @@ void UserStep::before_clone(Container& container) {
   if (!problem.empty()) throw Error(problem);
 
   if (!root) {
-    maps_ = rootless_id_maps(::geteuid(), ::getegid());
+    maps_ = rootless_maps(helpers_);
   } else {
     maps_ = root_id_maps(read_optional_file("/etc/subuid"), read_optional_file("/etc/subgid"));
     // The rootfs's files belong to the host's root, who is nobody inside: id-map the rootfs
@@ -103,7 +133,11 @@ void UserStep::before_clone(Container& container) {
 void UserStep::after_clone(Container& container, pid_t child) {
   (void)container;
   idmapped_root_.reset();  // the child has its own copy of the fd
-  if (private_) write_id_maps(child, maps_);
+  if (!private_) return;
+  if (helpers_)
+    write_id_maps_with_helpers(*helpers_, child, maps_);
+  else
+    write_id_maps(child, maps_);
 }
 
 void UserStep::in_child(Container& container) {

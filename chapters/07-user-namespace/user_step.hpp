@@ -5,11 +5,13 @@
 
 #include <sys/types.h>
 
+#include <optional>
 #include <string>
 
 #include "dockling/fd.hpp"
 #include "pipeline.hpp"
 #include "step.hpp"
+#include "newidmap.hpp"
 #include "userns.hpp"
 
 namespace dockling::ch07 {
@@ -22,8 +24,9 @@ void check_userns_mode(const std::string& mode);
 /// default when an ordinary user runs the binary (rootless); root's default is `host`, as
 /// docker's. The namespace is first in the pipeline, so every other namespace of the same
 /// clone belongs to it. The parent writes the maps while the child waits for "go": a
-/// "dockling" range of /etc/subuid and /etc/subgid (or 100000:65536) for root, the user's own
-/// id for a rootless run. A root run also gets its rootfs id-mapped where the kernel and the
+/// "dockling" range of /etc/subuid and /etc/subgid (or 100000:65536) for root; for a rootless
+/// run the user's own id, plus the user's subordinate ranges through newuidmap/newgidmap where
+/// the uidmap package is installed and /etc/subuid and /etc/subgid have ranges for the user. A root run also gets its rootfs id-mapped where the kernel and the
 /// filesystem allow it. In the child: become root of the namespace, and, right before exec,
 /// the `-u` user.
 class UserStep : public Step {
@@ -43,6 +46,7 @@ class UserStep : public Step {
   std::string user_;       ///< -u/--user: USER[:GROUP], "" for the image's default (root)
   bool private_ = false;   ///< decided in before_clone
   IdMaps maps_;            ///< the maps written in after_clone
+  std::optional<IdMapHelpers> helpers_;  ///< newuidmap/newgidmap, when they write maps_
   UniqueFd idmapped_root_; ///< the id-mapped copy of the rootfs, attached by the child
   dev_t runtime_mnt_dev_ = 0;  ///< the runtime's mount namespace, to tell whether the
   ino_t runtime_mnt_ino_ = 0;  ///< child has one of its own

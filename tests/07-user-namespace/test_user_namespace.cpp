@@ -1,6 +1,7 @@
 // Chapter 07: user namespaces, seen from inside (the probe) and from the host (/proc/PID).
 #include <fcntl.h>
 #include <grp.h>
+#include <pwd.h>
 #include <sched.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -11,6 +12,7 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 
 #include <gtest/gtest.h>
 
@@ -21,6 +23,7 @@
 #include "dockling/tempdir.hpp"
 #include "dockling/testing.hpp"
 #include "id_ranges.hpp"
+#include "newidmap.hpp"
 #include "userns.hpp"
 
 namespace {
@@ -270,6 +273,96 @@ TEST(Rootless, HostFilesAreNotWritable) {
   // The host's root owns the rootfs: inside, its files belong to nobody.
   auto owner = run(as_nobody(ch07({}, root.path, {"stat", "-c", "%u", "/etc/passwd"})));
   EXPECT_EQ(owner.out, "65534\n") << owner;
+}
+
+/// Puts a file back exactly as it was (or removes it, when there was none) on destruction.
+struct RestoreFile {
+  std::string path;
+  std::optional<std::string> old;
+  explicit RestoreFile(std::string file) : path(std::move(file)) {
+    if (fs::exists(path)) old = dockling::read_file(path);
+  }
+  ~RestoreFile() {
+    std::error_code ignored;
+    if (old)
+      std::ofstream(path, std::ios::trunc | std::ios::binary) << *old;
+    else
+      fs::remove(path, ignored);
+  }
+};
+
+/// A throwaway user of the host (with a group of its own), deleted on destruction.
+struct HostUser {
+  std::string name = "dl" + dockling::random_hex(4);
+  uid_t uid = 0;
+  gid_t gid = 0;
+  HostUser() {
+    auto added = run({"/usr/sbin/useradd", "--system", "--user-group", "--no-create-home", "--shell",
+                      "/usr/sbin/nologin", name});
+    if (added.exit_code != 0) throw std::runtime_error("useradd " + name + ": " + added.err);
+    const passwd* entry = ::getpwnam(name.c_str());
+    if (entry == nullptr) throw std::runtime_error("useradd made no user " + name);
+    uid = entry->pw_uid;
+    gid = entry->pw_gid;
+  }
+  ~HostUser() { run({"/usr/sbin/userdel", name}); }
+  HostUser(const HostUser&) = delete;
+  HostUser& operator=(const HostUser&) = delete;
+};
+
+/// `argv` run by `user` with no supplementary groups, with a state directory it may write.
+std::vector<std::string> as_user(const HostUser& user, const dockling::TempDir& state, std::vector<std::string> argv) {
+  ::chown(state.path().c_str(), user.uid, user.gid);
+  std::vector<std::string> with = {"/usr/bin/setpriv", "--reuid", std::to_string(user.uid), "--regid",
+                                   std::to_string(user.gid), "--clear-groups", "/usr/bin/env",
+                                   "DOCKLING_ROOT=" + state.path().string()};
+  with.insert(with.end(), argv.begin(), argv.end());
+  return with;
+}
+
+TEST(Rootless, SubordinateRangesThroughNewuidmap) {
+  DOCKLING_REQUIRE_ROOT();
+  if (!dockling::ch07::find_idmap_helpers(std::getenv("PATH")))
+    GTEST_SKIP() << "newuidmap/newgidmap not in PATH: install the uidmap package (scripts/setup-deps does)";
+  // Files first: restored after the user is gone, also undoing whatever useradd wrote there.
+  RestoreFile subuid("/etc/subuid"), subgid("/etc/subgid");
+  HostUser user;
+  unsigned long count = 65536, uid_start = 300000 + random_below(1000) * 2 * count, gid_start = uid_start + count;
+  std::ofstream(subuid.path, std::ios::app) << user.name << ":" << uid_start << ":" << count << "\n";
+  std::ofstream(subgid.path, std::ios::app) << user.uid << ":" << gid_start << ":" << count << "\n";  // by uid
+  RootfsCopy root;
+  dockling::TempDir state("dockling-subid-root");
+
+  auto result = run(as_user(user, state, ch07({}, root.path, {"probe"})));
+  ASSERT_EQ(result.exit_code, 0) << result;
+  auto probe = parse_json(result.out);
+  EXPECT_EQ(probe["uid"], 0);
+  EXPECT_EQ(probe["uid_map"], nlohmann::json::array({{0, user.uid, 1}, {1, uid_start, count}}));
+  EXPECT_EQ(probe["gid_map"], nlohmann::json::array({{0, user.gid, 1}, {1, gid_start, count}}));
+
+  // Now uid 1000 exists inside: -u may become it, and its files are START+999 on the host.
+  auto as_1000 = run(as_user(user, state, ch07({"-u", "1000:1000"}, root.path, {"probe"})));
+  ASSERT_EQ(as_1000.exit_code, 0) << as_1000;
+  EXPECT_EQ(parse_json(as_1000.out)["uid"], 1000);
+  EXPECT_EQ(parse_json(as_1000.out)["gid"], 1000);
+
+  std::string mounts = host_mounts();
+  std::string name = unique_name("file-");
+  Background runtime(as_user(user, state, ch07({"--tmpfs", "/tmp"}, root.path,
+                                              {"/bin/sh", "-c", "touch /tmp/" + name + " && chown 1000:1000 /tmp/" +
+                                                                    name + " && echo ready && exec sleep 60"})));
+  auto line = runtime.read_line();
+  ASSERT_EQ(line, "ready") << runtime.wait();
+  pid_t pid = container_pid(runtime.pid());
+  ASSERT_GT(pid, 0);
+  struct stat st {};
+  std::string file = "/proc/" + std::to_string(pid) + "/root/tmp/" + name;
+  ASSERT_EQ(::stat(file.c_str(), &st), 0) << file;
+  EXPECT_EQ(st.st_uid, uid_start + 999);
+  EXPECT_EQ(st.st_gid, gid_start + 999);
+  runtime.signal(SIGKILL);
+  runtime.wait();
+  EXPECT_EQ(host_mounts(), mounts);
 }
 
 TEST(Rootless, HostUsernsNeedsRoot) {

@@ -62,6 +62,23 @@ TEST(SubidRanges, RootlessMapsTheUserAloneAndDeniesSetgroups) {
   EXPECT_TRUE(maps.deny_setgroups);
 }
 
+TEST(SubidRanges, RootlessWithSubidsMapsTheUserThenItsRanges) {
+  uid_t uid = static_cast<uid_t>(1000 + random_below(50000));
+  unsigned long ustart = 300000 + random_below(1000000), gstart = ustart + 70000, count = 1 + random_below(65536);
+  std::string subuid = "other:1:2\nalice:" + std::to_string(ustart) + ":" + std::to_string(count) + "\n";
+  std::string subgid = std::to_string(uid) + ":" + std::to_string(gstart) + ":" + std::to_string(count) + "\n";
+  auto maps = rootless_subid_maps(uid, uid + 1, "alice", subuid, subgid);
+  ASSERT_TRUE(maps.has_value());
+  ASSERT_EQ(maps->uids.size(), 2u);
+  EXPECT_EQ(id_map_text(maps->uids), "0 " + std::to_string(uid) + " 1\n1 " + std::to_string(ustart) + " " +
+                                         std::to_string(count) + "\n");
+  EXPECT_EQ(id_map_text(maps->gids), "0 " + std::to_string(uid + 1) + " 1\n1 " + std::to_string(gstart) + " " +
+                                         std::to_string(count) + "\n");
+  EXPECT_FALSE(maps->deny_setgroups);  // newgidmap settles setgroups
+  EXPECT_FALSE(rootless_subid_maps(uid, uid, "bob", subuid, subgid).has_value());  // no subuid range
+  EXPECT_FALSE(rootless_subid_maps(uid, uid, "alice", subuid, "").has_value());    // no subgid range
+}
+
 const std::string kPasswd =
     "root:x:0:0:root:/root:/bin/sh\n"
     "web:x:1234:2345:web server:/srv:/bin/sh\n"
