@@ -1,5 +1,6 @@
 #include "nat.hpp"
 
+#include <dlfcn.h>
 #include <nftables/libnftables.h>
 
 #include <fmt/format.h>
@@ -9,19 +10,60 @@
 
 namespace dockling::ch04 {
 
-Nftables::Nftables() : ctx_(nft_ctx_new(NFT_CTX_DEFAULT)) {
-  if (ctx_ == nullptr) throw Error("nft_ctx_new: failed");
-  nft_ctx_buffer_output(ctx_);
-  nft_ctx_buffer_error(ctx_);
+namespace {
+
+/// libnftables, loaded on first use rather than at every start: it and the libraries it
+/// needs (libnftnl, libxtables, libjansson, libgmp, ...) cost about a millisecond to load
+/// and relocate, which every container would pay, also those with --network none.
+struct LibNftables {
+  decltype(&nft_ctx_new) ctx_new;
+  decltype(&nft_ctx_free) ctx_free;
+  decltype(&nft_ctx_buffer_output) buffer_output;
+  decltype(&nft_ctx_buffer_error) buffer_error;
+  decltype(&nft_run_cmd_from_buffer) run_cmd_from_buffer;
+  decltype(&nft_ctx_get_output_buffer) get_output_buffer;
+  decltype(&nft_ctx_get_error_buffer) get_error_buffer;
+};
+
+template <typename Function>
+void load(void* library, const char* name, Function& function) {
+  function = reinterpret_cast<Function>(::dlsym(library, name));
+  if (function == nullptr) throw Error(fmt::format("libnftables.so.1: no symbol {}", name));
 }
 
-Nftables::~Nftables() { nft_ctx_free(ctx_); }
+const LibNftables& libnftables() {
+  static const LibNftables lib = [] {
+    void* library = ::dlopen("libnftables.so.1", RTLD_NOW | RTLD_LOCAL);
+    if (library == nullptr)
+      throw Error(fmt::format("cannot load libnftables ({}): install libnftables1 (scripts/setup-deps)", ::dlerror()));
+    LibNftables functions{};
+    load(library, "nft_ctx_new", functions.ctx_new);
+    load(library, "nft_ctx_free", functions.ctx_free);
+    load(library, "nft_ctx_buffer_output", functions.buffer_output);
+    load(library, "nft_ctx_buffer_error", functions.buffer_error);
+    load(library, "nft_run_cmd_from_buffer", functions.run_cmd_from_buffer);
+    load(library, "nft_ctx_get_output_buffer", functions.get_output_buffer);
+    load(library, "nft_ctx_get_error_buffer", functions.get_error_buffer);
+    return functions;
+  }();
+  return lib;
+}
+
+}  // namespace
+
+Nftables::Nftables() : ctx_(libnftables().ctx_new(NFT_CTX_DEFAULT)) {
+  if (ctx_ == nullptr) throw Error("nft_ctx_new: failed");
+  libnftables().buffer_output(ctx_);
+  libnftables().buffer_error(ctx_);
+}
+
+Nftables::~Nftables() { libnftables().ctx_free(ctx_); }
 
 void Nftables::run(const std::string& commands) {
   auto newline = commands.find('\n');
   log::debug("nft: {}{}", commands.substr(0, newline), newline + 1 < commands.size() ? " ..." : "");
-  if (nft_run_cmd_from_buffer(ctx_, commands.c_str()) != 0) {
-    std::string message = nft_ctx_get_error_buffer(ctx_);
+  if (libnftables().run_cmd_from_buffer(ctx_, commands.c_str()) != 0) {
+    std::string message = libnftables().get_error_buffer(ctx_);
     while (!message.empty() && message.back() == '\n') message.pop_back();
     throw Error(fmt::format("nftables: {}", message));
   }
@@ -37,7 +79,7 @@ bool Nftables::try_run(const std::string& commands) noexcept {
   }
 }
 
-std::string Nftables::output() const { return nft_ctx_get_output_buffer(ctx_); }
+std::string Nftables::output() const { return libnftables().get_output_buffer(ctx_); }
 
 std::string nat_table(const std::string& bridge) {
   std::string name = "dockling_" + bridge;
@@ -48,7 +90,7 @@ std::string nat_table(const std::string& bridge) {
 
 bool nat_table_exists(Nftables& nft, const std::string& bridge) {
   // `list table` fails when there is none; asking costs about as much as creating it.
-  return nft_run_cmd_from_buffer(nft.context(), fmt::format("list table ip {}", nat_table(bridge)).c_str()) == 0;
+  return nft.try_run(fmt::format("list table ip {}", nat_table(bridge)));
 }
 
 void create_nat_table(Nftables& nft, const std::string& bridge, const Subnet& subnet) {

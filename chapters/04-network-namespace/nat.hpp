@@ -34,8 +34,6 @@ class Nftables {
   bool try_run(const std::string& commands) noexcept;
   /// What the last command printed (e.g. for `list table`).
   std::string output() const;
-  /// The libnftables context, for calls not wrapped here.
-  nft_ctx* context() const noexcept { return ctx_; }
 
  private:
   nft_ctx* ctx_ = nullptr;
