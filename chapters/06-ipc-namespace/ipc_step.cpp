@@ -4,6 +4,7 @@
 #include <sys/vfs.h>
 
 #include "dockling/error.hpp"
+#include "dockling/fs.hpp"
 #include "dockling/log.hpp"
 #include "ipc.hpp"
 #include "uts_step.hpp"
@@ -14,15 +15,6 @@ namespace {
 
 constexpr const char* kMqueueDir = "/dev/mqueue";
 constexpr long kMqueueMagic = 0x19800202;  // statfs(2) f_type of an mqueue file system
-
-/// The mount namespace /proc/self/ns/mnt names; false when there is no /proc to ask.
-bool mount_namespace(dev_t& dev, ino_t& ino) {
-  struct stat st {};
-  if (::stat("/proc/self/ns/mnt", &st) != 0) return false;
-  dev = st.st_dev;
-  ino = st.st_ino;
-  return true;
-}
 
 }  // namespace
 
@@ -43,7 +35,7 @@ void IpcStep::add_flags(CLI::App& run) {
 void IpcStep::before_clone(Container& container) {
   (void)container;
   flags_ = ipc_clone_flags(mode_);
-  if (!mount_namespace(runtime_mnt_dev_, runtime_mnt_ino_)) runtime_mnt_ino_ = 0;
+  if (!mount_namespace_of_self(runtime_mnt_dev_, runtime_mnt_ino_)) runtime_mnt_ino_ = 0;
 }
 
 void IpcStep::in_child(Container& container) {
@@ -53,7 +45,7 @@ void IpcStep::in_child(Container& container) {
   // on the host (and stay there): do not mount.
   dev_t dev = 0;
   ino_t ino = 0;
-  bool own_mounts = runtime_mnt_ino_ != 0 && mount_namespace(dev, ino) &&
+  bool own_mounts = runtime_mnt_ino_ != 0 && mount_namespace_of_self(dev, ino) &&
                     (dev != runtime_mnt_dev_ || ino != runtime_mnt_ino_);
   if (!own_mounts) {
     log::debug("child: no mount namespace of its own: {} left alone", kMqueueDir);

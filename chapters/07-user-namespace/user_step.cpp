@@ -14,6 +14,7 @@
 
 #include "container_mounts.hpp"
 #include "dockling/error.hpp"
+#include "dockling/fs.hpp"
 #include "dockling/log.hpp"
 #include "exec_user.hpp"
 #include "id_ranges.hpp"
@@ -24,15 +25,6 @@
 namespace dockling::ch07 {
 
 namespace {
-
-/// The mount namespace /proc/self/ns/mnt names; false when there is no /proc to ask.
-bool mount_namespace(dev_t& dev, ino_t& ino) {
-  struct stat st {};
-  if (::stat("/proc/self/ns/mnt", &st) != 0) return false;
-  dev = st.st_dev;
-  ino = st.st_ino;
-  return true;
-}
 
 /// Changing our ids cleared the parent-death signal (the kernel does so on every change of
 /// the effective ids): ask for it again, so the container still dies with the runtime.
@@ -127,7 +119,7 @@ void UserStep::before_clone(Container& container) {
   }
   log::debug("parent: user namespace: uid_map \"{}\", gid_map \"{}\"{}", one_line(maps_.uids),
              one_line(maps_.gids), maps_.deny_setgroups ? ", setgroups deny" : "");
-  if (!mount_namespace(runtime_mnt_dev_, runtime_mnt_ino_)) runtime_mnt_ino_ = 0;
+  if (!mount_namespace_of_self(runtime_mnt_dev_, runtime_mnt_ino_)) runtime_mnt_ino_ = 0;
 }
 
 void UserStep::after_clone(Container& container, pid_t child) {
@@ -152,7 +144,7 @@ void UserStep::in_child(Container& container) {
   if (!idmapped_root_) return;
   dev_t dev = 0;
   ino_t ino = 0;
-  bool own_mounts = runtime_mnt_ino_ != 0 && mount_namespace(dev, ino) &&
+  bool own_mounts = runtime_mnt_ino_ != 0 && mount_namespace_of_self(dev, ino) &&
                     (dev != runtime_mnt_dev_ || ino != runtime_mnt_ino_);
   if (!own_mounts) {
     log::debug("child: no mount namespace of its own: rootfs not id-mapped");

@@ -42,6 +42,14 @@ bool is_directory(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+bool mount_namespace_of_self(dev_t& dev, ino_t& ino) {
+  struct stat st {};
+  if (::stat("/proc/self/ns/mnt", &st) != 0) return false;
+  dev = st.st_dev;
+  ino = st.st_ino;
+  return true;
+}
+
 std::string random_hex(std::size_t bytes) {
   std::vector<unsigned char> buffer(bytes);
   std::size_t filled = 0;
