@@ -1,7 +1,7 @@
 # Tour of chapter 04, sourced by scripts/tour (helpers: chapter, say, notice, show; $BIN, $ROOTFS).
-# Its own state root, bridge and subnet, removed at the end: a real dockling0 is left alone.
+# scripts/tour gives the whole tour its own state root, bridge and subnet (DOCKLING_ROOT,
+# DOCKLING_BRIDGE, DOCKLING_SUBNET) and prunes them at the end: a real dockling0 is left alone.
 chapter "Chapter 04: network namespace"
-export DOCKLING_ROOT=$(mktemp -d)
 NET="--bridge dltour0 --subnet 10.213.200.0/24"
 say "CLONE_NEWNET gives the container its own interfaces; --network none leaves only lo."
 show '$BIN/ch04-network-namespace run --network none $ROOTFS ip link'
@@ -16,5 +16,3 @@ show '$BIN/ch04-network-namespace run $NET -p 18080:80 $ROOTFS sh -c "httpd -f -
 notice "the host reached the container's httpd via 127.0.0.1:18080; the map held one element while it ran"
 show '$BIN/ch04-network-namespace network prune --bridge dltour0'
 notice "the bridge and its nftables table stay between containers until pruned"
-rm -rf "$DOCKLING_ROOT"
-unset DOCKLING_ROOT
