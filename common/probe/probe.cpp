@@ -715,13 +715,10 @@ void report_env(JsonWriter& w) {
   w.end_array();
 }
 
-/// What "/" contains tells which root filesystem we are in.
-void report_root_entries(JsonWriter& w) {
-  DIR* dir = opendir("/");
-  if (dir == nullptr) {
-    w.key("root_entries").null();
-    return;
-  }
+/// The names in directory `path` (without . and ..), sorted; nullopt if it cannot be read.
+std::optional<std::vector<std::string>> sorted_entries(const char* path) {
+  DIR* dir = opendir(path);
+  if (dir == nullptr) return std::nullopt;
   std::vector<std::string> names;
   while (const dirent* entry = readdir(dir)) {
     const std::string_view name = entry->d_name;
@@ -729,7 +726,17 @@ void report_root_entries(JsonWriter& w) {
   }
   closedir(dir);
   std::sort(names.begin(), names.end());
-  w.key("root_entries").string_array(names);
+  return names;
+}
+
+/// What "/" contains tells which root filesystem we are in.
+void report_root_entries(JsonWriter& w) {
+  const auto names = sorted_entries("/");
+  if (!names) {
+    w.key("root_entries").null();
+    return;
+  }
+  w.key("root_entries").string_array(*names);
 }
 
 using Args = std::span<char* const>;
@@ -860,15 +867,8 @@ int report_ipc(key_t key, const char* mq_name, std::optional<std::string> error)
     if (queue != static_cast<mqd_t>(-1)) mq_close(queue);
   }
   w.key("dev_mqueue");
-  if (DIR* dir = opendir("/dev/mqueue")) {
-    std::vector<std::string> names;
-    while (const dirent* entry = readdir(dir)) {
-      const std::string_view name = entry->d_name;
-      if (name != "." && name != "..") names.emplace_back(name);
-    }
-    closedir(dir);
-    std::sort(names.begin(), names.end());
-    w.string_array(names);
+  if (const auto names = sorted_entries("/dev/mqueue")) {
+    w.string_array(*names);
   } else {
     w.null();
   }
