@@ -94,23 +94,16 @@ bool in_user_namespace() {
          outside != 0 || count != 4294967295UL;
 }
 
-namespace {
-
-/// A detached copy of the mount tree at `path` (open_tree(2), OPEN_TREE_CLONE): mounted
-/// nowhere until move_mount(2) attaches it. Empty when `path` does not exist.
-UniqueFd copy_tree(const char* path, unsigned flags) {
+UniqueFd copy_mount_tree(const char* path, unsigned flags) {
   int fd = ::open_tree(AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | flags);
   if (fd < 0 && errno == ENOENT) return UniqueFd();
   return UniqueFd(check(fd, "open_tree", path));
 }
 
-/// Attaches the detached tree `tree` onto what `target_fd` refers to.
-void attach_tree(const UniqueFd& tree, int target_fd, const std::string& name) {
+void attach_mount_tree(const UniqueFd& tree, int target_fd, const std::string& name) {
   check(::move_mount(tree.get(), "", target_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH),
         "move_mount", name);
 }
-
-}  // namespace
 
 void mount_proc(int root_fd, const HostTrees& host) {
   UniqueFd target = open_in_root(root_fd, "/proc", O_DIRECTORY);
@@ -122,7 +115,7 @@ void mount_proc(int root_fd, const HostTrees& host) {
     // proc: show the host's (the processes seen are the host's anyway).
     if (errno != EPERM || !host.proc) throw_sys("mount", "/proc");
     log::debug("child: proc refused in this user namespace: the host's /proc, bound");
-    attach_tree(host.proc, target.get(), "/proc");
+    attach_mount_tree(host.proc, target.get(), "/proc");
   }
   check(::chdir("/"), "chdir", "/");
 }
@@ -136,7 +129,7 @@ void mount_sys(int root_fd, const HostTrees& host) {
     // without one, runc binds the host's /sys read-only. So do we.
     if (e.error_number() != EPERM || !host.sys) throw;
     log::debug("child: sysfs refused in this user namespace: the host's /sys, bound read-only");
-    attach_tree(host.sys, target.get(), "/sys");
+    attach_mount_tree(host.sys, target.get(), "/sys");
   }
 }
 
@@ -159,11 +152,20 @@ constexpr std::pair<const char*, const char*> kDevLinks[] = {
 };
 
 /// Mounts `fstype` on the directory /dev/NAME, which it creates in the fresh /dev tmpfs.
-void mount_dev_dir(int dev_fd, const char* name, const char* fstype, unsigned long flags, const std::string& data) {
+/// Where the kernel refuses the mount (EPERM) and `fallback` holds a copy of the host's
+/// tree, attaches the copy instead.
+void mount_dev_dir(int dev_fd, const char* name, const char* fstype, unsigned long flags, const std::string& data,
+                   const UniqueFd& fallback = UniqueFd()) {
   std::string path = fmt::format("/dev/{}", name);
   check(::mkdirat(dev_fd, name, 0755), "mkdir", path);
   UniqueFd target(check(::openat(dev_fd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), "open", path));
-  mount_on(target.get(), path, fstype, fstype, flags, data);
+  try {
+    mount_on(target.get(), path, fstype, fstype, flags, data);
+  } catch (const SysError& e) {
+    if (e.error_number() != EPERM || !fallback) throw;
+    log::debug("child: {} refused in this user namespace: the host's, bound", path);
+    attach_mount_tree(fallback, target.get(), path);
+  }
 }
 
 /// True when group `gid` exists in our user namespace (always in the host's): /proc/self/gid_map
@@ -186,17 +188,18 @@ bool group_is_mapped(unsigned long gid) {
 
 HostTrees HostTrees::capture() {
   HostTrees host;
-  host.proc = copy_tree("/proc", AT_RECURSIVE);  // recursive: the kernel locks submounts to their parent
-  host.sys = copy_tree("/sys", AT_RECURSIVE);
+  host.proc = copy_mount_tree("/proc", AT_RECURSIVE);  // recursive: the kernel locks submounts to their parent
+  host.sys = copy_mount_tree("/sys", AT_RECURSIVE);
   if (host.sys) {
     mount_attr read_only{};
     read_only.attr_set = MOUNT_ATTR_RDONLY;
     check(::mount_setattr(host.sys.get(), "", AT_EMPTY_PATH | AT_RECURSIVE, &read_only, sizeof read_only),
           "mount_setattr", "/sys (read-only)");
   }
+  host.mqueue = copy_mount_tree("/dev/mqueue", 0);
   for (const auto& device : kDevices) {
     std::string path = fmt::format("/dev/{}", device.name);
-    if (UniqueFd copy = copy_tree(path.c_str(), 0)) host.devices.emplace_back(device.name, std::move(copy));
+    if (UniqueFd copy = copy_mount_tree(path.c_str(), 0)) host.devices.emplace_back(device.name, std::move(copy));
   }
   return host;
 }
@@ -223,7 +226,7 @@ void mount_dev(int root_fd, const HostTrees& host) {
       std::string path = "/dev/" + name;
       UniqueFd file(check(::openat(dev_dir.get(), name.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0666),
                           "create", path));
-      attach_tree(copy, file.get(), path);
+      attach_mount_tree(copy, file.get(), path);
     }
   }
   // A new devpts instance: the container's terminals only, not the host's. ptmxmode=0666
@@ -234,8 +237,16 @@ void mount_dev(int root_fd, const HostTrees& host) {
   mount_dev_dir(dev_dir.get(), "pts", "devpts", MS_NOSUID | MS_NOEXEC, pts_options);
   mount_dev_dir(dev_dir.get(), "shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k");
   // POSIX message queues. The mqueue filesystem shows the queues of the mounting process's
-  // IPC namespace: the host's until chapter 06 gives the container its own.
-  mount_dev_dir(dev_dir.get(), "mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, "");
+  // IPC namespace: the host's until chapter 06 gives the container its own. In a user
+  // namespace that does not own the IPC namespace (--ipc host) the kernel refuses: the host's
+  // /dev/mqueue shows the same queues, so bind it, as runc does.
+  // Without a copy (the host has no /dev/mqueue), chapter 06's IPC step mounts one later.
+  try {
+    mount_dev_dir(dev_dir.get(), "mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, "", host.mqueue);
+  } catch (const SysError& e) {
+    if (e.error_number() != EPERM || !in_user_namespace()) throw;
+    log::debug("child: /dev/mqueue refused in this user namespace: left to the IPC step");
+  }
   for (const auto& [name, destination] : kDevLinks)
     check(::symlinkat(destination, dev_dir.get(), name), "symlink", fmt::format("/dev/{}", name));
 }

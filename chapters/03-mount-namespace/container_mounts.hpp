@@ -43,12 +43,22 @@ void make_mounts_private();
 /// proc and sysfs may only be mounted by the owner of a PID resp. network namespace.
 bool in_user_namespace();
 
+/// A detached copy (open_tree(2) with OPEN_TREE_CLONE, plus `flags` such as AT_RECURSIVE) of
+/// the mount tree at `path`: mounted nowhere until attach_mount_tree() attaches it, even in
+/// another mount namespace. Empty when `path` does not exist.
+UniqueFd copy_mount_tree(const char* path, unsigned flags);
+/// Attaches the detached tree `tree` (move_mount(2)) onto what `target_fd` refers to; `name`
+/// is the target for error messages.
+void attach_mount_tree(const UniqueFd& tree, int target_fd, const std::string& name);
+
 /// What a container in a user namespace borrows from the host where the kernel does not let
 /// it make its own, as runc does: detached copies (open_tree(2) with OPEN_TREE_CLONE) of the
 /// host's /proc, /sys and device nodes. Empty (nothing borrowed) when default-constructed.
 struct HostTrees {
   UniqueFd proc;  ///< recursive copy of /proc: used when mounting a new proc is refused
   UniqueFd sys;   ///< recursive read-only copy of /sys: used when mounting sysfs is refused
+  UniqueFd mqueue;  ///< copy of /dev/mqueue: used when mounting mqueue is refused (the IPC
+                   ///< namespace is the host's, e.g. --ipc host, so not ours to mount)
   std::vector<std::pair<std::string, UniqueFd>> devices;  ///< {"null", copy of /dev/null}, ...
 
   /// Takes the copies. Call it in the container's own mount namespace, before pivot_root
@@ -65,7 +75,8 @@ void mount_sys(int root_fd, const HostTrees& host = {});
 /// Builds /dev: a tmpfs with null, zero, full, random, urandom and tty, a new devpts instance
 /// at /dev/pts with /dev/ptmx pointing into it, /dev/shm, /dev/mqueue, and the symbolic
 /// links fd, stdin, stdout and stderr into /proc/self/fd. Needs /proc first. The device
-/// nodes are made with mknod(2), or bind-mounted from `host.devices` when it has them.
+/// nodes are made with mknod(2), or bind-mounted from `host.devices` when it has them; where
+/// mounting mqueue is refused, `host.mqueue` is bound instead.
 void mount_dev(int root_fd, const HostTrees& host = {});
 /// Mounts one --tmpfs, creating its mount point if missing.
 void mount_tmpfs(int root_fd, const TmpfsMount& tmpfs);

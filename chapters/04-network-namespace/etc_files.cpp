@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "dockling/error.hpp"
+#include "container_mounts.hpp"
 #include "dockling/fd.hpp"
 
 namespace dockling::ch04 {
@@ -64,7 +65,7 @@ int openat2(int dirfd, const std::string& path, int flags, std::uint64_t resolve
 
 }  // namespace
 
-void bind_into_rootfs(const std::filesystem::path& rootfs, const std::string& relative,
+void bind_into_rootfs(const std::filesystem::path& rootfs, const std::string& relative, const UniqueFd& tree,
                       const std::filesystem::path& source) {
   std::string shown = (rootfs / relative).string();
   UniqueFd root(check(::open(rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC), "open", rootfs.string()));
@@ -86,6 +87,10 @@ void bind_into_rootfs(const std::filesystem::path& rootfs, const std::string& re
   check(::fstat(target.get(), &st), "fstat", shown);
   if (!S_ISREG(st.st_mode)) throw Error(fmt::format("{}: not a regular file, cannot mount over it", shown));
   // The O_PATH descriptor names exactly the file we checked: mount onto it, not the path.
+  if (tree) {
+    ch03::attach_mount_tree(tree, target.get(), shown);
+    return;
+  }
   std::string through = fmt::format("/proc/self/fd/{}", target.get());
   if (::mount(source.c_str(), through.c_str(), nullptr, MS_BIND, nullptr) < 0) throw_sys("mount", shown);
 }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "address.hpp"
+#include "dockling/fd.hpp"
 
 namespace dockling::ch04 {
 
@@ -24,11 +25,13 @@ std::string hosts_file(const std::string& hostname, const std::optional<Ipv4>& a
 std::string resolv_conf(const std::string& host_resolv_conf, const std::vector<std::string>& dns,
                         bool own_network_namespace);
 
-/// In the child, in its own mount namespace, before the root step: bind-mounts `source`
-/// over `relative` (e.g. "etc/hosts") inside `rootfs`. The target is resolved with
-/// openat2(RESOLVE_IN_ROOT), so a symbolic link in the rootfs cannot lead the mount out of it;
-/// a missing target is created empty (a mount point, as docker does).
-void bind_into_rootfs(const std::filesystem::path& rootfs, const std::string& relative,
+/// In the child, in its own mount namespace, before the root step: puts a generated file
+/// over `relative` (e.g. "etc/hosts") inside `rootfs`: `tree`, its detached copy
+/// (open_tree(2) with OPEN_TREE_CLONE) where the parent could make one, else a bind mount of
+/// `source`. The target is resolved with openat2(RESOLVE_IN_ROOT), so a symbolic link in the
+/// rootfs cannot lead the mount out of it; a missing target is created empty (a mount point,
+/// as docker does).
+void bind_into_rootfs(const std::filesystem::path& rootfs, const std::string& relative, const UniqueFd& tree,
                       const std::filesystem::path& source);
 
 }  // namespace dockling::ch04

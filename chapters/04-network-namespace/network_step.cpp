@@ -23,6 +23,13 @@
 
 namespace dockling::ch04 {
 
+namespace {
+
+/// The container's own files in /etc, generated and mounted over the rootfs's.
+constexpr const char* kEtcFiles[] = {"hosts", "resolv.conf", "hostname"};
+
+}  // namespace
+
 namespace fs = std::filesystem;
 
 namespace {
@@ -123,6 +130,19 @@ void NetworkStep::before_clone(Container& container) {
   if (mode_ == "bridge") setup_bridge_network(container);
   // Known before clone, so that the child (a copy of this process) has it too.
   files_dir_ = fs::path(root_) / "containers" / container.id;
+  std::error_code error;
+  fs::create_directories(files_dir_, error);
+  if (error) throw Error(fmt::format("mkdir(\"{}\"): {}", files_dir_.string(), error.message()));
+  // As root, the child gets detached copies of the files (open_tree) made here: in a user
+  // namespace (chapter 07) the child may not pass through the state root's directories by
+  // name. The contents are written in place after clone (same inodes). A rootless parent may
+  // not make copies, but its child may then reach its own state root by name.
+  etc_trees_.clear();
+  for (const char* name : kEtcFiles) {
+    std::string path = (files_dir_ / name).string();
+    write_file(path, "");
+    etc_trees_.emplace_back(name, ::geteuid() == 0 ? ch03::copy_mount_tree(path.c_str(), 0) : UniqueFd());
+  }
 }
 
 void NetworkStep::write_etc_files(const Container& container) {
@@ -131,9 +151,6 @@ void NetworkStep::write_etc_files(const Container& container) {
   // only mounts them after "go", so they are on disk by then.
   std::string hostname = container.hostname.empty() ? container.short_id() : container.hostname;
   std::string host_hosts, host_resolv = path_exists("/etc/resolv.conf") ? read_file("/etc/resolv.conf") : "";
-  std::error_code error;
-  fs::create_directories(files_dir_, error);
-  if (error) throw Error(fmt::format("mkdir(\"{}\"): {}", files_dir_.string(), error.message()));
   if (mode_ == "host") {
     // The host's names: same network, so the host's hosts file and hostname are right.
     char name[256] = {};
@@ -204,6 +221,7 @@ void NetworkStep::setup_bridge_network(const Container& container) {
 
 void NetworkStep::after_clone(Container& container, pid_t child) {
   write_etc_files(container);
+  etc_trees_.clear();  // the child has its own copies of the descriptors
   if (mode_ != "bridge") return;
   int bridge_index;
   {
@@ -223,8 +241,8 @@ void NetworkStep::after_clone(Container& container, pid_t child) {
 void NetworkStep::in_child(Container& container) {
   // Nothing mounted from here on may reach the host: no propagation back out.
   check(::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr), "mount", "/ (MS_PRIVATE)");
-  for (const char* name : {"hosts", "resolv.conf", "hostname"})
-    bind_into_rootfs(container.rootfs, std::string("etc/") + name, files_dir_ / name);
+  for (const auto& [name, tree] : etc_trees_) bind_into_rootfs(container.rootfs, "etc/" + name, tree, files_dir_ / name);
+  etc_trees_.clear();
   if (mode_ == "host") return;
   {
     NetlinkSocket sock;  // opened here: it talks to the container's network namespace

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "address.hpp"
+#include "dockling/fd.hpp"
 #include "ipam.hpp"
 #include "pipeline.hpp"
 #include "step.hpp"
@@ -79,6 +80,7 @@ class NetworkStep : public Step {
   bool veth_created_ = false;
   bool ports_published_ = false;
   std::filesystem::path files_dir_;  ///< ROOT/containers/ID: hosts, resolv.conf, hostname
+  std::vector<std::pair<std::string, UniqueFd>> etc_trees_;  ///< {"hosts", detached copy}, ...
 };
 
 /// Chapter 04's steps: chapter 03's plus the network.

@@ -1,8 +1,12 @@
 #include "ipc_step.hpp"
 
+#include <fcntl.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <sys/vfs.h>
 
+#include "container_mounts.hpp"
 #include "dockling/error.hpp"
 #include "dockling/fs.hpp"
 #include "dockling/log.hpp"
@@ -15,6 +19,15 @@ namespace {
 
 constexpr const char* kMqueueDir = "/dev/mqueue";
 constexpr long kMqueueMagic = 0x19800202;  // statfs(2) f_type of an mqueue file system
+
+/// A new mqueue mount of our IPC namespace, detached (fsopen, fsmount): mounted nowhere
+/// until the child attaches it.
+UniqueFd detached_mqueue() {
+  UniqueFd context(check(::fsopen("mqueue", FSOPEN_CLOEXEC), "fsopen", "mqueue"));
+  check(::fsconfig(context.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0), "fsconfig", "mqueue");
+  return UniqueFd(check(::fsmount(context.get(), FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC),
+                        "fsmount", "mqueue"));
+}
 
 }  // namespace
 
@@ -36,6 +49,14 @@ void IpcStep::before_clone(Container& container) {
   (void)container;
   flags_ = ipc_clone_flags(mode_);
   if (!mount_namespace_of_self(runtime_mnt_dev_, runtime_mnt_ino_)) runtime_mnt_ino_ = 0;
+  host_mqueue_.reset();
+  if (flags_ == 0 && ::geteuid() == 0) host_mqueue_ = detached_mqueue();
+}
+
+void IpcStep::after_clone(Container& container, pid_t child) {
+  (void)container;
+  (void)child;
+  host_mqueue_.reset();  // the child has its own copy of the descriptor
 }
 
 void IpcStep::in_child(Container& container) {
@@ -56,6 +77,14 @@ void IpcStep::in_child(Container& container) {
   struct statfs fs {};
   if (::statfs(kMqueueDir, &fs) == 0 && fs.f_type == kMqueueMagic) {
     log::debug("child: {} is already an mqueue mount", kMqueueDir);
+    return;
+  }
+  if (host_mqueue_) {
+    log::debug("child: the host's mqueue, made by the parent, on {}", kMqueueDir);
+    if (::mkdir(kMqueueDir, 0755) != 0 && errno != EEXIST) throw_sys("mkdir", kMqueueDir);
+    UniqueFd target(check(::open(kMqueueDir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), "open", kMqueueDir));
+    ch03::attach_mount_tree(host_mqueue_, target.get(), kMqueueDir);
+    host_mqueue_.reset();
     return;
   }
   log::debug("child: mqueue on {}", kMqueueDir);

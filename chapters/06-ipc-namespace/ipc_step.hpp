@@ -6,6 +6,7 @@
 
 #include <string>
 
+#include "dockling/fd.hpp"
 #include "pipeline.hpp"
 #include "step.hpp"
 
@@ -15,6 +16,9 @@ namespace dockling::ch06 {
 /// also has a mount namespace of its own (chapter 03), it mounts a fresh mqueue file system
 /// on /dev/mqueue inside the new root, showing the container's POSIX queues. Without one
 /// (a plain chroot) it leaves /dev/mqueue alone: a mount there would land on the host.
+/// With `--ipc host` the parent, still the host's root, makes the mqueue mount (detached) and
+/// the child attaches it: in a user namespace (chapter 07) the kernel lets only the owner of
+/// an IPC namespace mount its queues, and the host's is not the container's.
 class IpcStep : public Step {
  public:
   std::string_view name() const override { return "ipc"; }
@@ -22,6 +26,7 @@ class IpcStep : public Step {
   void add_flags(CLI::App& run) override;
   int clone_flags() const override { return flags_; }
   void before_clone(Container& container) override;
+  void after_clone(Container& container, pid_t child) override;
   void in_child(Container& container) override;
 
  private:
@@ -29,6 +34,8 @@ class IpcStep : public Step {
   int flags_ = 0;                 ///< ipc_clone_flags(mode_), set in before_clone
   dev_t runtime_mnt_dev_ = 0;     ///< the runtime's mount namespace (nsfs device and inode),
   ino_t runtime_mnt_ino_ = 0;     ///< 0 when /proc could not tell
+  UniqueFd host_mqueue_;          ///< --ipc host as root: a detached mqueue mount of the host's
+                                  ///< IPC namespace, made before clone (see in_child)
 };
 
 /// Chapter 06's steps: chapter 05's and the IPC namespace.

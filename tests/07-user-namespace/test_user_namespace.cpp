@@ -1,6 +1,7 @@
 // Chapter 07: user namespaces, seen from inside (the probe) and from the host (/proc/PID).
 #include <fcntl.h>
 #include <grp.h>
+#include <mqueue.h>
 #include <pwd.h>
 #include <sched.h>
 #include <sys/prctl.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -238,6 +240,39 @@ TEST(UserNamespace, IdMappedRootfsKeepsRootsFilesRoots) {
   EXPECT_EQ(result.err, "") << result;            // no warning that id-mapping failed
 }
 
+TEST(UserNamespace, IpcHostShowsTheHostsQueuesInAUserNamespace) {
+  DOCKLING_REQUIRE_ROOT();
+  // The kernel lets only the owner of an IPC namespace mount its mqueue: here that is the
+  // host's user namespace, not the container's. The runtime mounts it for the child.
+  std::string queue = "/" + unique_name("dlq-");
+  mq_attr attr{};
+  attr.mq_maxmsg = 1;
+  attr.mq_msgsize = 8;
+  mqd_t created = ::mq_open(queue.c_str(), O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0600, &attr);
+  ASSERT_NE(created, static_cast<mqd_t>(-1)) << std::strerror(errno);
+  std::string mounts = host_mounts();
+  auto result = run(ch07({"--userns", "private", "--ipc", "host"}, rootfs(), {"ls", "/dev/mqueue"}));
+  ::mq_close(created);
+  ::mq_unlink(queue.c_str());
+  ASSERT_EQ(result.exit_code, 0) << result;
+  EXPECT_NE(result.out.find(queue.substr(1)), std::string::npos) << result;
+  EXPECT_EQ(host_mounts(), mounts);
+}
+
+TEST(UserNamespace, AStateRootOnlyTheHostsRootMayEnter) {
+  DOCKLING_REQUIRE_ROOT();
+  // The container's root is host uid 100000: it could not reach ROOT/containers/ID/hosts by
+  // name through a 0700 directory. The runtime hands the child the files themselves.
+  dockling::TempDir state("dockling-private-root");
+  fs::permissions(state.path(), fs::perms(0700));
+  std::string name = unique_name("h");
+  auto result = run({"/usr/bin/env", "DOCKLING_ROOT=" + state.path().string(), bin("ch07-user-namespace"), "run",
+                     "--network", "none", "--userns", "private", "--hostname", name, rootfs(), "cat",
+                     "/etc/hostname"});
+  ASSERT_EQ(result.exit_code, 0) << result;
+  EXPECT_EQ(result.out, name + "\n") << result;
+}
+
 TEST(UserNamespace, BadModeIsRefused) {
   auto result = run(ch07({"--userns", "remap"}, rootfs(), {"true"}));
   EXPECT_EQ(result.exit_code, 125) << result;
@@ -273,6 +308,23 @@ TEST(Rootless, HostFilesAreNotWritable) {
   // The host's root owns the rootfs: inside, its files belong to nobody.
   auto owner = run(as_nobody(ch07({}, root.path, {"stat", "-c", "%u", "/etc/passwd"})));
   EXPECT_EQ(owner.out, "65534\n") << owner;
+}
+
+TEST(Rootless, AUsersOwnRootfsBelongsToRootInside) {
+  DOCKLING_REQUIRE_ROOT();
+  // Rootless runs cannot id-map (that needs CAP_SYS_ADMIN on the host); a user who unpacked
+  // the rootfs owns its files, and with the single-id map those are root's inside.
+  RootfsCopy root;
+  for (const auto& entry : fs::recursive_directory_iterator(root.path))
+    ASSERT_EQ(::lchown(entry.path().c_str(), kNobody, kNobody), 0) << entry.path();
+  ASSERT_EQ(::lchown(root.path.c_str(), kNobody, kNobody), 0);
+  std::string name = unique_name("mine-");
+  auto result = run(as_nobody(ch07({}, root.path, {"/bin/sh", "-c", "stat -c %u:%g /etc/passwd && touch /etc/" + name})));
+  ASSERT_EQ(result.exit_code, 0) << result;
+  EXPECT_EQ(result.out, "0:0\n") << result;
+  struct stat st {};
+  ASSERT_EQ(::stat((root.path + "/etc/" + name).c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, kNobody);  // written by root inside, owned by the user outside
 }
 
 /// Puts a file back exactly as it was (or removes it, when there was none) on destruction.
