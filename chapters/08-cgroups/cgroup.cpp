@@ -175,6 +175,7 @@ class CgroupV2 : public Cgroup {
   void join(pid_t pid) override {
     write_cgroup_file(dir_ + "/cgroup.procs", std::to_string(pid));
   }
+  void join_self() override { write_cgroup_file(dir_ + "/cgroup.procs", "0"); }
 
   CgroupStats stats() const override {
     CgroupStats s;
@@ -311,6 +312,10 @@ class CgroupV1 : public Cgroup {
 
   void join(pid_t pid) override {
     for (const auto& dir : directories()) write_cgroup_file(dir + "/cgroup.procs", std::to_string(pid));
+  }
+
+  void join_self() override {
+    for (const auto& dir : directories()) write_cgroup_file(dir + "/tasks", "0");
   }
 
   CgroupStats stats() const override {

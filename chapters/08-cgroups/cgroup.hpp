@@ -71,6 +71,10 @@ class Cgroup {
   virtual void apply(const std::vector<LimitFile>& files) = 0;
   /// Moves process `pid` into the cgroup: its children will be born there.
   virtual void join(pid_t pid) = 0;
+  /// Moves the calling process, which must have one thread only, into the cgroup. On v1 it
+  /// moves its thread ("0" into `tasks`), for which the kernel takes no global lock: moving a
+  /// process by pid (`cgroup.procs`) waits for an RCU grace period, 10-20 ms, the first time.
+  virtual void join_self() = 0;
   /// What the processes of the cgroup used so far.
   virtual CgroupStats stats() const = 0;
   /// Kills what is left in the cgroup and removes its directories. Never throws.

@@ -1,6 +1,7 @@
 #include "cgroup_step.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -64,24 +65,30 @@ void CgroupStep::before_clone(Container& container) {
   }
   std::vector<LimitFile> files = limit_files(limits_, version);
   remove_stale_cgroups(version);
+  runtime_userns_ = user_namespace_of("self");
   lock_ = std::make_unique<CreationLock>();
   cgroup_ = make_cgroup(version, container.id);
   cgroup_->create();
   owner_locks_ = lock_as_owner(cgroup_->directories());
+  lock_.reset();  // owned now: a sweep leaves it alone, empty or not
   cgroup_->apply(files);
 }
 
 void CgroupStep::after_clone(Container& container, pid_t child) {
   (void)container;
-  cgroup_->join(child);  // the child waits for "go": it has run nothing outside the cgroup
+  // The child waits for "go": it has run nothing outside the cgroup either way. On v1 it
+  // joins by itself, as one thread, which spares the parent's move its RCU wait; not from
+  // a user namespace of its own (chapter 07), where it may not write the host's files.
+  child_joins_ = cgroup_->version() == CgroupVersion::v1 && user_namespace_of(std::to_string(child)) == runtime_userns_;
+  if (!child_joins_) cgroup_->join(child);
   joined_ = true;
-  lock_.reset();  // no longer empty: a sweep leaves it alone
 }
 
 void CgroupStep::in_child(Container& container) {
   (void)container;
-  if (lock_) lock_->release();  // the copy clone(2) gave us; the parent holds its own
-  owner_locks_.clear();         // likewise: the command must not hold them
+  owner_locks_.clear();  // the copies clone(2) gave us: the command must not hold them
+  // The same test as the parent's in after_clone (our copy of child_joins_ predates it).
+  if (cgroup_->version() == CgroupVersion::v1 && user_namespace_of("self") == runtime_userns_) cgroup_->join_self();
 }
 
 void CgroupStep::after_exit(Container& container) noexcept {
@@ -112,6 +119,13 @@ void CgroupStep::after_exit(Container& container) noexcept {
   cgroup_->remove();
   cgroup_.reset();
   owner_locks_.clear();
+}
+
+std::pair<dev_t, ino_t> user_namespace_of(const std::string& pid) {
+  struct stat st {};
+  std::string path = "/proc/" + pid + "/ns/user";
+  check(::stat(path.c_str(), &st), "stat", path);
+  return {st.st_dev, st.st_ino};
 }
 
 Steps steps() {

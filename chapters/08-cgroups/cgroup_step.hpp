@@ -2,7 +2,10 @@
 /// @brief The cgroups step of chapter 08: docker's resource flags, enforced by a cgroup.
 #pragma once
 
+#include <sys/types.h>
+
 #include <memory>
+#include <utility>
 #include <string>
 
 #include "cgroup.hpp"
@@ -14,7 +17,8 @@ namespace dockling::ch08 {
 
 /// Puts the container in its own cgroup, `dockling/<id>`, with the limits of -m, --cpus,
 /// --pids-limit, ... Before clone: check the flags, sweep stale cgroups, create the cgroup
-/// and write the limits. After clone: move the child in (it has not run anything yet).
+/// and write the limits. After clone: move the child in (it has not run anything yet), or
+/// on v1 let it move itself in as its first act.
 /// After exit: report an OOM kill and --stats, kill what is left, remove the cgroup.
 class CgroupStep : public Step {
  public:
@@ -35,7 +39,13 @@ class CgroupStep : public Step {
   std::vector<UniqueFd> owner_locks_;  ///< held from create() until the cgroups are removed
   std::unique_ptr<Cgroup> cgroup_;
   bool joined_ = false;
+  bool child_joins_ = false;  ///< the child moves itself in (v1, same user namespace)
+  std::pair<dev_t, ino_t> runtime_userns_;  ///< our user namespace (nsfs device, inode)
 };
+
+/// The user namespace of /proc/PID (`pid` may be "self"): its nsfs device and inode.
+/// @throws SysError when /proc/PID/ns/user cannot be read.
+std::pair<dev_t, ino_t> user_namespace_of(const std::string& pid);
 
 /// Formats a byte count for people: "32MiB", "1.5GiB", "512B".
 std::string human_bytes(std::uint64_t bytes);
