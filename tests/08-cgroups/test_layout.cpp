@@ -242,6 +242,22 @@ TEST(CgroupV1Layout, OneDirectoryPerHierarchyAndTheProcessJoinsEach) {
   EXPECT_EQ(contents(root.path() / "cpuset" / "dockling" / id / "cpuset.mems"), "0");
 }
 
+TEST(CgroupV1Layout, TheChildJoinsByItsThreadNotByPid) {
+  // Moving a process by pid (cgroup.procs) makes the kernel wait for an RCU grace period;
+  // a single-threaded child moving its own thread ("0" into tasks) does not.
+  dockling::TempDir root("dockling-ch08-v1");
+  std::string id = random_id();
+  make_v1_tree(root.path(), id);
+  auto cgroup = make_cgroup(CgroupVersion::v1, id, root.path());
+  cgroup->create();
+  for (const auto& dir : cgroup->directories()) touch(fs::path(dir) / "tasks");
+  cgroup->join_self();
+  for (const auto& dir : cgroup->directories()) {
+    EXPECT_EQ(contents(fs::path(dir) / "tasks"), "0") << dir;
+    EXPECT_EQ(contents(fs::path(dir) / "cgroup.procs"), "") << dir;
+  }
+}
+
 TEST(CgroupV1Layout, LimitsLandInTheirFiles) {
   dockling::TempDir root("dockling-ch08-v1");
   std::string id = random_id();
