@@ -18,6 +18,8 @@ struct Container {
   std::string workdir = "/";        ///< the working directory inside the root
   std::string hostname;             ///< set by chapter 05 (-h, default the short id); empty before
   int sync_fd = -1;                 ///< in the child: its end of the socket to the parent
+  int cgroup_fd = -1;               ///< set by chapter 08 (v2): the cgroup to clone the child into
+  bool born_in_cgroup = false;      ///< the pipeline cloned the child into cgroup_fd
 
   /// The first 12 hex digits of the id, as `docker ps` shows it.
   std::string short_id() const { return id.substr(0, 12); }

@@ -1,5 +1,6 @@
 #include "pipeline.hpp"
 
+#include <linux/sched.h>
 #include <sched.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -9,6 +10,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <csignal>
 #include <map>
 
@@ -111,8 +113,22 @@ void send_failure(int socket, int code, const std::string& message) noexcept {
 }
 
 /// clone(2) used like fork(2): the child continues here, on a copy of our stack, but in the
-/// new namespaces that `flags` ask for.
-pid_t clone_child(int flags) {
+/// new namespaces that `flags` ask for. With a cgroup v2 directory in container.cgroup_fd
+/// (chapter 08), clone3(2) with CLONE_INTO_CGROUP: the child is born in that cgroup, and
+/// container.born_in_cgroup says so (not on kernels before 5.7: the cgroup step moves it).
+pid_t clone_child(int flags, Container& container) {
+  if (container.cgroup_fd >= 0) {
+    clone_args args{};
+    args.flags = static_cast<std::uint64_t>(static_cast<unsigned>(flags)) | CLONE_INTO_CGROUP;
+    args.exit_signal = SIGCHLD;
+    args.cgroup = static_cast<std::uint64_t>(container.cgroup_fd);
+    long pid = ::syscall(SYS_clone3, &args, sizeof args);
+    if (pid >= 0) {
+      container.born_in_cgroup = true;
+      return static_cast<pid_t>(pid);
+    }
+    if (errno != ENOSYS && errno != E2BIG) throw_sys("clone3", fmt::format("{:#x} | CLONE_INTO_CGROUP", flags));
+  }
   long pid = ::syscall(SYS_clone, static_cast<unsigned long>(flags) | SIGCHLD, nullptr, nullptr, nullptr, 0);
   if (pid < 0) throw_sys("clone", fmt::format("{:#x}", flags));
   return static_cast<pid_t>(pid);
@@ -150,7 +166,7 @@ int run_container(Container& container, const Steps& steps) {
 
   ch00::SignalForwarder forwarder;  // before clone: a signal from now on reaches the command
   log::debug("parent: clone(flags={:#x}), rootfs {}", flags, container.rootfs.string());
-  pid_t pid = clone_child(flags);
+  pid_t pid = clone_child(flags, container);
   if (pid == 0) {
     parent_end.reset();
     container.sync_fd = child_end.get();

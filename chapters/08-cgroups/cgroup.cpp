@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <chrono>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <map>
@@ -395,6 +396,11 @@ CgroupLayout detect_layout(const std::string& root) {
   std::string unified = root + "/unified";
   if (::statfs(unified.c_str(), &info) == 0 && info.f_type == CGROUP2_SUPER_MAGIC) return CgroupLayout::hybrid;
   return CgroupLayout::legacy;
+}
+
+std::string cgroup_root() {
+  const char* root = std::getenv("DOCKLING_CGROUP_ROOT");
+  return root != nullptr && *root != '\0' ? root : kCgroupRoot;
 }
 
 CgroupVersion version_of(CgroupLayout layout) {

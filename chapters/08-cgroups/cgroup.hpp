@@ -17,6 +17,11 @@ namespace dockling::ch08 {
 
 /// Where cgroup filesystems are mounted on every distribution.
 inline constexpr const char* kCgroupRoot = "/sys/fs/cgroup";
+
+/// The cgroup root the runtime uses: $DOCKLING_CGROUP_ROOT, else kCgroupRoot. On a hybrid
+/// host, DOCKLING_CGROUP_ROOT=/sys/fs/cgroup/unified runs containers in the v2 tree (it
+/// offers few controllers there, but joining, stats and removal are v2's).
+std::string cgroup_root();
 /// The directory under each hierarchy's root that holds dockling's containers.
 inline constexpr const char* kCgroupParent = "dockling";
 

@@ -56,7 +56,8 @@ void CgroupStep::before_clone(Container& container) {
   if (!cidfile_.empty()) write_cidfile(cidfile_, container.id);
   limits_ = parse_limits(flags_, HostResources::current());  // bad input: nothing created yet
 
-  CgroupLayout layout = detect_layout();
+  std::string root = cgroup_root();
+  CgroupLayout layout = detect_layout(root);
   CgroupVersion version = version_of(layout);
   log::debug("cgroup: {} layout, cgroup v{}", layout_name(layout), version == CgroupVersion::v2 ? 2 : 1);
   if (version == CgroupVersion::v2) {
@@ -64,31 +65,42 @@ void CgroupStep::before_clone(Container& container) {
     if (limits_.oom_kill_disable) log::warning("cgroup v2 cannot disable the OOM killer: --oom-kill-disable discarded");
   }
   std::vector<LimitFile> files = limit_files(limits_, version);
-  remove_stale_cgroups(version);
+  remove_stale_cgroups(version, root);
   runtime_userns_ = user_namespace_of("self");
-  lock_ = std::make_unique<CreationLock>();
-  cgroup_ = make_cgroup(version, container.id);
+  lock_ = std::make_unique<CreationLock>(root);
+  cgroup_ = make_cgroup(version, container.id, root);
   cgroup_->create();
   owner_locks_ = lock_as_owner(cgroup_->directories());
   lock_.reset();  // owned now: a sweep leaves it alone, empty or not
   cgroup_->apply(files);
+  if (version == CgroupVersion::v2) {
+    // The pipeline clones the child straight into it (clone3, CLONE_INTO_CGROUP): no move
+    // afterwards, which would wait for an RCU grace period (see after_clone).
+    std::string dir = cgroup_->directories().front();
+    cgroup_dir_ = UniqueFd(check(::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC), "open", dir));
+    container.cgroup_fd = cgroup_dir_.get();
+  }
 }
 
 void CgroupStep::after_clone(Container& container, pid_t child) {
-  (void)container;
-  // The child waits for "go": it has run nothing outside the cgroup either way. On v1 it
-  // joins by itself, as one thread, which spares the parent's move its RCU wait; not from
-  // a user namespace of its own (chapter 07), where it may not write the host's files.
+  cgroup_dir_.reset();
+  container.cgroup_fd = -1;
+  joined_ = true;
+  if (container.born_in_cgroup) return;
+  // The child waits for "go": it has run nothing outside the cgroup either way. Moving a
+  // process by pid makes the kernel wait for an RCU grace period (10-20 ms). On v1 the child
+  // joins by itself instead, as one thread, which needs no such wait; not from a user
+  // namespace of its own (chapter 07), where it may not write the host's files.
   child_joins_ = cgroup_->version() == CgroupVersion::v1 && user_namespace_of(std::to_string(child)) == runtime_userns_;
   if (!child_joins_) cgroup_->join(child);
-  joined_ = true;
 }
 
 void CgroupStep::in_child(Container& container) {
-  (void)container;
   owner_locks_.clear();  // the copies clone(2) gave us: the command must not hold them
   // The same test as the parent's in after_clone (our copy of child_joins_ predates it).
-  if (cgroup_->version() == CgroupVersion::v1 && user_namespace_of("self") == runtime_userns_) cgroup_->join_self();
+  cgroup_dir_.reset();
+  if (!container.born_in_cgroup && cgroup_->version() == CgroupVersion::v1 && user_namespace_of("self") == runtime_userns_)
+    cgroup_->join_self();
 }
 
 void CgroupStep::after_exit(Container& container) noexcept {

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "cgroup.hpp"
+#include "dockling/fd.hpp"
 #include "flags.hpp"
 #include "pipeline.hpp"
 #include "step.hpp"
@@ -17,8 +18,9 @@ namespace dockling::ch08 {
 
 /// Puts the container in its own cgroup, `dockling/<id>`, with the limits of -m, --cpus,
 /// --pids-limit, ... Before clone: check the flags, sweep stale cgroups, create the cgroup
-/// and write the limits. After clone: move the child in (it has not run anything yet), or
-/// on v1 let it move itself in as its first act.
+/// and write the limits. On v2 the child is born in the cgroup (clone3 with
+/// CLONE_INTO_CGROUP); on v1 it moves itself in as its first act, or the parent moves it
+/// (from a user namespace of its own). It has run nothing before.
 /// After exit: report an OOM kill and --stats, kill what is left, remove the cgroup.
 class CgroupStep : public Step {
  public:
@@ -40,6 +42,7 @@ class CgroupStep : public Step {
   std::unique_ptr<Cgroup> cgroup_;
   bool joined_ = false;
   bool child_joins_ = false;  ///< the child moves itself in (v1, same user namespace)
+  UniqueFd cgroup_dir_;       ///< v2: the cgroup's directory, for clone3(CLONE_INTO_CGROUP)
   std::pair<dev_t, ino_t> runtime_userns_;  ///< our user namespace (nsfs device, inode)
 };
 

@@ -287,3 +287,51 @@ INSTANTIATE_TEST_SUITE_P(
     bad_input_name);
 
 }  // namespace
+
+namespace {
+
+// --- the v2 tree of a hybrid host, for real ---------------------------------------------
+// On a hybrid host (v1 controllers, plus a v2 tree at /sys/fs/cgroup/unified with few
+// controllers) the tests above run v1. DOCKLING_CGROUP_ROOT points the runtime at the v2
+// tree: no limits there, but joining (clone3 with CLONE_INTO_CGROUP), stats and removal are
+// v2's, on the real kernel. On a unified host the tests above run v2 already.
+
+constexpr const char* kHybridV2Tree = "/sys/fs/cgroup/unified";
+
+class HybridV2Tree : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    DOCKLING_REQUIRE_ROOT();
+    if (dockling::ch08::detect_layout() != dockling::ch08::CgroupLayout::hybrid || !fs::exists(kHybridV2Tree))
+      GTEST_SKIP() << "not a hybrid host: the other tests here run on its only tree";
+  }
+  std::vector<std::string> ch08(const std::string& cidfile, std::vector<std::string> command) {
+    std::vector<std::string> argv = {"/usr/bin/env", std::string("DOCKLING_CGROUP_ROOT=") + kHybridV2Tree,
+                                     bin("ch08-cgroups"), "run", "--network", "none", "--stats", "--cidfile", cidfile,
+                                     rootfs()};
+    argv.insert(argv.end(), command.begin(), command.end());
+    return argv;
+  }
+  dockling::TempDir dir_{"dockling-ch08-v2"};
+};
+
+TEST_F(HybridV2Tree, TheChildIsBornInItsCgroupWhichIsRemovedAfter) {
+  std::string cidfile = (dir_.path() / "cid").string();
+  auto r = run(ch08(cidfile, {"cat", "/proc/self/cgroup"}));
+  ASSERT_EQ(r.exit_code, 0) << r;
+  std::string id = trimmed(cidfile);
+  EXPECT_NE(r.out.find("0::/dockling/" + id + "\n"), std::string::npos) << r;
+  EXPECT_GT(stat_value(r.err, "cpu_usec"), 0) << r;  // read from the v2 cpu.stat before removal
+  EXPECT_FALSE(fs::exists(std::string(kHybridV2Tree) + "/dockling/" + id));
+}
+
+TEST_F(HybridV2Tree, StaleEmptyCgroupsAreRemovedByTheNextRun) {
+  std::string stale = std::string(kHybridV2Tree) + "/dockling/" + dockling::random_hex(32);
+  fs::create_directories(stale);
+  auto r = run(ch08((dir_.path() / "cid").string(), {"/bin/true"}));
+  EXPECT_EQ(r.exit_code, 0) << r;
+  EXPECT_FALSE(fs::exists(stale)) << stale << " (stale, empty) should be gone";
+  ::rmdir(stale.c_str());
+}
+
+}  // namespace
