@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "dockling/cli.hpp"
+#include "in_root.hpp"
 #include "dockling/error.hpp"
 #include "dockling/fd.hpp"
 #include "dockling/fs.hpp"
@@ -18,6 +19,7 @@
 #include "pipeline.hpp"
 #include "runtime_main.hpp"
 #include "security_step.hpp"
+#include "user_step.hpp"
 
 namespace dockling::ch09 {
 
@@ -31,8 +33,8 @@ void check_namespaces(const std::vector<OciNamespace>& namespaces) {
   std::set<std::string> listed;
   for (const auto& ns : namespaces) {
     listed.insert(ns.type);
-    if (ns.type == "user" || ns.type == "time")
-      log::warning("linux.namespaces: {} is not honoured yet (chapter 07 brings the user namespace); ignored", ns.type);
+    if (ns.type == "time")
+      log::warning("linux.namespaces: {} is not honoured yet; ignored", ns.type);
     else if (!ns.path.empty() && ns.type != "network")
       log::warning("linux.namespaces: joining {} by path ({}) is not honoured yet; a new one is made", ns.type, ns.path);
   }
@@ -63,6 +65,8 @@ int OciNamespaceStep::clone_flags() const {
 
 void OciNamespaceStep::in_child(Container& container) {
   (void)container;
+  // Before the cgroup namespace: /proc/self/cgroup must still show the host's paths.
+  mounts_.open_sources();
   for (const auto& ns : namespaces_) {
     if (ns.type == "network" && !ns.path.empty()) {
       UniqueFd fd(check(::open(ns.path.c_str(), O_RDONLY | O_CLOEXEC), "open", ns.path));
@@ -74,22 +78,49 @@ void OciNamespaceStep::in_child(Container& container) {
   }
 }
 
+void OciNamespaceStep::in_root() {
+  UniqueFd root(check(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC), "open", "/"));
+  mounts_.mount_all(root.get());
+  for (const auto& [key, value] : sysctl_) write_sysctl(key, value);
+  if (read_only_root_) {
+    log::debug("child: root read-only");
+    ch03::remount_read_only(root.get(), "/");
+  }
+}
+
+void write_sysctl(const std::string& key, const std::string& value) {
+  std::string path = "/proc/sys/" + key;
+  std::replace(path.begin(), path.end(), '.', '/');
+  log::debug("child: sysctl {} = {}", key, value);
+  try {
+    UniqueFd fd(check(::open(path.c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC), "open", path));
+    if (::write(fd.get(), value.data(), value.size()) < 0) throw_sys("write", path);
+  } catch (const SysError& e) {
+    throw Error(fmt::format("config.json: linux.sysctl[\"{}\"]: {}", key, e.what()));
+  }
+}
+
 int run_bundle(const std::string& dir, const std::string& id) {
   OciBundle bundle = read_bundle(dir);
   for (const auto& warning : bundle.warnings) log::warning("{}", warning);
   check_namespaces(bundle.namespaces);
 
   Steps list = steps();
-  list.push_back(std::make_unique<OciNamespaceStep>(bundle.namespaces));
+  auto oci_step = std::make_unique<OciNamespaceStep>(bundle);
+  OciNamespaceStep* oci = oci_step.get();  // owned by the pipeline from here
+  log::debug("oci: {} mounts of its own, {} sysctls", bundle.mounts.size(), bundle.sysctl.size());
+  list.push_back(std::move(oci_step));
   Steps pipeline = make_pipeline(std::move(list));
   apply_run_flags(pipeline, bundle.run_flags);
   for (const auto& step : pipeline) {
+    if (auto* user = dynamic_cast<ch07::UserStep*>(step.get()); user && bundle.id_maps) user->set_maps(*bundle.id_maps);
     if (auto* security = dynamic_cast<SecurityStep*>(step.get())) {
       security->set_capabilities(bundle.capabilities);
       security->set_no_new_privs(bundle.no_new_privileges);
       security->set_seccomp(bundle.seccomp);
       security->set_user(bundle.user);
       security->set_paths(bundle.masked_paths, bundle.readonly_paths);
+      security->set_in_root([oci] { oci->in_root(); });
     }
   }
   Container container = bundle.container;

@@ -1,5 +1,6 @@
 #include "oci_spec.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <set>
 
@@ -121,22 +122,53 @@ void read_process(const json& process, OciBundle& bundle) {
     bundle.no_new_privileges = nnp->get<bool>();
 }
 
-void read_mounts(const json& mounts, OciBundle& bundle) {
+void read_mounts(const json& mounts, const std::filesystem::path& dir, OciBundle& bundle) {
   if (!mounts.is_array()) bad("mounts", "must be a list");
   for (size_t i = 0; i < mounts.size(); ++i) {
     std::string field = fmt::format("mounts[{}]", i);
-    std::string destination = text(mounts[i].value("destination", json()), field + ".destination");
-    std::string type = mounts[i].contains("type") ? text(mounts[i]["type"], field + ".type") : "";
-    if (kStandardMounts.count(destination)) continue;  // chapter 03 mounts these (with docker's options)
-    if (type == "tmpfs") {
-      std::string options;
-      if (const json* list = find(mounts[i], "options"))
-        for (const auto& option : texts(*list, field + ".options")) options += (options.empty() ? "" : ",") + option;
-      bundle.run_flags.push_back("--tmpfs=" + destination + (options.empty() ? "" : ":" + options));
-      continue;
+    OciMount mount = parse_mount(mounts[i], field, dir);
+    if (kStandardMounts.count(mount.destination)) continue;  // chapter 03 mounts these (with docker's options)
+    bundle.mounts.push_back(std::move(mount));
+  }
+}
+
+/// linux.uidMappings or linux.gidMappings.
+std::vector<ch07::IdMapping> id_mappings(const json& list, const std::string& field) {
+  if (!list.is_array()) bad(field, "must be a list");
+  std::vector<ch07::IdMapping> out;
+  for (size_t i = 0; i < list.size(); ++i) {
+    std::string item = fmt::format("{}[{}]", field, i);
+    for (const char* key : {"containerID", "hostID", "size"})
+      if (!find(list[i], key)) bad(item + "." + key, "missing");
+    out.push_back({number(list[i]["containerID"], item + ".containerID"), number(list[i]["hostID"], item + ".hostID"),
+                   number(list[i]["size"], item + ".size")});
+    if (out.back().count == 0) bad(item + ".size", "must not be 0");
+  }
+  return out;
+}
+
+/// runc's rules: a sysctl is allowed only where the container has its own namespace for it.
+void check_sysctl(const OciBundle& bundle, bool has_hostname) {
+  auto listed = [&](const char* type) {
+    return std::any_of(bundle.namespaces.begin(), bundle.namespaces.end(),
+                       [&](const OciNamespace& ns) { return ns.type == type; });
+  };
+  static const std::set<std::string> kIpc = {"kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
+                                            "kernel.shmall", "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced"};
+  for (const auto& [key, value] : bundle.sysctl) {
+    std::string field = fmt::format("linux.sysctl[\"{}\"]", key);
+    if (key.empty() || key.find("..") != std::string::npos || key.front() == '.' || key.front() == '/')
+      bad(field, "not a sysctl name");
+    if (kIpc.count(key) || key.rfind("fs.mqueue.", 0) == 0) {
+      if (!listed("ipc")) bad(field, "not allowed in the host's IPC namespace (linux.namespaces has no ipc)");
+    } else if (key.rfind("net.", 0) == 0) {
+      if (!listed("network")) bad(field, "not allowed in the host's network namespace (linux.namespaces has no network)");
+    } else if (key == "kernel.hostname" || key == "kernel.domainname") {
+      if (!listed("uts")) bad(field, "not allowed in the host's UTS namespace (linux.namespaces has no uts)");
+      if (has_hostname) bad(field, "conflicts with the hostname and domainname fields; set those instead");
+    } else {
+      bad(field, "not in a separate kernel namespace: it would change the host");
     }
-    bundle.warnings.push_back(fmt::format("mounts[{}] ({} on {}) is not honoured yet; ignored", i,
-                                          type.empty() ? "bind" : type, destination));
   }
 }
 
@@ -173,7 +205,9 @@ void read_resources(const json& resources, OciBundle& bundle) {
 }
 
 void read_linux(const json& linux, OciBundle& bundle) {
-  warn_unknown(linux, "linux.", {"namespaces", "resources", "seccomp", "maskedPaths", "readonlyPaths", "cgroupsPath"},
+  warn_unknown(linux, "linux.",
+               {"namespaces", "resources", "seccomp", "maskedPaths", "readonlyPaths", "cgroupsPath", "uidMappings",
+                "gidMappings", "sysctl"},
                bundle.warnings);
   if (const json* namespaces = find(linux, "namespaces")) {
     if (!namespaces->is_array()) bad("linux.namespaces", "must be a list");
@@ -185,6 +219,20 @@ void read_linux(const json& linux, OciBundle& bundle) {
       if (!kTypes.count(ns.type)) bad(field + ".type", fmt::format("unknown namespace type \"{}\"", ns.type));
       bundle.namespaces.push_back(ns);
     }
+  }
+  const json* uids = find(linux, "uidMappings");
+  const json* gids = find(linux, "gidMappings");
+  bool user = std::any_of(bundle.namespaces.begin(), bundle.namespaces.end(),
+                          [](const OciNamespace& ns) { return ns.type == "user"; });
+  if (user && (!uids || !gids || uids->empty() || gids->empty()))
+    bad("linux.uidMappings", "a user namespace (linux.namespaces) needs both uidMappings and gidMappings");
+  if (!user && (uids || gids))
+    bad(uids ? "linux.uidMappings" : "linux.gidMappings", "given, but linux.namespaces has no user namespace");
+  if (user) bundle.id_maps = ch07::IdMaps{id_mappings(*uids, "linux.uidMappings"), id_mappings(*gids, "linux.gidMappings"), false};
+  if (const json* sysctl = find(linux, "sysctl")) {
+    if (!sysctl->is_object()) bad("linux.sysctl", "must be an object of strings");
+    for (const auto& [key, value] : sysctl->items())
+      bundle.sysctl.emplace_back(key, text(value, fmt::format("linux.sysctl[\"{}\"]", key)));
   }
   if (const json* resources = find(linux, "resources")) read_resources(*resources, bundle);
   if (const json* seccomp = find(linux, "seccomp")) bundle.seccomp = parse_seccomp_profile(*seccomp, "config.json linux.seccomp");
@@ -205,14 +253,15 @@ OciBundle parse_bundle(const json& config, const std::filesystem::path& dir) {
   std::filesystem::path rootfs = text((*root)["path"], "root.path");
   bundle.container.rootfs = (rootfs.is_absolute() ? rootfs : std::filesystem::absolute(dir) / rootfs).lexically_normal();
   if (const json* readonly = find(*root, "readonly"); readonly && readonly->is_boolean() && readonly->get<bool>())
-    bundle.run_flags.push_back("--read-only");
+    bundle.read_only_root = true;  // after the bundle's mounts, which may create mount points
   const json* process = find(config, "process");
   if (!process) bad("process", "missing");
   read_process(*process, bundle);
   if (const json* hostname = find(config, "hostname")) bundle.run_flags.push_back("--hostname=" + text(*hostname, "hostname"));
   if (const json* domainname = find(config, "domainname")) bundle.run_flags.push_back("--domainname=" + text(*domainname, "domainname"));
-  if (const json* mounts = find(config, "mounts")) read_mounts(*mounts, bundle);
+  if (const json* mounts = find(config, "mounts")) read_mounts(*mounts, dir, bundle);
   if (const json* linux = find(config, "linux")) read_linux(*linux, bundle);
+  check_sysctl(bundle, find(config, "hostname") || find(config, "domainname"));
   return bundle;
 }
 

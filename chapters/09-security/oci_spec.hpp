@@ -6,14 +6,17 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "capabilities.hpp"
 #include "container.hpp"
+#include "oci_mounts.hpp"
 #include "seccomp_profile.hpp"
 #include "security_step.hpp"
+#include "userns.hpp"
 
 namespace dockling::ch09 {
 
@@ -34,6 +37,10 @@ struct OciBundle {
   std::vector<std::string> masked_paths;    ///< linux.maskedPaths
   std::vector<std::string> readonly_paths;  ///< linux.readonlyPaths
   std::vector<OciNamespace> namespaces;     ///< linux.namespaces no chapter step makes
+  std::vector<OciMount> mounts;       ///< mounts that chapter 03 does not make, in order
+  bool read_only_root = false;        ///< root.readonly: made read-only after the mounts
+  std::optional<ch07::IdMaps> id_maps;  ///< linux.uidMappings/gidMappings (a user namespace)
+  std::vector<std::pair<std::string, std::string>> sysctl;  ///< linux.sysctl, checked against the namespaces
   std::vector<std::string> warnings;  ///< every field read but not honoured, by name
 };
 

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <set>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "dockling/fs.hpp"
@@ -21,6 +22,14 @@ using nlohmann::json;
 /// rootfs (read-only, so nothing is written there) and at `args`.
 struct Bundle {
   dockling::TempDir dir{"ch09-bundle"};
+  /// A copy of the test rootfs in the bundle (root.path "rootfs"), for tests that make
+  /// mount points in it.
+  void own_rootfs() {
+    auto copied = run({"/bin/cp", "-a", rootfs(), (dir.path() / "rootfs").string()});
+    EXPECT_EQ(copied.exit_code, 0) << copied;
+    config["root"]["path"] = "rootfs";
+    save();
+  }
   json config;
   explicit Bundle(const std::vector<std::string>& args, bool from_runc = true) {
     if (from_runc) {
@@ -43,12 +52,39 @@ struct Bundle {
 
 bool have(const char* path) { return ::access(path, X_OK) == 0; }
 
+/// The mountinfo lines of the mounts at `paths`, without ids: "MOUNT-POINT OPTIONS [TAGS] - TYPE".
+const char* kMountLines =
+    "grep -E ' ($PATHS) ' /proc/self/mountinfo | sed -E 's/^[0-9]+ [0-9]+ [0-9:]+ [^ ]+ //; s/ [^ ]+ [^ ]+$//' | sort";
+
+std::string mount_lines(const std::string& paths) {
+  std::string command = kMountLines;
+  return command.replace(command.find("$PATHS"), 6, paths);
+}
+
 RunResult dockling_run(const Bundle& bundle) {
   return run({bin("ch09-security"), "oci", "run", "--bundle", bundle.path(), unique_name("oci")});
 }
 RunResult runc_run(const Bundle& bundle) {
   return run({"/usr/sbin/runc", "run", "--bundle", bundle.path(), unique_name("runc")});
 }
+/// Runs the bundle with dockling and with runc; both must succeed with the same output.
+void expect_same_as_runc(const Bundle& bundle) {
+  auto ours = dockling_run(bundle), theirs = runc_run(bundle);
+  EXPECT_EQ(ours.exit_code, 0) << ours;
+  EXPECT_EQ(theirs.exit_code, 0) << theirs;
+  EXPECT_EQ(ours.out, theirs.out) << "dockling:\n" << ours << "\nrunc:\n" << theirs;
+}
+
+/// A bad bundle: exit 125, config.json and `field` named, no mount left behind.
+void expect_refused(const Bundle& bundle, const std::string& field) {
+  std::string mounts = host_mounts();
+  auto result = dockling_run(bundle);
+  EXPECT_EQ(result.exit_code, 125) << result;
+  EXPECT_NE(result.err.find("config.json"), std::string::npos) << result;
+  EXPECT_NE(result.err.find(field), std::string::npos) << result;
+  EXPECT_EQ(host_mounts(), mounts);
+}
+
 /// crun refuses a hybrid cgroup layout (v1 controllers and a v2 tree at
 /// /sys/fs/cgroup/unified): hide the v2 tree in a private mount namespace, as the benchmark does.
 RunResult crun_run(const Bundle& bundle) {
@@ -128,11 +164,11 @@ TEST(OciRun, ABadConfigNamesTheField) {
 TEST(OciRun, AFieldNotHonouredIsNamedInAWarning) {
   DOCKLING_REQUIRE_ROOT();
   Bundle bundle({"true"});
-  bundle.config["linux"]["sysctl"] = {{"net.ipv4.ip_forward", "1"}};
+  bundle.config["linux"]["personality"] = {{"domain", "LINUX"}};
   bundle.save();
   auto result = dockling_run(bundle);
   EXPECT_EQ(result.exit_code, 0) << result;
-  EXPECT_NE(result.err.find("linux.sysctl"), std::string::npos) << result;
+  EXPECT_NE(result.err.find("linux.personality"), std::string::npos) << result;
 }
 
 TEST(OciRun, TheBundlesSeccompProfileApplies) {
@@ -168,6 +204,162 @@ TEST(SideBySide, DocklingSeesWhatCrunSees) {
   ASSERT_EQ(theirs.exit_code, 0) << theirs;
   auto a = parse_json(ours.out), b = parse_json(theirs.out);
   EXPECT_EQ(comparable(a).dump(1), comparable(b).dump(1));
+}
+
+// --- mounts ----------------------------------------------------------------------------
+
+/// A bind mount of a directory (rbind, ro, nosuid, nodev, a propagation) and of a file
+/// (relative to the bundle), and a tmpfs, on mount points made in a read-only root: the
+/// same content, options and propagation as runc gives.
+TEST(OciMounts, BindMountsAndATmpfsAsRuncMakesThem) {
+  DOCKLING_REQUIRE_ROOT();
+  ASSERT_TRUE(have("/usr/sbin/runc"));
+  dockling::TempDir host{"ch09-bind"};
+  std::string marker = unique_name("m");
+  std::ofstream(host.path() / "marker") << marker;
+  Bundle bundle({"/bin/sh", "-c",
+                 "cat /data/marker /etc/file; echo; touch /data/new 2>/dev/null || echo read-only; " +
+                     mount_lines("/data|/etc/file|/plain|/scratch2")});
+  bundle.own_rootfs();
+  std::ofstream(bundle.dir.path() / "file") << "file-" << marker;
+  bundle.config["mounts"].push_back({{"destination", "/data"}, {"type", "bind"}, {"source", host.path().string()},
+                                     {"options", {"rbind", "ro", "nosuid", "nodev", "rprivate"}}});
+  bundle.config["mounts"].push_back({{"destination", "/etc/file"}, {"type", "none"}, {"source", "file"}, {"options", {"bind"}}});
+  bundle.config["mounts"].push_back({{"destination", "/plain"}, {"source", host.path().string()}, {"options", {"rbind", "noexec"}}});
+  bundle.config["mounts"].push_back({{"destination", "/scratch2"}, {"type", "tmpfs"}, {"source", "tmpfs"}, {"options", {"nosuid", "size=1m"}}});
+  bundle.save();
+  ASSERT_FALSE(fs::exists(bundle.dir.path() / "rootfs/data"));
+  auto ours = dockling_run(bundle);
+  ASSERT_EQ(ours.exit_code, 0) << ours;
+  EXPECT_NE(ours.out.find(marker + "file-" + marker + "\nread-only\n"), std::string::npos) << ours;
+  EXPECT_TRUE(fs::is_directory(bundle.dir.path() / "rootfs/data"));
+  EXPECT_TRUE(fs::is_regular_file(bundle.dir.path() / "rootfs/etc/file"));
+  EXPECT_FALSE(fs::exists(host.path() / "new"));
+  auto theirs = runc_run(bundle);
+  ASSERT_EQ(theirs.exit_code, 0) << theirs;
+  EXPECT_EQ(ours.out, theirs.out);
+}
+
+/// A symbolic link in the rootfs pointing at a host directory does not take a mount point there.
+TEST(OciMounts, ASymlinkInTheRootfsCannotSteerAMountOutside) {
+  DOCKLING_REQUIRE_ROOT();
+  dockling::TempDir host{"ch09-target"};
+  Bundle bundle({"true"});
+  bundle.own_rootfs();
+  fs::create_directory_symlink(host.path(), bundle.dir.path() / "rootfs/evil");
+  fs::create_directories(bundle.dir.path() / "rootfs" / host.path().relative_path());  // where it leads inside
+  bundle.config["mounts"].push_back({{"destination", "/evil/x"}, {"type", "tmpfs"}, {"source", "tmpfs"}});
+  bundle.save();
+  auto result = dockling_run(bundle);
+  EXPECT_EQ(result.exit_code, 0) << result;
+  EXPECT_FALSE(fs::exists(host.path() / "x"));
+  EXPECT_TRUE(fs::is_directory(bundle.dir.path() / "rootfs" / host.path().relative_path() / "x"));
+}
+
+TEST(OciMounts, AMissingBindSourceIsRefused) {
+  DOCKLING_REQUIRE_ROOT();
+  Bundle bundle({"true"});
+  bundle.config["mounts"].push_back({{"destination", "/tmp"}, {"type", "bind"}, {"source", "/nonexistent-" + unique_name("s")}});
+  bundle.save();
+  expect_refused(bundle, "mounts[" + std::to_string(bundle.config["mounts"].size() - 1) + "].source");
+}
+
+TEST(OciMounts, ARelativeDestinationIsRefused) {
+  DOCKLING_REQUIRE_ROOT();
+  Bundle bundle({"true"});
+  bundle.config["mounts"].push_back({{"destination", "tmp"}, {"type", "tmpfs"}});
+  bundle.save();
+  expect_refused(bundle, "mounts[" + std::to_string(bundle.config["mounts"].size() - 1) + "].destination");
+}
+
+// --- user namespace ---------------------------------------------------------------------
+
+/// linux.uidMappings and gidMappings with a user namespace: exactly those maps, as runc
+/// writes them; root inside is a random unprivileged id outside.
+TEST(OciUserNamespace, TheBundlesMapsAsRuncWritesThem) {
+  DOCKLING_REQUIRE_ROOT();
+  ASSERT_TRUE(have("/usr/sbin/runc"));
+  unsigned base = 200000 + 65536 * static_cast<unsigned>(::getpid() % 100);
+  Bundle bundle({"/bin/sh", "-c", "cat /proc/self/uid_map /proc/self/gid_map | tr -s ' '; id -u; id -g; echo x > /tmp/f && stat -c %u /tmp/f"});
+  bundle.config["linux"]["namespaces"].push_back({{"type", "user"}});
+  bundle.config["linux"]["uidMappings"] = {{{"containerID", 0}, {"hostID", base}, {"size", 65536}}};
+  bundle.config["linux"]["gidMappings"] = {{{"containerID", 0}, {"hostID", base + 1}, {"size", 1000}},
+                                          {{"containerID", 1000}, {"hostID", base + 2000}, {"size", 64536}}};
+  bundle.config["mounts"].push_back({{"destination", "/tmp"}, {"type", "tmpfs"}, {"source", "tmpfs"}});
+  bundle.save();
+  auto ours = dockling_run(bundle);
+  ASSERT_EQ(ours.exit_code, 0) << ours;
+  EXPECT_NE(ours.out.find(fmt::format("0 {} 65536", base)), std::string::npos) << ours;
+  EXPECT_NE(ours.out.find(fmt::format("1000 {} 64536", base + 2000)), std::string::npos) << ours;
+  EXPECT_EQ(ours.err.find("user"), std::string::npos) << "no warning about the user namespace\n" << ours;
+  expect_same_as_runc(bundle);
+}
+
+TEST(OciUserNamespace, AUserNamespaceWithoutMapsIsRefused) {
+  DOCKLING_REQUIRE_ROOT();
+  Bundle bundle({"true"});
+  bundle.config["linux"]["namespaces"].push_back({{"type", "user"}});
+  bundle.save();
+  expect_refused(bundle, "linux.uidMappings");
+}
+
+TEST(OciUserNamespace, MapsWithoutAUserNamespaceAreRefused) {
+  DOCKLING_REQUIRE_ROOT();
+  Bundle bundle({"true"});
+  bundle.config["linux"]["gidMappings"] = {{{"containerID", 0}, {"hostID", 100000}, {"size", 1}}};
+  bundle.save();
+  expect_refused(bundle, "linux.gidMappings");
+}
+
+// --- sysctl -----------------------------------------------------------------------------
+
+/// Namespaced sysctls are written in the container's own network and IPC namespaces, and
+/// /proc/sys is read-only again afterwards; runc shows the same.
+TEST(OciSysctl, NamespacedSysctlsAreWrittenAsRuncWritesThem) {
+  DOCKLING_REQUIRE_ROOT();
+  ASSERT_TRUE(have("/usr/sbin/runc"));
+  std::string shmmax = std::to_string(100000000 + ::getpid());
+  std::string host_forward = dockling::read_file("/proc/sys/net/ipv4/ip_forward");
+  std::string host_shmmax = dockling::read_file("/proc/sys/kernel/shmmax");
+  Bundle bundle({"/bin/sh", "-c",
+                 "cat /proc/sys/net/ipv4/ip_forward /proc/sys/kernel/shmmax /proc/sys/fs/mqueue/msg_max; "
+                 "echo 0 2>/dev/null > /proc/sys/net/ipv4/ip_forward || echo read-only"});
+  bundle.config["linux"]["sysctl"] = {{"net.ipv4.ip_forward", host_forward == "1\n" ? "0" : "1"},
+                                      {"kernel.shmmax", shmmax}, {"fs.mqueue.msg_max", "17"}};
+  bundle.save();
+  auto ours = dockling_run(bundle);
+  ASSERT_EQ(ours.exit_code, 0) << ours;
+  EXPECT_EQ(ours.out, fmt::format("{}\n{}\n17\nread-only\n", host_forward == "1\n" ? "0" : "1", shmmax)) << ours;
+  EXPECT_EQ(dockling::read_file("/proc/sys/net/ipv4/ip_forward"), host_forward);
+  EXPECT_EQ(dockling::read_file("/proc/sys/kernel/shmmax"), host_shmmax);
+  expect_same_as_runc(bundle);
+}
+
+TEST(OciSysctl, AHostWideSysctlIsRefused) {
+  DOCKLING_REQUIRE_ROOT();
+  Bundle bundle({"true"});
+  bundle.config["linux"]["sysctl"] = {{"kernel.pid_max", "4194304"}};
+  bundle.save();
+  expect_refused(bundle, "linux.sysctl[\"kernel.pid_max\"]");
+}
+
+TEST(OciSysctl, ANetworkSysctlWithoutANetworkNamespaceIsRefused) {
+  DOCKLING_REQUIRE_ROOT();
+  Bundle bundle({"true"});
+  auto& namespaces = bundle.config["linux"]["namespaces"];
+  for (size_t i = 0; i < namespaces.size(); ++i)
+    if (namespaces[i]["type"] == "network") namespaces.erase(i);
+  bundle.config["linux"]["sysctl"] = {{"net.ipv4.ip_forward", "1"}};
+  bundle.save();
+  expect_refused(bundle, "linux.sysctl[\"net.ipv4.ip_forward\"]");
+}
+
+TEST(OciSysctl, AnUnknownSysctlNamesTheKey) {
+  DOCKLING_REQUIRE_ROOT();
+  Bundle bundle({"true"});
+  bundle.config["linux"]["sysctl"] = {{"net.ipv4.no_such_" + unique_name("k"), "1"}};
+  bundle.save();
+  expect_refused(bundle, "linux.sysctl[\"net.ipv4.no_such_");
 }
 
 }  // namespace
