@@ -362,4 +362,45 @@ TEST(OciSysctl, AnUnknownSysctlNamesTheKey) {
   expect_refused(bundle, "linux.sysctl[\"net.ipv4.no_such_");
 }
 
+// --- the cgroup mount --------------------------------------------------------------------
+
+/// runc spec's cgroup mount: the container sees its own cgroup (its own limits), read-only,
+/// as with runc (on cgroup v1, a tmpfs of read-only binds; on v2, cgroup2).
+TEST(OciCgroupMount, TheContainerSeesItsOwnCgroupReadOnly) {
+  DOCKLING_REQUIRE_ROOT();
+  ASSERT_TRUE(have("/usr/sbin/runc"));
+  bool v2 = fs::exists("/sys/fs/cgroup/cgroup.controllers");
+  long limit = (64 + ::getpid() % 64) * 1024 * 1024;
+  int pids = 100 + ::getpid() % 100;
+  Bundle bundle({"/bin/sh", "-c",
+                 v2 ? "cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/pids.max; mkdir /sys/fs/cgroup/x 2>/dev/null || echo read-only"
+                    : "cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/pids/pids.max; "
+                      "mkdir /sys/fs/cgroup/memory/x 2>/dev/null || echo read-only; test -L /sys/fs/cgroup/cpu && echo ok; true"});
+  bool listed = false;
+  for (const auto& mount : bundle.config["mounts"]) listed = listed || mount["type"] == "cgroup";
+  ASSERT_TRUE(listed) << "runc spec lists a cgroup mount";
+  bundle.config["linux"]["namespaces"].push_back({{"type", "cgroup"}});
+  bundle.config["linux"]["resources"]["memory"] = {{"limit", limit}};
+  bundle.config["linux"]["resources"]["pids"] = {{"limit", pids}};
+  bundle.save();
+  auto ours = dockling_run(bundle);
+  ASSERT_EQ(ours.exit_code, 0) << ours;
+  EXPECT_EQ(ours.out.substr(0, ours.out.find("read-only")), fmt::format("{}\n{}\n", limit, pids)) << ours;
+  EXPECT_NE(ours.out.find("read-only"), std::string::npos) << ours;
+  if (!v2 && fs::is_symlink("/sys/fs/cgroup/cpu")) {
+    EXPECT_NE(ours.out.find("ok"), std::string::npos) << ours;
+  }
+  EXPECT_EQ(ours.err.find("mounts"), std::string::npos) << "no warning about the cgroup mount\n" << ours;
+  expect_same_as_runc(bundle);
+}
+
+TEST(OciCgroupMount, ACgroupMountWithoutADestinationIsRefused) {
+  DOCKLING_REQUIRE_ROOT();
+  Bundle bundle({"true"});
+  for (auto& mount : bundle.config["mounts"])
+    if (mount["type"] == "cgroup") mount.erase("destination");
+  bundle.save();
+  expect_refused(bundle, ".destination");
+}
+
 }  // namespace
