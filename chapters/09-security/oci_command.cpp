@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <map>
 #include <set>
 
 #include <fmt/format.h>
@@ -35,12 +36,32 @@ void check_namespaces(const std::vector<OciNamespace>& namespaces) {
     listed.insert(ns.type);
     if (ns.type == "time")
       log::warning("linux.namespaces: {} is not honoured yet; ignored", ns.type);
-    else if (!ns.path.empty() && ns.type != "network")
-      log::warning("linux.namespaces: joining {} by path ({}) is not honoured yet; a new one is made", ns.type, ns.path);
   }
   for (const auto& type : kAlwaysMade)
     if (!listed.count(type)) log::warning("linux.namespaces has no {}: not honoured, a new one is made anyway", type);
 }
+
+/// setns(2) into the namespace at ns.path, in place of the one made at clone (network, ipc,
+/// uts, cgroup: the steps that use them come later). Others were refused by parse_bundle.
+void join_namespace(const OciNamespace& ns) {
+  static const std::map<std::string, int> kFlags = {
+      {"network", CLONE_NEWNET}, {"ipc", CLONE_NEWIPC}, {"uts", CLONE_NEWUTS}, {"cgroup", CLONE_NEWCGROUP}};
+  log::debug("child: joining the {} namespace {}", ns.type, ns.path);
+  try {
+    UniqueFd fd(check(::open(ns.path.c_str(), O_RDONLY | O_CLOEXEC), "open", ns.path));
+    check(::setns(fd.get(), kFlags.at(ns.type)), "setns", ns.path);
+  } catch (const SysError& e) {
+    throw Error(fmt::format("config.json: linux.namespaces: {} path: {}", ns.type, e.what()));
+  }
+}
+
+/// In the UTS slot when the bundle joins a UTS namespace by path and names no hostname: takes
+/// chapter 05's place, so that the joined namespace keeps its names (as with runc).
+class JoinedUtsStep : public Step {
+ public:
+  std::string_view name() const override { return "uts (joined, names kept)"; }
+  Slot slot() const override { return Slot::uts; }
+};
 
 /// Parses `flags` as the `run` flags of the steps in `pipeline`.
 void apply_run_flags(const Steps& pipeline, const std::vector<std::string>& flags) {
@@ -68,10 +89,9 @@ void OciNamespaceStep::in_child(Container& container) {
   // Before the cgroup namespace: /proc/self/cgroup must still show the host's paths.
   mounts_.open_sources();
   for (const auto& ns : namespaces_) {
-    if (ns.type == "network" && !ns.path.empty()) {
-      UniqueFd fd(check(::open(ns.path.c_str(), O_RDONLY | O_CLOEXEC), "open", ns.path));
-      check(::setns(fd.get(), CLONE_NEWNET), "setns", ns.path);
-    } else if (ns.type == "cgroup" && ns.path.empty()) {
+    if (!ns.path.empty()) {
+      join_namespace(ns);
+    } else if (ns.type == "cgroup") {
       // Now, not at clone: the parent has moved us into our cgroup, which becomes the root.
       check(::unshare(CLONE_NEWCGROUP), "unshare", "CLONE_NEWCGROUP");
     }
@@ -110,6 +130,12 @@ int run_bundle(const std::string& dir, const std::string& id) {
   OciNamespaceStep* oci = oci_step.get();  // owned by the pipeline from here
   log::debug("oci: {} mounts of its own, {} sysctls", bundle.mounts.size(), bundle.sysctl.size());
   list.push_back(std::move(oci_step));
+  bool joins_uts = std::any_of(bundle.namespaces.begin(), bundle.namespaces.end(),
+                               [](const OciNamespace& ns) { return ns.type == "uts" && !ns.path.empty(); });
+  bool names_host = std::any_of(bundle.run_flags.begin(), bundle.run_flags.end(), [](const std::string& flag) {
+    return flag.rfind("--hostname=", 0) == 0 || flag.rfind("--domainname=", 0) == 0;
+  });
+  if (joins_uts && !names_host) list.push_back(std::make_unique<JoinedUtsStep>());
   Steps pipeline = make_pipeline(std::move(list));
   apply_run_flags(pipeline, bundle.run_flags);
   for (const auto& step : pipeline) {

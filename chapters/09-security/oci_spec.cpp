@@ -217,6 +217,10 @@ void read_linux(const json& linux, OciBundle& bundle) {
       if (const json* path = find((*namespaces)[i], "path")) ns.path = text(*path, field + ".path");
       static const std::set<std::string> kTypes = {"pid", "network", "ipc", "uts", "mount", "cgroup", "user", "time"};
       if (!kTypes.count(ns.type)) bad(field + ".type", fmt::format("unknown namespace type \"{}\"", ns.type));
+      if (!ns.path.empty() && (ns.type == "pid" || ns.type == "mount" || ns.type == "user" || ns.type == "time"))
+        bad(field + ".path", fmt::format("joining a {} namespace by path is not supported (dockling makes a new one "
+                                         "when it creates the container); remove the path",
+                                         ns.type));
       bundle.namespaces.push_back(ns);
     }
   }

@@ -1,6 +1,8 @@
 // Chapter 09: OCI bundles, side by side with runc and crun.
 #include <unistd.h>
 
+#include <csignal>
+
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -401,6 +403,54 @@ TEST(OciCgroupMount, ACgroupMountWithoutADestinationIsRefused) {
     if (mount["type"] == "cgroup") mount.erase("destination");
   bundle.save();
   expect_refused(bundle, ".destination");
+}
+
+// --- namespaces by path -------------------------------------------------------------------
+
+/// linux.namespaces with a path: the container joins that UTS, IPC and cgroup namespace
+/// (here a background process's), and runc joins the same ones.
+TEST(OciNamespaces, JoinsUtsIpcAndCgroupNamespacesByPath) {
+  DOCKLING_REQUIRE_ROOT();
+  ASSERT_TRUE(have("/usr/sbin/runc"));
+  std::string hostname = unique_name("joined");
+  Background holder({"/usr/bin/unshare", "--uts", "--ipc", "--cgroup", "/bin/sh", "-c",
+                     "hostname " + hostname + " && echo ready && exec sleep 60"});
+  ASSERT_EQ(holder.read_line(), "ready");
+  std::string pid = std::to_string(holder.pid());
+  Bundle bundle({"/bin/probe"});
+  bundle.config.erase("hostname");
+  for (const char* type : {"uts", "ipc"})
+    for (auto& ns : bundle.config["linux"]["namespaces"])
+      if (ns["type"] == type) ns["path"] = "/proc/" + pid + "/ns/" + type;
+  bundle.config["linux"]["namespaces"].push_back({{"type", "cgroup"}, {"path", "/proc/" + pid + "/ns/cgroup"}});
+  bundle.save();
+  for (auto result : {dockling_run(bundle), runc_run(bundle)}) {
+    ASSERT_EQ(result.exit_code, 0) << result;
+    auto report = parse_json(result.out);
+    EXPECT_EQ(report["hostname"], hostname) << result;
+    for (const char* type : {"uts", "ipc", "cgroup"})
+      EXPECT_EQ(report["ns"][type], namespace_inode(pid, type)) << type << "\n" << result;
+  }
+  holder.signal(SIGKILL);
+  holder.wait();
+}
+
+TEST(OciNamespaces, JoiningAPidNamespaceByPathIsRefused) {
+  DOCKLING_REQUIRE_ROOT();
+  Bundle bundle({"true"});
+  for (auto& ns : bundle.config["linux"]["namespaces"])
+    if (ns["type"] == "pid") ns["path"] = "/proc/1/ns/pid";
+  bundle.save();
+  expect_refused(bundle, "].path");
+}
+
+TEST(OciNamespaces, AMissingNamespacePathIsRefused) {
+  DOCKLING_REQUIRE_ROOT();
+  Bundle bundle({"true"});
+  for (auto& ns : bundle.config["linux"]["namespaces"])
+    if (ns["type"] == "uts") ns["path"] = "/nonexistent/" + unique_name("ns");
+  bundle.save();
+  expect_refused(bundle, "linux.namespaces");
 }
 
 }  // namespace
