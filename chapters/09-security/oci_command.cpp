@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "cgroup.hpp"
 #include "dockling/cli.hpp"
 #include "in_root.hpp"
 #include "dockling/error.hpp"
@@ -88,6 +89,7 @@ void OciNamespaceStep::in_child(Container& container) {
   (void)container;
   // Before the cgroup namespace: /proc/self/cgroup must still show the host's paths.
   mounts_.open_sources();
+  devices_.open_sources();
   for (const auto& ns : namespaces_) {
     if (!ns.path.empty()) {
       join_namespace(ns);
@@ -98,9 +100,34 @@ void OciNamespaceStep::in_child(Container& container) {
   }
 }
 
+void OciNamespaceStep::after_clone(Container& container, pid_t child) {
+  (void)child;
+  if (unified_.empty()) return;
+  // The cgroups step (an earlier slot) has made dockling/<id> and moved the child in.
+  std::string dir = ch08::make_cgroup(ch08::CgroupVersion::v2, container.id)->directories().at(0);
+  for (const auto& [key, value] : unified_) {
+    std::string path = dir + "/" + key;
+    log::debug("parent: unified {} = {}", path, value);
+    try {
+      UniqueFd fd(check(::open(path.c_str(), O_WRONLY | O_CLOEXEC), "open", path));
+      if (::write(fd.get(), value.data(), value.size()) < 0) throw_sys("write", path);
+    } catch (const SysError& e) {
+      throw Error(fmt::format("config.json: linux.resources.unified[\"{}\"]: {}", key, e.what()));
+    }
+  }
+}
+
+void check_unified(const OciBundle& bundle) {
+  if (bundle.unified.empty()) return;
+  if (ch08::version_of(ch08::detect_layout()) != ch08::CgroupVersion::v2)
+    throw Error("config.json: linux.resources.unified: invalid configuration: unified resources need cgroup v2, and this "
+                "machine's cgroups are v1 (runc refuses them the same way)");
+}
+
 void OciNamespaceStep::in_root() {
   UniqueFd root(check(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC), "open", "/"));
   mounts_.mount_all(root.get());
+  devices_.make_all(root.get());
   for (const auto& [key, value] : sysctl_) write_sysctl(key, value);
   if (read_only_root_) {
     log::debug("child: root read-only");
@@ -124,6 +151,7 @@ int run_bundle(const std::string& dir, const std::string& id) {
   OciBundle bundle = read_bundle(dir);
   for (const auto& warning : bundle.warnings) log::warning("{}", warning);
   check_namespaces(bundle.namespaces);
+  check_unified(bundle);
 
   Steps list = steps();
   auto oci_step = std::make_unique<OciNamespaceStep>(bundle);

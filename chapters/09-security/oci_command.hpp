@@ -19,22 +19,30 @@ class OciNamespaceStep : public Step {
  public:
   /// @param bundle the bundle's namespaces, mounts, sysctls and root.readonly
   explicit OciNamespaceStep(const OciBundle& bundle)
-      : namespaces_(bundle.namespaces), mounts_(bundle.mounts), sysctl_(bundle.sysctl),
-        read_only_root_(bundle.read_only_root) {}
+      : namespaces_(bundle.namespaces), mounts_(bundle.mounts), devices_(bundle.devices), sysctl_(bundle.sysctl),
+        unified_(bundle.unified), read_only_root_(bundle.read_only_root) {}
   std::string_view name() const override { return "oci-namespaces"; }
   Slot slot() const override { return Slot::network; }
   int clone_flags() const override;
+  /// linux.resources.unified: writes each file into the container's cgroup v2.
+  void after_clone(Container& container, pid_t child) override;
   void in_child(Container& container) override;
   /// In the child, inside the new root, with /proc mounted and /proc/sys writable: the
-  /// bundle's mounts, its sysctls, then a read-only root if asked.
+  /// bundle's mounts, its devices, its sysctls, then a read-only root if asked.
   void in_root();
 
  private:
   std::vector<OciNamespace> namespaces_;
   OciMounts mounts_;
+  OciDevices devices_;
   std::vector<std::pair<std::string, std::string>> sysctl_;
+  std::vector<std::pair<std::string, std::string>> unified_;
   bool read_only_root_ = false;
 };
+
+/// Checks linux.resources.unified against the machine: it needs cgroup v2.
+/// @throws Error like runc's "invalid configuration" on cgroup v1 (nothing created yet).
+void check_unified(const OciBundle& bundle);
 
 /// Writes one sysctl of the container (after pivot_root, its own /proc mounted): `value` to
 /// /proc/sys/KEY with the dots of `key` made slashes.

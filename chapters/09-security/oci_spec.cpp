@@ -1,7 +1,11 @@
 #include "oci_spec.hpp"
 
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
 #include <algorithm>
 #include <fstream>
+#include <map>
 #include <set>
 
 #include <fmt/format.h>
@@ -173,7 +177,15 @@ void check_sysctl(const OciBundle& bundle, bool has_hostname) {
 }
 
 void read_resources(const json& resources, OciBundle& bundle) {
-  warn_unknown(resources, "linux.resources.", {"memory", "cpu", "pids", "blockIO", "devices"}, bundle.warnings);
+  warn_unknown(resources, "linux.resources.", {"memory", "cpu", "pids", "blockIO", "devices", "unified"}, bundle.warnings);
+  if (const json* unified = find(resources, "unified")) {
+    if (!unified->is_object()) bad("linux.resources.unified", "must be an object of strings");
+    for (const auto& [key, value] : unified->items()) {
+      std::string field = fmt::format("linux.resources.unified[\"{}\"]", key);
+      if (key.empty() || key.find('/') != std::string::npos || key.front() == '.') bad(field, "not a cgroup file name");
+      bundle.unified.emplace_back(key, text(value, field));
+    }
+  }
   auto flag = [&](const char* name, const std::string& value) { bundle.run_flags.push_back(fmt::format("{}={}", name, value)); };
   if (const json* devices = find(resources, "devices")) {
     // runc spec's default denies every device: chapter 03's /dev holds only the harmless ones.
@@ -204,10 +216,39 @@ void read_resources(const json& resources, OciBundle& bundle) {
   }
 }
 
+void read_devices(const json& devices, OciBundle& bundle) {
+  if (!devices.is_array()) bad("linux.devices", "must be a list");
+  for (size_t i = 0; i < devices.size(); ++i) {
+    std::string field = fmt::format("linux.devices[{}]", i);
+    const json& entry = devices[i];
+    OciDevice device;
+    device.path = text(entry.value("path", json()), field + ".path");
+    if (device.path.empty() || device.path.front() != '/' || device.path.find("..") != std::string::npos)
+      bad(field + ".path", fmt::format("\"{}\" must be an absolute path", device.path));
+    std::string type = text(entry.value("type", json()), field + ".type");
+    static const std::map<std::string, mode_t> kTypes = {{"c", S_IFCHR}, {"u", S_IFCHR}, {"b", S_IFBLK}, {"p", S_IFIFO}};
+    auto kind = kTypes.find(type);
+    if (kind == kTypes.end()) bad(field + ".type", fmt::format("unknown device type \"{}\" (c, u, b or p)", type));
+    std::uint64_t major = 0, minor = 0;
+    if (type != "p") {
+      if (!find(entry, "major") || !find(entry, "minor")) bad(field, "a c, u or b device needs major and minor");
+      major = number(entry["major"], field + ".major");
+      minor = number(entry["minor"], field + ".minor");
+    }
+    std::uint64_t mode = find(entry, "fileMode") ? number(entry["fileMode"], field + ".fileMode") : 0666;
+    if (mode > 07777) bad(field + ".fileMode", "must be permission bits (at most 07777)");
+    device.mode = kind->second | static_cast<mode_t>(mode);
+    device.rdev = makedev(static_cast<unsigned>(major), static_cast<unsigned>(minor));
+    if (const json* uid = find(entry, "uid")) device.uid = static_cast<uid_t>(number(*uid, field + ".uid"));
+    if (const json* gid = find(entry, "gid")) device.gid = static_cast<gid_t>(number(*gid, field + ".gid"));
+    bundle.devices.push_back(device);
+  }
+}
+
 void read_linux(const json& linux, OciBundle& bundle) {
   warn_unknown(linux, "linux.",
                {"namespaces", "resources", "seccomp", "maskedPaths", "readonlyPaths", "cgroupsPath", "uidMappings",
-                "gidMappings", "sysctl"},
+                "gidMappings", "sysctl", "devices"},
                bundle.warnings);
   if (const json* namespaces = find(linux, "namespaces")) {
     if (!namespaces->is_array()) bad("linux.namespaces", "must be a list");
@@ -239,6 +280,7 @@ void read_linux(const json& linux, OciBundle& bundle) {
       bundle.sysctl.emplace_back(key, text(value, fmt::format("linux.sysctl[\"{}\"]", key)));
   }
   if (const json* resources = find(linux, "resources")) read_resources(*resources, bundle);
+  if (const json* devices = find(linux, "devices")) read_devices(*devices, bundle);
   if (const json* seccomp = find(linux, "seccomp")) bundle.seccomp = parse_seccomp_profile(*seccomp, "config.json linux.seccomp");
   bundle.masked_paths = find(linux, "maskedPaths") ? texts(linux["maskedPaths"], "linux.maskedPaths") : std::vector<std::string>{};
   bundle.readonly_paths = find(linux, "readonlyPaths") ? texts(linux["readonlyPaths"], "linux.readonlyPaths") : std::vector<std::string>{};

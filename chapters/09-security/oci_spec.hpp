@@ -13,6 +13,7 @@
 
 #include "capabilities.hpp"
 #include "container.hpp"
+#include "oci_devices.hpp"
 #include "oci_mounts.hpp"
 #include "seccomp_profile.hpp"
 #include "security_step.hpp"
@@ -41,6 +42,8 @@ struct OciBundle {
   bool read_only_root = false;        ///< root.readonly: made read-only after the mounts
   std::optional<ch07::IdMaps> id_maps;  ///< linux.uidMappings/gidMappings (a user namespace)
   std::vector<std::pair<std::string, std::string>> sysctl;  ///< linux.sysctl, checked against the namespaces
+  std::vector<std::pair<std::string, std::string>> unified;  ///< linux.resources.unified: cgroup v2 files
+  std::vector<OciDevice> devices;     ///< linux.devices
   std::vector<std::string> warnings;  ///< every field read but not honoured, by name
 };
 

@@ -453,4 +453,51 @@ TEST(OciNamespaces, AMissingNamespacePathIsRefused) {
   expect_refused(bundle, "linux.namespaces");
 }
 
+// --- devices and unified resources ---------------------------------------------------------
+
+/// linux.devices: nodes with the bundle's type, numbers, mode, owner and group, as runc makes them.
+TEST(OciDevices, NodesAreMadeAsRuncMakesThem) {
+  DOCKLING_REQUIRE_ROOT();
+  ASSERT_TRUE(have("/usr/sbin/runc"));
+  unsigned owner = 1000 + static_cast<unsigned>(::getpid() % 1000);
+  Bundle bundle({"/bin/sh", "-c", "stat -c '%n %F %t:%T %a %u:%g' /dev/oci-null /dev/sub/oci-loop /dev/oci-fifo"});
+  bundle.config["linux"]["devices"] = {
+      {{"path", "/dev/oci-null"}, {"type", "c"}, {"major", 1}, {"minor", 3}, {"fileMode", 0620}, {"uid", owner}, {"gid", owner + 1}},
+      {{"path", "/dev/sub/oci-loop"}, {"type", "b"}, {"major", 7}, {"minor", owner % 200}, {"fileMode", 0600}},
+      {{"path", "/dev/oci-fifo"}, {"type", "p"}, {"fileMode", 0644}}};
+  bundle.save();
+  auto ours = dockling_run(bundle);
+  ASSERT_EQ(ours.exit_code, 0) << ours;
+  EXPECT_NE(ours.out.find(fmt::format("/dev/oci-null character special file 1:3 620 {}:{}", owner, owner + 1)),
+            std::string::npos) << ours;
+  expect_same_as_runc(bundle);
+}
+
+TEST(OciDevices, AnUnknownDeviceTypeIsRefused) {
+  DOCKLING_REQUIRE_ROOT();
+  Bundle bundle({"true"});
+  bundle.config["linux"]["devices"] = {{{"path", "/dev/x"}, {"type", "z"}, {"major", 1}, {"minor", 3}}};
+  bundle.save();
+  expect_refused(bundle, "linux.devices[0].type");
+}
+
+/// linux.resources.unified: files of the container's cgroup v2; on v1 refused as runc does.
+TEST(OciUnified, WrittenOnCgroupV2AndRefusedOnV1) {
+  DOCKLING_REQUIRE_ROOT();
+  int pids = 100 + ::getpid() % 100;
+  Bundle bundle({"/bin/sh", "-c", "cat /sys/fs/cgroup/pids.max"});
+  bundle.config["linux"]["namespaces"].push_back({{"type", "cgroup"}});
+  bundle.config["linux"]["resources"]["unified"] = {{"pids.max", std::to_string(pids)}};
+  bundle.save();
+  if (!fs::exists("/sys/fs/cgroup/cgroup.controllers")) {
+    expect_refused(bundle, "linux.resources.unified");
+    auto result = dockling_run(bundle);
+    EXPECT_NE(result.err.find("cgroup v2"), std::string::npos) << result;
+    return;
+  }
+  auto result = dockling_run(bundle);
+  ASSERT_EQ(result.exit_code, 0) << result;
+  EXPECT_EQ(result.out, fmt::format("{}\n", pids)) << result;
+}
+
 }  // namespace
