@@ -101,7 +101,14 @@ void OciNamespaceStep::in_child(Container& container) {
 }
 
 void OciNamespaceStep::after_clone(Container& container, pid_t child) {
-  (void)child;
+  created_ = true;
+  write_unified(container);
+  // runc's order and states: prestart, then createRuntime, "creating"; the process exists and waits.
+  for (const auto* list : {&hooks_.prestart, &hooks_.create_runtime})
+    for (const auto& hook : *list) run_hook(hook, hook_state(container.id, "creating", child, bundle_dir_, annotations_));
+}
+
+void OciNamespaceStep::write_unified(const Container& container) {
   if (unified_.empty()) return;
   // The cgroups step (an earlier slot) has made dockling/<id> and moved the child in.
   std::string dir = ch08::make_cgroup(ch08::CgroupVersion::v2, container.id)->directories().at(0);
@@ -113,6 +120,29 @@ void OciNamespaceStep::after_clone(Container& container, pid_t child) {
       if (::write(fd.get(), value.data(), value.size()) < 0) throw_sys("write", path);
     } catch (const SysError& e) {
       throw Error(fmt::format("config.json: linux.resources.unified[\"{}\"]: {}", key, e.what()));
+    }
+  }
+}
+
+void OciNamespaceStep::after_start(Container& container, pid_t child) noexcept {
+  // runc hands poststart hooks the status "created" (the spec's "running" comes once they ran).
+  for (const auto& hook : hooks_.poststart) {
+    try {
+      run_hook(hook, hook_state(container.id, "created", child, bundle_dir_, annotations_));
+    } catch (const std::exception& e) {
+      log::warning("{}", e.what());
+    }
+  }
+}
+
+void OciNamespaceStep::after_exit(Container& container) noexcept {
+  if (!created_) return;
+  created_ = false;
+  for (const auto& hook : hooks_.poststop) {
+    try {
+      run_hook(hook, hook_state(container.id, "stopped", 0, bundle_dir_, annotations_));
+    } catch (const std::exception& e) {
+      log::warning("{}", e.what());
     }
   }
 }

@@ -20,24 +20,36 @@ class OciNamespaceStep : public Step {
   /// @param bundle the bundle's namespaces, mounts, sysctls and root.readonly
   explicit OciNamespaceStep(const OciBundle& bundle)
       : namespaces_(bundle.namespaces), mounts_(bundle.mounts), devices_(bundle.devices), sysctl_(bundle.sysctl),
-        unified_(bundle.unified), read_only_root_(bundle.read_only_root) {}
+        unified_(bundle.unified), read_only_root_(bundle.read_only_root), hooks_(bundle.hooks),
+        bundle_dir_(bundle.bundle_dir), annotations_(bundle.annotations) {}
   std::string_view name() const override { return "oci-namespaces"; }
   Slot slot() const override { return Slot::network; }
   int clone_flags() const override;
-  /// linux.resources.unified: writes each file into the container's cgroup v2.
+  /// linux.resources.unified: writes each file into the container's cgroup v2; then runs the
+  /// prestart and createRuntime hooks (one failing stops the start).
   void after_clone(Container& container, pid_t child) override;
+  /// The poststart hooks (a failure is a warning).
+  void after_start(Container& container, pid_t child) noexcept override;
+  /// The poststop hooks, when the container was created (a failure is a warning).
+  void after_exit(Container& container) noexcept override;
   void in_child(Container& container) override;
   /// In the child, inside the new root, with /proc mounted and /proc/sys writable: the
   /// bundle's mounts, its devices, its sysctls, then a read-only root if asked.
   void in_root();
 
  private:
+  void write_unified(const Container& container);
+
   std::vector<OciNamespace> namespaces_;
   OciMounts mounts_;
   OciDevices devices_;
   std::vector<std::pair<std::string, std::string>> sysctl_;
   std::vector<std::pair<std::string, std::string>> unified_;
   bool read_only_root_ = false;
+  OciHooks hooks_;
+  std::string bundle_dir_;
+  nlohmann::json annotations_;
+  bool created_ = false;  ///< after_clone ran: poststop hooks are due
 };
 
 /// Checks linux.resources.unified against the machine: it needs cgroup v2.

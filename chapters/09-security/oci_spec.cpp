@@ -292,7 +292,7 @@ void read_linux(const json& linux, OciBundle& bundle) {
 OciBundle parse_bundle(const json& config, const std::filesystem::path& dir) {
   if (!config.is_object()) bad("the top level", "must be an object");
   OciBundle bundle;
-  warn_unknown(config, "", {"ociVersion", "root", "process", "hostname", "domainname", "mounts", "linux", "annotations"},
+  warn_unknown(config, "", {"ociVersion", "root", "process", "hostname", "domainname", "mounts", "linux", "annotations", "hooks"},
                bundle.warnings);
   const json* root = find(config, "root");
   if (!root || !find(*root, "path")) bad("root.path", "missing");
@@ -305,6 +305,10 @@ OciBundle parse_bundle(const json& config, const std::filesystem::path& dir) {
   read_process(*process, bundle);
   if (const json* hostname = find(config, "hostname")) bundle.run_flags.push_back("--hostname=" + text(*hostname, "hostname"));
   if (const json* domainname = find(config, "domainname")) bundle.run_flags.push_back("--domainname=" + text(*domainname, "domainname"));
+  bundle.bundle_dir = std::filesystem::absolute(dir).lexically_normal().string();
+  if (const json* annotations = find(config, "annotations"); annotations && annotations->is_object())
+    bundle.annotations = *annotations;
+  if (const json* hooks = find(config, "hooks")) bundle.hooks = parse_hooks(*hooks, bundle.warnings);
   if (const json* mounts = find(config, "mounts")) read_mounts(*mounts, dir, bundle);
   if (const json* linux = find(config, "linux")) read_linux(*linux, bundle);
   check_sysctl(bundle, find(config, "hostname") || find(config, "domainname"));

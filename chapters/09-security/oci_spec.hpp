@@ -14,6 +14,7 @@
 #include "capabilities.hpp"
 #include "container.hpp"
 #include "oci_devices.hpp"
+#include "oci_hooks.hpp"
 #include "oci_mounts.hpp"
 #include "seccomp_profile.hpp"
 #include "security_step.hpp"
@@ -44,6 +45,9 @@ struct OciBundle {
   std::vector<std::pair<std::string, std::string>> sysctl;  ///< linux.sysctl, checked against the namespaces
   std::vector<std::pair<std::string, std::string>> unified;  ///< linux.resources.unified: cgroup v2 files
   std::vector<OciDevice> devices;     ///< linux.devices
+  OciHooks hooks;                     ///< hooks run by the runtime
+  std::string bundle_dir;             ///< the bundle directory, absolute (for the hooks' state)
+  nlohmann::json annotations = nlohmann::json::object();  ///< annotations (for the hooks' state)
   std::vector<std::string> warnings;  ///< every field read but not honoured, by name
 };
 

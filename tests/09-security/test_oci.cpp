@@ -3,8 +3,10 @@
 
 #include <csignal>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 
 #include <fmt/format.h>
@@ -498,6 +500,86 @@ TEST(OciUnified, WrittenOnCgroupV2AndRefusedOnV1) {
   auto result = dockling_run(bundle);
   ASSERT_EQ(result.exit_code, 0) << result;
   EXPECT_EQ(result.out, fmt::format("{}\n", pids)) << result;
+}
+
+// --- hooks -------------------------------------------------------------------------------------
+
+/// A hook that saves its stdin (the state) as OUT/KIND.json.
+json saving_hook(const std::string& kind, const fs::path& out) {
+  return {{"path", "/bin/sh"},
+          {"args", {"sh", "-c", "cat > \"$1/$0.json\"; echo \"$MARK\" > \"$1/$0.mark\"", kind, out.string()}},
+          {"env", {"PATH=/usr/bin:/bin", "MARK=" + kind + "-mark"}},
+          {"timeout", 10}};
+}
+
+/// prestart, createRuntime, poststart and poststop run from the runtime with the state on
+/// stdin and their own args and env; the states carry what runc's carry.
+TEST(OciHooks, RuntimeHooksGetTheStateAsWithRunc) {
+  DOCKLING_REQUIRE_ROOT();
+  ASSERT_TRUE(have("/usr/sbin/runc"));
+  const std::vector<std::string> kinds = {"prestart", "createRuntime", "poststart", "poststop"};
+  std::map<std::string, std::map<std::string, json>> states;  // runtime → kind → state
+  for (const std::string runtime : {"dockling", "runc"}) {
+    dockling::TempDir out{"ch09-hooks"};
+    Bundle bundle({"/bin/sh", "-c", "sleep 0.2"});
+    bundle.config["annotations"] = {{"org.example.mark", unique_name("a")}};
+    for (const auto& kind : kinds) bundle.config["hooks"][kind] = {saving_hook(kind, out.path())};
+    bundle.save();
+    auto result = runtime == "dockling" ? dockling_run(bundle) : runc_run(bundle);
+    ASSERT_EQ(result.exit_code, 0) << runtime << "\n" << result;
+    for (const auto& kind : kinds) {
+      ASSERT_TRUE(fs::exists(out.path() / (kind + ".json"))) << runtime << " did not run " << kind << "\n" << result;
+      EXPECT_EQ(dockling::read_file(out.path() / (kind + ".mark")), kind + "-mark\n") << runtime;
+      json state = parse_json(dockling::read_file(out.path() / (kind + ".json")));
+      EXPECT_EQ(state["bundle"], bundle.path()) << runtime << " " << kind;
+      EXPECT_EQ(state["annotations"], bundle.config["annotations"]) << runtime << " " << kind;
+      EXPECT_FALSE(state["id"].get<std::string>().empty());
+      if (kind != "poststop") {
+        EXPECT_GT(state["pid"].get<int>(), 1) << runtime << " " << kind;
+      }
+      states[runtime][kind] = {{"status", state["status"]}, {"has_pid", state.contains("pid") && state["pid"] != 0}};
+    }
+  }
+  EXPECT_EQ(json(states["dockling"]).dump(1), json(states["runc"]).dump(1));
+}
+
+TEST(OciHooks, AFailingPrestartHookStopsTheStart) {
+  DOCKLING_REQUIRE_ROOT();
+  Bundle bundle({"/bin/probe"});
+  bundle.config["hooks"]["prestart"] = {{{"path", "/bin/sh"}, {"args", {"sh", "-c", "exit 3"}}}};
+  bundle.save();
+  expect_refused(bundle, "hooks.prestart[0]");
+  auto result = dockling_run(bundle);
+  EXPECT_EQ(result.out, "") << "the command must not run\n" << result;
+  EXPECT_NE(result.err.find("exited with 3"), std::string::npos) << result;
+}
+
+TEST(OciHooks, AHookPastItsTimeoutIsKilled) {
+  DOCKLING_REQUIRE_ROOT();
+  Bundle bundle({"true"});
+  bundle.config["hooks"]["createRuntime"] = {{{"path", "/bin/sleep"}, {"args", {"sleep", "20"}}, {"timeout", 1}}};
+  bundle.save();
+  auto started = std::chrono::steady_clock::now();
+  expect_refused(bundle, "hooks.createRuntime[0]");
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(15));
+}
+
+TEST(OciHooks, AFailingPoststopHookIsAWarning) {
+  DOCKLING_REQUIRE_ROOT();
+  Bundle bundle({"true"});
+  bundle.config["hooks"]["poststop"] = {{{"path", "/bin/false"}}};
+  bundle.save();
+  auto result = dockling_run(bundle);
+  EXPECT_EQ(result.exit_code, 0) << result;
+  EXPECT_NE(result.err.find("hooks.poststop[0]"), std::string::npos) << result;
+}
+
+TEST(OciHooks, ARelativeHookPathIsRefused) {
+  DOCKLING_REQUIRE_ROOT();
+  Bundle bundle({"true"});
+  bundle.config["hooks"]["poststart"] = {{{"path", "bin/true"}}};
+  bundle.save();
+  expect_refused(bundle, "hooks.poststart[0].path");
 }
 
 }  // namespace
