@@ -218,24 +218,33 @@ void OciMounts::mount_all(int root_fd) {
   for (size_t i = 0; i < mounts_.size(); ++i) {
     const OciMount& mount = mounts_[i];
     log::debug("child: {} {} on {}", mount.field, mount.type, mount.destination);
-    if (mount.type == "bind") {
-      const UniqueFd& tree = sources_.at(i);
-      struct stat st {};
-      check(::fstat(tree.get(), &st), "fstat", mount.source);
-      UniqueFd target = make_mount_point(root_fd, mount.destination, !S_ISDIR(st.st_mode));
-      // ro, nosuid, ... on the copy before it is attached: it is never seen writable.
-      set_attributes(tree.get(), bind_attributes(mount), false, mount.destination);
-      check(::move_mount(tree.get(), "", target.get(), "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH),
-            "move_mount", mount.destination);
-    } else if (mount.type == "cgroup") {
-      mount_cgroup(root_fd, mount);
-    } else {
-      UniqueFd target = make_mount_point(root_fd, mount.destination, false);
-      mount_on(target.get(), mount.destination, mount.source, mount.type, mount.set, mount.data);
+    try {
+      mount_one(root_fd, i);
+    } catch (const SysError& e) {
+      throw Error(fmt::format("config.json: {} ({} on {}): {}", mount.field, mount.type, mount.destination, e.what()));
     }
-    set_propagation(root_fd, mount);
   }
   sources_.clear();
+}
+
+void OciMounts::mount_one(int root_fd, size_t i) {
+  const OciMount& mount = mounts_[i];
+  if (mount.type == "bind") {
+    const UniqueFd& tree = sources_.at(i);
+    struct stat st {};
+    check(::fstat(tree.get(), &st), "fstat", mount.source);
+    UniqueFd target = make_mount_point(root_fd, mount.destination, !S_ISDIR(st.st_mode));
+    // ro, nosuid, ... on the copy before it is attached: it is never seen writable.
+    set_attributes(tree.get(), bind_attributes(mount), false, mount.destination);
+    check(::move_mount(tree.get(), "", target.get(), "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH),
+          "move_mount", mount.destination);
+  } else if (mount.type == "cgroup") {
+    mount_cgroup(root_fd, mount);
+  } else {
+    UniqueFd target = make_mount_point(root_fd, mount.destination, false);
+    mount_on(target.get(), mount.destination, mount.source, mount.type, mount.set, mount.data);
+  }
+  set_propagation(root_fd, mount);
 }
 
 void OciMounts::mount_cgroup(int root_fd, const OciMount& mount) {

@@ -60,6 +60,7 @@ class OciMounts {
   void mount_all(int root_fd);
 
  private:
+  void mount_one(int root_fd, size_t index);
   void mount_cgroup(int root_fd, const OciMount& mount);
 
   std::vector<OciMount> mounts_;

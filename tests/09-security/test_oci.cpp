@@ -106,8 +106,8 @@ json comparable(const json& report) {
   for (const char* key : {"pid", "uid", "euid", "gid", "egid", "groups", "hostname", "cwd", "caps", "no_new_privs", "seccomp"})
     out[key] = report[key];
   out["nofile"] = report["rlimits"]["nofile"];
-  // Mount points as a set, without the cgroup hierarchies (chapter 09 does not mount cgroupfs
-  // yet, and runc and crun differ in their order).
+  // Mount points as a set, without the cgroup hierarchies (runc joins every v1 hierarchy,
+  // dockling only those it limits, and crun mounts them differently).
   std::set<std::string> mounts;
   for (const auto& point : report["mount_points"]) {
     std::string text = point.get<std::string>();
