@@ -188,6 +188,8 @@ int run_container(Container& container, const Steps& steps) {
   ssize_t n;
   while ((n = ::recv(parent_end.get(), buffer, sizeof buffer, 0)) < 0 && errno == EINTR) {
   }
+  if (n == 0)
+    for (const auto& step : steps) step->after_start(container, pid);
   int status = ch00::wait_for_exit(pid);
   child.mark_reaped();
   if (n > 0) {

@@ -62,6 +62,12 @@ class Step {
   /// execve(2). A step that forks here (an init) must close container.sync_fd in the process
   /// that will not exec, or the parent never learns that the command started.
   virtual void before_exec(Container& container) { (void)container; }
+  /// In the parent, once the command has started (its execve(2) succeeded), while it runs
+  /// (an OCI bundle's poststart hooks). Must not throw: the container is running.
+  virtual void after_start(Container& container, pid_t child) noexcept {
+    (void)container;
+    (void)child;
+  }
   /// In the parent, after the child ended or failed to start: undo what before_clone and
   /// after_clone set up. Must be safe to call when they did not run. Must not throw.
   virtual void after_exit(Container& container) noexcept { (void)container; }

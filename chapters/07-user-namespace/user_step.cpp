@@ -92,6 +92,13 @@ int UserStep::clone_flags() const { return private_ ? CLONE_NEWUSER : 0; }
 
 void UserStep::before_clone(Container& container) {
   check_userns_mode(mode_);
+  if (given_maps_) {
+    private_ = true;
+    maps_ = *given_maps_;
+    log::debug("parent: user namespace with the given maps: uid_map \"{}\", gid_map \"{}\"", one_line(maps_.uids),
+               one_line(maps_.gids));
+    return;
+  }
   bool root = ::geteuid() == 0;
   private_ = mode_ == "private" || (mode_.empty() && !root);
   if (!private_) {

@@ -41,11 +41,16 @@ class UserStep : public Step {
   void before_exec(Container& container) override;
   void after_exit(Container& container) noexcept override;
 
+  /// For an OCI bundle (chapter 09): a user namespace with exactly these maps, written as
+  /// they are, and no id-mapped rootfs (as runc: the rootfs's owners are the bundle's business).
+  void set_maps(IdMaps maps) { given_maps_ = std::move(maps); }
+
  private:
   std::string mode_;       ///< --userns: "" (by who runs us), "private" or "host"
   std::string user_;       ///< -u/--user: USER[:GROUP], "" for the image's default (root)
   bool private_ = false;   ///< decided in before_clone
   IdMaps maps_;            ///< the maps written in after_clone
+  std::optional<IdMaps> given_maps_;  ///< set_maps(): these maps, nothing decided here
   std::optional<IdMapHelpers> helpers_;  ///< newuidmap/newgidmap, when they write maps_
   UniqueFd idmapped_root_; ///< the id-mapped copy of the rootfs, attached by the child
   dev_t runtime_mnt_dev_ = 0;  ///< the runtime's mount namespace, to tell whether the

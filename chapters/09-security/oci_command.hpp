@@ -9,21 +9,57 @@
 
 namespace dockling::ch09 {
 
-/// The namespaces of a bundle that no chapter step makes on its own: a new network namespace
-/// (only a loopback, down, as runc gives), joining one by path, and a cgroup namespace
-/// rooted at the container's cgroup. Takes the network slot until chapter 04 lands.
+/// What a bundle asks for that no chapter step does on its own. The namespaces: a new network
+/// namespace (only a loopback, down, as runc gives), joining one by path, and a cgroup
+/// namespace rooted at the container's cgroup. Takes the network slot until chapter 04 lands,
+/// so its in_child runs before pivot_root: it opens the sources of the bundle's mounts there.
+/// in_root() (run by the security step, after the root step) does the rest: the mounts, the
+/// sysctls, and root.readonly.
 class OciNamespaceStep : public Step {
  public:
-  /// @param namespaces the bundle's namespaces that this step makes or joins
-  explicit OciNamespaceStep(std::vector<OciNamespace> namespaces) : namespaces_(std::move(namespaces)) {}
+  /// @param bundle the bundle's namespaces, mounts, sysctls and root.readonly
+  explicit OciNamespaceStep(const OciBundle& bundle)
+      : namespaces_(bundle.namespaces), mounts_(bundle.mounts), devices_(bundle.devices), sysctl_(bundle.sysctl),
+        unified_(bundle.unified), read_only_root_(bundle.read_only_root), hooks_(bundle.hooks),
+        bundle_dir_(bundle.bundle_dir), annotations_(bundle.annotations) {}
   std::string_view name() const override { return "oci-namespaces"; }
   Slot slot() const override { return Slot::network; }
   int clone_flags() const override;
+  /// linux.resources.unified: writes each file into the container's cgroup v2; then runs the
+  /// prestart and createRuntime hooks (one failing stops the start).
+  void after_clone(Container& container, pid_t child) override;
+  /// The poststart hooks (a failure is a warning).
+  void after_start(Container& container, pid_t child) noexcept override;
+  /// The poststop hooks, when the container was created (a failure is a warning).
+  void after_exit(Container& container) noexcept override;
   void in_child(Container& container) override;
+  /// In the child, inside the new root, with /proc mounted and /proc/sys writable: the
+  /// bundle's mounts, its devices, its sysctls, then a read-only root if asked.
+  void in_root();
 
  private:
+  void write_unified(const Container& container);
+
   std::vector<OciNamespace> namespaces_;
+  OciMounts mounts_;
+  OciDevices devices_;
+  std::vector<std::pair<std::string, std::string>> sysctl_;
+  std::vector<std::pair<std::string, std::string>> unified_;
+  bool read_only_root_ = false;
+  OciHooks hooks_;
+  std::string bundle_dir_;
+  nlohmann::json annotations_;
+  bool created_ = false;  ///< after_clone ran: poststop hooks are due
 };
+
+/// Checks linux.resources.unified against the machine: it needs cgroup v2.
+/// @throws Error like runc's "invalid configuration" on cgroup v1 (nothing created yet).
+void check_unified(const OciBundle& bundle);
+
+/// Writes one sysctl of the container (after pivot_root, its own /proc mounted): `value` to
+/// /proc/sys/KEY with the dots of `key` made slashes.
+/// @throws Error naming config.json, linux.sysctl and the key.
+void write_sysctl(const std::string& key, const std::string& value);
 
 /// Runs the bundle in DIR in the foreground as container `id`; returns the command's exit code.
 int run_bundle(const std::string& dir, const std::string& id);

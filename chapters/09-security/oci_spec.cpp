@@ -1,6 +1,11 @@
 #include "oci_spec.hpp"
 
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include <algorithm>
 #include <fstream>
+#include <map>
 #include <set>
 
 #include <fmt/format.h>
@@ -121,27 +126,66 @@ void read_process(const json& process, OciBundle& bundle) {
     bundle.no_new_privileges = nnp->get<bool>();
 }
 
-void read_mounts(const json& mounts, OciBundle& bundle) {
+void read_mounts(const json& mounts, const std::filesystem::path& dir, OciBundle& bundle) {
   if (!mounts.is_array()) bad("mounts", "must be a list");
   for (size_t i = 0; i < mounts.size(); ++i) {
     std::string field = fmt::format("mounts[{}]", i);
-    std::string destination = text(mounts[i].value("destination", json()), field + ".destination");
-    std::string type = mounts[i].contains("type") ? text(mounts[i]["type"], field + ".type") : "";
-    if (kStandardMounts.count(destination)) continue;  // chapter 03 mounts these (with docker's options)
-    if (type == "tmpfs") {
-      std::string options;
-      if (const json* list = find(mounts[i], "options"))
-        for (const auto& option : texts(*list, field + ".options")) options += (options.empty() ? "" : ",") + option;
-      bundle.run_flags.push_back("--tmpfs=" + destination + (options.empty() ? "" : ":" + options));
-      continue;
+    OciMount mount = parse_mount(mounts[i], field, dir);
+    if (kStandardMounts.count(mount.destination)) continue;  // chapter 03 mounts these (with docker's options)
+    bundle.mounts.push_back(std::move(mount));
+  }
+}
+
+/// linux.uidMappings or linux.gidMappings.
+std::vector<ch07::IdMapping> id_mappings(const json& list, const std::string& field) {
+  if (!list.is_array()) bad(field, "must be a list");
+  std::vector<ch07::IdMapping> out;
+  for (size_t i = 0; i < list.size(); ++i) {
+    std::string item = fmt::format("{}[{}]", field, i);
+    for (const char* key : {"containerID", "hostID", "size"})
+      if (!find(list[i], key)) bad(item + "." + key, "missing");
+    out.push_back({number(list[i]["containerID"], item + ".containerID"), number(list[i]["hostID"], item + ".hostID"),
+                   number(list[i]["size"], item + ".size")});
+    if (out.back().count == 0) bad(item + ".size", "must not be 0");
+  }
+  return out;
+}
+
+/// runc's rules: a sysctl is allowed only where the container has its own namespace for it.
+void check_sysctl(const OciBundle& bundle, bool has_hostname) {
+  auto listed = [&](const char* type) {
+    return std::any_of(bundle.namespaces.begin(), bundle.namespaces.end(),
+                       [&](const OciNamespace& ns) { return ns.type == type; });
+  };
+  static const std::set<std::string> kIpc = {"kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
+                                            "kernel.shmall", "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced"};
+  for (const auto& [key, value] : bundle.sysctl) {
+    std::string field = fmt::format("linux.sysctl[\"{}\"]", key);
+    if (key.empty() || key.find("..") != std::string::npos || key.front() == '.' || key.front() == '/')
+      bad(field, "not a sysctl name");
+    if (kIpc.count(key) || key.rfind("fs.mqueue.", 0) == 0) {
+      if (!listed("ipc")) bad(field, "not allowed in the host's IPC namespace (linux.namespaces has no ipc)");
+    } else if (key.rfind("net.", 0) == 0) {
+      if (!listed("network")) bad(field, "not allowed in the host's network namespace (linux.namespaces has no network)");
+    } else if (key == "kernel.hostname" || key == "kernel.domainname") {
+      if (!listed("uts")) bad(field, "not allowed in the host's UTS namespace (linux.namespaces has no uts)");
+      if (has_hostname) bad(field, "conflicts with the hostname and domainname fields; set those instead");
+    } else {
+      bad(field, "not in a separate kernel namespace: it would change the host");
     }
-    bundle.warnings.push_back(fmt::format("mounts[{}] ({} on {}) is not honoured yet; ignored", i,
-                                          type.empty() ? "bind" : type, destination));
   }
 }
 
 void read_resources(const json& resources, OciBundle& bundle) {
-  warn_unknown(resources, "linux.resources.", {"memory", "cpu", "pids", "blockIO", "devices"}, bundle.warnings);
+  warn_unknown(resources, "linux.resources.", {"memory", "cpu", "pids", "blockIO", "devices", "unified"}, bundle.warnings);
+  if (const json* unified = find(resources, "unified")) {
+    if (!unified->is_object()) bad("linux.resources.unified", "must be an object of strings");
+    for (const auto& [key, value] : unified->items()) {
+      std::string field = fmt::format("linux.resources.unified[\"{}\"]", key);
+      if (key.empty() || key.find('/') != std::string::npos || key.front() == '.') bad(field, "not a cgroup file name");
+      bundle.unified.emplace_back(key, text(value, field));
+    }
+  }
   auto flag = [&](const char* name, const std::string& value) { bundle.run_flags.push_back(fmt::format("{}={}", name, value)); };
   if (const json* devices = find(resources, "devices")) {
     // runc spec's default denies every device: chapter 03's /dev holds only the harmless ones.
@@ -172,8 +216,39 @@ void read_resources(const json& resources, OciBundle& bundle) {
   }
 }
 
+void read_devices(const json& devices, OciBundle& bundle) {
+  if (!devices.is_array()) bad("linux.devices", "must be a list");
+  for (size_t i = 0; i < devices.size(); ++i) {
+    std::string field = fmt::format("linux.devices[{}]", i);
+    const json& entry = devices[i];
+    OciDevice device;
+    device.path = text(entry.value("path", json()), field + ".path");
+    if (device.path.empty() || device.path.front() != '/' || device.path.find("..") != std::string::npos)
+      bad(field + ".path", fmt::format("\"{}\" must be an absolute path", device.path));
+    std::string type = text(entry.value("type", json()), field + ".type");
+    static const std::map<std::string, mode_t> kTypes = {{"c", S_IFCHR}, {"u", S_IFCHR}, {"b", S_IFBLK}, {"p", S_IFIFO}};
+    auto kind = kTypes.find(type);
+    if (kind == kTypes.end()) bad(field + ".type", fmt::format("unknown device type \"{}\" (c, u, b or p)", type));
+    std::uint64_t major = 0, minor = 0;
+    if (type != "p") {
+      if (!find(entry, "major") || !find(entry, "minor")) bad(field, "a c, u or b device needs major and minor");
+      major = number(entry["major"], field + ".major");
+      minor = number(entry["minor"], field + ".minor");
+    }
+    std::uint64_t mode = find(entry, "fileMode") ? number(entry["fileMode"], field + ".fileMode") : 0666;
+    if (mode > 07777) bad(field + ".fileMode", "must be permission bits (at most 07777)");
+    device.mode = kind->second | static_cast<mode_t>(mode);
+    device.rdev = makedev(static_cast<unsigned>(major), static_cast<unsigned>(minor));
+    if (const json* uid = find(entry, "uid")) device.uid = static_cast<uid_t>(number(*uid, field + ".uid"));
+    if (const json* gid = find(entry, "gid")) device.gid = static_cast<gid_t>(number(*gid, field + ".gid"));
+    bundle.devices.push_back(device);
+  }
+}
+
 void read_linux(const json& linux, OciBundle& bundle) {
-  warn_unknown(linux, "linux.", {"namespaces", "resources", "seccomp", "maskedPaths", "readonlyPaths", "cgroupsPath"},
+  warn_unknown(linux, "linux.",
+               {"namespaces", "resources", "seccomp", "maskedPaths", "readonlyPaths", "cgroupsPath", "uidMappings",
+                "gidMappings", "sysctl", "devices"},
                bundle.warnings);
   if (const json* namespaces = find(linux, "namespaces")) {
     if (!namespaces->is_array()) bad("linux.namespaces", "must be a list");
@@ -183,10 +258,29 @@ void read_linux(const json& linux, OciBundle& bundle) {
       if (const json* path = find((*namespaces)[i], "path")) ns.path = text(*path, field + ".path");
       static const std::set<std::string> kTypes = {"pid", "network", "ipc", "uts", "mount", "cgroup", "user", "time"};
       if (!kTypes.count(ns.type)) bad(field + ".type", fmt::format("unknown namespace type \"{}\"", ns.type));
+      if (!ns.path.empty() && (ns.type == "pid" || ns.type == "mount" || ns.type == "user" || ns.type == "time"))
+        bad(field + ".path", fmt::format("joining a {} namespace by path is not supported (dockling makes a new one "
+                                         "when it creates the container); remove the path",
+                                         ns.type));
       bundle.namespaces.push_back(ns);
     }
   }
+  const json* uids = find(linux, "uidMappings");
+  const json* gids = find(linux, "gidMappings");
+  bool user = std::any_of(bundle.namespaces.begin(), bundle.namespaces.end(),
+                          [](const OciNamespace& ns) { return ns.type == "user"; });
+  if (user && (!uids || !gids || uids->empty() || gids->empty()))
+    bad("linux.uidMappings", "a user namespace (linux.namespaces) needs both uidMappings and gidMappings");
+  if (!user && (uids || gids))
+    bad(uids ? "linux.uidMappings" : "linux.gidMappings", "given, but linux.namespaces has no user namespace");
+  if (user) bundle.id_maps = ch07::IdMaps{id_mappings(*uids, "linux.uidMappings"), id_mappings(*gids, "linux.gidMappings"), false};
+  if (const json* sysctl = find(linux, "sysctl")) {
+    if (!sysctl->is_object()) bad("linux.sysctl", "must be an object of strings");
+    for (const auto& [key, value] : sysctl->items())
+      bundle.sysctl.emplace_back(key, text(value, fmt::format("linux.sysctl[\"{}\"]", key)));
+  }
   if (const json* resources = find(linux, "resources")) read_resources(*resources, bundle);
+  if (const json* devices = find(linux, "devices")) read_devices(*devices, bundle);
   if (const json* seccomp = find(linux, "seccomp")) bundle.seccomp = parse_seccomp_profile(*seccomp, "config.json linux.seccomp");
   bundle.masked_paths = find(linux, "maskedPaths") ? texts(linux["maskedPaths"], "linux.maskedPaths") : std::vector<std::string>{};
   bundle.readonly_paths = find(linux, "readonlyPaths") ? texts(linux["readonlyPaths"], "linux.readonlyPaths") : std::vector<std::string>{};
@@ -198,21 +292,26 @@ void read_linux(const json& linux, OciBundle& bundle) {
 OciBundle parse_bundle(const json& config, const std::filesystem::path& dir) {
   if (!config.is_object()) bad("the top level", "must be an object");
   OciBundle bundle;
-  warn_unknown(config, "", {"ociVersion", "root", "process", "hostname", "domainname", "mounts", "linux", "annotations"},
+  warn_unknown(config, "", {"ociVersion", "root", "process", "hostname", "domainname", "mounts", "linux", "annotations", "hooks"},
                bundle.warnings);
   const json* root = find(config, "root");
   if (!root || !find(*root, "path")) bad("root.path", "missing");
   std::filesystem::path rootfs = text((*root)["path"], "root.path");
   bundle.container.rootfs = (rootfs.is_absolute() ? rootfs : std::filesystem::absolute(dir) / rootfs).lexically_normal();
   if (const json* readonly = find(*root, "readonly"); readonly && readonly->is_boolean() && readonly->get<bool>())
-    bundle.run_flags.push_back("--read-only");
+    bundle.read_only_root = true;  // after the bundle's mounts, which may create mount points
   const json* process = find(config, "process");
   if (!process) bad("process", "missing");
   read_process(*process, bundle);
   if (const json* hostname = find(config, "hostname")) bundle.run_flags.push_back("--hostname=" + text(*hostname, "hostname"));
   if (const json* domainname = find(config, "domainname")) bundle.run_flags.push_back("--domainname=" + text(*domainname, "domainname"));
-  if (const json* mounts = find(config, "mounts")) read_mounts(*mounts, bundle);
+  bundle.bundle_dir = std::filesystem::absolute(dir).lexically_normal().string();
+  if (const json* annotations = find(config, "annotations"); annotations && annotations->is_object())
+    bundle.annotations = *annotations;
+  if (const json* hooks = find(config, "hooks")) bundle.hooks = parse_hooks(*hooks, bundle.warnings);
+  if (const json* mounts = find(config, "mounts")) read_mounts(*mounts, dir, bundle);
   if (const json* linux = find(config, "linux")) read_linux(*linux, bundle);
+  check_sysctl(bundle, find(config, "hostname") || find(config, "domainname"));
   return bundle;
 }
 

@@ -6,14 +6,19 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "capabilities.hpp"
 #include "container.hpp"
+#include "oci_devices.hpp"
+#include "oci_hooks.hpp"
+#include "oci_mounts.hpp"
 #include "seccomp_profile.hpp"
 #include "security_step.hpp"
+#include "userns.hpp"
 
 namespace dockling::ch09 {
 
@@ -34,6 +39,15 @@ struct OciBundle {
   std::vector<std::string> masked_paths;    ///< linux.maskedPaths
   std::vector<std::string> readonly_paths;  ///< linux.readonlyPaths
   std::vector<OciNamespace> namespaces;     ///< linux.namespaces no chapter step makes
+  std::vector<OciMount> mounts;       ///< mounts that chapter 03 does not make, in order
+  bool read_only_root = false;        ///< root.readonly: made read-only after the mounts
+  std::optional<ch07::IdMaps> id_maps;  ///< linux.uidMappings/gidMappings (a user namespace)
+  std::vector<std::pair<std::string, std::string>> sysctl;  ///< linux.sysctl, checked against the namespaces
+  std::vector<std::pair<std::string, std::string>> unified;  ///< linux.resources.unified: cgroup v2 files
+  std::vector<OciDevice> devices;     ///< linux.devices
+  OciHooks hooks;                     ///< hooks run by the runtime
+  std::string bundle_dir;             ///< the bundle directory, absolute (for the hooks' state)
+  nlohmann::json annotations = nlohmann::json::object();  ///< annotations (for the hooks' state)
   std::vector<std::string> warnings;  ///< every field read but not honoured, by name
 };
 

@@ -120,6 +120,9 @@ void SecurityStep::in_child(Container& container) {
   if (masked_ || read_only_) {
     for (const auto& path : ch03::kMaskedPaths) unmount_path(path);
     for (const auto& path : ch03::kReadOnlyPaths) unmount_path(path);
+  }
+  if (in_root_) in_root_();
+  if (masked_ || read_only_) {
     for (const auto& path : masked_.value_or(std::vector<std::string>{})) mask_path(path);
     for (const auto& path : read_only_.value_or(std::vector<std::string>{})) make_path_read_only(path);
   }

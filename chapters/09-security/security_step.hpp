@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -60,6 +61,11 @@ class SecurityStep : public Step {
     read_only_ = std::move(read_only);
   }
 
+  /// For an OCI bundle: work to do in the child inside the new root, once /proc, /sys and
+  /// /dev are there and chapter 03's read-only paths (/proc/sys, ...) are taken away, before
+  /// the bundle's masked and read-only paths: its mounts, devices and sysctls.
+  void set_in_root(std::function<void()> work) { in_root_ = std::move(work); }
+
   /// The capabilities the container ends up with (valid after before_clone).
   CapabilitySet capabilities() const { return caps_; }
 
@@ -85,6 +91,7 @@ class SecurityStep : public Step {
   bool oci_no_new_privs_ = false;
   std::optional<ProcessUser> user_;
   std::optional<std::vector<std::string>> masked_, read_only_;
+  std::function<void()> in_root_;
 };
 
 /// Closes every fd above 2 but `keep` (the sync socket, CLOEXEC already): nothing the runtime

@@ -1,0 +1,284 @@
+#include "oci_mounts.hpp"
+
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <map>
+
+#include <fmt/format.h>
+
+#include "cgroup.hpp"
+#include "dockling/error.hpp"
+#include "dockling/fs.hpp"
+#include "dockling/log.hpp"
+#include "in_root.hpp"
+
+namespace dockling::ch09 {
+
+namespace {
+
+using nlohmann::json;
+using ch03::fd_path;
+using ch03::make_directories_in_root;
+using ch03::mount_on;
+using ch03::open_in_root;
+using ch03::open_in_root_if_exists;
+using ch03::remount_read_only;
+
+[[noreturn]] void bad(const std::string& field, const std::string& what) {
+  throw Error(fmt::format("config.json: {}: {}", field, what));
+}
+
+std::string text(const json& value, const std::string& field) {
+  if (!value.is_string()) bad(field, "must be a string");
+  return value.get<std::string>();
+}
+
+/// A flag option: which MS_* flag it sets (or clears, for its opposite).
+struct FlagOption {
+  unsigned long flag;
+  bool clear;
+};
+
+const std::map<std::string, FlagOption> kFlagOptions = {
+    {"ro", {MS_RDONLY, false}},          {"rw", {MS_RDONLY, true}},
+    {"nosuid", {MS_NOSUID, false}},      {"suid", {MS_NOSUID, true}},
+    {"nodev", {MS_NODEV, false}},        {"dev", {MS_NODEV, true}},
+    {"noexec", {MS_NOEXEC, false}},      {"exec", {MS_NOEXEC, true}},
+    {"sync", {MS_SYNCHRONOUS, false}},   {"async", {MS_SYNCHRONOUS, true}},
+    {"dirsync", {MS_DIRSYNC, false}},    {"noatime", {MS_NOATIME, false}},
+    {"atime", {MS_NOATIME, true}},       {"nodiratime", {MS_NODIRATIME, false}},
+    {"diratime", {MS_NODIRATIME, true}}, {"relatime", {MS_RELATIME, false}},
+    {"norelatime", {MS_RELATIME, true}}, {"strictatime", {MS_STRICTATIME, false}},
+    {"nostrictatime", {MS_STRICTATIME, true}},
+};
+
+const std::map<std::string, unsigned long> kPropagationOptions = {
+    {"private", MS_PRIVATE},       {"rprivate", MS_PRIVATE | MS_REC}, {"shared", MS_SHARED},
+    {"rshared", MS_SHARED | MS_REC}, {"slave", MS_SLAVE},            {"rslave", MS_SLAVE | MS_REC},
+    {"unbindable", MS_UNBINDABLE}, {"runbindable", MS_UNBINDABLE | MS_REC},
+};
+
+/// The mount_setattr(2) attributes for a bind's MS_* flags.
+mount_attr bind_attributes(const OciMount& mount) {
+  mount_attr attr{};
+  auto apply = [&](unsigned long flag, std::uint64_t attribute) {
+    if (mount.set & flag) attr.attr_set |= attribute;
+    if (mount.cleared & flag) attr.attr_clr |= attribute;
+  };
+  apply(MS_RDONLY, MOUNT_ATTR_RDONLY);
+  apply(MS_NOSUID, MOUNT_ATTR_NOSUID);
+  apply(MS_NODEV, MOUNT_ATTR_NODEV);
+  apply(MS_NOEXEC, MOUNT_ATTR_NOEXEC);
+  apply(MS_NODIRATIME, MOUNT_ATTR_NODIRATIME);
+  // The atime modes are one field: setting one clears the field first.
+  for (auto [flag, attribute] : {std::pair{MS_NOATIME, MOUNT_ATTR_NOATIME}, std::pair{MS_STRICTATIME, MOUNT_ATTR_STRICTATIME},
+                                 std::pair{MS_RELATIME, MOUNT_ATTR_RELATIME}}) {
+    if (mount.set & flag) {
+      attr.attr_set |= attribute;
+      attr.attr_clr |= MOUNT_ATTR__ATIME;
+    }
+  }
+  return attr;
+}
+
+void set_attributes(int tree, const mount_attr& attr, bool recursive, const std::string& name) {
+  if (attr.attr_set == 0 && attr.attr_clr == 0 && attr.propagation == 0) return;
+  mount_attr copy = attr;
+  check(::mount_setattr(tree, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &copy, sizeof copy),
+        "mount_setattr", name);
+}
+
+/// Creates `path` inside the root if missing: a directory, or an empty file when `file`.
+UniqueFd make_mount_point(int root_fd, const std::string& path, bool file) {
+  if (!file) return make_directories_in_root(root_fd, path);
+  if (UniqueFd existing = open_in_root_if_exists(root_fd, path)) return existing;
+  std::filesystem::path target(path);
+  UniqueFd parent = make_directories_in_root(root_fd, target.parent_path().string());
+  std::string name = target.filename().string();
+  int fd = ::openat(parent.get(), name.c_str(), O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+  if (fd < 0 && errno != EEXIST) throw_sys("create", path);
+  if (fd >= 0) ::close(fd);
+  return open_in_root(root_fd, path);
+}
+
+/// Applies a propagation option to the mount now on `path` (resolved again: the fd from
+/// before the mount refers to what lies under it).
+void set_propagation(int root_fd, const OciMount& mount) {
+  if (mount.propagation == 0) return;
+  UniqueFd target = open_in_root(root_fd, mount.destination);
+  check(::mount(nullptr, fd_path(target.get()).c_str(), nullptr, mount.propagation, nullptr), "mount",
+        mount.destination + " (propagation)");
+}
+
+/// The container's cgroup v1 hierarchies from /proc/self/cgroup: {"cpu,cpuacct", "/dockling/ID"}, ...
+std::vector<std::pair<std::string, std::string>> own_v1_cgroups() {
+  std::vector<std::pair<std::string, std::string>> out;
+  std::string text = read_file("/proc/self/cgroup");
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    std::string line = text.substr(start, end - start);
+    start = end + 1;
+    size_t first = line.find(':'), second = line.find(':', first + 1);
+    if (first == std::string::npos || second == std::string::npos) continue;
+    std::string controllers = line.substr(first + 1, second - first - 1);
+    if (controllers.empty()) continue;  // the v2 tree of a hybrid layout
+    std::string path = line.substr(second + 1);
+    if (path == "/") continue;  // a hierarchy the container has no cgroup of its own in: not the host's
+    if (controllers.rfind("name=", 0) == 0) controllers = controllers.substr(5);  // name=systemd → systemd
+    out.emplace_back(controllers, path);
+  }
+  return out;
+}
+
+}  // namespace
+
+OciMount parse_mount(const json& entry, const std::string& field, const std::filesystem::path& bundle_dir) {
+  if (!entry.is_object()) bad(field, "must be an object");
+  OciMount mount;
+  mount.field = field;
+  if (!entry.contains("destination")) bad(field + ".destination", "missing");
+  mount.destination = text(entry["destination"], field + ".destination");
+  if (mount.destination.empty() || mount.destination.front() != '/')
+    bad(field + ".destination", fmt::format("\"{}\" must be an absolute path", mount.destination));
+  mount.type = entry.contains("type") && !entry["type"].is_null() ? text(entry["type"], field + ".type") : "";
+  if (entry.contains("source") && !entry["source"].is_null()) mount.source = text(entry["source"], field + ".source");
+  bool bind = mount.type == "bind";
+  if (entry.contains("options") && !entry["options"].is_null()) {
+    if (!entry["options"].is_array()) bad(field + ".options", "must be a list of strings");
+    for (const auto& item : entry["options"]) {
+      std::string option = text(item, field + ".options");
+      if (option == "bind" || option == "rbind") {
+        bind = true;
+        mount.recursive = mount.recursive || option == "rbind";
+      } else if (auto flag = kFlagOptions.find(option); flag != kFlagOptions.end()) {
+        (flag->second.clear ? mount.cleared : mount.set) |= flag->second.flag;
+        (flag->second.clear ? mount.set : mount.cleared) &= ~flag->second.flag;  // the last one wins
+      } else if (auto propagation = kPropagationOptions.find(option); propagation != kPropagationOptions.end()) {
+        mount.propagation = propagation->second;
+      } else {
+        mount.data += (mount.data.empty() ? "" : ",") + option;
+      }
+    }
+  }
+  if (bind) {
+    mount.type = "bind";
+    if (mount.source.empty()) bad(field + ".source", "a bind mount needs a source");
+    std::filesystem::path source(mount.source);
+    mount.source = (source.is_absolute() ? source : std::filesystem::absolute(bundle_dir) / source).lexically_normal().string();
+  } else if (mount.type.empty()) {
+    bad(field + ".type", "missing (and no bind or rbind option)");
+  } else if (mount.source.empty()) {
+    mount.source = mount.type;
+  }
+  return mount;
+}
+
+void OciMounts::open_sources() {
+  sources_.clear();
+  cgroup_dirs_.clear();
+  for (const auto& mount : mounts_) {
+    UniqueFd tree;
+    if (mount.type == "bind") {
+      int fd = ::open_tree(AT_FDCWD, mount.source.c_str(),
+                           OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (mount.recursive ? AT_RECURSIVE : 0));
+      if (fd < 0) {
+        int error = errno;
+        throw Error(fmt::format("config.json: {}.source: {}", mount.field, SysError("open_tree", mount.source, error).what()));
+      }
+      tree = UniqueFd(fd);
+      // The copy of a shared mount is a peer of the host's: make it a slave, as runc's rslave
+      // root makes its binds, so that what is mounted in the container never reaches the host.
+      mount_attr slave{};
+      slave.propagation = MS_SLAVE;
+      set_attributes(tree.get(), slave, true, mount.source);
+    } else if (mount.type == "cgroup") {
+      cgroup_v2_ = ch08::version_of(ch08::detect_layout()) == ch08::CgroupVersion::v2;
+      if (!cgroup_v2_ && cgroup_dirs_.empty()) {
+        for (const auto& [hierarchy, path] : own_v1_cgroups()) {
+          std::string dir = fmt::format("{}/{}{}", ch08::kCgroupRoot, hierarchy, path);
+          int fd = ::open_tree(AT_FDCWD, dir.c_str(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+          if (fd < 0 && errno == ENOENT) continue;  // a hierarchy mounted elsewhere
+          cgroup_dirs_.emplace_back(hierarchy, UniqueFd(check(fd, "open_tree", dir)));
+          mount_attr slave{};
+          slave.propagation = MS_SLAVE;
+          set_attributes(cgroup_dirs_.back().second.get(), slave, false, dir);
+        }
+      }
+    }
+    sources_.push_back(std::move(tree));
+  }
+}
+
+void OciMounts::mount_all(int root_fd) {
+  for (size_t i = 0; i < mounts_.size(); ++i) {
+    const OciMount& mount = mounts_[i];
+    log::debug("child: {} {} on {}", mount.field, mount.type, mount.destination);
+    try {
+      mount_one(root_fd, i);
+    } catch (const SysError& e) {
+      throw Error(fmt::format("config.json: {} ({} on {}): {}", mount.field, mount.type, mount.destination, e.what()));
+    }
+  }
+  sources_.clear();
+}
+
+void OciMounts::mount_one(int root_fd, size_t i) {
+  const OciMount& mount = mounts_[i];
+  if (mount.type == "bind") {
+    const UniqueFd& tree = sources_.at(i);
+    struct stat st {};
+    check(::fstat(tree.get(), &st), "fstat", mount.source);
+    UniqueFd target = make_mount_point(root_fd, mount.destination, !S_ISDIR(st.st_mode));
+    // ro, nosuid, ... on the copy before it is attached: it is never seen writable.
+    set_attributes(tree.get(), bind_attributes(mount), false, mount.destination);
+    check(::move_mount(tree.get(), "", target.get(), "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH),
+          "move_mount", mount.destination);
+  } else if (mount.type == "cgroup") {
+    mount_cgroup(root_fd, mount);
+  } else {
+    UniqueFd target = make_mount_point(root_fd, mount.destination, false);
+    mount_on(target.get(), mount.destination, mount.source, mount.type, mount.set, mount.data);
+  }
+  set_propagation(root_fd, mount);
+}
+
+void OciMounts::mount_cgroup(int root_fd, const OciMount& mount) {
+  UniqueFd target = make_mount_point(root_fd, mount.destination, false);
+  if (cgroup_v2_) {
+    // In a cgroup namespace the root of this mount is the container's own cgroup.
+    mount_on(target.get(), mount.destination, "cgroup2", "cgroup2", mount.set, mount.data);
+    return;
+  }
+  // v1, as runc: a tmpfs with one directory per hierarchy, each a bind of the container's own
+  // cgroup there, and "cpu" → "cpu,cpuacct" links. Read-only at the end, if asked.
+  mount_on(target.get(), mount.destination, "tmpfs", "tmpfs", mount.set & ~MS_RDONLY, "mode=755");
+  UniqueFd tmpfs = open_in_root(root_fd, mount.destination, O_DIRECTORY);
+  mount_attr attr{};
+  attr.attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC | ((mount.set & MS_RDONLY) ? MOUNT_ATTR_RDONLY : 0);
+  for (auto& [hierarchy, tree] : cgroup_dirs_) {
+    std::string path = mount.destination + "/" + hierarchy;
+    check(::mkdirat(tmpfs.get(), hierarchy.c_str(), 0755), "mkdir", path);
+    UniqueFd dir = open_in_root(root_fd, path, O_DIRECTORY);
+    set_attributes(tree.get(), attr, false, path);
+    check(::move_mount(tree.get(), "", dir.get(), "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH), "move_mount",
+          path);
+    if (hierarchy.find(',') == std::string::npos) continue;
+    size_t start = 0;
+    while (start <= hierarchy.size()) {
+      size_t comma = std::min(hierarchy.find(',', start), hierarchy.size());
+      std::string part = hierarchy.substr(start, comma - start);
+      if (::symlinkat(hierarchy.c_str(), tmpfs.get(), part.c_str()) != 0 && errno != EEXIST)
+        throw_sys("symlink", mount.destination + "/" + part);
+      start = comma + 1;
+    }
+  }
+  cgroup_dirs_.clear();
+  if (mount.set & MS_RDONLY) remount_read_only(tmpfs.get(), mount.destination);
+}
+
+}  // namespace dockling::ch09
