@@ -111,7 +111,7 @@ void OciNamespaceStep::after_clone(Container& container, pid_t child) {
 void OciNamespaceStep::write_unified(const Container& container) {
   if (unified_.empty()) return;
   // The cgroups step (an earlier slot) has made dockling/<id> and moved the child in.
-  std::string dir = ch08::make_cgroup(ch08::CgroupVersion::v2, container.id)->directories().at(0);
+  std::string dir = ch08::make_cgroup(ch08::CgroupVersion::v2, container.id, ch08::cgroup_root())->directories().at(0);
   for (const auto& [key, value] : unified_) {
     std::string path = dir + "/" + key;
     log::debug("parent: unified {} = {}", path, value);
@@ -149,7 +149,7 @@ void OciNamespaceStep::after_exit(Container& container) noexcept {
 
 void check_unified(const OciBundle& bundle) {
   if (bundle.unified.empty()) return;
-  if (ch08::version_of(ch08::detect_layout()) != ch08::CgroupVersion::v2)
+  if (ch08::version_of(ch08::detect_layout(ch08::cgroup_root())) != ch08::CgroupVersion::v2)
     throw Error("config.json: linux.resources.unified: invalid configuration: unified resources need cgroup v2, and this "
                 "machine's cgroups are v1 (runc refuses them the same way)");
 }

@@ -197,10 +197,10 @@ void OciMounts::open_sources() {
       slave.propagation = MS_SLAVE;
       set_attributes(tree.get(), slave, true, mount.source);
     } else if (mount.type == "cgroup") {
-      cgroup_v2_ = ch08::version_of(ch08::detect_layout()) == ch08::CgroupVersion::v2;
+      cgroup_v2_ = ch08::version_of(ch08::detect_layout(ch08::cgroup_root())) == ch08::CgroupVersion::v2;
       if (!cgroup_v2_ && cgroup_dirs_.empty()) {
         for (const auto& [hierarchy, path] : own_v1_cgroups()) {
-          std::string dir = fmt::format("{}/{}{}", ch08::kCgroupRoot, hierarchy, path);
+          std::string dir = fmt::format("{}/{}{}", ch08::cgroup_root(), hierarchy, path);
           int fd = ::open_tree(AT_FDCWD, dir.c_str(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
           if (fd < 0 && errno == ENOENT) continue;  // a hierarchy mounted elsewhere
           cgroup_dirs_.emplace_back(hierarchy, UniqueFd(check(fd, "open_tree", dir)));

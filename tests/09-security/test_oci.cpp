@@ -14,6 +14,7 @@
 
 #include "dockling/fs.hpp"
 #include "dockling/tempdir.hpp"
+#include "cgroup.hpp"
 #include "dockling/testing.hpp"
 
 namespace {
@@ -500,6 +501,30 @@ TEST(OciUnified, WrittenOnCgroupV2AndRefusedOnV1) {
   auto result = dockling_run(bundle);
   ASSERT_EQ(result.exit_code, 0) << result;
   EXPECT_EQ(result.out, fmt::format("{}\n", pids)) << result;
+}
+
+/// The same on a hybrid host's v2 tree (DOCKLING_CGROUP_ROOT=/sys/fs/cgroup/unified), for
+/// real: the unified file is written into the container's v2 cgroup, and the cgroup mount is
+/// a cgroup2 that shows it, from inside a cgroup namespace, at its root.
+TEST(OciUnified, WrittenOnAHybridHostsV2Tree) {
+  DOCKLING_REQUIRE_ROOT();
+  if (dockling::ch08::detect_layout() != dockling::ch08::CgroupLayout::hybrid)
+    GTEST_SKIP() << "not a hybrid host: OciUnified.WrittenOnCgroupV2AndRefusedOnV1 covers it";
+  int descendants = 10 + ::getpid() % 50;
+  Bundle bundle({"/bin/sh", "-c", "cat /sys/fs/cgroup/cgroup.max.descendants; grep ^0:: /proc/self/cgroup; "
+                                  "grep ' /sys/fs/cgroup ' /proc/self/mounts | cut -d' ' -f3,4"});
+  bundle.config["linux"]["namespaces"].push_back({{"type", "cgroup"}});
+  bundle.config["linux"]["resources"]["unified"] = {{"cgroup.max.descendants", std::to_string(descendants)}};
+  bool listed = false;  // runc spec lists it; oci spec does not
+  for (const auto& mount : bundle.config["mounts"]) listed = listed || mount["destination"] == "/sys/fs/cgroup";
+  if (!listed)
+    bundle.config["mounts"].push_back({{"destination", "/sys/fs/cgroup"}, {"type", "cgroup"}, {"source", "cgroup"},
+                                       {"options", {"nosuid", "noexec", "nodev", "relatime", "ro"}}});
+  bundle.save();
+  auto result = run({"/usr/bin/env", "DOCKLING_CGROUP_ROOT=/sys/fs/cgroup/unified", bin("ch09-security"), "oci", "run",
+                     "--bundle", bundle.path(), unique_name("oci")});
+  ASSERT_EQ(result.exit_code, 0) << result;
+  EXPECT_EQ(result.out, fmt::format("{}\n0::/\ncgroup2 ro,nosuid,nodev,noexec,relatime\n", descendants)) << result;
 }
 
 // --- hooks -------------------------------------------------------------------------------------
