@@ -12,12 +12,12 @@
 
 namespace dockling::ch04 {
 
-NetlinkSocket::NetlinkSocket() : sock_(nl_socket_alloc()) {
+NetlinkSocket::NetlinkSocket(int protocol) : sock_(nl_socket_alloc()) {
   if (sock_ == nullptr) throw Error("nl_socket_alloc: out of memory");
-  int rc = nl_connect(sock_, NETLINK_ROUTE);
+  int rc = nl_connect(sock_, protocol);
   if (rc < 0) {
     nl_socket_free(sock_);
-    check_nl(rc, "nl_connect", "NETLINK_ROUTE");
+    check_nl(rc, "nl_connect", protocol == NETLINK_ROUTE ? "NETLINK_ROUTE" : std::to_string(protocol));
   }
 }
 

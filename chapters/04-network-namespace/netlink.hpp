@@ -3,6 +3,8 @@
 /// dockling errors, and the link operations the chapter needs besides the exercise.
 #pragma once
 
+#include <linux/netlink.h>
+
 #include <memory>
 #include <string>
 #include <string_view>
@@ -13,12 +15,12 @@ struct nl_addr;
 
 namespace dockling::ch04 {
 
-/// A NETLINK_ROUTE socket (nl_socket_alloc + nl_connect), closed when destroyed. It talks
-/// to the network namespace of the thread that created it.
+/// A netlink socket (nl_socket_alloc + nl_connect), closed when destroyed: NETLINK_ROUTE
+/// unless told otherwise. It talks to the network namespace of the thread that created it.
 class NetlinkSocket {
  public:
   /// Opens and connects the socket; throws Error naming nl_connect on failure.
-  NetlinkSocket();
+  explicit NetlinkSocket(int protocol = NETLINK_ROUTE);
   NetlinkSocket(const NetlinkSocket&) = delete;
   NetlinkSocket& operator=(const NetlinkSocket&) = delete;
   ~NetlinkSocket();

@@ -179,8 +179,10 @@ void NetworkStep::setup_bridge_network(const Container& container) {
   } else if (!state_->subnet()) {
     state_->set_subnet(subnet_);
   }
-  Nftables nft;
-  if (!nat_table_exists(nft, bridge_)) create_nat_table(nft, bridge_, subnet_);
+  if (!nat_table_exists(bridge_)) {
+    Nftables nft;
+    create_nat_table(nft, bridge_, subnet_);
+  }
 
   std::vector<Lease> live;
   for (const auto& lease : state_->leases()) {

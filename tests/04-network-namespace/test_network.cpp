@@ -517,8 +517,7 @@ TEST_F(Network, WhatACrashLeavesIsReclaimedByTheNextRunAndPrune) {
   auto pruned = run({bin(kBinary), "--root", root_->path(), "network", "prune", "--bridge", bridge_});
   EXPECT_EQ(pruned.exit_code, 0) << pruned;
   EXPECT_FALSE(link_exists(bridge_));
-  Nftables nft;
-  EXPECT_FALSE(dockling::ch04::nat_table_exists(nft, bridge_));
+  EXPECT_FALSE(dockling::ch04::nat_table_exists(bridge_));
 }
 
 TEST_F(Network, PruneRefusesWhileAContainerRuns) {
