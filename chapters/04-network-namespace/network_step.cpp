@@ -163,7 +163,8 @@ void NetworkStep::setup_bridge_network(const Container& container) {
     subnet_ = *recorded;
   }
   NetlinkSocket sock;
-  if (link_index(sock, bridge_) == 0) {
+  bridge_index_ = link_index(sock, bridge_);
+  if (bridge_index_ == 0) {
     log::debug("network: creating bridge {} with {}", bridge_, subnet_.cidr(subnet_.gateway()));
     create_bridge(sock, bridge_);
     try {
@@ -172,6 +173,7 @@ void NetworkStep::setup_bridge_network(const Container& container) {
       delete_link(sock, bridge_);  // a bridge without its gateway address would stay broken
       throw;
     }
+    bridge_index_ = link_index(sock, bridge_);
     state_->set_subnet(subnet_);
     write_sysctl("ipv4/ip_forward", "1");  // the host routes between the bridge and the world
     // Lets 127.0.0.1:HOSTPORT be DNATed to a container behind the bridge (see the README).
@@ -207,13 +209,8 @@ void NetworkStep::setup_bridge_network(const Container& container) {
 void NetworkStep::after_clone(Container& container, pid_t child) {
   write_etc_files(container);
   if (mode_ != "bridge") return;
-  int bridge_index;
-  {
-    NetlinkSocket sock;
-    bridge_index = link_index(sock, bridge_);
-  }
-  if (bridge_index == 0) throw Error(fmt::format("bridge {} disappeared", bridge_));
-  create_veth_pair(host_end_, bridge_index, "eth0", child);
+  // The bridge's index from before clone: our lease keeps `network prune` from removing it.
+  create_veth_pair(host_end_, bridge_index_, "eth0", child);
   veth_created_ = true;
   if (!ports_.empty()) {
     Nftables nft;
