@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 struct nl_sock;
 struct rtnl_link;
@@ -54,7 +55,15 @@ void set_link_up(NetlinkSocket& sock, const std::string& name);
 void create_bridge(NetlinkSocket& sock, const std::string& name);
 
 /// Deletes link `name` if it exists; a veth takes its peer with it. Returns false when
-/// there was nothing to delete. Throws on other errors.
+/// there was nothing to delete. Throws on other errors. Slow: the kernel waits for RCU
+/// grace periods before it answers (about 20 ms for a veth pair).
 bool delete_link(NetlinkSocket& sock, const std::string& name);
+
+/// The names of the veth links in this namespace that are on no bridge (no master).
+std::vector<std::string> unplugged_veths(NetlinkSocket& sock);
+
+/// Takes link `name` off its bridge (`ip link set NAME nomaster`), a fraction of a
+/// millisecond. Returns false when there is no such link. Throws on other errors.
+bool detach_link(NetlinkSocket& sock, const std::string& name);
 
 }  // namespace dockling::ch04

@@ -31,6 +31,24 @@ namespace {
 /// the kernel's limit, IFNAMSIZ - 1).
 std::string host_end_for(const std::string& container_id) { return "dl" + container_id.substr(0, 12); }
 
+/// True for a name that host_end_for makes: "dl" + 12 lowercase hex digits.
+bool is_host_end(std::string_view name) {
+  return name.size() == 14 && name.starts_with("dl") &&
+         name.find_first_not_of("0123456789abcdef", 2) == std::string_view::npos;
+}
+
+/// Deletes the veth pairs of finished containers that the kernel has not deleted because
+/// something still holds their network namespace (an `nsenter`, an open /proc/PID/ns/net).
+/// A host end on no bridge is such a leftover: a container's is created on its bridge, in
+/// one message, and after_exit takes it off. Returns their names.
+std::vector<std::string> delete_unplugged_host_ends() {
+  NetlinkSocket sock;
+  std::vector<std::string> deleted;
+  for (const auto& name : unplugged_veths(sock))
+    if (is_host_end(name) && delete_link(sock, name)) deleted.push_back(name);
+  return deleted;
+}
+
 void write_sysctl(const std::string& key_path, const std::string& value) {
   write_file("/proc/sys/net/" + key_path, value + "\n");
 }
@@ -243,8 +261,12 @@ void NetworkStep::after_exit(Container& container) noexcept {
       unpublish_ports(nft, bridge_, ports_);
     }
     if (veth_created_) {
+      // Not deleted: RTM_DELLINK waits for RCU grace periods (~20 ms). The container's
+      // network namespace died with its last process, and the kernel's clean-up worker
+      // deletes eth0, and its peer with it, a few ms later. Unplugged from the bridge now,
+      // so the dying pair never answers for the address the lease gives back below.
       NetlinkSocket sock;
-      delete_link(sock, host_end_);  // its peer, eth0, goes with it
+      detach_link(sock, host_end_);
     }
   } catch (const std::exception& e) {
     log::warning("network clean-up: {}", e.what());
@@ -261,6 +283,8 @@ int NetworkStep::prune() {
     if (owner_alive(lease)) running.push_back(lease.container_id.substr(0, 12));
     else reclaim(state, bridge_, root_, lease);
   }
+  // Whichever bridge they were on: unplugged, they are dead containers' in any case.
+  for (const auto& name : delete_unplugged_host_ends()) std::cout << "deleted veth " << name << "\n";
   if (!running.empty()) {
     throw Error(fmt::format("bridge {} is still used by {} container(s): {}", bridge_, running.size(),
                             fmt::join(running, ", ")));
