@@ -263,7 +263,7 @@ void NetworkStep::after_exit(Container& container) noexcept {
     if (veth_created_) {
       // Not deleted: RTM_DELLINK waits for RCU grace periods (~20 ms). The container's
       // network namespace died with its last process, and the kernel's clean-up worker
-      // deletes eth0, and its peer with it, a few ms later. Unplugged from the bridge now,
+      // deletes eth0, and its peer with it, tens of ms later. Unplugged from the bridge now,
       // so the dying pair never answers for the address the lease gives back below.
       NetlinkSocket sock;
       detach_link(sock, host_end_);

@@ -135,7 +135,7 @@ std::string udp_ask(const std::string& ip, int port, const std::string& payload)
 bool link_exists(const std::string& name) { return ::if_nametoindex(name.c_str()) != 0; }
 
 /// How long a finished container's veth pair may outlive it. The runtime does not delete it:
-/// the kernel does, when it destroys the container's network namespace, in a worker a few
+/// the kernel does, when it destroys the container's network namespace, in a worker tens of
 /// milliseconds after the last process is gone (seconds on a very busy machine).
 constexpr milliseconds kVethDeadline{5000};
 
