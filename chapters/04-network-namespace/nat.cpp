@@ -1,12 +1,22 @@
 #include "nat.hpp"
 
 #include <dlfcn.h>
+#include <netinet/in.h>  // before the linux/ headers, which then leave its definitions alone
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <netlink/attr.h>
+#include <netlink/msg.h>
+#include <netlink/netlink.h>
 #include <nftables/libnftables.h>
+
+#include <memory>
 
 #include <fmt/format.h>
 
 #include "dockling/error.hpp"
 #include "dockling/log.hpp"
+#include "netlink.hpp"
 
 namespace dockling::ch04 {
 
@@ -88,9 +98,24 @@ std::string nat_table(const std::string& bridge) {
   return name;
 }
 
-bool nat_table_exists(Nftables& nft, const std::string& bridge) {
-  // `list table` fails when there is none; asking costs about as much as creating it.
-  return nft.try_run(fmt::format("list table ip {}", nat_table(bridge)));
+bool nat_table_exists(const std::string& bridge) {
+  // Asked at every start, so not through libnftables, whose loading and cache fetch (a
+  // dozen requests) cost milliseconds: one NFT_MSG_GETTABLE, answered by the table or ENOENT.
+  NetlinkSocket sock(NETLINK_NETFILTER);
+  std::string table = nat_table(bridge);
+  std::unique_ptr<nl_msg, void (*)(nl_msg*)> message(
+      nlmsg_alloc_simple((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETTABLE, 0), nlmsg_free);
+  if (message == nullptr) throw Error("nlmsg_alloc_simple: out of memory");
+  nfgenmsg header{};
+  header.nfgen_family = NFPROTO_IPV4;  // `table ip`
+  header.version = NFNETLINK_V0;
+  check_nl(nlmsg_append(message.get(), &header, sizeof header, NLMSG_ALIGNTO), "nlmsg_append", table);
+  check_nl(nla_put_string(message.get(), NFTA_TABLE_NAME, table.c_str()), "nla_put_string", table);
+  check_nl(nl_send_auto(sock.get(), message.get()), "nl_send_auto(NFT_MSG_GETTABLE)", table);
+  int rc = nl_wait_for_ack(sock.get());  // the table's description comes first, then the ack
+  if (rc == -NLE_OBJ_NOTFOUND) return false;
+  check_nl(rc, "NFT_MSG_GETTABLE", table);
+  return true;
 }
 
 void create_nat_table(Nftables& nft, const std::string& bridge, const Subnet& subnet) {

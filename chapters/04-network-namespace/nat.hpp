@@ -42,8 +42,8 @@ class Nftables {
 /// The name of the bridge's table: "dockling_" + the bridge's name ('-' and '.' as '_').
 std::string nat_table(const std::string& bridge);
 
-/// True when the bridge's table exists.
-bool nat_table_exists(Nftables& nft, const std::string& bridge);
+/// True when the bridge's table exists (asked over netlink, without libnftables).
+bool nat_table_exists(const std::string& bridge);
 
 /// Creates the bridge's table with its chains and maps (see the file comment).
 void create_nat_table(Nftables& nft, const std::string& bridge, const Subnet& subnet);

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 #include <netlink/errno.h>
+#include <netlink/cache.h>
 #include <netlink/netlink.h>
 #include <netlink/route/link.h>
 #include <netlink/route/link/bridge.h>
@@ -12,12 +13,12 @@
 
 namespace dockling::ch04 {
 
-NetlinkSocket::NetlinkSocket() : sock_(nl_socket_alloc()) {
+NetlinkSocket::NetlinkSocket(int protocol) : sock_(nl_socket_alloc()) {
   if (sock_ == nullptr) throw Error("nl_socket_alloc: out of memory");
-  int rc = nl_connect(sock_, NETLINK_ROUTE);
+  int rc = nl_connect(sock_, protocol);
   if (rc < 0) {
     nl_socket_free(sock_);
-    check_nl(rc, "nl_connect", "NETLINK_ROUTE");
+    check_nl(rc, "nl_connect", protocol == NETLINK_ROUTE ? "NETLINK_ROUTE" : std::to_string(protocol));
   }
 }
 
@@ -65,6 +66,30 @@ bool delete_link(NetlinkSocket& sock, const std::string& name) {
   if (rc == -NLE_NODEV || rc == -NLE_OBJ_NOTFOUND) return false;
   check_nl(rc, "rtnl_link_delete", name);
   return true;
+}
+
+bool detach_link(NetlinkSocket& sock, const std::string& name) {
+  LinkPtr change(rtnl_link_alloc(), rtnl_link_put);
+  rtnl_link_set_name(change.get(), name.c_str());
+  rtnl_link_set_master(change.get(), 0);  // IFLA_MASTER 0: no bridge
+  int rc = rtnl_link_add(sock.get(), change.get(), 0);
+  if (rc == -NLE_NODEV || rc == -NLE_OBJ_NOTFOUND) return false;
+  check_nl(rc, "rtnl_link_add(nomaster)", name);
+  return true;
+}
+
+std::vector<std::string> unplugged_veths(NetlinkSocket& sock) {
+  nl_cache* cache = nullptr;  // a dump of every link (RTM_GETLINK with NLM_F_DUMP)
+  check_nl(rtnl_link_alloc_cache(sock.get(), AF_UNSPEC, &cache), "rtnl_link_alloc_cache");
+  std::unique_ptr<nl_cache, void (*)(nl_cache*)> owned(cache, nl_cache_free);
+  std::vector<std::string> names;
+  for (nl_object* object = nl_cache_get_first(cache); object != nullptr; object = nl_cache_get_next(object)) {
+    auto* link = reinterpret_cast<rtnl_link*>(object);
+    const char* type = rtnl_link_get_type(link);
+    if (type != nullptr && std::string_view(type) == "veth" && rtnl_link_get_master(link) == 0)
+      names.emplace_back(rtnl_link_get_name(link));
+  }
+  return names;
 }
 
 }  // namespace dockling::ch04

@@ -3,9 +3,12 @@
 /// dockling errors, and the link operations the chapter needs besides the exercise.
 #pragma once
 
+#include <linux/netlink.h>
+
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 struct nl_sock;
 struct rtnl_link;
@@ -13,12 +16,12 @@ struct nl_addr;
 
 namespace dockling::ch04 {
 
-/// A NETLINK_ROUTE socket (nl_socket_alloc + nl_connect), closed when destroyed. It talks
-/// to the network namespace of the thread that created it.
+/// A netlink socket (nl_socket_alloc + nl_connect), closed when destroyed: NETLINK_ROUTE
+/// unless told otherwise. It talks to the network namespace of the thread that created it.
 class NetlinkSocket {
  public:
   /// Opens and connects the socket; throws Error naming nl_connect on failure.
-  NetlinkSocket();
+  explicit NetlinkSocket(int protocol = NETLINK_ROUTE);
   NetlinkSocket(const NetlinkSocket&) = delete;
   NetlinkSocket& operator=(const NetlinkSocket&) = delete;
   ~NetlinkSocket();
@@ -52,7 +55,15 @@ void set_link_up(NetlinkSocket& sock, const std::string& name);
 void create_bridge(NetlinkSocket& sock, const std::string& name);
 
 /// Deletes link `name` if it exists; a veth takes its peer with it. Returns false when
-/// there was nothing to delete. Throws on other errors.
+/// there was nothing to delete. Throws on other errors. Slow: the kernel waits for RCU
+/// grace periods before it answers (about 20 ms for a veth pair).
 bool delete_link(NetlinkSocket& sock, const std::string& name);
+
+/// The names of the veth links in this namespace that are on no bridge (no master).
+std::vector<std::string> unplugged_veths(NetlinkSocket& sock);
+
+/// Takes link `name` off its bridge (`ip link set NAME nomaster`), a fraction of a
+/// millisecond. Returns false when there is no such link. Throws on other errors.
+bool detach_link(NetlinkSocket& sock, const std::string& name);
 
 }  // namespace dockling::ch04

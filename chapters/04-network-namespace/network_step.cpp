@@ -38,6 +38,24 @@ namespace {
 /// the kernel's limit, IFNAMSIZ - 1).
 std::string host_end_for(const std::string& container_id) { return "dl" + container_id.substr(0, 12); }
 
+/// True for a name that host_end_for makes: "dl" + 12 lowercase hex digits.
+bool is_host_end(std::string_view name) {
+  return name.size() == 14 && name.starts_with("dl") &&
+         name.find_first_not_of("0123456789abcdef", 2) == std::string_view::npos;
+}
+
+/// Deletes the veth pairs of finished containers that the kernel has not deleted because
+/// something still holds their network namespace (an `nsenter`, an open /proc/PID/ns/net).
+/// A host end on no bridge is such a leftover: a container's is created on its bridge, in
+/// one message, and after_exit takes it off. Returns their names.
+std::vector<std::string> delete_unplugged_host_ends() {
+  NetlinkSocket sock;
+  std::vector<std::string> deleted;
+  for (const auto& name : unplugged_veths(sock))
+    if (is_host_end(name) && delete_link(sock, name)) deleted.push_back(name);
+  return deleted;
+}
+
 void write_sysctl(const std::string& key_path, const std::string& value) {
   write_file("/proc/sys/net/" + key_path, value + "\n");
 }
@@ -180,7 +198,8 @@ void NetworkStep::setup_bridge_network(const Container& container) {
     subnet_ = *recorded;
   }
   NetlinkSocket sock;
-  if (link_index(sock, bridge_) == 0) {
+  bridge_index_ = link_index(sock, bridge_);
+  if (bridge_index_ == 0) {
     log::debug("network: creating bridge {} with {}", bridge_, subnet_.cidr(subnet_.gateway()));
     create_bridge(sock, bridge_);
     try {
@@ -189,6 +208,7 @@ void NetworkStep::setup_bridge_network(const Container& container) {
       delete_link(sock, bridge_);  // a bridge without its gateway address would stay broken
       throw;
     }
+    bridge_index_ = link_index(sock, bridge_);
     state_->set_subnet(subnet_);
     write_sysctl("ipv4/ip_forward", "1");  // the host routes between the bridge and the world
     // Lets 127.0.0.1:HOSTPORT be DNATed to a container behind the bridge (see the README).
@@ -196,8 +216,10 @@ void NetworkStep::setup_bridge_network(const Container& container) {
   } else if (!state_->subnet()) {
     state_->set_subnet(subnet_);
   }
-  Nftables nft;
-  if (!nat_table_exists(nft, bridge_)) create_nat_table(nft, bridge_, subnet_);
+  if (!nat_table_exists(bridge_)) {
+    Nftables nft;
+    create_nat_table(nft, bridge_, subnet_);
+  }
 
   std::vector<Lease> live;
   for (const auto& lease : state_->leases()) {
@@ -223,13 +245,8 @@ void NetworkStep::after_clone(Container& container, pid_t child) {
   write_etc_files(container);
   etc_trees_.clear();  // the child has its own copies of the descriptors
   if (mode_ != "bridge") return;
-  int bridge_index;
-  {
-    NetlinkSocket sock;
-    bridge_index = link_index(sock, bridge_);
-  }
-  if (bridge_index == 0) throw Error(fmt::format("bridge {} disappeared", bridge_));
-  create_veth_pair(host_end_, bridge_index, "eth0", child);
+  // The bridge's index from before clone: our lease keeps `network prune` from removing it.
+  create_veth_pair(host_end_, bridge_index_, "eth0", child);
   veth_created_ = true;
   if (!ports_.empty()) {
     Nftables nft;
@@ -262,8 +279,12 @@ void NetworkStep::after_exit(Container& container) noexcept {
       unpublish_ports(nft, bridge_, ports_);
     }
     if (veth_created_) {
+      // Not deleted: RTM_DELLINK waits for RCU grace periods (~20 ms). The container's
+      // network namespace died with its last process, and the kernel's clean-up worker
+      // deletes eth0, and its peer with it, tens of ms later. Unplugged from the bridge now,
+      // so the dying pair never answers for the address the lease gives back below.
       NetlinkSocket sock;
-      delete_link(sock, host_end_);  // its peer, eth0, goes with it
+      detach_link(sock, host_end_);
     }
   } catch (const std::exception& e) {
     log::warning("network clean-up: {}", e.what());
@@ -280,6 +301,8 @@ int NetworkStep::prune() {
     if (owner_alive(lease)) running.push_back(lease.container_id.substr(0, 12));
     else reclaim(state, bridge_, root_, lease);
   }
+  // Whichever bridge they were on: unplugged, they are dead containers' in any case.
+  for (const auto& name : delete_unplugged_host_ends()) std::cout << "deleted veth " << name << "\n";
   if (!running.empty()) {
     throw Error(fmt::format("bridge {} is still used by {} container(s): {}", bridge_, running.size(),
                             fmt::join(running, ", ")));

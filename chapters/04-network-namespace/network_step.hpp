@@ -76,6 +76,7 @@ class NetworkStep : public Step {
   Subnet subnet_;
   std::optional<NetworkState> state_;
   std::optional<Lease> lease_;
+  int bridge_index_ = 0;  ///< the bridge's interface index, found (or made) before clone
   std::string host_end_;  ///< the veth's host end, "dl" + 12 hex digits of the id
   bool veth_created_ = false;
   bool ports_published_ = false;

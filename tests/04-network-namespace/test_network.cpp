@@ -28,6 +28,7 @@
 #include <set>
 #include <thread>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "dockling/error.hpp"
@@ -133,6 +134,30 @@ std::string udp_ask(const std::string& ip, int port, const std::string& payload)
 
 bool link_exists(const std::string& name) { return ::if_nametoindex(name.c_str()) != 0; }
 
+/// How long a finished container's veth pair may outlive it. The runtime does not delete it:
+/// the kernel does, when it destroys the container's network namespace, in a worker tens of
+/// milliseconds after the last process is gone (seconds on a very busy machine).
+constexpr milliseconds kVethDeadline{5000};
+
+/// Waits until link `name` is gone, polling; false when it is still there after `deadline`.
+bool wait_until_gone(const std::string& name, milliseconds deadline = kVethDeadline) {
+  auto end = std::chrono::steady_clock::now() + deadline;
+  while (link_exists(name)) {
+    if (std::chrono::steady_clock::now() >= end) return false;
+    std::this_thread::sleep_for(milliseconds(5));
+  }
+  return true;
+}
+
+/// The ports (interfaces) attached to `bridge`, from /sys/class/net/BRIDGE/brif.
+std::vector<std::string> bridge_ports(const std::string& bridge) {
+  std::vector<std::string> ports;
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator(fs::path("/sys/class/net") / bridge / "brif", error))
+    ports.push_back(entry.path().filename());
+  return ports;
+}
+
 /// A container that runs until it is stopped: prints its /etc/hostname (the short id) and
 /// its address (the last line of /etc/hosts), runs `setup`, says "ready" and waits for SIGTERM.
 struct Running {
@@ -208,14 +233,13 @@ class Network : public ::testing::Test {
     return text;
   }
 
-  /// Nothing of a finished container is left: no veth on the bridge, no lease, no port.
+  /// Nothing of a finished container is left: no veth on the bridge (at once), no lease, no
+  /// port, and its veth pair gone within kVethDeadline.
   void expect_nothing_left(const std::string& short_id) {
     ASSERT_EQ(short_id.size(), 12u) << "not a container id: \"" << short_id << "\"";
-    EXPECT_FALSE(link_exists("dl" + short_id)) << "the container's veth dl" << short_id << " is left";
-    fs::path ports = fs::path("/sys/class/net") / bridge_ / "brif";
-    if (fs::exists(ports)) {
-      EXPECT_TRUE(fs::is_empty(ports)) << "a veth is still attached to " << bridge_;
-    }
+    EXPECT_EQ(bridge_ports(bridge_), std::vector<std::string>{}) << "a veth is still attached to " << bridge_;
+    EXPECT_TRUE(wait_until_gone("dl" + short_id))
+        << "the container's veth dl" << short_id << " is left " << kVethDeadline.count() << " ms after its exit";
     if (fs::exists(leases())) {
       EXPECT_TRUE(fs::is_empty(leases())) << "a lease is left in " << leases();
     }
@@ -292,6 +316,52 @@ TEST_F(Network, BridgeGivesEth0AnAddressARouteAndCleansUp) {
   EXPECT_NE(r.out.find("gateway-reached"), std::string::npos) << r;
   EXPECT_TRUE(link_exists(bridge_)) << "the bridge stays for the next container";
   expect_nothing_left(id);
+}
+
+TEST_F(Network, HostEndLeavesTheBridgeAtExitAndTheKernelDeletesThePairSoonAfter) {
+  auto r = run(ch04({}, {"/bin/cat", "/etc/hostname"}));
+  ASSERT_EQ(r.exit_code, 0) << r;
+  std::string veth = "dl" + r.out.substr(0, 12);
+  // Before the runtime returns: off the bridge, its address given back.
+  EXPECT_EQ(bridge_ports(bridge_), std::vector<std::string>{}) << veth << " is still on the bridge";
+  EXPECT_TRUE(fs::is_empty(leases())) << "the lease is left";
+  // The pair itself goes with the container's network namespace, which nothing holds.
+  auto exited = std::chrono::steady_clock::now();
+  EXPECT_TRUE(wait_until_gone(veth)) << veth << " is still there " << kVethDeadline.count() << " ms after the exit";
+  auto took = std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - exited);
+  RecordProperty("veth_gone_after_ms", static_cast<int>(took.count()));
+}
+
+TEST_F(Network, AVethHeldFromOutsideIsUnpluggedItsAddressReusedAndPruneDeletesIt) {
+  auto c = start({});
+  ASSERT_EQ(c.id.size(), 12u) << "the container did not start";
+  // Something on the host holds the container's network namespace (as `nsenter --net` or a
+  // bind mount of /proc/PID/ns/net would): it, and the veth pair, outlive the container.
+  pid_t runtime = c.process->pid();
+  std::string children = dockling::read_file(fmt::format("/proc/{}/task/{}/children", runtime, runtime));
+  ASSERT_FALSE(children.empty()) << "the runtime has no child";
+  std::string ns_path = fmt::format("/proc/{}/ns/net", std::stoi(children));
+  UniqueFd held(::open(ns_path.c_str(), O_RDONLY | O_CLOEXEC));
+  ASSERT_TRUE(held) << ns_path;
+  EXPECT_EQ(c.stop().exit_code, 0);
+
+  std::string veth = "dl" + c.id;
+  EXPECT_TRUE(link_exists(veth)) << "the namespace is held: its veth pair should still be there";
+  EXPECT_EQ(bridge_ports(bridge_), std::vector<std::string>{}) << "the dying pair must not be on the bridge";
+  EXPECT_TRUE(fs::is_empty(leases())) << "the lease must be given back at exit";
+
+  // The address is free again: the next container gets it and reaches the gateway.
+  auto r = run(ch04({}, {"/bin/sh", "-c", "tail -n 1 /etc/hosts | cut -f 1; ping -c 1 -W 3 " + subnet_.address(1) +
+                                             " >/dev/null && echo gateway-reached"}));
+  EXPECT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(r.out.substr(0, r.out.find('\n')), c.address) << "the freed address was not reused\n" << r;
+  EXPECT_NE(r.out.find("gateway-reached"), std::string::npos) << r;
+
+  // A veth on no bridge is a dead container's: prune deletes it.
+  auto pruned = run({bin(kBinary), "--root", root_->path(), "network", "prune", "--bridge", bridge_});
+  EXPECT_EQ(pruned.exit_code, 0) << pruned;
+  EXPECT_NE(pruned.out.find("deleted veth " + veth + "\n"), std::string::npos) << pruned;
+  EXPECT_FALSE(link_exists(veth)) << "prune left " << veth;
 }
 
 TEST_F(Network, TenParallelContainersGetDistinctAddressesAndPingEachOther) {
@@ -517,8 +587,7 @@ TEST_F(Network, WhatACrashLeavesIsReclaimedByTheNextRunAndPrune) {
   auto pruned = run({bin(kBinary), "--root", root_->path(), "network", "prune", "--bridge", bridge_});
   EXPECT_EQ(pruned.exit_code, 0) << pruned;
   EXPECT_FALSE(link_exists(bridge_));
-  Nftables nft;
-  EXPECT_FALSE(dockling::ch04::nat_table_exists(nft, bridge_));
+  EXPECT_FALSE(dockling::ch04::nat_table_exists(bridge_));
 }
 
 TEST_F(Network, PruneRefusesWhileAContainerRuns) {
