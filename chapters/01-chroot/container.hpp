@@ -17,6 +17,7 @@ struct Container {
   std::vector<std::string> env;     ///< KEY=VALUE, the command's whole environment
   std::string workdir = "/";        ///< the working directory inside the root
   std::string hostname;             ///< set by chapter 05 (-h, default the short id); empty before
+  bool user_namespace = false;      ///< set by chapter 07: the child gets a user namespace of its own
   int sync_fd = -1;                 ///< in the child: its end of the socket to the parent
   int cgroup_fd = -1;               ///< set by chapter 08 (v2): the cgroup to clone the child into
   bool born_in_cgroup = false;      ///< the pipeline cloned the child into cgroup_fd

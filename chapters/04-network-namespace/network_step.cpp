@@ -151,15 +151,17 @@ void NetworkStep::before_clone(Container& container) {
   std::error_code error;
   fs::create_directories(files_dir_, error);
   if (error) throw Error(fmt::format("mkdir(\"{}\"): {}", files_dir_.string(), error.message()));
-  // As root, the child gets detached copies of the files (open_tree) made here: in a user
-  // namespace (chapter 07) the child may not pass through the state root's directories by
-  // name. The contents are written in place after clone (same inodes). A rootless parent may
-  // not make copies, but its child may then reach its own state root by name.
+  // A child in a user namespace (chapter 07) of a root run is not the host's root: it may
+  // not pass through the state root's directories by name. It gets detached copies of the
+  // files (open_tree) made here; the contents are written in place after clone (same
+  // inodes). Otherwise (no user namespace, or rootless: a parent that may not make copies,
+  // and a child that may reach the user's own state root) the child binds them by name.
   etc_trees_.clear();
+  bool copies = container.user_namespace && ::geteuid() == 0;
   for (const char* name : kEtcFiles) {
     std::string path = (files_dir_ / name).string();
-    write_file(path, "");
-    etc_trees_.emplace_back(name, ::geteuid() == 0 ? ch03::copy_mount_tree(path.c_str(), 0) : UniqueFd());
+    if (copies) write_file(path, "");
+    etc_trees_.emplace_back(name, copies ? ch03::copy_mount_tree(path.c_str(), 0) : UniqueFd());
   }
 }
 

@@ -101,6 +101,7 @@ void UserStep::before_clone(Container& container) {
   }
   bool root = ::geteuid() == 0;
   private_ = mode_ == "private" || (mode_.empty() && !root);
+  container.user_namespace = private_;
   if (!private_) {
     if (!root)
       throw Error("--userns host needs root: an ordinary user may create the other namespaces only inside a "
