@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "cgroup.hpp"
+#include "container_mounts.hpp"
 #include "dockling/cli.hpp"
 #include "in_root.hpp"
 #include "dockling/error.hpp"
@@ -86,7 +87,6 @@ int OciNamespaceStep::clone_flags() const {
 }
 
 void OciNamespaceStep::in_child(Container& container) {
-  (void)container;
   // Before the cgroup namespace: /proc/self/cgroup must still show the host's paths.
   mounts_.open_sources();
   devices_.open_sources();
@@ -98,6 +98,12 @@ void OciNamespaceStep::in_child(Container& container) {
       check(::unshare(CLONE_NEWCGROUP), "unshare", "CLONE_NEWCGROUP");
     }
   }
+  // In the container's namespaces, before pivot_root: the hook's path is the host's. What it
+  // mounts must stay in the container's mount namespace: no propagation to the host.
+  id_ = container.id;
+  if (!hooks_.create_container.empty()) ch03::make_mounts_private();
+  for (const auto& hook : hooks_.create_container)
+    run_hook(hook, hook_state(container.id, "creating", ::getpid(), bundle_dir_, annotations_));
 }
 
 void OciNamespaceStep::after_clone(Container& container, pid_t child) {
@@ -163,6 +169,10 @@ void OciNamespaceStep::in_root() {
     log::debug("child: root read-only");
     ch03::remount_read_only(root.get(), "/");
   }
+  // Inside the new root, before the command (and before seccomp and the capability drop):
+  // runc's state for it is "created", with the pid as the container sees it.
+  for (const auto& hook : hooks_.start_container)
+    run_hook(hook, hook_state(id_, "created", ::getpid(), bundle_dir_, annotations_));
 }
 
 void write_sysctl(const std::string& key, const std::string& value) {

@@ -34,7 +34,8 @@ class OciNamespaceStep : public Step {
   void after_exit(Container& container) noexcept override;
   void in_child(Container& container) override;
   /// In the child, inside the new root, with /proc mounted and /proc/sys writable: the
-  /// bundle's mounts, its devices, its sysctls, then a read-only root if asked.
+  /// bundle's mounts, its devices, its sysctls, a read-only root if asked, then the
+  /// startContainer hooks.
   void in_root();
 
  private:
@@ -50,6 +51,7 @@ class OciNamespaceStep : public Step {
   std::string bundle_dir_;
   nlohmann::json annotations_;
   bool created_ = false;  ///< after_clone ran: poststop hooks are due
+  std::string id_;        ///< the container's id, for the startContainer hooks' state
 };
 
 /// Checks linux.resources.unified against the machine: it needs cgroup v2.

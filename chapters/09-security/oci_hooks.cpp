@@ -69,9 +69,8 @@ OciHooks parse_hooks(const json& hooks, std::vector<std::string>& warnings) {
   out.create_runtime = hook_list(hooks, "createRuntime");
   out.poststart = hook_list(hooks, "poststart");
   out.poststop = hook_list(hooks, "poststop");
-  for (const char* inside : {"createContainer", "startContainer"})
-    if (!hook_list(hooks, inside).empty())
-      warnings.push_back(fmt::format("hooks.{} (run inside the container) is not honoured yet; ignored", inside));
+  out.create_container = hook_list(hooks, "createContainer");
+  out.start_container = hook_list(hooks, "startContainer");
   for (const auto& [key, value] : hooks.items()) {
     static const std::vector<std::string> kKnown = {"prestart", "createRuntime", "createContainer", "startContainer",
                                                     "poststart", "poststop"};
@@ -90,7 +89,7 @@ std::string hook_state(const std::string& id, const std::string& status, pid_t p
 }
 
 void run_hook(const OciHook& hook, const std::string& state) {
-  log::debug("parent: {} {}", hook.field, hook.path);
+  log::debug("hook {} {}", hook.field, hook.path);
   // A socket, not a pipe: a hook that exits without reading must not SIGPIPE the runtime.
   int ends[2];
   check(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ends), "socketpair", hook.field);

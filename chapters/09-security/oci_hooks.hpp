@@ -20,17 +20,21 @@ struct OciHook {
   std::optional<int> timeout;     ///< seconds; none: no limit
 };
 
-/// The hooks dockling runs, from the runtime (the parent): prestart and createRuntime once the
+/// The hooks of a bundle. From the runtime (the parent): prestart and createRuntime once the
 /// container's process exists and waits, poststart once the command runs, poststop after it
-/// ended. createContainer and startContainer (run inside the container) are warned about.
+/// ended. From the container's process (the child): createContainer in the container's
+/// namespaces before pivot_root (the path is the host's), startContainer inside the new root
+/// before the command (the path is the container's).
 struct OciHooks {
   std::vector<OciHook> prestart;        ///< deprecated by the spec, still run (runc does)
   std::vector<OciHook> create_runtime;  ///< after prestart
+  std::vector<OciHook> create_container;  ///< in the child, before pivot_root; a failure stops the start
+  std::vector<OciHook> start_container;   ///< in the child, in the new root; a failure stops the start
   std::vector<OciHook> poststart;       ///< a failure is a warning
   std::vector<OciHook> poststop;        ///< a failure is a warning
 };
 
-/// Reads config.json's `hooks`; `warnings` gets createContainer and startContainer.
+/// Reads config.json's `hooks`; `warnings` gets the keys the spec does not know.
 /// @throws Error naming the field, e.g. `config.json: hooks.prestart[1].path: must be an absolute path`.
 OciHooks parse_hooks(const nlohmann::json& hooks, std::vector<std::string>& warnings);
 

@@ -568,6 +568,57 @@ TEST(OciHooks, RuntimeHooksGetTheStateAsWithRunc) {
   EXPECT_EQ(json(states["dockling"]).dump(1), json(states["runc"]).dump(1));
 }
 
+/// createContainer runs in the container's namespaces before pivot_root (a host path), and
+/// startContainer inside the new root before the command (a container path): both get the
+/// state on stdin, with the statuses runc gives them.
+TEST(OciHooks, ContainerHooksRunInsideTheContainerAsWithRunc) {
+  DOCKLING_REQUIRE_ROOT();
+  ASSERT_TRUE(have("/usr/sbin/runc"));
+  std::string host_mnt = fs::read_symlink("/proc/self/ns/mnt").string();
+  std::map<std::string, std::map<std::string, json>> seen;  // runtime → kind → what the hook saw
+  for (const std::string runtime : {"dockling", "runc"}) {
+    dockling::TempDir out{"ch09-hooks"};
+    ::chmod(out.path().c_str(), 0777);
+    Bundle bundle({"/bin/sh", "-c", "test -e /out/startContainer.json && echo started-after-hook"});
+    bundle.config["mounts"].push_back({{"destination", "/out"}, {"type", "bind"}, {"source", out.path().string()},
+                                       {"options", {"rbind", "rw"}}});
+    // The host's sh writes to the host's OUT; the container's sh to the container's /out.
+    auto hook = [](const std::string& kind, const std::string& dir) {
+      return json{{"path", "/bin/sh"},
+                  {"args", {"sh", "-c", "cat > \"$1/$0.json\"; readlink /proc/self/ns/mnt > \"$1/$0.mnt\"", kind, dir}}};
+    };
+    bundle.config["hooks"]["createContainer"] = {hook("createContainer", out.path().string())};
+    bundle.config["hooks"]["startContainer"] = {hook("startContainer", "/out")};
+    bundle.save();
+    auto result = runtime == "dockling" ? dockling_run(bundle) : runc_run(bundle);
+    ASSERT_EQ(result.exit_code, 0) << runtime << "\n" << result;
+    EXPECT_EQ(result.out, "started-after-hook\n") << runtime;
+    EXPECT_EQ(result.err.find("not honoured"), std::string::npos) << runtime << "\n" << result;
+    for (const std::string kind : {"createContainer", "startContainer"}) {
+      ASSERT_TRUE(fs::exists(out.path() / (kind + ".json"))) << runtime << " did not run " << kind << "\n" << result;
+      json state = parse_json(dockling::read_file(out.path() / (kind + ".json")));
+      EXPECT_EQ(state["bundle"], bundle.path()) << runtime << " " << kind;
+      std::string mnt = dockling::read_file(out.path() / (kind + ".mnt"));
+      seen[runtime][kind] = {{"status", state["status"]},
+                             {"has_pid", state.contains("pid")},
+                             {"in_container_mount_namespace", mnt != host_mnt + "\n"}};
+    }
+  }
+  EXPECT_EQ(seen["dockling"]["createContainer"]["in_container_mount_namespace"], true);
+  EXPECT_EQ(json(seen["dockling"]).dump(1), json(seen["runc"]).dump(1));
+}
+
+TEST(OciHooks, AFailingCreateContainerHookStopsTheStart) {
+  DOCKLING_REQUIRE_ROOT();
+  Bundle bundle({"/bin/probe"});
+  bundle.config["hooks"]["createContainer"] = {{{"path", "/bin/sh"}, {"args", {"sh", "-c", "exit 4"}}}};
+  bundle.save();
+  expect_refused(bundle, "hooks.createContainer[0]");
+  auto result = dockling_run(bundle);
+  EXPECT_EQ(result.out, "") << "the command must not run\n" << result;
+  EXPECT_NE(result.err.find("exited with 4"), std::string::npos) << result;
+}
+
 TEST(OciHooks, AFailingPrestartHookStopsTheStart) {
   DOCKLING_REQUIRE_ROOT();
   Bundle bundle({"/bin/probe"});
