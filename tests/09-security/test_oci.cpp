@@ -608,26 +608,25 @@ TEST(OciHooks, ContainerHooksRunInsideTheContainerAsWithRunc) {
   EXPECT_EQ(json(seen["dockling"]).dump(1), json(seen["runc"]).dump(1));
 }
 
-TEST(OciHooks, AFailingCreateContainerHookStopsTheStart) {
-  DOCKLING_REQUIRE_ROOT();
+/// A hook of `kind` that exits with `code`: exit 125 naming it, and the command never runs.
+void expect_failing_hook_stops_the_start(const std::string& kind, int code) {
   Bundle bundle({"/bin/probe"});
-  bundle.config["hooks"]["createContainer"] = {{{"path", "/bin/sh"}, {"args", {"sh", "-c", "exit 4"}}}};
+  bundle.config["hooks"][kind] = {{{"path", "/bin/sh"}, {"args", {"sh", "-c", fmt::format("exit {}", code)}}}};
   bundle.save();
-  expect_refused(bundle, "hooks.createContainer[0]");
+  expect_refused(bundle, "hooks." + kind + "[0]");
   auto result = dockling_run(bundle);
   EXPECT_EQ(result.out, "") << "the command must not run\n" << result;
-  EXPECT_NE(result.err.find("exited with 4"), std::string::npos) << result;
+  EXPECT_NE(result.err.find(fmt::format("exited with {}", code)), std::string::npos) << result;
+}
+
+TEST(OciHooks, AFailingCreateContainerHookStopsTheStart) {
+  DOCKLING_REQUIRE_ROOT();
+  expect_failing_hook_stops_the_start("createContainer", 4);
 }
 
 TEST(OciHooks, AFailingPrestartHookStopsTheStart) {
   DOCKLING_REQUIRE_ROOT();
-  Bundle bundle({"/bin/probe"});
-  bundle.config["hooks"]["prestart"] = {{{"path", "/bin/sh"}, {"args", {"sh", "-c", "exit 3"}}}};
-  bundle.save();
-  expect_refused(bundle, "hooks.prestart[0]");
-  auto result = dockling_run(bundle);
-  EXPECT_EQ(result.out, "") << "the command must not run\n" << result;
-  EXPECT_NE(result.err.find("exited with 3"), std::string::npos) << result;
+  expect_failing_hook_stops_the_start("prestart", 3);
 }
 
 TEST(OciHooks, AHookPastItsTimeoutIsKilled) {
