@@ -94,6 +94,7 @@ void UserStep::before_clone(Container& container) {
   check_userns_mode(mode_);
   if (given_maps_) {
     private_ = true;
+    container.user_namespace = true;
     maps_ = *given_maps_;
     log::debug("parent: user namespace with the given maps: uid_map \"{}\", gid_map \"{}\"", one_line(maps_.uids),
                one_line(maps_.gids));

@@ -1,7 +1,6 @@
 #include "cgroup_step.hpp"
 
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -66,13 +65,17 @@ void CgroupStep::before_clone(Container& container) {
   }
   std::vector<LimitFile> files = limit_files(limits_, version);
   remove_stale_cgroups(version, root);
-  runtime_userns_ = user_namespace_of("self");
   lock_ = std::make_unique<CreationLock>(root);
   cgroup_ = make_cgroup(version, container.id, root);
   cgroup_->create();
   owner_locks_ = lock_as_owner(cgroup_->directories());
   lock_.reset();  // owned now: a sweep leaves it alone, empty or not
   cgroup_->apply(files);
+  // Moving a process by pid makes the kernel wait for an RCU grace period (10-20 ms). On v1
+  // the child joins by itself instead, as one thread, which needs no such wait; not from a
+  // user namespace of its own (chapter 07's step, an earlier slot, has decided that), where
+  // it may not write the host's files.
+  child_joins_ = version == CgroupVersion::v1 && !container.user_namespace;
   if (version == CgroupVersion::v2) {
     // The pipeline clones the child straight into it (clone3, CLONE_INTO_CGROUP): no move
     // afterwards, which would wait for an RCU grace period (see after_clone).
@@ -86,21 +89,15 @@ void CgroupStep::after_clone(Container& container, pid_t child) {
   cgroup_dir_.reset();
   container.cgroup_fd = -1;
   joined_ = true;
-  if (container.born_in_cgroup) return;
-  // The child waits for "go": it has run nothing outside the cgroup either way. Moving a
-  // process by pid makes the kernel wait for an RCU grace period (10-20 ms). On v1 the child
-  // joins by itself instead, as one thread, which needs no such wait; not from a user
-  // namespace of its own (chapter 07), where it may not write the host's files.
-  child_joins_ = cgroup_->version() == CgroupVersion::v1 && user_namespace_of(std::to_string(child)) == runtime_userns_;
-  if (!child_joins_) cgroup_->join(child);
+  // The child waits for "go": it has run nothing outside the cgroup either way.
+  if (!container.born_in_cgroup && !child_joins_) cgroup_->join(child);
 }
 
 void CgroupStep::in_child(Container& container) {
+  (void)container;
   owner_locks_.clear();  // the copies clone(2) gave us: the command must not hold them
-  // The same test as the parent's in after_clone (our copy of child_joins_ predates it).
   cgroup_dir_.reset();
-  if (!container.born_in_cgroup && cgroup_->version() == CgroupVersion::v1 && user_namespace_of("self") == runtime_userns_)
-    cgroup_->join_self();
+  if (child_joins_) cgroup_->join_self();
 }
 
 void CgroupStep::after_exit(Container& container) noexcept {
@@ -131,13 +128,6 @@ void CgroupStep::after_exit(Container& container) noexcept {
   cgroup_->remove();
   cgroup_.reset();
   owner_locks_.clear();
-}
-
-std::pair<dev_t, ino_t> user_namespace_of(const std::string& pid) {
-  struct stat st {};
-  std::string path = "/proc/" + pid + "/ns/user";
-  check(::stat(path.c_str(), &st), "stat", path);
-  return {st.st_dev, st.st_ino};
 }
 
 Steps steps() {

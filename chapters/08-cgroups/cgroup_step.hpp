@@ -2,10 +2,7 @@
 /// @brief The cgroups step of chapter 08: docker's resource flags, enforced by a cgroup.
 #pragma once
 
-#include <sys/types.h>
-
 #include <memory>
-#include <utility>
 #include <string>
 
 #include "cgroup.hpp"
@@ -41,14 +38,9 @@ class CgroupStep : public Step {
   std::vector<UniqueFd> owner_locks_;  ///< held from create() until the cgroups are removed
   std::unique_ptr<Cgroup> cgroup_;
   bool joined_ = false;
-  bool child_joins_ = false;  ///< the child moves itself in (v1, same user namespace)
+  bool child_joins_ = false;  ///< v1, no user namespace of its own: the child moves itself in
   UniqueFd cgroup_dir_;       ///< v2: the cgroup's directory, for clone3(CLONE_INTO_CGROUP)
-  std::pair<dev_t, ino_t> runtime_userns_;  ///< our user namespace (nsfs device, inode)
 };
-
-/// The user namespace of /proc/PID (`pid` may be "self"): its nsfs device and inode.
-/// @throws SysError when /proc/PID/ns/user cannot be read.
-std::pair<dev_t, ino_t> user_namespace_of(const std::string& pid);
 
 /// Formats a byte count for people: "32MiB", "1.5GiB", "512B".
 std::string human_bytes(std::uint64_t bytes);
