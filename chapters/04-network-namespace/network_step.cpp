@@ -23,16 +23,12 @@
 
 namespace dockling::ch04 {
 
+namespace fs = std::filesystem;
+
 namespace {
 
 /// The container's own files in /etc, generated and mounted over the rootfs's.
 constexpr const char* kEtcFiles[] = {"hosts", "resolv.conf", "hostname"};
-
-}  // namespace
-
-namespace fs = std::filesystem;
-
-namespace {
 
 /// The name of a container's veth end on the host: "dl" + 12 hex digits of its id (15 is
 /// the kernel's limit, IFNAMSIZ - 1).

@@ -16,9 +16,9 @@ namespace dockling::ch06 {
 /// also has a mount namespace of its own (chapter 03), it mounts a fresh mqueue file system
 /// on /dev/mqueue inside the new root, showing the container's POSIX queues. Without one
 /// (a plain chroot) it leaves /dev/mqueue alone: a mount there would land on the host.
-/// With `--ipc host` the parent, still the host's root, makes the mqueue mount (detached) and
-/// the child attaches it: in a user namespace (chapter 07) the kernel lets only the owner of
-/// an IPC namespace mount its queues, and the host's is not the container's.
+/// With `--ipc host` and a user namespace (chapter 07) the parent, still the host's root,
+/// makes the mqueue mount (detached) and the child attaches it: the kernel lets only the
+/// owner of an IPC namespace mount its queues, and the host's is not the container's.
 class IpcStep : public Step {
  public:
   std::string_view name() const override { return "ipc"; }
@@ -34,7 +34,7 @@ class IpcStep : public Step {
   int flags_ = 0;                 ///< ipc_clone_flags(mode_), set in before_clone
   dev_t runtime_mnt_dev_ = 0;     ///< the runtime's mount namespace (nsfs device and inode),
   ino_t runtime_mnt_ino_ = 0;     ///< 0 when /proc could not tell
-  UniqueFd host_mqueue_;          ///< --ipc host as root: a detached mqueue mount of the host's
+  UniqueFd host_mqueue_;          ///< --ipc host, user namespace: a detached mqueue mount of the host's
                                   ///< IPC namespace, made before clone (see in_child)
 };
 
