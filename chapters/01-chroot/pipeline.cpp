@@ -88,6 +88,10 @@ void send_failure(int socket, int code, const std::string& message) noexcept {
       log::debug("child: {}", step->name());
       step->in_child(container);
     }
+    // Root's home, unless -e or a step (chapter 07: the -u user's passwd entry) has set one.
+    if (std::none_of(container.env.begin(), container.env.end(),
+                     [](const std::string& entry) { return entry.rfind("HOME=", 0) == 0; }))
+      container.env.push_back("HOME=/root");
     check(::chdir(container.workdir.c_str()), "chdir", container.workdir);
     std::string path = resolve_command(container.argv.front(), container.env);
 

@@ -32,8 +32,7 @@ int runtime_main(std::string_view program, std::string_view description, int arg
     container.id = random_hex(32);
     container.rootfs = std::filesystem::absolute(rootfs).lexically_normal();
     if (container.argv.empty()) container.argv = {"/bin/sh"};
-    container.env.insert(container.env.begin(),
-                         {std::string("PATH=") + kDefaultPath, "HOME=/root"});
+    container.env.insert(container.env.begin(), std::string("PATH=") + kDefaultPath);  // HOME: see child_main
     return run_container(container, pipeline);
   });
 }

@@ -1,10 +1,13 @@
 #include "network_step.hpp"
 
+#include <fcntl.h>
 #include <sched.h>
 #include <sys/mount.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <iostream>
 
 #include <fmt/format.h>
@@ -13,6 +16,7 @@
 #include "mount_step.hpp"
 #include "dockling/cli.hpp"
 #include "dockling/error.hpp"
+#include "dockling/fd.hpp"
 #include "dockling/fs.hpp"
 #include "dockling/log.hpp"
 #include "dockling/tempdir.hpp"
@@ -259,6 +263,7 @@ void NetworkStep::in_child(Container& container) {
   for (const auto& [name, tree] : etc_trees_) bind_into_rootfs(container.rootfs, "etc/" + name, tree, files_dir_ / name);
   etc_trees_.clear();
   if (mode_ == "host") return;
+  disable_ipv6();
   {
     NetlinkSocket sock;  // opened here: it talks to the container's network namespace
     set_link_up(sock, "lo");
@@ -266,6 +271,23 @@ void NetworkStep::in_child(Container& container) {
   if (mode_ == "bridge") {
     add_address("eth0", subnet_.cidr(lease_->address));
     add_default_route(subnet_.gateway().str());
+  }
+}
+
+void disable_ipv6() {
+  // /proc/sys/net shows the network namespace of the process that opens it: ours. "all" turns
+  // IPv6 off on the links that exist (lo, and eth0, moved in already); "default" on later ones.
+  for (const char* which : {"all", "default"}) {
+    std::string path = fmt::format("/proc/sys/net/ipv6/conf/{}/disable_ipv6", which);
+    int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT) return;  // a kernel without IPv6: nothing to turn off
+    if (fd < 0 && (errno == EACCES || errno == EROFS)) {  // a /proc that is not ours to write (rootless)
+      log::warning("cannot turn IPv6 off in the container ({}: {}): it keeps its IPv6 addresses", path,
+                   std::strerror(errno));
+      return;
+    }
+    UniqueFd file(check(fd, "open", path));
+    if (::write(file.get(), "1", 1) != 1) throw_sys("write", path);
   }
 }
 

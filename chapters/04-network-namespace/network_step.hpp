@@ -35,6 +35,11 @@ std::string default_state_root();
 /// links or NAT rules (rootless docker uses slirp4netns for that, which dockling has not).
 std::string default_network_mode();
 
+/// Turns IPv6 off in the calling process's network namespace, as docker does for every network
+/// mode but host: lo has no ::1, eth0 no link-local address. Nothing to do without IPv6.
+/// @throws SysError naming the sysctl file.
+void disable_ipv6();
+
 /// Gives the container its network: a network namespace with lo (none), plus a veth pair
 /// to a host bridge with an address, a default route, NAT and published ports (bridge), or
 /// the host's own network (host). Also mounts its /etc/hosts, /etc/resolv.conf and

@@ -17,6 +17,7 @@
 #include "dockling/fs.hpp"
 #include "dockling/log.hpp"
 #include "exec_user.hpp"
+#include "user_switch_step.hpp"
 #include "id_ranges.hpp"
 #include "idmapped_root.hpp"
 #include "ipc_step.hpp"
@@ -85,7 +86,6 @@ void UserStep::add_flags(CLI::App& run) {
             }
           },
           "MODE"));
-  run.add_option("-u,--user", user_, "Run the command as USER[:GROUP] (a name or a number each)");
 }
 
 int UserStep::clone_flags() const { return private_ ? CLONE_NEWUSER : 0; }
@@ -165,16 +165,6 @@ void UserStep::in_child(Container& container) {
   idmapped_root_.reset();
 }
 
-void UserStep::before_exec(Container& container) {
-  (void)container;
-  if (user_.empty()) return;
-  // The container's own files: after pivot_root "/etc/passwd" is the rootfs's.
-  ExecUser user = resolve_user(user_, read_optional_file("/etc/passwd"), read_optional_file("/etc/group"));
-  log::debug("child: user {}:{} with {} supplementary groups", user.uid, user.gid, user.groups.size());
-  switch_user(user, !(private_ && maps_.deny_setgroups));
-  keep_parent_death_signal();
-}
-
 void UserStep::after_exit(Container& container) noexcept {
   (void)container;
   idmapped_root_.reset();
@@ -183,6 +173,7 @@ void UserStep::after_exit(Container& container) noexcept {
 Steps steps() {
   Steps list = ch06::steps();
   list.push_back(std::make_unique<UserStep>());
+  list.push_back(std::make_unique<UserSwitchStep>());
   return list;
 }
 

@@ -97,7 +97,7 @@ void read_process(const json& process, OciBundle& bundle) {
     if (const json* uid = find(*user, "uid")) bundle.user.uid = static_cast<uid_t>(number(*uid, "process.user.uid"));
     if (const json* gid = find(*user, "gid")) bundle.user.gid = static_cast<gid_t>(number(*gid, "process.user.gid"));
     if (const json* gids = find(*user, "additionalGids"))
-      for (const auto& gid : *gids) bundle.user.additional_gids.push_back(static_cast<gid_t>(number(gid, "process.user.additionalGids")));
+      for (const auto& gid : *gids) bundle.user.groups.push_back(static_cast<gid_t>(number(gid, "process.user.additionalGids")));
     if (find(*user, "umask")) bundle.warnings.push_back("process.user.umask is not honoured yet; ignored");
   }
   if (const json* caps = find(process, "capabilities")) {

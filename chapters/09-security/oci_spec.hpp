@@ -35,7 +35,7 @@ struct OciBundle {
   CapabilitySets capabilities;        ///< process.capabilities
   bool no_new_privileges = false;     ///< process.noNewPrivileges
   std::optional<SeccompProfile> seccomp;  ///< nullopt: no linux.seccomp, no filter
-  ProcessUser user;                   ///< process.user
+  ch07::ExecUser user;                ///< process.user (groups: additionalGids)
   std::vector<std::string> masked_paths;    ///< linux.maskedPaths
   std::vector<std::string> readonly_paths;  ///< linux.readonlyPaths
   std::vector<OciNamespace> namespaces;     ///< linux.namespaces no chapter step makes

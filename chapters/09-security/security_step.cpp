@@ -10,6 +10,7 @@
 
 #include <cerrno>
 #include <climits>
+#include <csignal>
 
 #include <fmt/format.h>
 
@@ -18,6 +19,7 @@
 #include "dockling/cli.hpp"
 #include "dockling/error.hpp"
 #include "dockling/log.hpp"
+#include "id_ranges.hpp"
 #include "oci_command.hpp"
 #include "security.hpp"
 
@@ -37,13 +39,13 @@ std::optional<bool> no_new_privileges_option(const std::string& option) {
   throw Error(fmt::format("invalid --security-opt: \"{}\"", option));
 }
 
-void switch_user(const ProcessUser& user) {
-  // Keep the permitted capabilities across setuid; drop_capabilities then sets them.
+/// Becomes `user` keeping the permitted capabilities (drop_capabilities then sets them), and
+/// makes them effective again: setuid to non-root empties the effective set, and dropping from
+/// the bounding set needs CAP_SETPCAP there.
+void become(const ch07::ExecUser& user) {
   check(::prctl(PR_SET_KEEPCAPS, 1), "prctl", "PR_SET_KEEPCAPS");
-  check(::setgroups(user.additional_gids.size(), user.additional_gids.data()), "setgroups");
-  check(::setresgid(user.gid, user.gid, user.gid), "setresgid", std::to_string(user.gid));
-  check(::setresuid(user.uid, user.uid, user.uid), "setresuid", std::to_string(user.uid));
-  // setuid to non-root emptied the effective set; drop_capabilities needs CAP_SETPCAP there.
+  ch07::switch_user(user, ch07::setgroups_allowed());
+  check(::prctl(PR_SET_PDEATHSIG, SIGKILL), "prctl", "PR_SET_PDEATHSIG");  // the id change cleared it
   cap_t caps = cap_get_proc();
   if (caps == nullptr) throw SysError("capget", "", errno);
   int rc = cap_fill(caps, CAP_EFFECTIVE, CAP_PERMITTED) == 0 ? cap_set_proc(caps) : -1;
@@ -81,6 +83,7 @@ void SecurityStep::add_flags(CLI::App& run) {
   run.add_option("--security-opt", security_opts_,
                  "Security options: no-new-privileges, seccomp=unconfined, seccomp=PROFILE.json")
       ->allow_extra_args(false);
+  user_flags_.add_to(run);
   run.add_option("--ulimit", ulimit_specs_, "Ulimit options: NAME=SOFT[:HARD], e.g. nofile=1024:2048")
       ->allow_extra_args(false);
 }
@@ -133,7 +136,10 @@ void SecurityStep::in_child(Container& container) {
   // Without no_new_privs, seccomp(2) needs CAP_SYS_ADMIN: load the filter while we have it
   // (runc's order). With it, load it last, so that it need not allow setuid or capset.
   if (profile_ && !no_new_privs_) load_seccomp(*profile_, caps_);
-  if (user_) switch_user(*user_);
+  ch07::ExecUser user = user_ ? *user_ : user_flags_.resolve();
+  if (user_) user.home = ch07::resolve_user(std::to_string(user.uid), ch07::read_optional_file("/etc/passwd"), "").home;
+  ch07::set_default_home(container.env, user.home);
+  become(user);
   drop_capabilities(caps_);
   if (fixed_caps_) set_capability_sets(*fixed_caps_);
   if (profile_ && no_new_privs_) load_seccomp(*profile_, caps_);

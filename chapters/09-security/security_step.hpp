@@ -15,21 +15,17 @@
 #include "pipeline.hpp"
 #include "seccomp_profile.hpp"
 #include "step.hpp"
+#include "user_switch_step.hpp"
 #include "ulimits.hpp"
 
 namespace dockling::ch09 {
 
-/// The user a process runs as (an OCI bundle's process.user; `run` stays root).
-struct ProcessUser {
-  uid_t uid = 0;                        ///< user id
-  gid_t gid = 0;                        ///< primary group id
-  std::vector<gid_t> additional_gids;   ///< supplementary groups
-};
-
-/// The last step. In the child, after every other step: ulimits, closes every inherited fd,
-/// loads the seccomp filter and drops the capabilities (the filter first unless
-/// no_new_privs is set: without no_new_privs, loading a filter needs CAP_SYS_ADMIN), so
-/// that an --init and the command both run confined. Just before exec: the working
+/// The last step; it takes chapter 07's user switch's slot. In the child, after every other
+/// step: ulimits, closes every inherited fd, loads the seccomp filter, becomes the `-u` user
+/// (its groups, HOME) and drops the capabilities (the filter first unless no_new_privs is
+/// set: without no_new_privs, loading a filter needs CAP_SYS_ADMIN), so that an --init and
+/// the command both run confined. The inheritable and ambient sets end up empty, as docker's
+/// since 20.10.14 (CVE-2022-24769). Just before exec: the working
 /// directory must be inside the root.
 class SecurityStep : public Step {
  public:
@@ -53,8 +49,8 @@ class SecurityStep : public Step {
   }
   /// For an OCI bundle: no_new_privs from process.noNewPrivileges.
   void set_no_new_privs(bool on) { oci_no_new_privs_ = on; }
-  /// For an OCI bundle: its process.user.
-  void set_user(ProcessUser user) { user_ = std::move(user); }
+  /// For an OCI bundle: its process.user (groups: its additionalGids, as written).
+  void set_user(ch07::ExecUser user) { user_ = std::move(user); }
   /// For an OCI bundle: its maskedPaths and readonlyPaths, in place of docker's.
   void set_paths(std::vector<std::string> masked, std::vector<std::string> read_only) {
     masked_ = std::move(masked);
@@ -78,6 +74,7 @@ class SecurityStep : public Step {
 
   // Flags as typed.
   std::vector<std::string> cap_add_, cap_drop_, security_opts_, ulimit_specs_;
+  ch07::UserFlags user_flags_;
   bool privileged_ = false;
   // Resolved in before_clone.
   CapabilitySet caps_ = 0;
@@ -89,7 +86,7 @@ class SecurityStep : public Step {
   std::optional<CapabilitySets> fixed_caps_;
   bool oci_seccomp_ = false;
   bool oci_no_new_privs_ = false;
-  std::optional<ProcessUser> user_;
+  std::optional<ch07::ExecUser> user_;
   std::optional<std::vector<std::string>> masked_, read_only_;
   std::function<void()> in_root_;
 };
