@@ -51,7 +51,8 @@ class NetworkStep : public Step {
   void add_flags(CLI::App& run) override;
   void add_commands(CLI::App& app) override;
   std::optional<int> run_command() override;
-  int clone_flags() const override;
+  void to_spec(ContainerSpec& spec) override;
+  int clone_flags(const ContainerSpec& spec) const override;
   void before_clone(Container& container) override;
   void after_clone(Container& container, pid_t child) override;
   /// Writes hosts, resolv.conf and hostname under ROOT/containers/ID for the child to mount.
@@ -60,7 +61,7 @@ class NetworkStep : public Step {
   void after_exit(Container& container) noexcept override;
 
  private:
-  void parse_flags();
+  void check_settings();
   void setup_bridge_network(const Container& container);
   int prune();
 
@@ -76,8 +77,6 @@ class NetworkStep : public Step {
   CLI::App* prune_command_ = nullptr;
 
   // Parsed, and what was set up (so that after_exit undoes exactly that).
-  std::vector<PortMapping> ports_;
-  std::vector<HostEntry> hosts_;
   Subnet subnet_;
   std::optional<NetworkState> state_;
   std::optional<Lease> lease_;

@@ -124,7 +124,7 @@ void add_groups(ExecUser& user, const std::vector<std::string>& names, const std
   user.groups.erase(std::unique(user.groups.begin(), user.groups.end()), user.groups.end());
 }
 
-void switch_user(const ExecUser& user, bool setgroups_allowed) {
+void switch_user(const ProcessUser& user, bool setgroups_allowed) {
   bool only_primary = user.groups.empty() || (user.groups.size() == 1 && user.groups.front() == user.gid);
   if (setgroups_allowed) {
     check(::setgroups(user.groups.size(), user.groups.data()), "setgroups",

@@ -8,14 +8,14 @@
 #include <string>
 #include <vector>
 
+#include "spec.hpp"
+
 namespace dockling::ch07 {
 
-/// The ids the command runs with, and its home directory.
-struct ExecUser {
-  uid_t uid = 0;  ///< the user id inside the container
-  gid_t gid = 0;  ///< the primary group id inside the container
-  std::vector<gid_t> groups;  ///< supplementary groups, sorted (see resolve_user)
-  std::string home = "/";     ///< from passwd; "/" for a uid passwd does not know (docker's)
+/// The ids the command runs with (the spec's ProcessUser: groups sorted, see resolve_user),
+/// and its home directory.
+struct ExecUser : ProcessUser {
+  std::string home = "/";  ///< from passwd; "/" for a uid passwd does not know (docker's)
 };
 
 /// Resolves docker's `-u USER[:GROUP]` against the texts of the container's /etc/passwd and
@@ -35,7 +35,7 @@ void add_groups(ExecUser& user, const std::vector<std::string>& names, const std
 /// Becomes `user`: setgroups(2) (when the user namespace allows it; otherwise only the
 /// primary group is accepted, and the list is left as it is), setresgid(2), setresuid(2).
 /// @throws Error in plain words when an id is not mapped in the user namespace.
-void switch_user(const ExecUser& user, bool setgroups_allowed);
+void switch_user(const ProcessUser& user, bool setgroups_allowed);
 
 /// Whether this process may call setgroups(2): /proc/self/setgroups does not say "deny"
 /// (a rootless user namespace without newgidmap denies it).

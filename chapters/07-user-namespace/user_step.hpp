@@ -34,21 +34,18 @@ class UserStep : public Step {
   std::string_view name() const override { return "user"; }
   Slot slot() const override { return Slot::user; }
   void add_flags(CLI::App& run) override;
-  int clone_flags() const override;
+  /// --userns into the spec: "private" or "host", decided by who runs us when not given.
+  void to_spec(ContainerSpec& spec) override;
+  int clone_flags(const ContainerSpec& spec) const override;
   void before_clone(Container& container) override;
   void after_clone(Container& container, pid_t child) override;
   void in_child(Container& container) override;
   void after_exit(Container& container) noexcept override;
 
-  /// For an OCI bundle (chapter 09): a user namespace with exactly these maps, written as
-  /// they are, and no id-mapped rootfs (as runc: the rootfs's owners are the bundle's business).
-  void set_maps(IdMaps maps) { given_maps_ = std::move(maps); }
-
  private:
   std::string mode_;       ///< --userns: "" (by who runs us), "private" or "host"
-  bool private_ = false;   ///< decided in before_clone
+  bool private_ = false;   ///< the spec asks for a user namespace
   IdMaps maps_;            ///< the maps written in after_clone
-  std::optional<IdMaps> given_maps_;  ///< set_maps(): these maps, nothing decided here
   std::optional<IdMapHelpers> helpers_;  ///< newuidmap/newgidmap, when they write maps_
   UniqueFd idmapped_root_; ///< the id-mapped copy of the rootfs, attached by the child
   dev_t runtime_mnt_dev_ = 0;  ///< the runtime's mount namespace, to tell whether the

@@ -8,7 +8,7 @@
 
 #include "dockling/error.hpp"
 #include "dockling/log.hpp"
-#include "id_ranges.hpp"
+#include "in_root.hpp"
 
 namespace dockling::ch07 {
 
@@ -18,17 +18,19 @@ void UserFlags::add_to(CLI::App& run) {
   run.add_option("--group-add", group_add, "Add supplementary groups (names or numbers)")->allow_extra_args(false);
 }
 
-ExecUser UserFlags::resolve() const {
-  std::string group = read_optional_file("/etc/group");
-  ExecUser exec_user = resolve_user(user, read_optional_file("/etc/passwd"), group);
+void UserFlags::to_spec(ContainerSpec& spec) const {
+  // The container's own files, read as a path inside its root (as docker does, before start).
+  const auto& root = spec.root.path;
+  std::string group = ch03::read_file_in_root(root, "/etc/group").value_or("");
+  ExecUser exec_user = resolve_user(user, ch03::read_file_in_root(root, "/etc/passwd").value_or(""), group);
   add_groups(exec_user, group_add, group);
-  return exec_user;
+  spec.process.user = exec_user;
+  set_default_home(spec.process.env, exec_user.home);
 }
 
 void UserSwitchStep::in_child(Container& container) {
-  ExecUser user = flags_.resolve();
+  const ProcessUser& user = container.spec.process.user;
   log::debug("child: user {}:{} with groups {}", user.uid, user.gid, fmt::join(user.groups, ","));
-  set_default_home(container.env, user.home);
   switch_user(user, setgroups_allowed());
   // Changing our ids cleared the parent-death signal: ask for it again.
   check(::prctl(PR_SET_PDEATHSIG, SIGKILL), "prctl", "PR_SET_PDEATHSIG");

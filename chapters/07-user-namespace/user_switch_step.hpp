@@ -18,13 +18,15 @@ struct UserFlags {
 
   /// Adds -u/--user and --group-add to `run`.
   void add_to(CLI::App& run);
-  /// The user, its groups and home, from the files at /etc in the current root (call it after
-  /// pivot_root: the container's files, not the host's).
-  ExecUser resolve() const;
+  /// Resolves the user, its groups and home against the container's /etc/passwd and
+  /// /etc/group (inside spec.root.path) into spec.process.user, and HOME into its environment
+  /// unless -e set it.
+  void to_spec(ContainerSpec& spec) const;
 };
 
-/// Becomes the `-u` user after every other set-up, as docker does even without `-u`: root with
-/// root's groups from the container's /etc/group, HOME from its /etc/passwd (unless -e sets it).
+/// Becomes the spec's user after every other set-up, as docker does even without `-u`: root
+/// with root's groups from the container's /etc/group, HOME from its /etc/passwd (unless -e
+/// sets it).
 /// It takes the last slot; chapter 09's security step replaces it and switches the user itself,
 /// between the seccomp filter and the capability drop.
 class UserSwitchStep : public Step {
@@ -32,6 +34,7 @@ class UserSwitchStep : public Step {
   std::string_view name() const override { return "user switch"; }
   Slot slot() const override { return Slot::security; }
   void add_flags(CLI::App& run) override { flags_.add_to(run); }
+  void to_spec(ContainerSpec& spec) override { flags_.to_spec(spec); }
   void in_child(Container& container) override;
 
  private:
