@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "cgroup.hpp"
+#include "cgroup_step.hpp"
 #include "container_mounts.hpp"
 #include "dockling/cli.hpp"
 #include "in_root.hpp"
@@ -87,8 +88,8 @@ int OciNamespaceStep::clone_flags() const {
 }
 
 void OciNamespaceStep::in_child(Container& container) {
-  // Before the cgroup namespace: /proc/self/cgroup must still show the host's paths.
-  mounts_.open_sources();
+  // Before pivot_root, while the host's cgroup tree is still in view.
+  mounts_.open_sources(container.id);
   devices_.open_sources();
   for (const auto& ns : namespaces_) {
     if (!ns.path.empty()) {
@@ -208,6 +209,7 @@ int run_bundle(const std::string& dir, const std::string& id) {
   apply_run_flags(pipeline, bundle.run_flags);
   for (const auto& step : pipeline) {
     if (auto* user = dynamic_cast<ch07::UserStep*>(step.get()); user && bundle.id_maps) user->set_maps(*bundle.id_maps);
+    if (auto* cgroups = dynamic_cast<ch08::CgroupStep*>(step.get())) cgroups->set_show_cgroups(false);  // config.json says
     if (auto* security = dynamic_cast<SecurityStep*>(step.get())) {
       security->set_capabilities(bundle.capabilities);
       security->set_no_new_privs(bundle.no_new_privileges);

@@ -13,6 +13,7 @@
 
 #include <fmt/format.h>
 
+#include "cgroup_mount.hpp"
 #include "cgroup_step.hpp"
 #include "container_mounts.hpp"
 #include "dockling/cli.hpp"
@@ -115,6 +116,7 @@ void SecurityStep::in_child(Container& container) {
     for (const auto& path : ch03::kMaskedPaths) unmount_path(path);
     for (const auto& path : ch03::kReadOnlyPaths) unmount_path(path);
     remount_sys_read_write();
+    ch08::make_cgroup_mount_writable();  // docker: a privileged container's cgroups are read-write
     create_devices(devices_);
   }
   if (masked_ || read_only_) {
