@@ -32,3 +32,22 @@ chapters() {
     [ -f "$dir/main.cpp" ] && basename "$dir"
   done
 }
+
+# asan_suite: builds the asan preset (AddressSanitizer + UndefinedBehaviorSanitizer, Debug) in
+# build-asan and runs the whole suite there. A sanitizer report ends the process that made it
+# (UBSan too: halt_on_error), so it fails its test. Prints "asan: N passed, M failed" last;
+# returns 1 when the build failed or a test failed, did not run, or skipped.
+asan_suite() {
+  local dir="$DOCKLING_REPO/build-asan" start=$SECONDS passed failed
+  mkdir -p "$dir"
+  (cd "$DOCKLING_REPO" && cmake --preset asan >"$dir/asan-configure.log" 2>&1) \
+    || { cat "$dir/asan-configure.log"; echo "asan: configure failed"; return 1; }
+  cmake --build "$dir" >"$dir/asan-build.log" 2>&1 || { tail -50 "$dir/asan-build.log"; echo "asan: build failed"; return 1; }
+  ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1} \
+    ctest --test-dir "$dir" -j"$(nproc)" --output-on-failure >"$dir/test.log" 2>&1
+  grep -E '\*\*\*|Not Run|Skipped|tests passed|Total Test time' "$dir/test.log"
+  passed=$(grep -cE 'Test +#[0-9]+: .* +Passed' "$dir/test.log")
+  failed=$(grep -cE 'Test +#[0-9]+: .*(\*\*\*|Not Run| Skipped)' "$dir/test.log")
+  echo "asan: $passed passed, $failed failed in $(( (SECONDS - start) / 60 )) min (log: $dir/test.log)"
+  [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
+}

@@ -87,6 +87,8 @@ void send_failure(int socket, int code, const std::string& message) noexcept {
     for (const auto& step : steps) {
       log::debug("child: {}", step->name());
       step->in_child(container);
+      if (step->slot() != Slot::root) continue;
+      for (const auto& any : steps) any->in_root(container);  // "/" is the new root from here
     }
     const ProcessSpec& process = container.spec.process;
     check(::chdir(process.cwd.c_str()), "chdir", process.cwd);

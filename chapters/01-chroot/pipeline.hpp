@@ -25,9 +25,9 @@ void fill_spec(ContainerSpec& spec, const Steps& steps);
 /// the command.
 ///
 /// Parent: before_clone of every step; clone(2) with every step's flags; after_clone; then
-/// a "go" byte to the child. Child: waits for "go", runs in_child of every step, sets the
-/// environment and working directory, looks the command up in the container's PATH and
-/// execs it. An error in the child travels back over the socket and is thrown here with its
+/// a "go" byte to the child. Child: waits for "go", runs in_child of every step (and, right
+/// after the root step's, in_root of every step), sets the environment and working
+/// directory, looks the command up in the container's PATH and execs it. An error in the child travels back over the socket and is thrown here with its
 /// exit code (125 for setup, 126/127 for the command). after_exit always runs, in reverse.
 int run_container(const ContainerSpec& spec, const Steps& steps);
 

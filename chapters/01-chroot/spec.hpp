@@ -95,6 +95,9 @@ struct RootSpec {
   std::vector<std::string> readonly_paths;
   bool sys_read_only = true;         ///< /sys read-only (docker's default; --privileged: rw)
   bool host_devices = false;         ///< 09 --privileged: every device of the host in /dev
+  /// 08: the container's own cgroups at /sys/fs/cgroup: "ro" (docker's default), "rw"
+  /// (--privileged), "" for none (an OCI bundle lists its own cgroup mount, or not).
+  std::string cgroups = "ro";
 };
 
 /// One -p/--publish: `[IP:]HOSTPORT:CONTAINERPORT[/tcp|udp]`. Chapter 04.

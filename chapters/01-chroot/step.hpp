@@ -67,6 +67,10 @@ class Step {
   /// In the child, before exec (set the hostname, enter the root). Throw on failure: the
   /// parent prints the message.
   virtual void in_child(Container& container) { (void)container; }
+  /// In the child, right after the root step's in_child (pivot_root and, from chapter 03 on,
+  /// /proc, /sys and /dev): "/" is the container's root. For a step of an earlier slot that
+  /// mounts inside the new root what it prepared before (chapter 08: /sys/fs/cgroup).
+  virtual void in_root(Container& container) { (void)container; }
   /// In the child, after every in_child hook, once the command has been found, right before
   /// execve(2). A step that forks here (an init) must close container.sync_fd in the process
   /// that will not exec, or the parent never learns that the command started.

@@ -1,6 +1,8 @@
 #include "cgroup_step.hpp"
 
 #include <fcntl.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -103,6 +105,21 @@ void CgroupStep::in_child(Container& container) {
   owner_locks_.clear();  // the copies clone(2) gave us: the command must not hold them
   cgroup_dir_.reset();
   if (child_joins_) cgroup_->join_self();
+  if (container.spec.root.cgroups.empty()) return;
+  // In its cgroup now, with the host's tree still in view: copy what in_root will mount.
+  view_ = CgroupMount::capture(cgroup_->version(), cgroup_->directories());
+  if (cgroup_->version() == CgroupVersion::v2) {
+    // The cgroup we are in becomes the namespace's root: "0::/" in /proc/self/cgroup, and
+    // the root of the cgroup2 that in_root mounts.
+    check(::unshare(CLONE_NEWCGROUP), "unshare", "CLONE_NEWCGROUP");
+  }
+}
+
+void CgroupStep::in_root(Container& container) {
+  const std::string& mode = container.spec.root.cgroups;
+  if (mode.empty()) return;
+  UniqueFd root(check(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC), "open", "/"));
+  view_.mount(root.get(), kContainerCgroupDir, (mode == "rw" ? 0 : MS_RDONLY) | MS_NOSUID | MS_NODEV | MS_NOEXEC);
 }
 
 void CgroupStep::after_exit(Container& container) noexcept {

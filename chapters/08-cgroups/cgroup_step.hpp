@@ -6,6 +6,7 @@
 #include <string>
 
 #include "cgroup.hpp"
+#include "cgroup_mount.hpp"
 #include "dockling/fd.hpp"
 #include "flags.hpp"
 #include "pipeline.hpp"
@@ -18,6 +19,9 @@ namespace dockling::ch08 {
 /// and write the limits. On v2 the child is born in the cgroup (clone3 with
 /// CLONE_INTO_CGROUP); on v1 it moves itself in as its first act, or the parent moves it
 /// (from a user namespace of its own). It has run nothing before.
+/// The container sees its own cgroup, read-only, at /sys/fs/cgroup (see cgroup_mount.hpp):
+/// on v2 the child makes a cgroup namespace once it is in its cgroup (docker's default
+/// --cgroupns=private there; on v1 docker keeps the host's, and so do we).
 /// After exit: report an OOM kill and --stats, kill what is left, remove the cgroup.
 class CgroupStep : public Step {
  public:
@@ -29,6 +33,7 @@ class CgroupStep : public Step {
   void before_clone(Container& container) override;
   void after_clone(Container& container, pid_t child) override;
   void in_child(Container& container) override;
+  void in_root(Container& container) override;
   void after_exit(Container& container) noexcept override;
 
  private:
@@ -41,6 +46,7 @@ class CgroupStep : public Step {
   bool joined_ = false;
   bool child_joins_ = false;  ///< v1, no user namespace of its own: the child moves itself in
   UniqueFd cgroup_dir_;       ///< v2: the cgroup's directory, for clone3(CLONE_INTO_CGROUP)
+  CgroupMount view_;          ///< in the child: what in_root mounts there
 };
 
 /// Formats a byte count for people: "32MiB", "1.5GiB", "512B".

@@ -66,8 +66,8 @@ int OciNamespaceStep::clone_flags(const ContainerSpec&) const {
 }
 
 void OciNamespaceStep::in_child(Container& container) {
-  // Before the cgroup namespace: /proc/self/cgroup must still show the host's paths.
-  mounts_.open_sources();
+  // Before pivot_root, while the host's cgroup tree is still in view.
+  mounts_.open_sources(container.spec.id);
   devices_.open_sources();
   for (const auto& ns : namespaces_) {
     if (!ns.path.empty()) {

@@ -113,28 +113,6 @@ void set_propagation(int root_fd, const OciMount& mount) {
         mount.destination + " (propagation)");
 }
 
-/// The container's cgroup v1 hierarchies from /proc/self/cgroup: {"cpu,cpuacct", "/dockling/ID"}, ...
-std::vector<std::pair<std::string, std::string>> own_v1_cgroups() {
-  std::vector<std::pair<std::string, std::string>> out;
-  std::string text = read_file("/proc/self/cgroup");
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t end = text.find('\n', start);
-    if (end == std::string::npos) end = text.size();
-    std::string line = text.substr(start, end - start);
-    start = end + 1;
-    size_t first = line.find(':'), second = line.find(':', first + 1);
-    if (first == std::string::npos || second == std::string::npos) continue;
-    std::string controllers = line.substr(first + 1, second - first - 1);
-    if (controllers.empty()) continue;  // the v2 tree of a hybrid layout
-    std::string path = line.substr(second + 1);
-    if (path == "/") continue;  // a hierarchy the container has no cgroup of its own in: not the host's
-    if (controllers.rfind("name=", 0) == 0) controllers = controllers.substr(5);  // name=systemd → systemd
-    out.emplace_back(controllers, path);
-  }
-  return out;
-}
-
 }  // namespace
 
 OciMount parse_mount(const json& entry, const std::string& field, const std::filesystem::path& bundle_dir) {
@@ -178,9 +156,10 @@ OciMount parse_mount(const json& entry, const std::string& field, const std::fil
   return mount;
 }
 
-void OciMounts::open_sources() {
+void OciMounts::open_sources(const std::string& container_id) {
   sources_.clear();
-  cgroup_dirs_.clear();
+  cgroup_ = ch08::CgroupMount();
+  bool cgroup_captured = false;
   for (const auto& mount : mounts_) {
     UniqueFd tree;
     if (mount.type == "bind") {
@@ -196,19 +175,12 @@ void OciMounts::open_sources() {
       mount_attr slave{};
       slave.propagation = MS_SLAVE;
       set_attributes(tree.get(), slave, true, mount.source);
-    } else if (mount.type == "cgroup") {
-      cgroup_v2_ = ch08::version_of(ch08::detect_layout(ch08::cgroup_root())) == ch08::CgroupVersion::v2;
-      if (!cgroup_v2_ && cgroup_dirs_.empty()) {
-        for (const auto& [hierarchy, path] : own_v1_cgroups()) {
-          std::string dir = fmt::format("{}/{}{}", ch08::cgroup_root(), hierarchy, path);
-          int fd = ::open_tree(AT_FDCWD, dir.c_str(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
-          if (fd < 0 && errno == ENOENT) continue;  // a hierarchy mounted elsewhere
-          cgroup_dirs_.emplace_back(hierarchy, UniqueFd(check(fd, "open_tree", dir)));
-          mount_attr slave{};
-          slave.propagation = MS_SLAVE;
-          set_attributes(cgroup_dirs_.back().second.get(), slave, false, dir);
-        }
-      }
+    } else if (mount.type == "cgroup" && !cgroup_captured) {
+      // The cgroups step (an earlier slot) made dockling/<id> in each hierarchy: only those.
+      std::string root = ch08::cgroup_root();
+      ch08::CgroupVersion version = ch08::version_of(ch08::detect_layout(root));
+      cgroup_ = ch08::CgroupMount::capture(version, ch08::make_cgroup(version, container_id, root)->directories());
+      cgroup_captured = true;
     }
     sources_.push_back(std::move(tree));
   }
@@ -248,37 +220,8 @@ void OciMounts::mount_one(int root_fd, size_t i) {
 }
 
 void OciMounts::mount_cgroup(int root_fd, const OciMount& mount) {
-  UniqueFd target = make_mount_point(root_fd, mount.destination, false);
-  if (cgroup_v2_) {
-    // In a cgroup namespace the root of this mount is the container's own cgroup.
-    mount_on(target.get(), mount.destination, "cgroup2", "cgroup2", mount.set, mount.data);
-    return;
-  }
-  // v1, as runc: a tmpfs with one directory per hierarchy, each a bind of the container's own
-  // cgroup there, and "cpu" → "cpu,cpuacct" links. Read-only at the end, if asked.
-  mount_on(target.get(), mount.destination, "tmpfs", "tmpfs", mount.set & ~MS_RDONLY, "mode=755");
-  UniqueFd tmpfs = open_in_root(root_fd, mount.destination, O_DIRECTORY);
-  mount_attr attr{};
-  attr.attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC | ((mount.set & MS_RDONLY) ? MOUNT_ATTR_RDONLY : 0);
-  for (auto& [hierarchy, tree] : cgroup_dirs_) {
-    std::string path = mount.destination + "/" + hierarchy;
-    check(::mkdirat(tmpfs.get(), hierarchy.c_str(), 0755), "mkdir", path);
-    UniqueFd dir = open_in_root(root_fd, path, O_DIRECTORY);
-    set_attributes(tree.get(), attr, false, path);
-    check(::move_mount(tree.get(), "", dir.get(), "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH), "move_mount",
-          path);
-    if (hierarchy.find(',') == std::string::npos) continue;
-    size_t start = 0;
-    while (start <= hierarchy.size()) {
-      size_t comma = std::min(hierarchy.find(',', start), hierarchy.size());
-      std::string part = hierarchy.substr(start, comma - start);
-      if (::symlinkat(hierarchy.c_str(), tmpfs.get(), part.c_str()) != 0 && errno != EEXIST)
-        throw_sys("symlink", mount.destination + "/" + part);
-      start = comma + 1;
-    }
-  }
-  cgroup_dirs_.clear();
-  if (mount.set & MS_RDONLY) remount_read_only(tmpfs.get(), mount.destination);
+  make_mount_point(root_fd, mount.destination, false);
+  cgroup_.mount(root_fd, mount.destination, mount.set, mount.data);
 }
 
 }  // namespace dockling::ch09

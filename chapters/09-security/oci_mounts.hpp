@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cgroup_mount.hpp"
 #include "dockling/fd.hpp"
 
 namespace dockling::ch09 {
@@ -47,16 +48,18 @@ class OciMounts {
   /// @param mounts in config.json's order
   explicit OciMounts(std::vector<OciMount> mounts) : mounts_(std::move(mounts)) {}
 
-  /// Before pivot_root, in the container's mount namespace, before any cgroup namespace:
-  /// detached copies of each bind source (recursive for rbind) and, for a cgroup mount on
-  /// cgroup v1, of the container's own directory in each controller's hierarchy.
+  /// Before pivot_root, in the container's mount namespace, once it is in its cgroup (the
+  /// cgroups step's `dockling/<container_id>`): detached copies of each bind source
+  /// (recursive for rbind) and, for a cgroup mount on cgroup v1, of the container's own
+  /// directory in each controller's hierarchy.
   /// @throws Error naming config.json, the mount and the source that cannot be opened.
-  void open_sources();
+  void open_sources(const std::string& container_id);
 
   /// After pivot_root ("/" is the container's root), in config.json's order: creates each
   /// destination that is missing (a directory, or an empty file for a file source) and
-  /// mounts on it. A cgroup mount is cgroup2 on v2; on v1 a tmpfs holding read-only (if
-  /// asked) binds of the container's own cgroup in each hierarchy, as runc makes it.
+  /// mounts on it. A cgroup mount is chapter 08's view of the container's own cgroup
+  /// (ch08::CgroupMount): cgroup2 on v2; on v1 a tmpfs holding read-only (if asked) binds
+  /// of the container's own cgroup in each hierarchy, as runc makes it.
   void mount_all(int root_fd);
 
  private:
@@ -65,9 +68,7 @@ class OciMounts {
 
   std::vector<OciMount> mounts_;
   std::vector<UniqueFd> sources_;  ///< per mount: the detached copy of a bind's source
-  /// cgroup v1: {"cpu,cpuacct", copy of the container's cgroup in that hierarchy}, ...
-  std::vector<std::pair<std::string, UniqueFd>> cgroup_dirs_;
-  bool cgroup_v2_ = false;
+  ch08::CgroupMount cgroup_;       ///< the container's own cgroup, for a cgroup mount
 };
 
 }  // namespace dockling::ch09

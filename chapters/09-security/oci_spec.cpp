@@ -315,6 +315,7 @@ void read_linux(const json& linux, OciBundle& bundle) {
     seccomp.profile = *profile;
   }
   RootSpec& root = bundle.spec.root;
+  root.cgroups = "";  // a bundle mounts its cgroups where its mounts say (runc's way), not chapter 08
   root.masked_paths = find(linux, "maskedPaths") ? texts(linux["maskedPaths"], "linux.maskedPaths") : std::vector<std::string>{};
   root.readonly_paths = find(linux, "readonlyPaths") ? texts(linux["readonlyPaths"], "linux.readonlyPaths") : std::vector<std::string>{};
   if (find(linux, "cgroupsPath")) bundle.warnings.push_back("linux.cgroupsPath is not honoured; the cgroup is dockling/<id>");

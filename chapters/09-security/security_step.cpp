@@ -115,6 +115,7 @@ void SecurityStep::to_spec(ContainerSpec& spec) {
     spec.root.readonly_paths.clear();
     spec.root.sys_read_only = false;
     spec.root.host_devices = true;
+    spec.root.cgroups = "rw";  // docker: a privileged container's cgroups are read-write
   }
   user_flags_.to_spec(spec);
 }

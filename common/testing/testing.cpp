@@ -222,25 +222,42 @@ pid_t parent_of(const std::string& pid) {
   }
 }
 
-ino_t container_namespace(const std::vector<std::string>& runtime_argv, const std::string& name) {
-  std::vector<std::string> argv = runtime_argv;
+namespace {
+
+std::vector<std::string> waiting(std::vector<std::string> argv) {
   argv.insert(argv.end(), {"/bin/sh", "-c", "echo ready; exec sleep 60"});
-  Background runtime(argv);
-  if (runtime.read_line() != "ready") {
-    runtime.signal(SIGKILL);
-    ADD_FAILURE() << "the container did not start\n" << runtime.wait();
-    return 0;
+  return argv;
+}
+
+}  // namespace
+
+WaitingContainer::WaitingContainer(const std::vector<std::string>& runtime_argv) : runtime_(waiting(runtime_argv)) {
+  if (runtime_.read_line() != "ready") {
+    runtime_.signal(SIGKILL);
+    ADD_FAILURE() << "the container did not start\n" << runtime_.wait();
+    return;
   }
-  ino_t inode = 0;
   for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
     std::string pid = entry.path().filename();
     if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
-    if (parent_of(pid) == runtime.pid()) inode = namespace_inode(pid, name);
+    if (parent_of(pid) == runtime_.pid()) pid_ = std::stoi(pid);
   }
-  runtime.signal(SIGKILL);  // the container dies with it (PR_SET_PDEATHSIG)
-  runtime.wait();
-  EXPECT_NE(inode, 0u) << "no child of the runtime found";
+  EXPECT_NE(pid_, 0) << "no child of the runtime found";
+}
+
+WaitingContainer::~WaitingContainer() {
+  runtime_.signal(SIGKILL);  // the container dies with it (PR_SET_PDEATHSIG)
+  runtime_.wait();
+}
+
+ino_t WaitingContainer::namespace_inode(const std::string& name) const {
+  ino_t inode = pid_ > 0 ? dockling::testing::namespace_inode(std::to_string(pid_), name) : 0;
+  EXPECT_NE(inode, 0u) << "no " << name << " namespace of the container found";
   return inode;
+}
+
+ino_t container_namespace(const std::vector<std::string>& runtime_argv, const std::string& name) {
+  return WaitingContainer(runtime_argv).namespace_inode(name);
 }
 
 int run_in_child(int unshare_flags, const std::function<int()>& body) {

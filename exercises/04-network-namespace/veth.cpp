@@ -22,7 +22,8 @@ void create_veth_pair(const std::string& host_end, int bridge_index, const std::
   // TODO: one RTM_NEWLINK message describes both ends.
   // 1. NetlinkSocket sock;  then  LinkPtr veth(rtnl_link_veth_alloc(), rtnl_link_put);
   //    rtnl_link_veth_alloc also allocates the peer: rtnl_link_veth_get_peer(veth.get())
-  //    returns it (veth owns it: do not put it).
+  //    returns it with a reference of your own (libnl's getter counts one more user):
+  //    LinkPtr peer(rtnl_link_veth_get_peer(veth.get()), rtnl_link_put), or it leaks.
   // 2. The host end: rtnl_link_set_name, rtnl_link_set_master(…, bridge_index) and
   //    rtnl_link_set_flags(…, IFF_UP) — set now, they travel in the same message.
   // 3. The peer: its name (container_end) and rtnl_link_set_ns_pid(peer, container_pid): the
@@ -51,8 +52,8 @@ void add_default_route(const std::string& gateway) {
   // TODO: RTM_NEWROUTE for 0.0.0.0/0 via the gateway.
   // 1. A route: rtnl_route_alloc() (owned, rtnl_route_put); rtnl_route_set_dst with
   //    parse_nl_address("0.0.0.0/0").
-  // 2. A next hop: rtnl_route_nh_alloc(), rtnl_route_nh_set_gateway(hop, parsed gateway),
-  //    rtnl_route_add_nexthop(route, hop): the route owns the hop from then on.
+  // 2. A next hop: rtnl_route_nh_alloc() (owned: rtnl_route_nh_free), rtnl_route_nh_set_gateway(hop,
+  //    parsed gateway), rtnl_route_add_nexthop(route, hop.release()): the route owns it from then on.
   //    No interface needed: the kernel finds the one whose subnet holds the gateway (eth0),
   //    so add_address must have run first.
   // 3. check_nl(rtnl_route_add(sock.get(), route, NLM_F_CREATE | NLM_F_EXCL), "rtnl_route_add", gateway).

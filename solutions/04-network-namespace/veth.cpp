@@ -20,9 +20,9 @@ void create_veth_pair(const std::string& host_end, int bridge_index, const std::
   rtnl_link_set_name(veth.get(), host_end.c_str());
   rtnl_link_set_master(veth.get(), bridge_index);
   rtnl_link_set_flags(veth.get(), IFF_UP);
-  rtnl_link* peer = rtnl_link_veth_get_peer(veth.get());  // owned by veth
-  rtnl_link_set_name(peer, container_end.c_str());
-  rtnl_link_set_ns_pid(peer, container_pid);
+  LinkPtr peer(rtnl_link_veth_get_peer(veth.get()), rtnl_link_put);  // a reference of our own
+  rtnl_link_set_name(peer.get(), container_end.c_str());
+  rtnl_link_set_ns_pid(peer.get(), container_pid);
   check_nl(rtnl_link_add(sock.get(), veth.get(), NLM_F_CREATE | NLM_F_EXCL), "rtnl_link_add(veth)", host_end);
 }
 
@@ -44,9 +44,9 @@ void add_default_route(const std::string& gateway) {
   AddrPtr any = parse_nl_address("0.0.0.0/0");
   AddrPtr via = parse_nl_address(gateway);
   rtnl_route_set_dst(route.get(), any.get());
-  rtnl_nexthop* hop = rtnl_route_nh_alloc();  // the route owns it once added
-  rtnl_route_nh_set_gateway(hop, via.get());
-  rtnl_route_add_nexthop(route.get(), hop);
+  std::unique_ptr<rtnl_nexthop, void (*)(rtnl_nexthop*)> hop(rtnl_route_nh_alloc(), rtnl_route_nh_free);
+  rtnl_route_nh_set_gateway(hop.get(), via.get());
+  rtnl_route_add_nexthop(route.get(), hop.release());  // the route owns it from here
   check_nl(rtnl_route_add(sock.get(), route.get(), NLM_F_CREATE | NLM_F_EXCL), "rtnl_route_add", gateway);
 }
 

@@ -156,12 +156,15 @@ TEST(MountMqueue, FailureIsASysErrorNamingTheDirectory) {
 TEST(Ipc, ContainerHasItsOwnIpcNamespaceUnlessIpcHost) {
   DOCKLING_REQUIRE_ROOT();
   ino_t host = namespace_inode("self", "ipc");
-  ino_t by_default = container_namespace(ch06({}, {}), "ipc");
-  EXPECT_NE(by_default, 0u);
-  EXPECT_NE(by_default, host);
-  ino_t shareable = container_namespace(ch06({"--ipc", "shareable"}, {}), "ipc");
-  EXPECT_NE(shareable, host);
-  EXPECT_NE(shareable, by_default) << "each container gets a namespace of its own";
+  {
+    // Both alive at once: a freed namespace's inode number goes to the next one made.
+    WaitingContainer first(ch06({}, {})), second(ch06({"--ipc", "shareable"}, {}));
+    ino_t by_default = first.namespace_inode("ipc"), shareable = second.namespace_inode("ipc");
+    EXPECT_NE(by_default, 0u);
+    EXPECT_NE(by_default, host);
+    EXPECT_NE(shareable, host);
+    EXPECT_NE(shareable, by_default) << "each container gets a namespace of its own";
+  }
   EXPECT_EQ(container_namespace(ch06({"--ipc", "host"}, {}), "ipc"), host);
   // Where the container has a /proc of its own (chapter 03), the probe sees the same.
   auto r = run(ch06({}, {"/bin/probe"}));

@@ -6,8 +6,11 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <random>
 #include <regex>
+#include <set>
+#include <sstream>
 
 #include <gtest/gtest.h>
 
@@ -260,6 +263,89 @@ TEST_F(Cgroups, NothingIsLeftWhenTheCommandFails) {
   // TearDown checks both cgroups are gone.
 }
 
+// --- /sys/fs/cgroup inside: the container's own cgroup, read-only -----------------------
+
+/// `ls -di` lines ("INODE PATH") as {PATH: INODE}.
+std::map<std::string, ino_t> listed_inodes(const std::vector<std::string>& lines) {
+  std::map<std::string, ino_t> out;
+  for (const auto& line : lines) {
+    std::istringstream fields(line);
+    unsigned long long inode = 0;
+    std::string path;
+    if (fields >> inode >> path) out[path] = static_cast<ino_t>(inode);
+  }
+  return out;
+}
+
+ino_t inode_of(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 ? st.st_ino : 0;
+}
+
+TEST_F(Cgroups, CpusShowsInsideInTheContainersOwnCgroupFiles) {
+  int pids = static_cast<int>(random_between(50, 500));
+  std::string files = version_ == CgroupVersion::v2 ? "/sys/fs/cgroup/cpu.max /sys/fs/cgroup/pids.max"
+                                                    : "/sys/fs/cgroup/cpu/cpu.cfs_quota_us /sys/fs/cgroup/pids/pids.max";
+  auto r = run(ch08({"--cpus", "1.5", "--pids-limit", std::to_string(pids)}, {"sh", "-c", "cat " + files}));
+  ASSERT_EQ(r.exit_code, 0) << r;
+  std::string quota = version_ == CgroupVersion::v2 ? "150000 100000" : "150000";
+  EXPECT_EQ(r.out, quota + "\n" + std::to_string(pids) + "\n") << r;
+}
+
+// Each directory under /sys/fs/cgroup is the container's cgroup itself (the same kernfs
+// inode as dockling/<id> on the host), with nothing above it and no cgroup beside it.
+TEST_F(Cgroups, SysFsCgroupShowsTheContainersOwnCgroupAndNothingElse) {
+  Background container(ch08({}, {"sh", "-c", "ls -di /sys/fs/cgroup/ /sys/fs/cgroup/*/ /sys/fs/cgroup/*/*/ 2>/dev/null; "
+                                             "echo ready; exec sleep 2"}));
+  std::vector<std::string> lines;
+  for (auto line = container.read_line(); line && *line != "ready"; line = container.read_line()) lines.push_back(*line);
+  std::string id = last_id();
+  ASSERT_EQ(id.size(), 64u) << container.wait();
+  auto seen = listed_inodes(lines);
+  std::string all;
+  for (const auto& line : lines) all += line + "\n";
+  if (version_ == CgroupVersion::v2) {
+    EXPECT_EQ(seen.size(), 1u) << "one cgroup, no child cgroup:\n" << all;
+    EXPECT_EQ(seen["/sys/fs/cgroup/"], inode_of(cgroup_dirs(id).front())) << all;
+  } else {
+    std::set<std::string> expected = {"/sys/fs/cgroup/"};
+    for (const auto& dir : cgroup_dirs(id)) {
+      std::string hierarchy = fs::path(dir).parent_path().parent_path().filename();
+      std::string inside = "/sys/fs/cgroup/" + hierarchy + "/";
+      expected.insert(inside);
+      EXPECT_EQ(seen[inside], inode_of(dir)) << inside << " is not " << dir << "\n" << all;
+      // Controllers that share a hierarchy have links: cpu → cpu,cpuacct.
+      if (hierarchy.find(',') != std::string::npos) {
+        std::istringstream parts(hierarchy);
+        for (std::string part; std::getline(parts, part, ',');) {
+          expected.insert("/sys/fs/cgroup/" + part + "/");
+          EXPECT_EQ(seen["/sys/fs/cgroup/" + part + "/"], inode_of(dir)) << all;
+        }
+      }
+    }
+    std::set<std::string> paths;
+    for (const auto& [path, inode] : seen) paths.insert(path);
+    EXPECT_EQ(paths, expected) << "the container's own cgroup in each hierarchy, no child cgroup\n" << all;
+  }
+  EXPECT_EQ(container.wait().exit_code, 0);
+}
+
+TEST_F(Cgroups, SysFsCgroupIsReadOnlyInside) {
+  int pids = static_cast<int>(random_between(50, 500));
+  std::string pids_max = version_ == CgroupVersion::v2 ? "/sys/fs/cgroup/pids.max" : "/sys/fs/cgroup/pids/pids.max";
+  std::string child = version_ == CgroupVersion::v2 ? "/sys/fs/cgroup/x" : "/sys/fs/cgroup/pids/x";
+  // Three writes: a limit, a child cgroup, and the top (v1: the tmpfs of the hierarchies).
+  auto r = run(ch08({"--pids-limit", std::to_string(pids)},
+                    {"sh", "-c", "echo 5 > " + pids_max + "; mkdir " + child + "; mkdir /sys/fs/cgroup/y; cat " + pids_max}));
+  EXPECT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(r.out, std::to_string(pids) + "\n") << "the limit is unchanged\n" << r;
+  size_t refusals = 0;
+  for (size_t at = r.err.find("Read-only file system"); at != std::string::npos;
+       at = r.err.find("Read-only file system", at + 1))
+    ++refusals;
+  EXPECT_EQ(refusals, 3u) << "each write fails with EROFS\n" << r;
+}
+
 /// Bad flags: exit 125, a message naming the problem, and no cgroup (TearDown checks).
 class BadInput : public Cgroups, public ::testing::WithParamInterface<std::pair<std::vector<std::string>, std::string>> {};
 
@@ -317,12 +403,38 @@ class HybridV2Tree : public ::testing::Test {
 
 TEST_F(HybridV2Tree, TheChildIsBornInItsCgroupWhichIsRemovedAfter) {
   std::string cidfile = (dir_.path() / "cid").string();
-  auto r = run(ch08(cidfile, {"cat", "/proc/self/cgroup"}));
-  ASSERT_EQ(r.exit_code, 0) << r;
+  Background container(ch08(cidfile, {"sh", "-c", "echo ready; sleep 1"}));
+  ASSERT_EQ(container.read_line(), "ready") << container.wait();
   std::string id = trimmed(cidfile);
-  EXPECT_NE(r.out.find("0::/dockling/" + id + "\n"), std::string::npos) << r;
+  std::string procs = dockling::read_file(std::string(kHybridV2Tree) + "/dockling/" + id + "/cgroup.procs");
+  EXPECT_FALSE(procs.empty()) << "the container runs in dockling/" << id;
+  auto r = container.wait();
+  ASSERT_EQ(r.exit_code, 0) << r;
   EXPECT_GT(stat_value(r.err, "cpu_usec"), 0) << r;  // read from the v2 cpu.stat before removal
   EXPECT_FALSE(fs::exists(std::string(kHybridV2Tree) + "/dockling/" + id));
+}
+
+// v2 as docker shows it: a cgroup namespace rooted at the container's cgroup ("0::/"), and
+// at /sys/fs/cgroup a read-only cgroup2 whose root is that cgroup, with nothing beside it.
+TEST_F(HybridV2Tree, TheContainerSeesItsOwnCgroupReadOnlyInACgroupNamespace) {
+  std::string cidfile = (dir_.path() / "cid").string();
+  Background container(ch08(cidfile, {"sh", "-c",
+                                      "grep ^0:: /proc/self/cgroup; grep ' /sys/fs/cgroup' /proc/self/mounts | cut -d' ' -f2-4; "
+                                      "ls -di /sys/fs/cgroup/; ls -d /sys/fs/cgroup/*/ 2>&1; mkdir /sys/fs/cgroup/x 2>&1; "
+                                      "echo ready; exec sleep 2"}));
+  std::vector<std::string> lines;
+  for (auto line = container.read_line(); line && *line != "ready"; line = container.read_line()) lines.push_back(*line);
+  std::string id = trimmed(cidfile);
+  std::string all;
+  for (const auto& line : lines) all += line + "\n";
+  ASSERT_EQ(lines.size(), 5u) << all << container.wait();
+  EXPECT_EQ(lines[0], "0::/") << "the container's cgroup is its namespace's root";
+  EXPECT_EQ(lines[1], "/sys/fs/cgroup cgroup2 ro,nosuid,nodev,noexec,relatime") << "one mount there, read-only";
+  EXPECT_EQ(listed_inodes({lines[2]})["/sys/fs/cgroup/"], inode_of(std::string(kHybridV2Tree) + "/dockling/" + id))
+      << "its root is dockling/" << id << "\n" << all;
+  EXPECT_NE(lines[3].find("No such file"), std::string::npos) << "no cgroup beside or below it\n" << all;
+  EXPECT_NE(lines[4].find("Read-only file system"), std::string::npos) << all;
+  EXPECT_EQ(container.wait().exit_code, 0);
 }
 
 TEST_F(HybridV2Tree, StaleEmptyCgroupsAreRemovedByTheNextRun) {

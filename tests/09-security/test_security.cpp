@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <sstream>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -312,6 +313,25 @@ TEST(Flags, PrivilegedAllowsMountAndEveryCapability) {
   EXPECT_NE(result.out.find("Seccomp:\t0"), std::string::npos) << result;
   std::string eff = result.out.substr(result.out.find("CapEff:") + 8, 16);
   EXPECT_EQ(std::stoull(eff, nullptr, 16), dockling::ch09::all_capabilities()) << result;
+}
+
+// Docker mounts a privileged container's cgroups read-write (chapter 08 mounts them read-only).
+TEST(Flags, PrivilegedMakesTheContainersCgroupWritable) {
+  DOCKLING_REQUIRE_ROOT();
+  int limit = 50 + ::getpid() % 400;
+  auto result = run(ch09({"--privileged", "--pids-limit", "1000"},
+                         {"sh", "-c", fmt::format("f=/sys/fs/cgroup/pids.max; [ -e $f ] || f=/sys/fs/cgroup/pids/pids.max; "
+                                                  "echo {} > $f && cat $f && grep ' /sys/fs/cgroup' /proc/self/mounts",
+                                                  limit)}));
+  ASSERT_EQ(result.exit_code, 0) << result;
+  EXPECT_EQ(result.out.substr(0, result.out.find('\n')), std::to_string(limit)) << result;
+  std::istringstream mounts(result.out.substr(result.out.find('\n') + 1));
+  int count = 0;
+  for (std::string device, point, type, options; mounts >> device >> point >> type >> options; ++count) {
+    EXPECT_EQ(options.rfind("rw,", 0), 0u) << point << " " << options;
+    std::getline(mounts, device);  // the rest of the line
+  }
+  EXPECT_GT(count, 0) << result;
 }
 
 TEST(Flags, SeccompUnconfinedAllowsKeyctl) {

@@ -90,10 +90,35 @@ ino_t namespace_inode(const std::string& pid, const std::string& name);
 /// The parent pid of PID from /proc/PID/stat, or -1 if the process is gone.
 pid_t parent_of(const std::string& pid);
 
-/// Starts `runtime_argv` (e.g. {bin("ch05-uts-namespace"), "run", rootfs()}) with a command
-/// that waits, reads the namespace NAME of the container's first process from the host's
-/// /proc (so it works whether the container has a /proc of its own or not), then kills the
-/// runtime. Returns the inode, or 0 (and a test failure) if the container did not start.
+/// A container that waits: `runtime_argv` (e.g. {bin("ch05-uts-namespace"), "run", rootfs()})
+/// started with a command that says "ready" and sleeps. It runs until this object is
+/// destroyed, which kills the runtime (and the container with it, PR_SET_PDEATHSIG).
+///
+/// To tell two containers' namespaces apart, keep both alive while you compare: the kernel
+/// hands a freed namespace's inode number to the next namespace it makes, so a container that
+/// ran after another may show the very number the first one had.
+class WaitingContainer {
+ public:
+  /// Starts it and waits for "ready"; a container that does not start is a test failure.
+  explicit WaitingContainer(const std::vector<std::string>& runtime_argv);
+  ~WaitingContainer();
+  WaitingContainer(const WaitingContainer&) = delete;
+  WaitingContainer& operator=(const WaitingContainer&) = delete;
+
+  /// The container's first process (a child of the runtime) as the host sees it; 0 if none.
+  pid_t pid() const { return pid_; }
+  /// The inode of its namespace NAME, read from the host's /proc (so it works whether the
+  /// container has a /proc of its own or not); 0 (and a test failure) if it did not start.
+  ino_t namespace_inode(const std::string& name) const;
+
+ private:
+  Background runtime_;
+  pid_t pid_ = 0;
+};
+
+/// The inode of the namespace NAME of a container started from `runtime_argv` (see
+/// WaitingContainer), which is gone again when this returns: compare it with the host's,
+/// never with another container's that is gone too (their numbers may be the same).
 ino_t container_namespace(const std::vector<std::string>& runtime_argv, const std::string& name);
 
 /// Runs `body` in a forked child after unshare(unshare_flags) (with CLONE_NEWNS, all mounts
