@@ -126,6 +126,8 @@ TEST(Ch00Binary, KilledBySignalIs128PlusSignal) {
 TEST(Ch00Binary, MissingCommandIsAUsageError125) {
   auto r = run({bin("ch00-fork-exec"), "run"});
   EXPECT_EQ(r.exit_code, 125) << r;
+  // CLI11's errors too carry the program's name, in one line, like every other error.
+  EXPECT_EQ(r.err, "ch00-fork-exec: COMMAND is required (see 'ch00-fork-exec run --help')\n") << r;
 }
 
 class Ch00Forwarding : public ::testing::TestWithParam<int> {};
