@@ -183,7 +183,7 @@ class Network : public ::testing::Test {
   }
 
   void TearDown() override {
-    if (bridge_.empty()) return;  // skipped
+    if (bridge_.empty()) return;  // not root: SetUp failed before making anything
     auto pruned = run({bin(kBinary), "--root", root_->path(), "network", "prune", "--bridge", bridge_});
     EXPECT_EQ(pruned.exit_code, 0) << pruned;
     // Whatever prune missed is a failure, and is removed here all the same.
