@@ -33,7 +33,12 @@ bool is_root();
 
 /// The path of a binary in the build tree's bin/ directory, e.g. bin("ch01-chroot").
 std::string bin(std::string_view name);
-/// The busybox root filesystem made by scripts/make-rootfs for this build tree.
+/// The busybox root filesystem made by scripts/make-rootfs for this build tree; as root, this
+/// test process's own copy of it, made on first use beside the shared one and removed at exit.
+/// A runtime may change the root it is given (a mount point for --tmpfs /scratch or for an
+/// OCI bind mount on /out), and the shared rootfs must stay as make-rootfs made it: the tour,
+/// the benchmarks and the other test processes use it. Not root, it is the shared one (the
+/// tests that would run a container fail first: they need root).
 std::string rootfs();
 /// `prefix` followed by 8 random hex digits, so that parallel tests never share a name.
 std::string unique_name(std::string_view prefix);
