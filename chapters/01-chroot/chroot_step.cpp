@@ -5,7 +5,7 @@
 namespace dockling::ch01 {
 
 void ChrootStep::in_child(Container& container) {
-  enter_root(container.rootfs);
+  enter_root(container.spec.root.path);
 }
 
 Steps steps() {

@@ -88,18 +88,20 @@ void send_failure(int socket, int code, const std::string& message) noexcept {
       log::debug("child: {}", step->name());
       step->in_child(container);
     }
-    check(::chdir(container.workdir.c_str()), "chdir", container.workdir);
-    std::string path = resolve_command(container.argv.front(), container.env);
+    const ProcessSpec& process = container.spec.process;
+    check(::chdir(process.cwd.c_str()), "chdir", process.cwd);
+    std::string path = resolve_command(process.args.front(), process.env);
 
+    std::vector<std::string> argv = process.args, env = process.env;  // execve wants char*, not const
     std::vector<char*> args, envp;
-    for (auto& arg : container.argv) args.push_back(arg.data());
+    for (auto& arg : argv) args.push_back(arg.data());
     args.push_back(nullptr);
-    for (auto& entry : container.env) envp.push_back(entry.data());
+    for (auto& entry : env) envp.push_back(entry.data());
     envp.push_back(nullptr);
     for (const auto& step : steps) step->before_exec(container);
     log::debug("child: exec {}", path);
     ::execve(path.c_str(), args.data(), envp.data());
-    throw ch00::exec_failure(container.argv.front(), errno);
+    throw ch00::exec_failure(process.args.front(), errno);
   } catch (const Error& e) {
     send_failure(socket, e.exit_code(), e.what());
     ::_exit(e.exit_code());
@@ -144,20 +146,27 @@ Steps make_pipeline(Steps steps) {
   return ordered;
 }
 
-int run_container(Container& container, const Steps& steps) {
-  if (!path_exists(container.rootfs)) {
-    throw Error(fmt::format("rootfs \"{}\": No such file or directory", container.rootfs.string()));
-  }
-  if (!is_directory(container.rootfs)) {
-    throw Error(fmt::format("rootfs \"{}\": not a directory", container.rootfs.string()));
-  }
+void fill_spec(ContainerSpec& spec, const Steps& steps) {
+  for (const auto& step : steps) step->to_spec(spec);
+  // Root's home, unless -e or a step (chapter 07: the -u user's passwd entry) has set one.
+  auto& env = spec.process.env;
+  if (std::none_of(env.begin(), env.end(), [](const std::string& entry) { return entry.rfind("HOME=", 0) == 0; }))
+    env.push_back("HOME=/root");
+}
 
+int run_container(const ContainerSpec& spec, const Steps& steps) {
+  const std::filesystem::path& rootfs = spec.root.path;
+  if (!path_exists(rootfs)) throw Error(fmt::format("rootfs \"{}\": No such file or directory", rootfs.string()));
+  if (!is_directory(rootfs)) throw Error(fmt::format("rootfs \"{}\": not a directory", rootfs.string()));
+  if (spec.process.args.empty()) throw Error("no command to run");
+
+  Container container(spec);
   CleanupGuard cleanup(container, steps);
   int flags = 0;
   for (const auto& step : steps) {
     log::debug("parent: {}: before clone", step->name());
     step->before_clone(container);
-    flags |= step->clone_flags();
+    flags |= step->clone_flags(spec);
   }
 
   int sockets[2];
@@ -165,7 +174,7 @@ int run_container(Container& container, const Steps& steps) {
   UniqueFd parent_end(sockets[0]), child_end(sockets[1]);
 
   ch00::SignalForwarder forwarder;  // before clone: a signal from now on reaches the command
-  log::debug("parent: clone(flags={:#x}), rootfs {}", flags, container.rootfs.string());
+  log::debug("parent: clone(flags={:#x}), rootfs {}", flags, rootfs.string());
   pid_t pid = clone_child(flags, container);
   if (pid == 0) {
     parent_end.reset();

@@ -8,33 +8,39 @@
 
 namespace dockling {
 
+RunCommand::RunCommand(CLI::App& app, const Steps& pipeline) : pipeline_(pipeline) {
+  command_ = add_command(app, "run", "Run a command in a new container");
+  command_->add_option("ROOTFS", rootfs_, "The container's root filesystem (a directory)")->required();
+  command_->add_option("COMMAND", args_, "The command and its arguments (default /bin/sh)");
+  command_->positionals_at_end();
+  command_->prefix_command();  // everything after COMMAND belongs to the command
+  for (const auto& step : pipeline) step->add_flags(*command_);
+}
+
+ContainerSpec RunCommand::spec() const {
+  ContainerSpec spec;
+  spec.id = random_hex(32);
+  spec.root.path = std::filesystem::absolute(rootfs_).lexically_normal();
+  spec.process.args = args_.empty() ? std::vector<std::string>{"/bin/sh"} : args_;
+  spec.process.env = {std::string("PATH=") + kDefaultPath};
+  fill_spec(spec, pipeline_);
+  return spec;
+}
+
 int runtime_main(std::string_view program, std::string_view description, int argc, char** argv,
                  Steps steps) {
   CLI::App app{std::string(description)};
   setup_app(app, program);
   Steps pipeline = make_pipeline(std::move(steps));
-
-  Container container;
-  std::string rootfs;
-  CLI::App* run = add_command(app, "run", "Run a command in a new container");
-  run->add_option("ROOTFS", rootfs, "The container's root filesystem (a directory)")->required();
-  run->add_option("COMMAND", container.argv, "The command and its arguments (default /bin/sh)");
-  run->positionals_at_end();
-  run->prefix_command();  // everything after COMMAND belongs to the command
-  for (const auto& step : pipeline) step->add_flags(*run);
+  RunCommand run(app, pipeline);
   for (const auto& step : pipeline) step->add_commands(app);
 
   return run_app(app, argc, argv, [&] {
-    if (!run->parsed()) {
+    if (!run.parsed()) {
       for (const auto& step : pipeline)
         if (auto code = step->run_command()) return *code;
     }
-    container.id = random_hex(32);
-    container.rootfs = std::filesystem::absolute(rootfs).lexically_normal();
-    if (container.argv.empty()) container.argv = {"/bin/sh"};
-    container.env.insert(container.env.begin(),
-                         {std::string("PATH=") + kDefaultPath, "HOME=/root"});
-    return run_container(container, pipeline);
+    return run_container(run.spec(), pipeline);
   });
 }
 

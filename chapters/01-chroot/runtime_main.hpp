@@ -2,11 +2,32 @@
 /// @brief The `main` of every runtime chapter binary (01-09): `chNN-topic run ...`.
 #pragma once
 
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "pipeline.hpp"
 
 namespace dockling {
+
+/// `run [OPTIONS] ROOTFS [COMMAND] [ARG...]`: the subcommand, with every step's flags, and the
+/// spec it asks for.
+class RunCommand {
+ public:
+  /// Adds `run` to `app`, with the flags of every step of `pipeline` (which must outlive it).
+  RunCommand(CLI::App& app, const Steps& pipeline);
+  /// True when `run` was the subcommand given.
+  bool parsed() const { return command_->parsed(); }
+  /// After parsing: the spec (a new id, the root, the command, PATH, then every step's part).
+  /// @throws Error for flags a step refuses.
+  ContainerSpec spec() const;
+
+ private:
+  const Steps& pipeline_;
+  CLI::App* command_ = nullptr;
+  std::string rootfs_;
+  std::vector<std::string> args_;
+};
 
 /// Parses `chNN-topic run [OPTIONS] ROOTFS [COMMAND] [ARG...]`, with every step's flags,
 /// runs the container through `steps` and returns the exit code for `main` to return.

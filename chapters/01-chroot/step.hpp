@@ -25,7 +25,9 @@ enum class Slot {
   root,      ///< 01 chroot, 03 mount namespace + pivot_root: after this, only the new root is seen
   uts,       ///< 05: hostname and domain name
   ipc,       ///< 06: the IPC namespace, and its /dev/mqueue inside the new root
-  security,  ///< 09: capabilities, no_new_privs, seccomp: last, just before exec
+  mounts,    ///< 09: an OCI bundle's own mounts, devices and sysctls, inside the new root
+  seal,      ///< 03: masked and read-only paths, a read-only root: after every mount
+  security,  ///< 07 the -u user; 09 capabilities, no_new_privs, seccomp: last, just before exec
 };
 
 /// One step of the pipeline. Every hook has an empty default: a step overrides what it needs.
@@ -40,6 +42,10 @@ class Step {
 
   /// Adds the step's flags to the `run` command (e.g. --hostname).
   virtual void add_flags(CLI::App& run) { (void)run; }
+  /// Once `run`'s flags are parsed: writes the step's part of the spec from them (steps in
+  /// slot order, so a later one sees what earlier ones wrote). Bad flags throw here, before
+  /// anything exists. Not called when the spec comes from elsewhere (an OCI bundle).
+  virtual void to_spec(ContainerSpec& spec) { (void)spec; }
   /// Adds subcommands beside `run` and flags of the whole binary (chapter 04: `network
   /// prune`, --root). run_command() does the work when one of them was chosen.
   virtual void add_commands(CLI::App& app) { (void)app; }
@@ -47,7 +53,10 @@ class Step {
   /// returns its exit code; nullopt when it is not this step's.
   virtual std::optional<int> run_command() { return std::nullopt; }
   /// CLONE_NEW* flags the child must be created with.
-  virtual int clone_flags() const { return 0; }
+  virtual int clone_flags(const ContainerSpec& spec) const {
+    (void)spec;
+    return 0;
+  }
   /// In the parent, before the child exists (check flags, prepare files).
   virtual void before_clone(Container& container) { (void)container; }
   /// In the parent, once the child exists and waits (write its uid map, move its veth).

@@ -13,10 +13,10 @@ void PidStep::add_flags(CLI::App& run) {
                "Run an init as PID 1 that forwards signals to the command and reaps zombies");
 }
 
-int PidStep::clone_flags() const { return CLONE_NEWPID; }
+int PidStep::clone_flags(const ContainerSpec&) const { return CLONE_NEWPID; }
 
 void PidStep::before_exec(Container& container) {
-  if (!init_) return;
+  if (!container.spec.process.init) return;
   log::debug("child: --init: fork, the init stays PID 1");
   start_init(container);
 }

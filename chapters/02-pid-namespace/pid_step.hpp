@@ -14,7 +14,8 @@ class PidStep : public Step {
   std::string_view name() const override { return "pid"; }
   Slot slot() const override { return Slot::pid; }
   void add_flags(CLI::App& run) override;
-  int clone_flags() const override;
+  void to_spec(ContainerSpec& spec) override { spec.process.init = init_; }
+  int clone_flags(const ContainerSpec& spec) const override;
   void before_exec(Container& container) override;
 
  private:

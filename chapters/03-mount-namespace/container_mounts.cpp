@@ -120,10 +120,10 @@ void mount_proc(int root_fd, const HostTrees& host) {
   check(::chdir("/"), "chdir", "/");
 }
 
-void mount_sys(int root_fd, const HostTrees& host) {
+void mount_sys(int root_fd, bool read_only, const HostTrees& host) {
   UniqueFd target = open_in_root(root_fd, "/sys", O_DIRECTORY);
   try {
-    mount_on(target.get(), "/sys", "sysfs", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC);
+    mount_on(target.get(), "/sys", "sysfs", "sysfs", (read_only ? MS_RDONLY : 0) | MS_NOSUID | MS_NODEV | MS_NOEXEC);
   } catch (const SysError& e) {
     // sysfs wants the owner of the network namespace (chapter 04): in a user namespace
     // without one, runc binds the host's /sys read-only. So do we.
@@ -251,13 +251,19 @@ void mount_dev(int root_fd, const HostTrees& host) {
     check(::symlinkat(destination, dev_dir.get(), name), "symlink", fmt::format("/dev/{}", name));
 }
 
+TmpfsMount tmpfs_of(const MountSpec& mount) {
+  std::string spec = mount.destination;
+  for (size_t i = 0; i < mount.options.size(); ++i) spec += (i == 0 ? ":" : ",") + mount.options[i];
+  return parse_tmpfs(spec);
+}
+
 void mount_tmpfs(int root_fd, const TmpfsMount& tmpfs) {
   UniqueFd target = make_directories_in_root(root_fd, tmpfs.path);
   mount_on(target.get(), tmpfs.path, "tmpfs", "tmpfs", tmpfs.flags, tmpfs.data);
 }
 
-void mask_paths(int root_fd) {
-  for (const auto& path : kMaskedPaths) {
+void mask_paths(int root_fd, const std::vector<std::string>& paths) {
+  for (const auto& path : paths) {
     UniqueFd target = open_in_root_if_exists(root_fd, path);
     if (!target) continue;
     struct stat st;
@@ -271,8 +277,8 @@ void mask_paths(int root_fd) {
   }
 }
 
-void make_paths_read_only(int root_fd) {
-  for (const auto& path : kReadOnlyPaths) {
+void make_paths_read_only(int root_fd, const std::vector<std::string>& paths) {
+  for (const auto& path : paths) {
     UniqueFd target = open_in_root_if_exists(root_fd, path);
     if (!target) continue;
     // A bind mount of the path onto itself gives it its own mount, whose flags we can change

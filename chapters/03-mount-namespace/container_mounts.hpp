@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "dockling/fd.hpp"
+#include "spec.hpp"
 
 namespace dockling::ch03 {
 
@@ -69,9 +70,9 @@ struct HostTrees {
 /// Mounts a fresh proc at /proc (nosuid, nodev, noexec); where that is refused (EPERM) and
 /// `host` holds a copy of the host's /proc, attaches the copy instead.
 void mount_proc(int root_fd, const HostTrees& host = {});
-/// Mounts sysfs at /sys, read-only; where that is refused (EPERM) and `host` holds a copy of
-/// the host's /sys, attaches the copy instead.
-void mount_sys(int root_fd, const HostTrees& host = {});
+/// Mounts sysfs at /sys, read-only unless `read_only` is false (--privileged); where that is
+/// refused (EPERM) and `host` holds a copy of the host's /sys, attaches the copy instead.
+void mount_sys(int root_fd, bool read_only = true, const HostTrees& host = {});
 /// Builds /dev: a tmpfs with null, zero, full, random, urandom and tty, a new devpts instance
 /// at /dev/pts with /dev/ptmx pointing into it, /dev/shm, /dev/mqueue, and the symbolic
 /// links fd, stdin, stdout and stderr into /proc/self/fd. Needs /proc first. The device
@@ -80,10 +81,15 @@ void mount_sys(int root_fd, const HostTrees& host = {});
 void mount_dev(int root_fd, const HostTrees& host = {});
 /// Mounts one --tmpfs, creating its mount point if missing.
 void mount_tmpfs(int root_fd, const TmpfsMount& tmpfs);
-/// Hides kMaskedPaths; paths that do not exist are skipped.
-void mask_paths(int root_fd);
-/// Makes kReadOnlyPaths read-only (bind each onto itself, remount read-only); missing ones
-/// are skipped.
-void make_paths_read_only(int root_fd);
+/// Hides `paths` (docker's: kMaskedPaths): an empty read-only tmpfs on a directory,
+/// /dev/null on a file. Paths that do not exist are skipped.
+void mask_paths(int root_fd, const std::vector<std::string>& paths);
+/// Makes `paths` (docker's: kReadOnlyPaths) read-only (bind each onto itself, remount
+/// read-only); missing ones are skipped.
+void make_paths_read_only(int root_fd, const std::vector<std::string>& paths);
+
+/// A --tmpfs of the spec (type "tmpfs") as the flags and data mount(2) takes.
+/// @throws Error as parse_tmpfs does.
+TmpfsMount tmpfs_of(const MountSpec& mount);
 
 }  // namespace dockling::ch03

@@ -81,18 +81,18 @@ void EnvStep::add_flags(CLI::App& run) {
   run.add_option("-w,--workdir", workdir_, "Working directory inside the container (created if missing)");
 }
 
-void EnvStep::before_clone(Container& container) {
+void EnvStep::to_spec(ContainerSpec& spec) {
   // Docker's order: the files first, then -e, each later value winning.
   for (const auto& file : env_files_)
-    for (const auto& entry : read_env_file(file)) set_env(container.env, entry);
+    for (const auto& entry : read_env_file(file)) set_env(spec.process.env, entry);
   for (const auto& flag : env_)
-    if (auto entry = env_from_flag(flag)) set_env(container.env, *entry);
+    if (auto entry = env_from_flag(flag)) set_env(spec.process.env, *entry);
   if (!workdir_.empty()) {
     if (workdir_.front() != '/')
       throw Error(fmt::format("the working directory \"{}\" is invalid, it needs to be an absolute path", workdir_));
-    container.workdir = workdir_;
+    spec.process.cwd = workdir_;
   }
-  log::debug("parent: env {} variables, workdir {}", container.env.size(), container.workdir);
+  log::debug("parent: env {} variables, workdir {}", spec.process.env.size(), spec.process.cwd);
 }
 
 }  // namespace dockling::ch03

@@ -26,13 +26,13 @@ std::optional<std::string> env_from_flag(const std::string& flag);
 /// @throws Error (exit 125) naming the file and the line for a bad line, SysError if unreadable.
 std::vector<std::string> read_env_file(const std::string& path);
 
-/// Adds -e/--env, --env-file and -w/--workdir; applies them to the Container before clone.
+/// Adds -e/--env, --env-file and -w/--workdir: the spec's environment and working directory.
 class EnvStep : public Step {
  public:
   std::string_view name() const override { return "env"; }
   Slot slot() const override { return Slot::process; }
   void add_flags(CLI::App& run) override;
-  void before_clone(Container& container) override;
+  void to_spec(ContainerSpec& spec) override;
 
  private:
   std::vector<std::string> env_;

@@ -20,9 +20,9 @@ namespace dockling::ch03 {
 namespace {
 
 /// openat2(2) has no glibc wrapper in Debian 12's glibc 2.36.
-int openat2_in_root(int root_fd, const std::string& path, int extra_flags) {
+int openat2_in_root(int root_fd, const std::string& path, int extra_flags, int access = O_PATH) {
   open_how how{};
-  how.flags = static_cast<__u64>(O_PATH | O_CLOEXEC | extra_flags);
+  how.flags = static_cast<__u64>(access | O_CLOEXEC | extra_flags);
   how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
   // Relative to root_fd: with RESOLVE_IN_ROOT a leading "/" means root_fd anyway.
   size_t start = path.find_first_not_of('/');
@@ -62,6 +62,22 @@ UniqueFd make_directories_in_root(int root_fd, const std::string& path, unsigned
     dir = std::move(next);
   }
   return dir;
+}
+
+std::optional<std::string> read_file_in_root(const std::filesystem::path& root, const std::string& path) {
+  UniqueFd root_fd(check(::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC), "open", root.string()));
+  int fd = openat2_in_root(root_fd.get(), path, O_NOCTTY, O_RDONLY);
+  if (fd < 0 && errno == ENOENT) return std::nullopt;
+  UniqueFd file(check(fd, "openat2", root.string() + path));
+  std::string text;
+  char buffer[8192];
+  ssize_t n;
+  while ((n = ::read(file.get(), buffer, sizeof buffer)) != 0) {
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw_sys("read", root.string() + path);
+    text.append(buffer, static_cast<size_t>(n));
+  }
+  return text;
 }
 
 std::string fd_path(int fd) { return fmt::format("/proc/self/fd/{}", fd); }

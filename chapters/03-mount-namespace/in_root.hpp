@@ -8,6 +8,8 @@
 /// (through /proc/self/fd/N), so the mount lands exactly where the check was made.
 #pragma once
 
+#include <filesystem>
+#include <optional>
 #include <string>
 
 #include "dockling/fd.hpp"
@@ -25,6 +27,12 @@ UniqueFd open_in_root_if_exists(int root_fd, const std::string& path, int extra_
 /// Creates the directory `path` and its missing parents inside the root (like mkdir -p),
 /// each component resolved under `root_fd` as open_in_root does. Returns an O_PATH fd to it.
 UniqueFd make_directories_in_root(int root_fd, const std::string& path, unsigned mode = 0755);
+
+/// The contents of the file `path` (absolute, inside the root directory `root`), resolved as
+/// open_in_root does: a rootfs's /etc/passwd that is a link to the host's /etc/shadow stays
+/// inside the rootfs. nullopt when it does not exist. Usable from the parent, before clone.
+/// @throws SysError naming the path for any other failure.
+std::optional<std::string> read_file_in_root(const std::filesystem::path& root, const std::string& path);
 
 /// /proc/self/fd/N: a name for an fd that mount(2) accepts as a source or target. Needs a
 /// mounted /proc.

@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <sched.h>
 
+#include <algorithm>
+
 #include "pid_step.hpp"
 #include "dockling/error.hpp"
 #include "dockling/log.hpp"
@@ -18,16 +20,31 @@ void MountStep::add_flags(CLI::App& run) {
       ->allow_extra_args(false);
 }
 
-int MountStep::clone_flags() const { return CLONE_NEWNS; }
+int MountStep::clone_flags(const ContainerSpec&) const { return CLONE_NEWNS; }
 
-void MountStep::before_clone(Container& container) {
-  (void)container;
-  tmpfs_.clear();
-  for (const auto& spec : tmpfs_specs_) tmpfs_.push_back(parse_tmpfs(spec));  // bad flags: 125 now
+void MountStep::to_spec(ContainerSpec& spec) {
+  spec.root.read_only = read_only_;
+  for (const auto& flag : tmpfs_specs_) {
+    TmpfsMount tmpfs = parse_tmpfs(flag);  // bad flags: 125 now, before anything exists
+    MountSpec mount{tmpfs.path, "tmpfs", "tmpfs", {}};
+    if (size_t colon = flag.find(':'); colon != std::string::npos) {
+      std::string options = flag.substr(colon + 1);
+      for (size_t start = 0; start <= options.size();) {
+        size_t end = std::min(options.find(',', start), options.size());
+        if (end > start) mount.options.push_back(options.substr(start, end - start));
+        start = end + 1;
+      }
+    }
+    spec.root.mounts.push_back(std::move(mount));
+  }
+  spec.root.masked_paths = kMaskedPaths;
+  spec.root.readonly_paths = kReadOnlyPaths;
+  spec.root.sys_read_only = true;
 }
 
 void MountStep::in_child(Container& container) {
-  log::debug("child: mounts private, pivot_root {}", container.rootfs.string());
+  const RootSpec& root_spec = container.spec.root;
+  log::debug("child: mounts private, pivot_root {}", root_spec.path.string());
   make_mounts_private();
   // In a user namespace (chapter 07) the kernel refuses mknod and, without a PID or network
   // namespace of its own, proc and sysfs: take copies of the host's now, before pivot_root
@@ -37,23 +54,29 @@ void MountStep::in_child(Container& container) {
     log::debug("child: in a user namespace: copies of the host's /proc, /sys and device nodes");
     host = HostTrees::capture();
   }
-  pivot_into(container.rootfs);
+  pivot_into(root_spec.path);
 
   // From here "/" is the container's root. Every target is still resolved with openat2
   // (see in_root.hpp): the rootfs's own symbolic links must not steer our mounts.
   UniqueFd root(check(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC), "open", "/"));
   mount_proc(root.get(), host);
-  mount_sys(root.get(), host);
+  mount_sys(root.get(), root_spec.sys_read_only, host);
   mount_dev(root.get(), host);
-  for (const auto& tmpfs : tmpfs_) {
-    log::debug("child: tmpfs {}", tmpfs.path);
-    mount_tmpfs(root.get(), tmpfs);
+  for (const auto& mount : root_spec.mounts) {
+    if (mount.type != "tmpfs") continue;  // binds and the rest: chapter 09's bundles, 13's volumes
+    log::debug("child: tmpfs {}", mount.destination);
+    mount_tmpfs(root.get(), tmpfs_of(mount));
   }
-  mask_paths(root.get());
-  make_paths_read_only(root.get());
   // Docker creates a missing working directory; do it while the root is still writable.
-  make_directories_in_root(root.get(), container.workdir);
-  if (read_only_) {
+  make_directories_in_root(root.get(), container.spec.process.cwd);
+}
+
+void SealStep::in_child(Container& container) {
+  const RootSpec& root_spec = container.spec.root;
+  UniqueFd root(check(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC), "open", "/"));
+  mask_paths(root.get(), root_spec.masked_paths);
+  make_paths_read_only(root.get(), root_spec.readonly_paths);
+  if (root_spec.read_only) {
     log::debug("child: root read-only");
     remount_read_only(root.get(), "/");
   }
@@ -63,6 +86,7 @@ Steps steps() {
   Steps list = ch02::steps();
   list.push_back(std::make_unique<EnvStep>());
   list.push_back(std::make_unique<MountStep>());  // replaces chapter 01's chroot (same slot)
+  list.push_back(std::make_unique<SealStep>());
   return list;
 }
 

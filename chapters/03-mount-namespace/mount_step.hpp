@@ -13,26 +13,35 @@
 namespace dockling::ch03 {
 
 /// Gives the container its own mount namespace (CLONE_NEWNS), makes every mount private,
-/// pivots into ROOTFS and detaches the host's tree, then mounts /proc, /sys, /dev, the
-/// --tmpfs mounts, masks and write-protects docker's sensitive paths, creates the working
-/// directory, and with --read-only makes the root read-only. Takes chapter 01's chroot slot.
+/// pivots into ROOTFS and detaches the host's tree, then mounts /proc, /sys, /dev and the
+/// spec's tmpfs mounts (--tmpfs), and creates the working directory. Takes chapter 01's
+/// chroot slot. Flags: --tmpfs and --read-only, and docker's masked and read-only paths,
+/// into the spec (SealStep applies them once every mount is made).
 class MountStep : public Step {
  public:
   std::string_view name() const override { return "mount"; }
   Slot slot() const override { return Slot::root; }
   void add_flags(CLI::App& run) override;
-  int clone_flags() const override;
-  void before_clone(Container& container) override;
+  void to_spec(ContainerSpec& spec) override;
+  int clone_flags(const ContainerSpec& spec) const override;
   void in_child(Container& container) override;
 
  private:
   bool read_only_ = false;
   std::vector<std::string> tmpfs_specs_;
-  std::vector<TmpfsMount> tmpfs_;
 };
 
-/// Chapter 03's steps: those of the earlier chapters, the process step (-e, -w) and the
-/// mount namespace in place of the chroot.
+/// After every mount (chapter 09's bundles add theirs in between): hides the spec's masked
+/// paths, makes its read-only paths read-only, and with --read-only the root itself.
+class SealStep : public Step {
+ public:
+  std::string_view name() const override { return "seal"; }
+  Slot slot() const override { return Slot::seal; }
+  void in_child(Container& container) override;
+};
+
+/// Chapter 03's steps: those of the earlier chapters, the process step (-e, -w), the mount
+/// namespace in place of the chroot, and the seal.
 Steps steps();
 
 }  // namespace dockling::ch03

@@ -65,7 +65,7 @@ bool Subnet::contains(Ipv4 address) const {
   return address.value - network.value < size();  // unsigned: below network wraps to huge
 }
 
-PortMapping PortMapping::parse(const std::string& text) {
+PortMapping parse_port_mapping(const std::string& text) {
   PortMapping mapping;
   std::string_view rest = text;
   if (auto slash = rest.rfind('/'); slash != std::string_view::npos) {
@@ -90,9 +90,9 @@ PortMapping PortMapping::parse(const std::string& text) {
   return mapping;
 }
 
-std::string PortMapping::str() const {
-  std::string ip = host_ip.empty() ? "" : host_ip + ":";
-  return fmt::format("{}{}:{}/{}", ip, host_port, container_port, protocol);
+std::string port_mapping_str(const PortMapping& port) {
+  std::string ip = port.host_ip.empty() ? "" : port.host_ip + ":";
+  return fmt::format("{}{}:{}/{}", ip, port.host_port, port.container_port, port.protocol);
 }
 
 bool is_ip_address(const std::string& text) {
@@ -100,7 +100,7 @@ bool is_ip_address(const std::string& text) {
   return ::inet_pton(AF_INET, text.c_str(), buffer) == 1 || ::inet_pton(AF_INET6, text.c_str(), buffer) == 1;
 }
 
-HostEntry HostEntry::parse(const std::string& text) {
+HostEntry parse_host_entry(const std::string& text) {
   auto colon = text.find(':');
   if (colon == std::string::npos || colon == 0)
     throw Error(fmt::format("invalid --add-host \"{}\": expected NAME:IP", text));

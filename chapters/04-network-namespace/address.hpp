@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "spec.hpp"
+
 namespace dockling::ch04 {
 
 /// An IPv4 address, kept in host byte order so that "the next address" is value + 1.
@@ -45,28 +47,14 @@ struct Subnet {
   std::string cidr(Ipv4 address) const { return address.str() + "/" + std::to_string(prefix); }
 };
 
-/// One -p/--publish: `[IP:]HOSTPORT:CONTAINERPORT[/tcp|udp]`.
-struct PortMapping {
-  std::string host_ip;              ///< only connections to this host address; empty: any
-  std::uint16_t host_port = 0;      ///< 1..65535
-  std::uint16_t container_port = 0; ///< 1..65535
-  std::string protocol = "tcp";     ///< "tcp" or "udp"
+/// Parses one -p value (a PortMapping of the spec); throws Error `invalid -p "VALUE": why` (exit 125).
+PortMapping parse_port_mapping(const std::string& text);
+/// Back in -p form: "127.0.0.1:8080:80/tcp".
+std::string port_mapping_str(const PortMapping& port);
 
-  /// Parses one -p value; throws Error `invalid -p "VALUE": why` (exit 125).
-  static PortMapping parse(const std::string& text);
-  /// Back in -p form: "127.0.0.1:8080:80/tcp".
-  std::string str() const;
-};
-
-/// One --add-host NAME:IP, a line for the container's /etc/hosts.
-struct HostEntry {
-  std::string name;  ///< the host name
-  std::string ip;    ///< an IPv4 or IPv6 address
-
-  /// Parses NAME:IP (IPv6 may contain colons: the name ends at the first one); throws Error
-  /// `invalid --add-host "VALUE": why`.
-  static HostEntry parse(const std::string& text);
-};
+/// Parses --add-host NAME:IP (IPv6 may contain colons: the name ends at the first one); throws
+/// Error `invalid --add-host "VALUE": why`.
+HostEntry parse_host_entry(const std::string& text);
 
 /// True when `text` is an IPv4 or IPv6 address (for --dns and --add-host).
 bool is_ip_address(const std::string& text);

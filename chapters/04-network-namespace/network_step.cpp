@@ -1,10 +1,13 @@
 #include "network_step.hpp"
 
+#include <fcntl.h>
 #include <sched.h>
 #include <sys/mount.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <iostream>
 
 #include <fmt/format.h>
@@ -13,6 +16,7 @@
 #include "mount_step.hpp"
 #include "dockling/cli.hpp"
 #include "dockling/error.hpp"
+#include "dockling/fd.hpp"
 #include "dockling/fs.hpp"
 #include "dockling/log.hpp"
 #include "dockling/tempdir.hpp"
@@ -111,39 +115,48 @@ std::optional<int> NetworkStep::run_command() {
   return std::nullopt;
 }
 
-int NetworkStep::clone_flags() const {
+int NetworkStep::clone_flags(const ContainerSpec& spec) const {
   // CLONE_NEWNS for the bind mounts of /etc/hosts and friends, which must not appear on the
   // host. Chapter 03 asks for CLONE_NEWNS too; asking twice is harmless.
-  return mode_ == "host" ? CLONE_NEWNS : CLONE_NEWNET | CLONE_NEWNS;
+  return spec.network.mode == "host" ? CLONE_NEWNS : CLONE_NEWNET | CLONE_NEWNS;
 }
 
-void NetworkStep::parse_flags() {
-  for (const auto& value : publish_) ports_.push_back(PortMapping::parse(value));
-  for (const auto& value : add_host_) hosts_.push_back(HostEntry::parse(value));
+void NetworkStep::to_spec(ContainerSpec& spec) {
+  NetworkSpec& network = spec.network;
+  network.mode = mode_;
+  for (const auto& value : publish_) network.ports.push_back(parse_port_mapping(value));
+  for (const auto& value : add_host_) network.extra_hosts.push_back(parse_host_entry(value));
   for (const auto& server : dns_)
     if (!is_ip_address(server)) throw Error(fmt::format("invalid --dns \"{}\": not an IP address", server));
-  subnet_ = Subnet::parse(subnet_text_);
-  subnet_given_ = subnet_option_ != nullptr && subnet_option_->count() > 0;
-  if (bridge_.empty() || bridge_.size() > 15 || bridge_.find_first_of("/ :") != std::string::npos)
-    throw Error(fmt::format("invalid --bridge \"{}\": a link name has 1 to 15 characters, no '/', ' ' or ':'", bridge_));
-  for (size_t i = 0; i < ports_.size(); ++i)
+  network.dns = dns_;
+  const auto& ports = network.ports;
+  for (size_t i = 0; i < ports.size(); ++i)
     for (size_t j = 0; j < i; ++j)
-      if (clash(ports_[i], ports_[j]))
-        throw Error(fmt::format("-p {} and -p {} use the same host port", ports_[j].str(), ports_[i].str()));
-  if (!ports_.empty() && mode_ == "none") throw Error("-p needs a network: it cannot be used with --network none");
-  if (!ports_.empty() && mode_ == "host") {
+      if (clash(ports[i], ports[j]))
+        throw Error(fmt::format("-p {} and -p {} use the same host port", port_mapping_str(ports[j]),
+                                port_mapping_str(ports[i])));
+  if (!ports.empty() && mode_ == "none") throw Error("-p needs a network: it cannot be used with --network none");
+  if (!ports.empty() && mode_ == "host") {
     log::warning("published ports are discarded when using host network mode");
-    ports_.clear();
+    network.ports.clear();
   }
   if (publish_all_) log::debug("network: -P: no image, so no EXPOSEd ports to publish");
 }
 
+void NetworkStep::check_settings() {
+  subnet_ = Subnet::parse(subnet_text_);
+  subnet_given_ = subnet_option_ != nullptr && subnet_option_->count() > 0;
+  if (bridge_.empty() || bridge_.size() > 15 || bridge_.find_first_of("/ :") != std::string::npos)
+    throw Error(fmt::format("invalid --bridge \"{}\": a link name has 1 to 15 characters, no '/', ' ' or ':'", bridge_));
+}
+
 void NetworkStep::before_clone(Container& container) {
-  parse_flags();  // bad input ends the run here, before anything is configured
-  host_end_ = host_end_for(container.id);
-  if (mode_ == "bridge") setup_bridge_network(container);
+  check_settings();  // bad input ends the run here, before anything is configured
+  const ContainerSpec& spec = container.spec;
+  host_end_ = host_end_for(spec.id);
+  if (spec.network.mode == "bridge") setup_bridge_network(container);
   // Known before clone, so that the child (a copy of this process) has it too.
-  files_dir_ = fs::path(root_) / "containers" / container.id;
+  files_dir_ = fs::path(root_) / "containers" / spec.id;
   std::error_code error;
   fs::create_directories(files_dir_, error);
   if (error) throw Error(fmt::format("mkdir(\"{}\"): {}", files_dir_.string(), error.message()));
@@ -153,7 +166,7 @@ void NetworkStep::before_clone(Container& container) {
   // inodes). Otherwise (no user namespace, or rootless: a parent that may not make copies,
   // and a child that may reach the user's own state root) the child binds them by name.
   etc_trees_.clear();
-  bool copies = container.user_namespace && ::geteuid() == 0;
+  bool copies = container.user_namespace() && ::geteuid() == 0;
   for (const char* name : kEtcFiles) {
     std::string path = (files_dir_ / name).string();
     if (copies) write_file(path, "");
@@ -165,22 +178,24 @@ void NetworkStep::write_etc_files(const Container& container) {
   // The container's own /etc files, mounted over the rootfs's in the child. Written after
   // every before_clone, so that chapter 05's hostname (a later slot) is known; the child
   // only mounts them after "go", so they are on disk by then.
-  std::string hostname = container.hostname.empty() ? container.short_id() : container.hostname;
+  const ContainerSpec& spec = container.spec;
+  const NetworkSpec& network = spec.network;
+  std::string hostname = spec.hostname.empty() ? spec.short_id() : spec.hostname;
   std::string host_hosts, host_resolv = path_exists("/etc/resolv.conf") ? read_file("/etc/resolv.conf") : "";
-  if (mode_ == "host") {
+  if (network.mode == "host") {
     // The host's names: same network, so the host's hosts file and hostname are right.
     char name[256] = {};
     ::gethostname(name, sizeof name - 1);
     hostname = name;
     std::string hosts = path_exists("/etc/hosts") ? read_file("/etc/hosts") : "";
-    for (const auto& entry : hosts_) hosts += fmt::format("{}\t{}\n", entry.ip, entry.name);
+    for (const auto& entry : network.extra_hosts) hosts += fmt::format("{}\t{}\n", entry.ip, entry.name);
     write_file((files_dir_ / "hosts").string(), hosts);
   } else {
     std::optional<Ipv4> address;
     if (lease_) address = lease_->address;
-    write_file((files_dir_ / "hosts").string(), hosts_file(hostname, address, hosts_));
+    write_file((files_dir_ / "hosts").string(), hosts_file(hostname, address, network.extra_hosts));
   }
-  write_file((files_dir_ / "resolv.conf").string(), resolv_conf(host_resolv, dns_, mode_ != "host"));
+  write_file((files_dir_ / "resolv.conf").string(), resolv_conf(host_resolv, network.dns, network.mode != "host"));
   write_file((files_dir_ / "hostname").string(), hostname + "\n");
 }
 
@@ -224,16 +239,16 @@ void NetworkStep::setup_bridge_network(const Container& container) {
     if (owner_alive(lease)) live.push_back(lease);
     else reclaim(*state_, bridge_, root_, lease);
   }
-  for (const auto& port : ports_)
+  for (const auto& port : container.spec.network.ports)
     for (const auto& lease : live)
       for (const auto& taken : lease.ports)
         if (clash(port, taken))
-          throw Error(fmt::format("-p {}: host port {}/{} is already published by container {}", port.str(),
+          throw Error(fmt::format("-p {}: host port {}/{} is already published by container {}", port_mapping_str(port),
                                   port.host_port, port.protocol, lease.container_id.substr(0, 12)));
 
-  Lease lease = lease_for_this_process(container.id);
+  Lease lease = lease_for_this_process(container.spec.id);
   lease.address = pick_address(subnet_, live);
-  lease.ports = ports_;
+  lease.ports = container.spec.network.ports;
   state_->save(lease);
   lease_ = lease;
   log::debug("network: leased {} on {}", subnet_.cidr(lease.address), bridge_);
@@ -242,39 +257,59 @@ void NetworkStep::setup_bridge_network(const Container& container) {
 void NetworkStep::after_clone(Container& container, pid_t child) {
   write_etc_files(container);
   etc_trees_.clear();  // the child has its own copies of the descriptors
-  if (mode_ != "bridge") return;
+  const ContainerSpec& spec = container.spec;
+  if (spec.network.mode != "bridge") return;
   // The bridge's index from before clone: our lease keeps `network prune` from removing it.
   create_veth_pair(host_end_, bridge_index_, "eth0", child);
   veth_created_ = true;
-  if (!ports_.empty()) {
+  if (!spec.network.ports.empty()) {
     Nftables nft;
     ports_published_ = true;  // before: a half-done batch is all-or-nothing, deleting is safe
-    publish_ports(nft, bridge_, container.short_id(), lease_->address, ports_);
+    publish_ports(nft, bridge_, spec.short_id(), lease_->address, spec.network.ports);
   }
 }
 
 void NetworkStep::in_child(Container& container) {
   // Nothing mounted from here on may reach the host: no propagation back out.
   check(::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr), "mount", "/ (MS_PRIVATE)");
-  for (const auto& [name, tree] : etc_trees_) bind_into_rootfs(container.rootfs, "etc/" + name, tree, files_dir_ / name);
+  const std::string& mode = container.spec.network.mode;
+  for (const auto& [name, tree] : etc_trees_)
+    bind_into_rootfs(container.spec.root.path, "etc/" + name, tree, files_dir_ / name);
   etc_trees_.clear();
-  if (mode_ == "host") return;
+  if (mode == "host") return;
+  disable_ipv6();
   {
     NetlinkSocket sock;  // opened here: it talks to the container's network namespace
     set_link_up(sock, "lo");
   }
-  if (mode_ == "bridge") {
+  if (mode == "bridge") {
     add_address("eth0", subnet_.cidr(lease_->address));
     add_default_route(subnet_.gateway().str());
   }
 }
 
+void disable_ipv6() {
+  // /proc/sys/net shows the network namespace of the process that opens it: ours. "all" turns
+  // IPv6 off on the links that exist (lo, and eth0, moved in already); "default" on later ones.
+  for (const char* which : {"all", "default"}) {
+    std::string path = fmt::format("/proc/sys/net/ipv6/conf/{}/disable_ipv6", which);
+    int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT) return;  // a kernel without IPv6: nothing to turn off
+    if (fd < 0 && (errno == EACCES || errno == EROFS)) {  // a /proc that is not ours to write (rootless)
+      log::warning("cannot turn IPv6 off in the container ({}: {}): it keeps its IPv6 addresses", path,
+                   std::strerror(errno));
+      return;
+    }
+    UniqueFd file(check(fd, "open", path));
+    if (::write(file.get(), "1", 1) != 1) throw_sys("write", path);
+  }
+}
+
 void NetworkStep::after_exit(Container& container) noexcept {
-  (void)container;
   try {
     if (ports_published_) {
       Nftables nft;
-      unpublish_ports(nft, bridge_, ports_);
+      unpublish_ports(nft, bridge_, container.spec.network.ports);
     }
     if (veth_created_) {
       // Not deleted: RTM_DELLINK waits for RCU grace periods (~20 ms). The container's

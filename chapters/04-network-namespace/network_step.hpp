@@ -35,6 +35,11 @@ std::string default_state_root();
 /// links or NAT rules (rootless docker uses slirp4netns for that, which dockling has not).
 std::string default_network_mode();
 
+/// Turns IPv6 off in the calling process's network namespace, as docker does for every network
+/// mode but host: lo has no ::1, eth0 no link-local address. Nothing to do without IPv6.
+/// @throws SysError naming the sysctl file.
+void disable_ipv6();
+
 /// Gives the container its network: a network namespace with lo (none), plus a veth pair
 /// to a host bridge with an address, a default route, NAT and published ports (bridge), or
 /// the host's own network (host). Also mounts its /etc/hosts, /etc/resolv.conf and
@@ -46,7 +51,8 @@ class NetworkStep : public Step {
   void add_flags(CLI::App& run) override;
   void add_commands(CLI::App& app) override;
   std::optional<int> run_command() override;
-  int clone_flags() const override;
+  void to_spec(ContainerSpec& spec) override;
+  int clone_flags(const ContainerSpec& spec) const override;
   void before_clone(Container& container) override;
   void after_clone(Container& container, pid_t child) override;
   /// Writes hosts, resolv.conf and hostname under ROOT/containers/ID for the child to mount.
@@ -55,7 +61,7 @@ class NetworkStep : public Step {
   void after_exit(Container& container) noexcept override;
 
  private:
-  void parse_flags();
+  void check_settings();
   void setup_bridge_network(const Container& container);
   int prune();
 
@@ -71,8 +77,6 @@ class NetworkStep : public Step {
   CLI::App* prune_command_ = nullptr;
 
   // Parsed, and what was set up (so that after_exit undoes exactly that).
-  std::vector<PortMapping> ports_;
-  std::vector<HostEntry> hosts_;
   Subnet subnet_;
   std::optional<NetworkState> state_;
   std::optional<Lease> lease_;

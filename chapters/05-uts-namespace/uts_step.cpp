@@ -39,24 +39,25 @@ void UtsStep::add_flags(CLI::App& run) {
       ->check(name_validator("domainname"));
 }
 
-int UtsStep::clone_flags() const { return CLONE_NEWUTS; }
+int UtsStep::clone_flags(const ContainerSpec&) const { return CLONE_NEWUTS; }
 
-void UtsStep::before_clone(Container& container) {
-  if (hostname_.empty()) hostname_ = container.short_id();
-  container.hostname = hostname_;  // chapter 04 writes it into /etc/hosts and /etc/hostname
+void UtsStep::to_spec(ContainerSpec& spec) {
+  spec.hostname = hostname_.empty() ? spec.short_id() : hostname_;  // chapter 04 writes it into /etc/hosts too
+  spec.domainname = domainname_;
   // Docker's order: PATH, then HOSTNAME; a HOSTNAME the user set (-e) wins.
-  if (!has_variable(container.env, "HOSTNAME")) {
-    auto path = std::find_if(container.env.begin(), container.env.end(),
-                             [](const std::string& entry) { return entry.rfind("PATH=", 0) == 0; });
-    auto where = path == container.env.end() ? container.env.begin() : path + 1;
-    container.env.insert(where, "HOSTNAME=" + hostname_);
+  auto& env = spec.process.env;
+  if (!has_variable(env, "HOSTNAME")) {
+    auto path = std::find_if(env.begin(), env.end(), [](const std::string& entry) { return entry.rfind("PATH=", 0) == 0; });
+    auto where = path == env.end() ? env.begin() : path + 1;
+    env.insert(where, "HOSTNAME=" + spec.hostname);
   }
 }
 
 void UtsStep::in_child(Container& container) {
-  (void)container;
-  log::debug("child: hostname {}, domainname {}", hostname_, domainname_.empty() ? "(inherited)" : domainname_);
-  set_names(hostname_, domainname_);
+  const ContainerSpec& spec = container.spec;
+  log::debug("child: hostname {}, domainname {}", spec.hostname, spec.domainname.empty() ? "(inherited)" : spec.domainname);
+  if (spec.hostname.empty()) return;  // an OCI bundle without one: the names stay as they were (runc's)
+  set_names(spec.hostname, spec.domainname);
 }
 
 Steps steps() {

@@ -17,8 +17,10 @@ class UtsStep : public Step {
   std::string_view name() const override { return "uts"; }
   Slot slot() const override { return Slot::uts; }
   void add_flags(CLI::App& run) override;
-  int clone_flags() const override;
-  void before_clone(Container& container) override;
+  /// The names into the spec (the short id when -h is not given), and HOSTNAME into its
+  /// environment.
+  void to_spec(ContainerSpec& spec) override;
+  int clone_flags(const ContainerSpec& spec) const override;
   void in_child(Container& container) override;
 
  private:

@@ -46,11 +46,11 @@ void IpcStep::add_flags(CLI::App& run) {
 }
 
 void IpcStep::before_clone(Container& container) {
-  flags_ = ipc_clone_flags(mode_);
+  int flags = ipc_clone_flags(container.spec.ipc_mode);
   if (!mount_namespace_of_self(runtime_mnt_dev_, runtime_mnt_ino_)) runtime_mnt_ino_ = 0;
   host_mqueue_.reset();
   // Only a child in a user namespace of its own (chapter 07) needs the parent's help.
-  if (flags_ == 0 && container.user_namespace && ::geteuid() == 0) host_mqueue_ = detached_mqueue();
+  if (flags == 0 && container.user_namespace() && ::geteuid() == 0) host_mqueue_ = detached_mqueue();
 }
 
 void IpcStep::after_clone(Container& container, pid_t child) {

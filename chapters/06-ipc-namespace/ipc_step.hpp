@@ -7,6 +7,7 @@
 #include <string>
 
 #include "dockling/fd.hpp"
+#include "ipc.hpp"
 #include "pipeline.hpp"
 #include "step.hpp"
 
@@ -24,14 +25,14 @@ class IpcStep : public Step {
   std::string_view name() const override { return "ipc"; }
   Slot slot() const override { return Slot::ipc; }
   void add_flags(CLI::App& run) override;
-  int clone_flags() const override { return flags_; }
+  void to_spec(ContainerSpec& spec) override { spec.ipc_mode = mode_; }
+  int clone_flags(const ContainerSpec& spec) const override { return ipc_clone_flags(spec.ipc_mode); }
   void before_clone(Container& container) override;
   void after_clone(Container& container, pid_t child) override;
   void in_child(Container& container) override;
 
  private:
   std::string mode_ = "private";  ///< --ipc: private, shareable or host
-  int flags_ = 0;                 ///< ipc_clone_flags(mode_), set in before_clone
   dev_t runtime_mnt_dev_ = 0;     ///< the runtime's mount namespace (nsfs device and inode),
   ino_t runtime_mnt_ino_ = 0;     ///< 0 when /proc could not tell
   UniqueFd host_mqueue_;          ///< --ipc host, user namespace: a detached mqueue mount of the host's

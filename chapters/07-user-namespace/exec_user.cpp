@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "dockling/error.hpp"
+#include "id_ranges.hpp"
 
 namespace dockling::ch07 {
 
@@ -49,7 +50,7 @@ std::vector<std::vector<std::string>> records(const std::string& text) {
 
 ExecUser resolve_user(const std::string& spec, const std::string& passwd, const std::string& group) {
   size_t colon = spec.find(':');
-  std::string user_part = spec.substr(0, colon);
+  std::string user_part = spec.empty() ? "0" : spec.substr(0, colon);
   std::optional<std::string> group_part;
   if (colon != std::string::npos) group_part = spec.substr(colon + 1);
   if (user_part.empty()) throw Error(fmt::format("invalid user \"{}\": USER[:GROUP] expected", spec));
@@ -66,6 +67,7 @@ ExecUser resolve_user(const std::string& spec, const std::string& passwd, const 
     if (uid ? *entry_uid == *uid : fields[0] == user_part) {
       user.uid = static_cast<uid_t>(*entry_uid);
       user.gid = static_cast<gid_t>(*entry_gid);
+      if (fields.size() >= 6 && !fields[5].empty()) user.home = fields[5];
       name = fields[0];
       found = true;
       break;
@@ -90,28 +92,47 @@ ExecUser resolve_user(const std::string& spec, const std::string& passwd, const 
       user.gid = static_cast<gid_t>(*parse_id((*entry)[2]));
     }
   }
-  if (name.empty()) return user;
-  for (const auto& fields : groups) {
-    if (fields.size() < 4) continue;
-    auto gid = parse_id(fields[2]);
-    std::istringstream members(fields[3]);
-    std::string member;
-    while (gid && std::getline(members, member, ',')) {
-      if (member == name && std::find(user.groups.begin(), user.groups.end(), *gid) == user.groups.end())
-        user.groups.push_back(static_cast<gid_t>(*gid));
+  user.groups.push_back(user.gid);  // docker 20.10 always lists the primary group too
+  // A GROUP given on the command line replaces the user's memberships (docker's rule).
+  if (!name.empty() && !group_part) {
+    for (const auto& fields : groups) {
+      if (fields.size() < 4) continue;
+      auto gid = parse_id(fields[2]);
+      std::istringstream members(fields[3]);
+      std::string member;
+      while (gid && std::getline(members, member, ','))
+        if (member == name) user.groups.push_back(static_cast<gid_t>(*gid));
     }
   }
+  std::sort(user.groups.begin(), user.groups.end());
+  user.groups.erase(std::unique(user.groups.begin(), user.groups.end()), user.groups.end());
   return user;
 }
 
-void switch_user(const ExecUser& user, bool setgroups_allowed) {
+void add_groups(ExecUser& user, const std::vector<std::string>& names, const std::string& group) {
+  auto groups = records(group);
+  for (const auto& wanted : names) {
+    std::optional<unsigned long> gid = parse_id(wanted);
+    for (const auto& fields : groups) {
+      if (gid || fields.size() < 3 || fields[0] != wanted) continue;
+      gid = parse_id(fields[2]);
+    }
+    if (!gid) throw Error(fmt::format("Unable to find group {}: no matching entries in group file", wanted));
+    user.groups.push_back(static_cast<gid_t>(*gid));
+  }
+  std::sort(user.groups.begin(), user.groups.end());
+  user.groups.erase(std::unique(user.groups.begin(), user.groups.end()), user.groups.end());
+}
+
+void switch_user(const ProcessUser& user, bool setgroups_allowed) {
+  bool only_primary = user.groups.empty() || (user.groups.size() == 1 && user.groups.front() == user.gid);
   if (setgroups_allowed) {
     check(::setgroups(user.groups.size(), user.groups.data()), "setgroups",
           fmt::format("{} groups", user.groups.size()));
-  } else if (!user.groups.empty()) {
+  } else if (!only_primary) {
     throw Error(fmt::format("cannot give uid {} its {} supplementary groups: setgroups is denied in this user "
                             "namespace (a rootless run without newuidmap or subuid ranges maps a single id)",
-                            user.uid, user.groups.size()));
+                            user.uid, user.groups.size() - 1));
   }
   // EINVAL: the id has no place in this user namespace's map.
   if (::setresgid(user.gid, user.gid, user.gid) != 0) {
@@ -126,6 +147,17 @@ void switch_user(const ExecUser& user, bool setgroups_allowed) {
                               user.uid));
     throw_sys("setresuid", std::to_string(user.uid));
   }
+}
+
+bool setgroups_allowed() {
+  std::string text = read_optional_file("/proc/self/setgroups");
+  return text.rfind("deny", 0) != 0;
+}
+
+void set_default_home(std::vector<std::string>& env, const std::string& home) {
+  for (const auto& entry : env)
+    if (entry.rfind("HOME=", 0) == 0) return;
+  env.push_back("HOME=" + home);
 }
 
 }  // namespace dockling::ch07

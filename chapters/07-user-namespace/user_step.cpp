@@ -17,6 +17,7 @@
 #include "dockling/fs.hpp"
 #include "dockling/log.hpp"
 #include "exec_user.hpp"
+#include "user_switch_step.hpp"
 #include "id_ranges.hpp"
 #include "idmapped_root.hpp"
 #include "ipc_step.hpp"
@@ -85,30 +86,33 @@ void UserStep::add_flags(CLI::App& run) {
             }
           },
           "MODE"));
-  run.add_option("-u,--user", user_, "Run the command as USER[:GROUP] (a name or a number each)");
 }
 
-int UserStep::clone_flags() const { return private_ ? CLONE_NEWUSER : 0; }
+void UserStep::to_spec(ContainerSpec& spec) {
+  check_userns_mode(mode_);
+  bool root = ::geteuid() == 0;
+  bool private_namespace = mode_ == "private" || (mode_.empty() && !root);
+  spec.user_namespace.mode = private_namespace ? "private" : "host";
+}
+
+int UserStep::clone_flags(const ContainerSpec& spec) const {
+  return spec.user_namespace.mode == "private" ? CLONE_NEWUSER : 0;
+}
 
 void UserStep::before_clone(Container& container) {
-  check_userns_mode(mode_);
-  if (given_maps_) {
-    private_ = true;
-    container.user_namespace = true;
-    maps_ = *given_maps_;
+  const ContainerSpec& spec = container.spec;
+  private_ = container.user_namespace();
+  if (!private_ && ::geteuid() != 0)
+    throw Error("--userns host needs root: an ordinary user may create the other namespaces only inside a "
+                "user namespace of its own (drop --userns host: rootless is the default)");
+  if (!private_) return;
+  if (spec.user_namespace.uid_map) {
+    maps_ = IdMaps{*spec.user_namespace.uid_map, spec.user_namespace.gid_map.value_or(std::vector<IdMapping>{}), false};
     log::debug("parent: user namespace with the given maps: uid_map \"{}\", gid_map \"{}\"", one_line(maps_.uids),
                one_line(maps_.gids));
     return;
   }
   bool root = ::geteuid() == 0;
-  private_ = mode_ == "private" || (mode_.empty() && !root);
-  container.user_namespace = private_;
-  if (!private_) {
-    if (!root)
-      throw Error("--userns host needs root: an ordinary user may create the other namespaces only inside a "
-                  "user namespace of its own (drop --userns host: rootless is the default)");
-    return;
-  }
   std::string problem = userns_problem(read_userns_settings(), root);
   if (!problem.empty()) throw Error(problem);
 
@@ -120,7 +124,7 @@ void UserStep::before_clone(Container& container) {
     // so that they belong to the container's root. (Docker's older way: a chown'ed copy.)
     UniqueFd userns = make_user_namespace(maps_);
     std::string why_not;
-    idmapped_root_ = idmapped_copy(container.rootfs, userns.get(), why_not);
+    idmapped_root_ = idmapped_copy(spec.root.path, userns.get(), why_not);
     if (!idmapped_root_) {
       log::warning("cannot id-map the rootfs ({}): its files owned by root show as nobody (65534) inside",
                    why_not);
@@ -159,20 +163,10 @@ void UserStep::in_child(Container& container) {
     log::debug("child: no mount namespace of its own: rootfs not id-mapped");
     return;
   }
-  log::debug("child: id-mapped rootfs attached at {}", container.rootfs.string());
+  log::debug("child: id-mapped rootfs attached at {}", container.spec.root.path.string());
   ch03::make_mounts_private();  // or the mount would propagate to the host
-  attach_root(idmapped_root_, container.rootfs);
+  attach_root(idmapped_root_, container.spec.root.path);
   idmapped_root_.reset();
-}
-
-void UserStep::before_exec(Container& container) {
-  (void)container;
-  if (user_.empty()) return;
-  // The container's own files: after pivot_root "/etc/passwd" is the rootfs's.
-  ExecUser user = resolve_user(user_, read_optional_file("/etc/passwd"), read_optional_file("/etc/group"));
-  log::debug("child: user {}:{} with {} supplementary groups", user.uid, user.gid, user.groups.size());
-  switch_user(user, !(private_ && maps_.deny_setgroups));
-  keep_parent_death_signal();
 }
 
 void UserStep::after_exit(Container& container) noexcept {
@@ -183,6 +177,7 @@ void UserStep::after_exit(Container& container) noexcept {
 Steps steps() {
   Steps list = ch06::steps();
   list.push_back(std::make_unique<UserStep>());
+  list.push_back(std::make_unique<UserSwitchStep>());
   return list;
 }
 

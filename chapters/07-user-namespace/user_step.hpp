@@ -27,37 +27,32 @@ void check_userns_mode(const std::string& mode);
 /// "dockling" range of /etc/subuid and /etc/subgid (or 100000:65536) for root; for a rootless
 /// run the user's own id, plus the user's subordinate ranges through newuidmap/newgidmap where
 /// the uidmap package is installed and /etc/subuid and /etc/subgid have ranges for the user. A root run also gets its rootfs id-mapped where the kernel and the
-/// filesystem allow it. In the child: become root of the namespace, and, right before exec,
-/// the `-u` user.
+/// filesystem allow it. In the child: become root of the namespace (UserSwitchStep becomes
+/// the `-u` user at the end).
 class UserStep : public Step {
  public:
   std::string_view name() const override { return "user"; }
   Slot slot() const override { return Slot::user; }
   void add_flags(CLI::App& run) override;
-  int clone_flags() const override;
+  /// --userns into the spec: "private" or "host", decided by who runs us when not given.
+  void to_spec(ContainerSpec& spec) override;
+  int clone_flags(const ContainerSpec& spec) const override;
   void before_clone(Container& container) override;
   void after_clone(Container& container, pid_t child) override;
   void in_child(Container& container) override;
-  void before_exec(Container& container) override;
   void after_exit(Container& container) noexcept override;
-
-  /// For an OCI bundle (chapter 09): a user namespace with exactly these maps, written as
-  /// they are, and no id-mapped rootfs (as runc: the rootfs's owners are the bundle's business).
-  void set_maps(IdMaps maps) { given_maps_ = std::move(maps); }
 
  private:
   std::string mode_;       ///< --userns: "" (by who runs us), "private" or "host"
-  std::string user_;       ///< -u/--user: USER[:GROUP], "" for the image's default (root)
-  bool private_ = false;   ///< decided in before_clone
+  bool private_ = false;   ///< the spec asks for a user namespace
   IdMaps maps_;            ///< the maps written in after_clone
-  std::optional<IdMaps> given_maps_;  ///< set_maps(): these maps, nothing decided here
   std::optional<IdMapHelpers> helpers_;  ///< newuidmap/newgidmap, when they write maps_
   UniqueFd idmapped_root_; ///< the id-mapped copy of the rootfs, attached by the child
   dev_t runtime_mnt_dev_ = 0;  ///< the runtime's mount namespace, to tell whether the
   ino_t runtime_mnt_ino_ = 0;  ///< child has one of its own
 };
 
-/// Chapter 07's steps: chapter 06's and the user namespace.
+/// Chapter 07's steps: chapter 06's, the user namespace and the user switch.
 Steps steps();
 
 }  // namespace dockling::ch07

@@ -11,15 +11,12 @@
 #include <string>
 #include <vector>
 
+#include "spec.hpp"
+
 namespace dockling::ch07 {
 
-/// One line of a uid_map or gid_map: the `count` ids from `inside` (as the user namespace
-/// sees them) are the host's ids from `outside`.
-struct IdMapping {
-  unsigned long inside = 0;   ///< first id inside the namespace, e.g. 0 (root)
-  unsigned long outside = 0;  ///< the host's id it stands for, e.g. 100000
-  unsigned long count = 0;    ///< how many consecutive ids, e.g. 65536
-};
+/// One line of a uid_map or gid_map (defined with the spec).
+using dockling::IdMapping;
 
 /// Everything the parent writes into /proc/PID/ for a child in a new user namespace.
 struct IdMaps {

@@ -51,22 +51,27 @@ void CgroupStep::add_flags(CLI::App& run) {
   run.add_option("--cidfile", cidfile_, "Write the container ID to the file");
 }
 
+void CgroupStep::to_spec(ContainerSpec& spec) {
+  spec.resources = parse_limits(flags_, HostResources::current());  // bad input: nothing created yet
+}
+
 void CgroupStep::before_clone(Container& container) {
-  if (!cidfile_.empty()) write_cidfile(cidfile_, container.id);
-  limits_ = parse_limits(flags_, HostResources::current());  // bad input: nothing created yet
+  const ContainerSpec& spec = container.spec;
+  const Limits& limits = spec.resources;
+  if (!cidfile_.empty()) write_cidfile(cidfile_, spec.id);
 
   std::string root = cgroup_root();
   CgroupLayout layout = detect_layout(root);
   CgroupVersion version = version_of(layout);
   log::debug("cgroup: {} layout, cgroup v{}", layout_name(layout), version == CgroupVersion::v2 ? 2 : 1);
   if (version == CgroupVersion::v2) {
-    if (limits_.memory_swappiness) log::warning("cgroup v2 has no per-cgroup swappiness: --memory-swappiness discarded");
-    if (limits_.oom_kill_disable) log::warning("cgroup v2 cannot disable the OOM killer: --oom-kill-disable discarded");
+    if (limits.memory_swappiness) log::warning("cgroup v2 has no per-cgroup swappiness: --memory-swappiness discarded");
+    if (limits.oom_kill_disable) log::warning("cgroup v2 cannot disable the OOM killer: --oom-kill-disable discarded");
   }
-  std::vector<LimitFile> files = limit_files(limits_, version);
+  std::vector<LimitFile> files = limit_files(limits, version);
   remove_stale_cgroups(version, root);
   lock_ = std::make_unique<CreationLock>(root);
-  cgroup_ = make_cgroup(version, container.id, root);
+  cgroup_ = make_cgroup(version, spec.id, root);
   cgroup_->create();
   owner_locks_ = lock_as_owner(cgroup_->directories());
   lock_.reset();  // owned now: a sweep leaves it alone, empty or not
@@ -75,7 +80,7 @@ void CgroupStep::before_clone(Container& container) {
   // the child joins by itself instead, as one thread, which needs no such wait; not from a
   // user namespace of its own (chapter 07's step, an earlier slot, has decided that), where
   // it may not write the host's files.
-  child_joins_ = version == CgroupVersion::v1 && !container.user_namespace;
+  child_joins_ = version == CgroupVersion::v1 && !container.user_namespace();
   if (version == CgroupVersion::v2) {
     // The pipeline clones the child straight into it (clone3, CLONE_INTO_CGROUP): no move
     // afterwards, which would wait for an RCU grace period (see after_clone).
@@ -107,8 +112,10 @@ void CgroupStep::after_exit(Container& container) noexcept {
     if (joined_) {
       CgroupStats stats = cgroup_->stats();
       if (stats.oom_kills > 0) {
-        std::fprintf(stderr, "OOMKilled: container %s ran out of memory (limit %s)\n", container.short_id().c_str(),
-                     limits_.memory ? human_bytes(static_cast<std::uint64_t>(*limits_.memory)).c_str() : "none");
+        const auto& memory = container.spec.resources.memory;
+        std::fprintf(stderr, "OOMKilled: container %s ran out of memory (limit %s)\n",
+                     container.spec.short_id().c_str(),
+                     memory ? human_bytes(static_cast<std::uint64_t>(*memory)).c_str() : "none");
       }
       if (print_stats_) {
         std::string line = fmt::format(

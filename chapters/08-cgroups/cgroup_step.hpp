@@ -24,6 +24,8 @@ class CgroupStep : public Step {
   std::string_view name() const override { return "cgroups"; }
   Slot slot() const override { return Slot::cgroups; }
   void add_flags(CLI::App& run) override;
+  /// The limit flags, parsed and checked against this machine, into spec.resources.
+  void to_spec(ContainerSpec& spec) override;
   void before_clone(Container& container) override;
   void after_clone(Container& container, pid_t child) override;
   void in_child(Container& container) override;
@@ -33,7 +35,6 @@ class CgroupStep : public Step {
   LimitFlags flags_;
   bool print_stats_ = false;
   std::string cidfile_;
-  Limits limits_;
   std::unique_ptr<CreationLock> lock_;
   std::vector<UniqueFd> owner_locks_;  ///< held from create() until the cgroups are removed
   std::unique_ptr<Cgroup> cgroup_;

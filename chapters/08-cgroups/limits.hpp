@@ -11,6 +11,8 @@
 #include <utility>
 #include <vector>
 
+#include "spec.hpp"
+
 namespace dockling::ch08 {
 
 /// The two versions of the cgroup interface. A hybrid machine has both mounted, but its
@@ -20,36 +22,13 @@ enum class CgroupVersion {
   v2,  ///< one tree for every controller: /sys/fs/cgroup/...
 };
 
-/// A limit for one block device: `--device-read-bps /dev/sda:1mb` becomes {8, 0, 1048576}.
-struct DeviceLimit {
-  unsigned major = 0;   ///< the device's major number
-  unsigned minor = 0;   ///< the device's minor number
-  std::uint64_t value = 0;  ///< bytes per second, I/O operations per second, or a weight
-};
+/// A limit for one block device (spec.hpp): `--device-read-bps /dev/sda:1mb` is {8, 0, 1048576}.
+using dockling::DeviceLimit;
 
-/// The limits of one container, parsed and checked (see parse_limits): every value is in
-/// the kernel's units and docker's defaults are already filled in. Unset means "no limit".
-struct Limits {
-  std::optional<std::int64_t> memory;  ///< -m: bytes of memory (RAM)
-  /// --memory-swap: bytes of memory PLUS swap, as docker counts it; -1 means unlimited swap.
-  /// Equal to `memory` means no swap. Filled in as 2 × memory when only -m is given.
-  std::optional<std::int64_t> memory_swap;
-  std::optional<std::int64_t> memory_reservation;  ///< --memory-reservation: soft limit, bytes
-  std::optional<int> memory_swappiness;            ///< --memory-swappiness: 0..100
-  bool oom_kill_disable = false;                   ///< --oom-kill-disable
-  std::optional<std::int64_t> cpu_period;  ///< --cpu-period (or 100000 from --cpus): microseconds
-  std::optional<std::int64_t> cpu_quota;   ///< --cpu-quota (or cpus × period): microseconds, -1 none
-  std::optional<std::uint64_t> cpu_shares;  ///< --cpu-shares: relative weight, 2..262144
-  std::optional<std::string> cpuset_cpus;   ///< --cpuset-cpus: a CPU list like "0-2,5"
-  std::optional<std::string> cpuset_mems;   ///< --cpuset-mems: a memory node list
-  std::optional<std::int64_t> pids_limit;   ///< --pids-limit: -1 (or 0) means unlimited
-  std::optional<std::uint64_t> blkio_weight;  ///< --blkio-weight: 10..1000
-  std::vector<DeviceLimit> blkio_weight_device;  ///< --blkio-weight-device: weights 10..1000
-  std::vector<DeviceLimit> device_read_bps;      ///< --device-read-bps: bytes per second
-  std::vector<DeviceLimit> device_write_bps;     ///< --device-write-bps: bytes per second
-  std::vector<DeviceLimit> device_read_iops;     ///< --device-read-iops: operations per second
-  std::vector<DeviceLimit> device_write_iops;    ///< --device-write-iops: operations per second
-};
+/// The limits of one container: the spec's resources (spec.hpp), parsed and checked (see
+/// parse_limits): every value in the kernel's units, docker's defaults filled in, unset meaning
+/// "no limit". (Its `unified` files are an OCI bundle's; limit_files leaves them alone.)
+using Limits = dockling::Resources;
 
 /// One write into a cgroup: the file's name (e.g. "memory.max") and the text to write.
 /// On v1 the part of the name before the first dot names the hierarchy ("memory", "cpu",

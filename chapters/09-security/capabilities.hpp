@@ -6,10 +6,12 @@
 #include <string>
 #include <vector>
 
+#include "spec.hpp"
+
 namespace dockling::ch09 {
 
-/// A set of capabilities: bit N is capability N (CAP_CHOWN is bit 0).
-using CapabilitySet = std::uint64_t;
+/// A set of capabilities: bit N is capability N (CAP_CHOWN is bit 0). Defined with the spec.
+using dockling::CapabilitySet;
 
 /// Docker's default 14: CHOWN, DAC_OVERRIDE, FSETID, FOWNER, MKNOD, NET_RAW, SETGID, SETUID,
 /// SETFCAP, SETPCAP, NET_BIND_SERVICE, SYS_CHROOT, KILL, AUDIT_WRITE.
@@ -44,14 +46,8 @@ CapabilitySet resolve_capabilities(const std::vector<std::string>& add, const st
 
 namespace dockling::ch09 {
 
-/// The five sets, as an OCI bundle's process.capabilities names them.
-struct CapabilitySets {
-  CapabilitySet bounding = 0;     ///< what the process can ever gain
-  CapabilitySet effective = 0;    ///< what the kernel checks now
-  CapabilitySet permitted = 0;    ///< what it may make effective
-  CapabilitySet inheritable = 0;  ///< what survives execve into files with inheritable caps
-  CapabilitySet ambient = 0;      ///< what survives execve into ordinary files
-};
+/// The five sets (spec.hpp), as an OCI bundle's process.capabilities names them.
+using dockling::CapabilitySets;
 
 /// After drop_capabilities(sets.bounding): sets permitted, effective and inheritable exactly,
 /// then raises the ambient ones (those not in permitted and inheritable are skipped, as runc

@@ -57,30 +57,9 @@ void join_namespace(const OciNamespace& ns) {
   }
 }
 
-/// In the UTS slot when the bundle joins a UTS namespace by path and names no hostname: takes
-/// chapter 05's place, so that the joined namespace keeps its names (as with runc).
-class JoinedUtsStep : public Step {
- public:
-  std::string_view name() const override { return "uts (joined, names kept)"; }
-  Slot slot() const override { return Slot::uts; }
-};
-
-/// Parses `flags` as the `run` flags of the steps in `pipeline`.
-void apply_run_flags(const Steps& pipeline, const std::vector<std::string>& flags) {
-  CLI::App run{"oci"};
-  run.set_help_flag();  // -h is --hostname, as in `run`
-  for (const auto& step : pipeline) step->add_flags(run);
-  std::vector<std::string> reversed(flags.rbegin(), flags.rend());  // CLI11 takes them last first
-  try {
-    run.parse(reversed);
-  } catch (const CLI::ParseError& e) {
-    throw Error(fmt::format("config.json: {}", e.what()));
-  }
-}
-
 }  // namespace
 
-int OciNamespaceStep::clone_flags() const {
+int OciNamespaceStep::clone_flags(const ContainerSpec&) const {
   for (const auto& ns : namespaces_)
     if (ns.type == "network" && ns.path.empty()) return CLONE_NEWNET;
   return 0;
@@ -100,10 +79,11 @@ void OciNamespaceStep::in_child(Container& container) {
   }
   // In the container's namespaces, before pivot_root: the hook's path is the host's. What it
   // mounts must stay in the container's mount namespace: no propagation to the host.
-  id_ = container.id;
+  const std::string& id = container.spec.id;
+  id_ = id;
   if (!hooks_.create_container.empty()) ch03::make_mounts_private();
   for (const auto& hook : hooks_.create_container)
-    run_hook(hook, hook_state(container.id, "creating", ::getpid(), bundle_dir_, annotations_));
+    run_hook(hook, hook_state(id, "creating", ::getpid(), bundle_dir_, annotations_));
 }
 
 void OciNamespaceStep::after_clone(Container& container, pid_t child) {
@@ -111,14 +91,17 @@ void OciNamespaceStep::after_clone(Container& container, pid_t child) {
   write_unified(container);
   // runc's order and states: prestart, then createRuntime, "creating"; the process exists and waits.
   for (const auto* list : {&hooks_.prestart, &hooks_.create_runtime})
-    for (const auto& hook : *list) run_hook(hook, hook_state(container.id, "creating", child, bundle_dir_, annotations_));
+    for (const auto& hook : *list)
+      run_hook(hook, hook_state(container.spec.id, "creating", child, bundle_dir_, annotations_));
 }
 
 void OciNamespaceStep::write_unified(const Container& container) {
-  if (unified_.empty()) return;
+  const auto& unified = container.spec.resources.unified;
+  if (unified.empty()) return;
   // The cgroups step (an earlier slot) has made dockling/<id> and moved the child in.
-  std::string dir = ch08::make_cgroup(ch08::CgroupVersion::v2, container.id, ch08::cgroup_root())->directories().at(0);
-  for (const auto& [key, value] : unified_) {
+  std::string dir =
+      ch08::make_cgroup(ch08::CgroupVersion::v2, container.spec.id, ch08::cgroup_root())->directories().at(0);
+  for (const auto& [key, value] : unified) {
     std::string path = dir + "/" + key;
     log::debug("parent: unified {} = {}", path, value);
     try {
@@ -134,7 +117,7 @@ void OciNamespaceStep::after_start(Container& container, pid_t child) noexcept {
   // runc hands poststart hooks the status "created" (the spec's "running" comes once they ran).
   for (const auto& hook : hooks_.poststart) {
     try {
-      run_hook(hook, hook_state(container.id, "created", child, bundle_dir_, annotations_));
+      run_hook(hook, hook_state(container.spec.id, "created", child, bundle_dir_, annotations_));
     } catch (const std::exception& e) {
       log::warning("{}", e.what());
     }
@@ -146,7 +129,7 @@ void OciNamespaceStep::after_exit(Container& container) noexcept {
   created_ = false;
   for (const auto& hook : hooks_.poststop) {
     try {
-      run_hook(hook, hook_state(container.id, "stopped", 0, bundle_dir_, annotations_));
+      run_hook(hook, hook_state(container.spec.id, "stopped", 0, bundle_dir_, annotations_));
     } catch (const std::exception& e) {
       log::warning("{}", e.what());
     }
@@ -154,7 +137,7 @@ void OciNamespaceStep::after_exit(Container& container) noexcept {
 }
 
 void check_unified(const OciBundle& bundle) {
-  if (bundle.unified.empty()) return;
+  if (bundle.spec.resources.unified.empty()) return;
   if (ch08::version_of(ch08::detect_layout(ch08::cgroup_root())) != ch08::CgroupVersion::v2)
     throw Error("config.json: linux.resources.unified: invalid configuration: unified resources need cgroup v2, and this "
                 "machine's cgroups are v1 (runc refuses them the same way)");
@@ -165,10 +148,6 @@ void OciNamespaceStep::in_root() {
   mounts_.mount_all(root.get());
   devices_.make_all(root.get());
   for (const auto& [key, value] : sysctl_) write_sysctl(key, value);
-  if (read_only_root_) {
-    log::debug("child: root read-only");
-    ch03::remount_read_only(root.get(), "/");
-  }
   // Inside the new root, before the command (and before seccomp and the capability drop):
   // runc's state for it is "created", with the pid as the container sees it.
   for (const auto& hook : hooks_.start_container)
@@ -192,34 +171,18 @@ int run_bundle(const std::string& dir, const std::string& id) {
   for (const auto& warning : bundle.warnings) log::warning("{}", warning);
   check_namespaces(bundle.namespaces);
   check_unified(bundle);
+  ContainerSpec& spec = bundle.spec;
+  spec.id = id;
+  // runc's HOME: the user's from the rootfs's passwd, unless process.env has one.
+  std::string passwd = ch03::read_file_in_root(spec.root.path, "/etc/passwd").value_or("");
+  ch07::set_default_home(spec.process.env, ch07::resolve_user(std::to_string(spec.process.user.uid), passwd, "").home);
 
   Steps list = steps();
-  auto oci_step = std::make_unique<OciNamespaceStep>(bundle);
-  OciNamespaceStep* oci = oci_step.get();  // owned by the pipeline from here
+  auto namespaces = std::make_unique<OciNamespaceStep>(bundle);
+  list.push_back(std::make_unique<OciRootStep>(*namespaces));  // owned by the same pipeline
+  list.push_back(std::move(namespaces));
   log::debug("oci: {} mounts of its own, {} sysctls", bundle.mounts.size(), bundle.sysctl.size());
-  list.push_back(std::move(oci_step));
-  bool joins_uts = std::any_of(bundle.namespaces.begin(), bundle.namespaces.end(),
-                               [](const OciNamespace& ns) { return ns.type == "uts" && !ns.path.empty(); });
-  bool names_host = std::any_of(bundle.run_flags.begin(), bundle.run_flags.end(), [](const std::string& flag) {
-    return flag.rfind("--hostname=", 0) == 0 || flag.rfind("--domainname=", 0) == 0;
-  });
-  if (joins_uts && !names_host) list.push_back(std::make_unique<JoinedUtsStep>());
-  Steps pipeline = make_pipeline(std::move(list));
-  apply_run_flags(pipeline, bundle.run_flags);
-  for (const auto& step : pipeline) {
-    if (auto* user = dynamic_cast<ch07::UserStep*>(step.get()); user && bundle.id_maps) user->set_maps(*bundle.id_maps);
-    if (auto* security = dynamic_cast<SecurityStep*>(step.get())) {
-      security->set_capabilities(bundle.capabilities);
-      security->set_no_new_privs(bundle.no_new_privileges);
-      security->set_seccomp(bundle.seccomp);
-      security->set_user(bundle.user);
-      security->set_paths(bundle.masked_paths, bundle.readonly_paths);
-      security->set_in_root([oci] { oci->in_root(); });
-    }
-  }
-  Container container = bundle.container;
-  container.id = id;
-  return run_container(container, pipeline);
+  return run_container(spec, make_pipeline(std::move(list)));
 }
 
 void write_spec(const std::string& dir) {

@@ -11,20 +11,19 @@ namespace dockling::ch09 {
 
 /// What a bundle asks for that no chapter step does on its own. The namespaces: a new network
 /// namespace (only a loopback, down, as runc gives), joining one by path, and a cgroup
-/// namespace rooted at the container's cgroup. Takes the network slot until chapter 04 lands,
-/// so its in_child runs before pivot_root: it opens the sources of the bundle's mounts there.
-/// in_root() (run by the security step, after the root step) does the rest: the mounts, the
-/// sysctls, and root.readonly.
+/// namespace rooted at the container's cgroup. It takes the network slot (a bundle brings no
+/// bridge), so its in_child runs before pivot_root: it opens the sources of the bundle's
+/// mounts there. in_root() (run by OciRootStep, after the root step) does the rest.
 class OciNamespaceStep : public Step {
  public:
   /// @param bundle the bundle's namespaces, mounts, sysctls and root.readonly
   explicit OciNamespaceStep(const OciBundle& bundle)
       : namespaces_(bundle.namespaces), mounts_(bundle.mounts), devices_(bundle.devices), sysctl_(bundle.sysctl),
-        unified_(bundle.unified), read_only_root_(bundle.read_only_root), hooks_(bundle.hooks),
+        hooks_(bundle.hooks),
         bundle_dir_(bundle.bundle_dir), annotations_(bundle.annotations) {}
   std::string_view name() const override { return "oci-namespaces"; }
   Slot slot() const override { return Slot::network; }
-  int clone_flags() const override;
+  int clone_flags(const ContainerSpec& spec) const override;
   /// linux.resources.unified: writes each file into the container's cgroup v2; then runs the
   /// prestart and createRuntime hooks (one failing stops the start).
   void after_clone(Container& container, pid_t child) override;
@@ -33,8 +32,8 @@ class OciNamespaceStep : public Step {
   /// The poststop hooks, when the container was created (a failure is a warning).
   void after_exit(Container& container) noexcept override;
   void in_child(Container& container) override;
-  /// In the child, inside the new root, with /proc mounted and /proc/sys writable: the
-  /// bundle's mounts, its devices, its sysctls, a read-only root if asked, then the
+  /// In the child, inside the new root, with /proc mounted and /proc/sys writable, before
+  /// the masked and read-only paths: the bundle's mounts, its devices, its sysctls, then the
   /// startContainer hooks.
   void in_root();
 
@@ -45,13 +44,24 @@ class OciNamespaceStep : public Step {
   OciMounts mounts_;
   OciDevices devices_;
   std::vector<std::pair<std::string, std::string>> sysctl_;
-  std::vector<std::pair<std::string, std::string>> unified_;
-  bool read_only_root_ = false;
   OciHooks hooks_;
   std::string bundle_dir_;
   nlohmann::json annotations_;
   bool created_ = false;  ///< after_clone ran: poststop hooks are due
   std::string id_;        ///< the container's id, for the startContainer hooks' state
+};
+
+/// The bundle's mounts, devices and sysctls, in the new root before chapter 03 seals it:
+/// OciNamespaceStep::in_root in the mounts slot.
+class OciRootStep : public Step {
+ public:
+  explicit OciRootStep(OciNamespaceStep& namespaces) : namespaces_(namespaces) {}
+  std::string_view name() const override { return "oci-mounts"; }
+  Slot slot() const override { return Slot::mounts; }
+  void in_child(Container&) override { namespaces_.in_root(); }
+
+ private:
+  OciNamespaceStep& namespaces_;
 };
 
 /// Checks linux.resources.unified against the machine: it needs cgroup v2.

@@ -12,6 +12,8 @@
 
 #include "container_mounts.hpp"
 #include "dockling/error.hpp"
+#include "hostname.hpp"
+#include "ulimits.hpp"
 
 namespace dockling::ch09 {
 
@@ -32,6 +34,13 @@ const json* find(const json& object, const char* key) {
 std::string text(const json& value, const std::string& field) {
   if (!value.is_string()) bad(field, "must be a string");
   return value.get<std::string>();
+}
+
+/// A hostname or domainname field, checked as `run -h` checks one (chapter 05's rules).
+std::string checked_name(const json& value, const std::string& field) {
+  std::string name = text(value, field);
+  if (std::string problem = ch05::hostname_problem(name); !problem.empty()) bad(field, problem);
+  return name;
 }
 
 std::vector<std::string> texts(const json& value, const std::string& field) {
@@ -84,28 +93,29 @@ void read_process(const json& process, OciBundle& bundle) {
     bundle.warnings.push_back("process.terminal: true is not honoured (no console socket); the command runs without a terminal");
   const json* args = find(process, "args");
   if (!args) bad("process.args", "missing");
-  bundle.container.argv = texts(*args, "process.args");
-  if (bundle.container.argv.empty()) bad("process.args", "empty");
-  if (const json* env = find(process, "env")) bundle.container.env = texts(*env, "process.env");
+  ProcessSpec& spec = bundle.spec.process;
+  spec.args = texts(*args, "process.args");
+  if (spec.args.empty()) bad("process.args", "empty");
+  if (const json* env = find(process, "env")) spec.env = texts(*env, "process.env");
   const json* cwd = find(process, "cwd");
   if (!cwd) bad("process.cwd", "missing");
-  bundle.container.workdir = text(*cwd, "process.cwd");
-  if (bundle.container.workdir.empty() || bundle.container.workdir.front() != '/')
+  spec.cwd = text(*cwd, "process.cwd");
+  if (spec.cwd.empty() || spec.cwd.front() != '/')
     bad("process.cwd", "must be an absolute path");
   if (const json* user = find(process, "user")) {
     warn_unknown(*user, "process.user.", {"uid", "gid", "additionalGids", "umask"}, bundle.warnings);
-    if (const json* uid = find(*user, "uid")) bundle.user.uid = static_cast<uid_t>(number(*uid, "process.user.uid"));
-    if (const json* gid = find(*user, "gid")) bundle.user.gid = static_cast<gid_t>(number(*gid, "process.user.gid"));
+    if (const json* uid = find(*user, "uid")) spec.user.uid = static_cast<uid_t>(number(*uid, "process.user.uid"));
+    if (const json* gid = find(*user, "gid")) spec.user.gid = static_cast<gid_t>(number(*gid, "process.user.gid"));
     if (const json* gids = find(*user, "additionalGids"))
-      for (const auto& gid : *gids) bundle.user.additional_gids.push_back(static_cast<gid_t>(number(gid, "process.user.additionalGids")));
+      for (const auto& gid : *gids) spec.user.groups.push_back(static_cast<gid_t>(number(gid, "process.user.additionalGids")));
     if (find(*user, "umask")) bundle.warnings.push_back("process.user.umask is not honoured yet; ignored");
   }
   if (const json* caps = find(process, "capabilities")) {
-    bundle.capabilities.bounding = cap_list(find(*caps, "bounding"), "process.capabilities.bounding");
-    bundle.capabilities.effective = cap_list(find(*caps, "effective"), "process.capabilities.effective");
-    bundle.capabilities.permitted = cap_list(find(*caps, "permitted"), "process.capabilities.permitted");
-    bundle.capabilities.inheritable = cap_list(find(*caps, "inheritable"), "process.capabilities.inheritable");
-    bundle.capabilities.ambient = cap_list(find(*caps, "ambient"), "process.capabilities.ambient");
+    spec.capabilities.bounding = cap_list(find(*caps, "bounding"), "process.capabilities.bounding");
+    spec.capabilities.effective = cap_list(find(*caps, "effective"), "process.capabilities.effective");
+    spec.capabilities.permitted = cap_list(find(*caps, "permitted"), "process.capabilities.permitted");
+    spec.capabilities.inheritable = cap_list(find(*caps, "inheritable"), "process.capabilities.inheritable");
+    spec.capabilities.ambient = cap_list(find(*caps, "ambient"), "process.capabilities.ambient");
   }
   if (const json* rlimits = find(process, "rlimits")) {
     if (!rlimits->is_array()) bad("process.rlimits", "must be a list");
@@ -118,12 +128,18 @@ void read_process(const json& process, OciBundle& bundle) {
       for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       std::uint64_t soft = number(limit.value("soft", json()), field + ".soft");
       std::uint64_t hard = number(limit.value("hard", json()), field + ".hard");
-      auto show = [](std::uint64_t v) { return v == UINT64_MAX ? std::string("-1") : std::to_string(v); };
-      bundle.run_flags.push_back(fmt::format("--ulimit={}={}:{}", name, show(soft), show(hard)));
+      if (soft > hard) bad(field, fmt::format("soft limit {} is above the hard limit {}", soft, hard));
+      int resource = 0;
+      try {
+        resource = rlimit_resource(name);
+      } catch (const Error&) {
+        bad(field + ".type", fmt::format("unknown \"{}\"", type));
+      }
+      spec.rlimits.push_back(Rlimit{name, resource, soft, hard});
     }
   }
   if (const json* nnp = find(process, "noNewPrivileges"); nnp && nnp->is_boolean())
-    bundle.no_new_privileges = nnp->get<bool>();
+    spec.no_new_privileges = nnp->get<bool>();
 }
 
 void read_mounts(const json& mounts, const std::filesystem::path& dir, OciBundle& bundle) {
@@ -183,10 +199,10 @@ void read_resources(const json& resources, OciBundle& bundle) {
     for (const auto& [key, value] : unified->items()) {
       std::string field = fmt::format("linux.resources.unified[\"{}\"]", key);
       if (key.empty() || key.find('/') != std::string::npos || key.front() == '.') bad(field, "not a cgroup file name");
-      bundle.unified.emplace_back(key, text(value, field));
+      bundle.spec.resources.unified.emplace_back(key, text(value, field));
     }
   }
-  auto flag = [&](const char* name, const std::string& value) { bundle.run_flags.push_back(fmt::format("{}={}", name, value)); };
+  Resources& limits = bundle.spec.resources;
   if (const json* devices = find(resources, "devices")) {
     // runc spec's default denies every device: chapter 03's /dev holds only the harmless ones.
     bool deny_all_only = devices->is_array() && devices->size() == 1 && !(*devices)[0].value("allow", true);
@@ -194,25 +210,30 @@ void read_resources(const json& resources, OciBundle& bundle) {
   }
   if (const json* memory = find(resources, "memory")) {
     warn_unknown(*memory, "linux.resources.memory.", {"limit", "swap", "reservation", "swappiness", "disableOOMKiller"}, bundle.warnings);
-    if (const json* v = find(*memory, "limit")) flag("--memory", std::to_string(signed_number(*v, "linux.resources.memory.limit")));
-    if (const json* v = find(*memory, "swap")) flag("--memory-swap", std::to_string(signed_number(*v, "linux.resources.memory.swap")));
-    if (const json* v = find(*memory, "reservation")) flag("--memory-reservation", std::to_string(signed_number(*v, "linux.resources.memory.reservation")));
-    if (const json* v = find(*memory, "swappiness")) flag("--memory-swappiness", std::to_string(number(*v, "linux.resources.memory.swappiness")));
-    if (const json* v = find(*memory, "disableOOMKiller"); v && v->is_boolean() && v->get<bool>()) bundle.run_flags.push_back("--oom-kill-disable");
+    if (const json* v = find(*memory, "limit")) limits.memory = signed_number(*v, "linux.resources.memory.limit");
+    if (const json* v = find(*memory, "swap")) limits.memory_swap = signed_number(*v, "linux.resources.memory.swap");
+    if (const json* v = find(*memory, "reservation"))
+      limits.memory_reservation = signed_number(*v, "linux.resources.memory.reservation");
+    if (const json* v = find(*memory, "swappiness")) {
+      std::uint64_t swappiness = number(*v, "linux.resources.memory.swappiness");
+      if (swappiness > 100) bad("linux.resources.memory.swappiness", "must be 0 to 100");
+      limits.memory_swappiness = static_cast<int>(swappiness);
+    }
+    if (const json* v = find(*memory, "disableOOMKiller"); v && v->is_boolean()) limits.oom_kill_disable = v->get<bool>();
   }
   if (const json* cpu = find(resources, "cpu")) {
     warn_unknown(*cpu, "linux.resources.cpu.", {"shares", "quota", "period", "cpus", "mems"}, bundle.warnings);
-    if (const json* v = find(*cpu, "shares")) flag("--cpu-shares", std::to_string(number(*v, "linux.resources.cpu.shares")));
-    if (const json* v = find(*cpu, "period")) flag("--cpu-period", std::to_string(number(*v, "linux.resources.cpu.period")));
-    if (const json* v = find(*cpu, "quota")) flag("--cpu-quota", std::to_string(signed_number(*v, "linux.resources.cpu.quota")));
-    if (const json* v = find(*cpu, "cpus")) flag("--cpuset-cpus", text(*v, "linux.resources.cpu.cpus"));
-    if (const json* v = find(*cpu, "mems")) flag("--cpuset-mems", text(*v, "linux.resources.cpu.mems"));
+    if (const json* v = find(*cpu, "shares")) limits.cpu_shares = number(*v, "linux.resources.cpu.shares");
+    if (const json* v = find(*cpu, "period")) limits.cpu_period = static_cast<std::int64_t>(number(*v, "linux.resources.cpu.period"));
+    if (const json* v = find(*cpu, "quota")) limits.cpu_quota = signed_number(*v, "linux.resources.cpu.quota");
+    if (const json* v = find(*cpu, "cpus")) limits.cpuset_cpus = text(*v, "linux.resources.cpu.cpus");
+    if (const json* v = find(*cpu, "mems")) limits.cpuset_mems = text(*v, "linux.resources.cpu.mems");
   }
   if (const json* pids = find(resources, "pids"))
-    if (const json* v = find(*pids, "limit")) flag("--pids-limit", std::to_string(signed_number(*v, "linux.resources.pids.limit")));
+    if (const json* v = find(*pids, "limit")) limits.pids_limit = signed_number(*v, "linux.resources.pids.limit");
   if (const json* io = find(resources, "blockIO")) {
     warn_unknown(*io, "linux.resources.blockIO.", {"weight"}, bundle.warnings);
-    if (const json* v = find(*io, "weight")) flag("--blkio-weight", std::to_string(number(*v, "linux.resources.blockIO.weight")));
+    if (const json* v = find(*io, "weight")) limits.blkio_weight = number(*v, "linux.resources.blockIO.weight");
   }
 }
 
@@ -273,7 +294,12 @@ void read_linux(const json& linux, OciBundle& bundle) {
     bad("linux.uidMappings", "a user namespace (linux.namespaces) needs both uidMappings and gidMappings");
   if (!user && (uids || gids))
     bad(uids ? "linux.uidMappings" : "linux.gidMappings", "given, but linux.namespaces has no user namespace");
-  if (user) bundle.id_maps = ch07::IdMaps{id_mappings(*uids, "linux.uidMappings"), id_mappings(*gids, "linux.gidMappings"), false};
+  UserNamespaceSpec& userns = bundle.spec.user_namespace;
+  userns.mode = user ? "private" : "host";
+  if (user) {
+    userns.uid_map = id_mappings(*uids, "linux.uidMappings");
+    userns.gid_map = id_mappings(*gids, "linux.gidMappings");
+  }
   if (const json* sysctl = find(linux, "sysctl")) {
     if (!sysctl->is_object()) bad("linux.sysctl", "must be an object of strings");
     for (const auto& [key, value] : sysctl->items())
@@ -281,9 +307,16 @@ void read_linux(const json& linux, OciBundle& bundle) {
   }
   if (const json* resources = find(linux, "resources")) read_resources(*resources, bundle);
   if (const json* devices = find(linux, "devices")) read_devices(*devices, bundle);
-  if (const json* seccomp = find(linux, "seccomp")) bundle.seccomp = parse_seccomp_profile(*seccomp, "config.json linux.seccomp");
-  bundle.masked_paths = find(linux, "maskedPaths") ? texts(linux["maskedPaths"], "linux.maskedPaths") : std::vector<std::string>{};
-  bundle.readonly_paths = find(linux, "readonlyPaths") ? texts(linux["readonlyPaths"], "linux.readonlyPaths") : std::vector<std::string>{};
+  SeccompSpec& seccomp = bundle.spec.process.seccomp;
+  seccomp = SeccompSpec{false, std::nullopt, "config.json linux.seccomp"};  // none: unconfined, as runc
+  if (const json* profile = find(linux, "seccomp")) {
+    parse_seccomp_profile(*profile, seccomp.source);  // a bad one is refused now, naming the field
+    seccomp.enabled = true;
+    seccomp.profile = *profile;
+  }
+  RootSpec& root = bundle.spec.root;
+  root.masked_paths = find(linux, "maskedPaths") ? texts(linux["maskedPaths"], "linux.maskedPaths") : std::vector<std::string>{};
+  root.readonly_paths = find(linux, "readonlyPaths") ? texts(linux["readonlyPaths"], "linux.readonlyPaths") : std::vector<std::string>{};
   if (find(linux, "cgroupsPath")) bundle.warnings.push_back("linux.cgroupsPath is not honoured; the cgroup is dockling/<id>");
 }
 
@@ -297,14 +330,15 @@ OciBundle parse_bundle(const json& config, const std::filesystem::path& dir) {
   const json* root = find(config, "root");
   if (!root || !find(*root, "path")) bad("root.path", "missing");
   std::filesystem::path rootfs = text((*root)["path"], "root.path");
-  bundle.container.rootfs = (rootfs.is_absolute() ? rootfs : std::filesystem::absolute(dir) / rootfs).lexically_normal();
+  bundle.spec.root.path = (rootfs.is_absolute() ? rootfs : std::filesystem::absolute(dir) / rootfs).lexically_normal();
   if (const json* readonly = find(*root, "readonly"); readonly && readonly->is_boolean() && readonly->get<bool>())
-    bundle.read_only_root = true;  // after the bundle's mounts, which may create mount points
+    bundle.spec.root.read_only = true;  // sealed after the bundle's mounts, which may create mount points
   const json* process = find(config, "process");
   if (!process) bad("process", "missing");
   read_process(*process, bundle);
-  if (const json* hostname = find(config, "hostname")) bundle.run_flags.push_back("--hostname=" + text(*hostname, "hostname"));
-  if (const json* domainname = find(config, "domainname")) bundle.run_flags.push_back("--domainname=" + text(*domainname, "domainname"));
+  if (const json* hostname = find(config, "hostname")) bundle.spec.hostname = checked_name(*hostname, "hostname");
+  if (const json* domainname = find(config, "domainname"))
+    bundle.spec.domainname = checked_name(*domainname, "domainname");
   bundle.bundle_dir = std::filesystem::absolute(dir).lexically_normal().string();
   if (const json* annotations = find(config, "annotations"); annotations && annotations->is_object())
     bundle.annotations = *annotations;

@@ -28,22 +28,14 @@ struct OciNamespace {
   std::string path;  ///< join this one (e.g. /proc/PID/ns/net) instead of making one
 };
 
-/// What a bundle asks for, in the terms of the chapters' steps.
+/// What a bundle asks for: the spec the chapters' steps honour, and what only the OCI steps do.
 struct OciBundle {
-  Container container;                ///< rootfs (absolute), argv, env, workdir; no id yet
-  std::vector<std::string> run_flags; ///< `run` flags for the earlier steps (--hostname, -m, ...)
-  CapabilitySets capabilities;        ///< process.capabilities
-  bool no_new_privileges = false;     ///< process.noNewPrivileges
-  std::optional<SeccompProfile> seccomp;  ///< nullopt: no linux.seccomp, no filter
-  ProcessUser user;                   ///< process.user
-  std::vector<std::string> masked_paths;    ///< linux.maskedPaths
-  std::vector<std::string> readonly_paths;  ///< linux.readonlyPaths
-  std::vector<OciNamespace> namespaces;     ///< linux.namespaces no chapter step makes
+  /// The container (no id yet): process, root, names, the user namespace and its maps,
+  /// resources (unified files included), masked and read-only paths, seccomp.
+  ContainerSpec spec;
+  std::vector<OciNamespace> namespaces;     ///< linux.namespaces (network, joins, cgroup)
   std::vector<OciMount> mounts;       ///< mounts that chapter 03 does not make, in order
-  bool read_only_root = false;        ///< root.readonly: made read-only after the mounts
-  std::optional<ch07::IdMaps> id_maps;  ///< linux.uidMappings/gidMappings (a user namespace)
   std::vector<std::pair<std::string, std::string>> sysctl;  ///< linux.sysctl, checked against the namespaces
-  std::vector<std::pair<std::string, std::string>> unified;  ///< linux.resources.unified: cgroup v2 files
   std::vector<OciDevice> devices;     ///< linux.devices
   OciHooks hooks;                     ///< hooks run by the runtime
   std::string bundle_dir;             ///< the bundle directory, absolute (for the hooks' state)

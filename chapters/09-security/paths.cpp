@@ -20,8 +20,6 @@ namespace dockling::ch09 {
 
 namespace {
 
-UniqueFd open_root() { return UniqueFd(check(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC), "open", "/")); }
-
 void scan(const std::string& dir, int depth, std::vector<HostDevice>& out) {
   DIR* stream = ::opendir(dir.c_str());
   if (stream == nullptr) return;
@@ -42,41 +40,6 @@ void scan(const std::string& dir, int depth, std::vector<HostDevice>& out) {
 }
 
 }  // namespace
-
-void unmount_path(const std::string& path) {
-  if (::umount2(path.c_str(), MNT_DETACH) == 0) {
-    log::debug("child: unmasked {}", path);
-    return;
-  }
-  if (errno == EINVAL || errno == ENOENT) return;  // not a mount point, or not there
-  throw SysError("umount2", path, errno);
-}
-
-void mask_path(const std::string& path) {
-  UniqueFd root = open_root();
-  UniqueFd target = ch03::open_in_root_if_exists(root.get(), path);
-  if (!target) return;
-  struct stat st;
-  check(::fstat(target.get(), &st), "stat", path);
-  if (S_ISDIR(st.st_mode))
-    ch03::mount_on(target.get(), path, "tmpfs", "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC);
-  else
-    ch03::mount_on(target.get(), path, "/dev/null", "", MS_BIND);
-}
-
-void make_path_read_only(const std::string& path) {
-  UniqueFd root = open_root();
-  UniqueFd target = ch03::open_in_root_if_exists(root.get(), path);
-  if (!target) return;
-  ch03::mount_on(target.get(), path, ch03::fd_path(target.get()), "", MS_BIND | MS_REC);
-  UniqueFd bound = ch03::open_in_root(root.get(), path);
-  ch03::remount_read_only(bound.get(), path);
-}
-
-void remount_sys_read_write() {
-  check(::mount(nullptr, "/sys", nullptr, MS_REMOUNT | MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr), "mount",
-        "/sys (remount read-write)");
-}
 
 std::vector<HostDevice> host_devices() {
   std::vector<HostDevice> devices;

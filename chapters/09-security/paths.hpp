@@ -1,6 +1,5 @@
 /// @file paths.hpp
-/// @brief Changing chapter 03's masked and read-only paths, and the host's devices, for
-/// --privileged and for an OCI bundle's maskedPaths and readonlyPaths.
+/// @brief The host's devices, made again in a --privileged container's /dev.
 ///
 /// Everything here runs in the child after the root step: "/" is the container's root.
 #pragma once
@@ -11,19 +10,6 @@
 #include <vector>
 
 namespace dockling::ch09 {
-
-/// Takes away what chapter 03 mounted on `path` (a mask or a read-only bind): umount2 with
-/// MNT_DETACH. A path with nothing mounted on it is left alone.
-void unmount_path(const std::string& path);
-
-/// Hides `path`: an empty read-only tmpfs on a directory, /dev/null on a file. Missing: skipped.
-void mask_path(const std::string& path);
-
-/// Makes `path` read-only (a read-only bind mount of itself). Missing: skipped.
-void make_path_read_only(const std::string& path);
-
-/// Remounts /sys read-write (a privileged container may write to sysfs).
-void remount_sys_read_write();
 
 /// A device node of the host, to be made again in the container's /dev.
 struct HostDevice {

@@ -303,16 +303,18 @@ SeccompProfile parse_seccomp_profile(const json& root, const std::string& source
   return profile;
 }
 
-SeccompProfile read_seccomp_profile(const std::filesystem::path& path) {
+json read_seccomp_json(const std::filesystem::path& path) {
   std::ifstream in(path);
   if (!in) throw SysError("open", path.string(), errno);
-  json root;
   try {
-    root = json::parse(in);
+    return json::parse(in);
   } catch (const json::parse_error& e) {
     throw Error(fmt::format("seccomp profile {}: not valid JSON: {}", path.string(), e.what()));
   }
-  return parse_seccomp_profile(root, path.string());
+}
+
+SeccompProfile read_seccomp_profile(const std::filesystem::path& path) {
+  return parse_seccomp_profile(read_seccomp_json(path), path.string());
 }
 
 std::vector<SeccompRule> applicable_rules(const SeccompProfile& profile, CapabilitySet caps) {

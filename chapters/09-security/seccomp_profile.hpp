@@ -55,6 +55,9 @@ SeccompProfile default_seccomp_profile();
 ///   `seccomp profile p.json: syscalls[2].action: unknown action "SCMP_ACT_MAYBE"`.
 SeccompProfile parse_seccomp_profile(const nlohmann::json& json, const std::string& source);
 
+/// Reads a profile file's JSON, not yet checked. @throws Error naming the file.
+nlohmann::json read_seccomp_json(const std::filesystem::path& path);
+
 /// Reads and parses a profile file. @throws Error naming the file.
 SeccompProfile read_seccomp_profile(const std::filesystem::path& path);
 

@@ -13,11 +13,12 @@
 namespace dockling::ch09 {
 
 /// Exercise: keeps only the capabilities in `keep` (bit N is capability N, see
-/// capabilities.hpp) in every set of the calling process.
+/// capabilities.hpp) in the bounding, permitted and effective sets of the calling process,
+/// and none in the inheritable and ambient sets.
 ///
-/// In this order: drop every other capability from the bounding set (no exec can bring it
-/// back); clear the ambient set; then set permitted, effective and inheritable to `keep`.
-/// The process must still hold CAP_SETPCAP while it changes the bounding set.
+/// The process must still hold CAP_SETPCAP while it changes the bounding set. An inheritable
+/// capability lets any program that carries it as an inheritable file capability gain it at
+/// exec, even run by an ordinary user (CVE-2022-24769: docker and runc leave the set empty).
 /// @throws SysError naming the call that failed (e.g. `prctl(PR_CAPBSET_DROP, CAP_SYS_ADMIN)`).
 void drop_capabilities(CapabilitySet keep);
 

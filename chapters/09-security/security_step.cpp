@@ -10,6 +10,7 @@
 
 #include <cerrno>
 #include <climits>
+#include <csignal>
 
 #include <fmt/format.h>
 
@@ -18,6 +19,7 @@
 #include "dockling/cli.hpp"
 #include "dockling/error.hpp"
 #include "dockling/log.hpp"
+#include "id_ranges.hpp"
 #include "oci_command.hpp"
 #include "security.hpp"
 
@@ -37,13 +39,13 @@ std::optional<bool> no_new_privileges_option(const std::string& option) {
   throw Error(fmt::format("invalid --security-opt: \"{}\"", option));
 }
 
-void switch_user(const ProcessUser& user) {
-  // Keep the permitted capabilities across setuid; drop_capabilities then sets them.
+/// Becomes `user` keeping the permitted capabilities (drop_capabilities then sets them), and
+/// makes them effective again: setuid to non-root empties the effective set, and dropping from
+/// the bounding set needs CAP_SETPCAP there.
+void become(const ProcessUser& user) {
   check(::prctl(PR_SET_KEEPCAPS, 1), "prctl", "PR_SET_KEEPCAPS");
-  check(::setgroups(user.additional_gids.size(), user.additional_gids.data()), "setgroups");
-  check(::setresgid(user.gid, user.gid, user.gid), "setresgid", std::to_string(user.gid));
-  check(::setresuid(user.uid, user.uid, user.uid), "setresuid", std::to_string(user.uid));
-  // setuid to non-root emptied the effective set; drop_capabilities needs CAP_SETPCAP there.
+  ch07::switch_user(user, ch07::setgroups_allowed());
+  check(::prctl(PR_SET_PDEATHSIG, SIGKILL), "prctl", "PR_SET_PDEATHSIG");  // the id change cleared it
   cap_t caps = cap_get_proc();
   if (caps == nullptr) throw SysError("capget", "", errno);
   int rc = cap_fill(caps, CAP_EFFECTIVE, CAP_PERMITTED) == 0 ? cap_set_proc(caps) : -1;
@@ -81,65 +83,77 @@ void SecurityStep::add_flags(CLI::App& run) {
   run.add_option("--security-opt", security_opts_,
                  "Security options: no-new-privileges, seccomp=unconfined, seccomp=PROFILE.json")
       ->allow_extra_args(false);
+  user_flags_.add_to(run);
   run.add_option("--ulimit", ulimit_specs_, "Ulimit options: NAME=SOFT[:HARD], e.g. nofile=1024:2048")
       ->allow_extra_args(false);
 }
 
-void SecurityStep::before_clone(Container& container) {
-  (void)container;
-  caps_ = fixed_caps_ ? fixed_caps_->bounding : resolve_capabilities(cap_add_, cap_drop_, privileged_);
-  no_new_privs_ = oci_no_new_privs_;
-  if (!oci_seccomp_) profile_ = privileged_ ? std::nullopt : std::optional(default_seccomp_profile());
+void SecurityStep::to_spec(ContainerSpec& spec) {
+  ProcessSpec& process = spec.process;
+  CapabilitySet caps = resolve_capabilities(cap_add_, cap_drop_, privileged_);
+  process.capabilities = CapabilitySets{caps, caps, caps, 0, 0};
+  process.seccomp = SeccompSpec{!privileged_, std::nullopt, ""};
   for (const auto& option : security_opts_) {
     if (auto nnp = no_new_privileges_option(option)) {
-      no_new_privs_ = *nnp;
+      process.no_new_privileges = *nnp;
     } else if (option.rfind("seccomp=", 0) == 0 || option.rfind("seccomp:", 0) == 0) {
       std::string value = option.substr(8);
-      if (value == "unconfined") profile_.reset();
-      else if (!privileged_) profile_ = read_seccomp_profile(value);  // docker: --privileged wins
+      if (value == "unconfined") {
+        process.seccomp.enabled = false;
+      } else if (!privileged_) {  // docker: --privileged wins
+        process.seccomp = SeccompSpec{true, read_seccomp_json(value), value};
+      }
     } else if (option.rfind("apparmor", 0) == 0 || option.rfind("label", 0) == 0) {
       log::warning("--security-opt {}: this machine's runtime has no AppArmor or SELinux support; ignored", option);
     } else {
       throw Error(fmt::format("invalid --security-opt: \"{}\"", option));
     }
   }
-  ulimits_.clear();
-  for (const auto& spec : ulimit_specs_) ulimits_.push_back(parse_ulimit(spec));
-  if (privileged_) devices_ = host_devices();
-  log::debug("security: capabilities {:#x}, seccomp {}, no_new_privs {}", caps_,
-             profile_ ? "on" : "unconfined", no_new_privs_);
+  for (const auto& text : ulimit_specs_) process.rlimits.push_back(parse_ulimit(text));
+  if (privileged_) {  // the plan changes; nothing mounted is taken away later
+    spec.root.masked_paths.clear();
+    spec.root.readonly_paths.clear();
+    spec.root.sys_read_only = false;
+    spec.root.host_devices = true;
+  }
+  user_flags_.to_spec(spec);
+}
+
+void SecurityStep::before_clone(Container& container) {
+  const ProcessSpec& process = container.spec.process;
+  profile_.reset();
+  if (process.seccomp.enabled)
+    profile_ = process.seccomp.profile ? parse_seccomp_profile(*process.seccomp.profile, process.seccomp.source)
+                                       : default_seccomp_profile();
+  devices_.clear();
+  if (container.spec.root.host_devices) devices_ = host_devices();
+  log::debug("security: capabilities {:#x}, seccomp {}, no_new_privs {}", process.capabilities.bounding,
+             profile_ ? "on" : "unconfined", process.no_new_privileges);
 }
 
 void SecurityStep::in_child(Container& container) {
-  if (privileged_) {
-    for (const auto& path : ch03::kMaskedPaths) unmount_path(path);
-    for (const auto& path : ch03::kReadOnlyPaths) unmount_path(path);
-    remount_sys_read_write();
-    create_devices(devices_);
-  }
-  if (masked_ || read_only_) {
-    for (const auto& path : ch03::kMaskedPaths) unmount_path(path);
-    for (const auto& path : ch03::kReadOnlyPaths) unmount_path(path);
-  }
-  if (in_root_) in_root_();
-  if (masked_ || read_only_) {
-    for (const auto& path : masked_.value_or(std::vector<std::string>{})) mask_path(path);
-    for (const auto& path : read_only_.value_or(std::vector<std::string>{})) make_path_read_only(path);
-  }
-  for (const auto& limit : ulimits_) apply_ulimit(limit);
+  const ProcessSpec& process = container.spec.process;
+  const CapabilitySets& caps = process.capabilities;
+  create_devices(devices_);
+  for (const auto& limit : process.rlimits) apply_ulimit(limit);
   close_inherited_fds(container.sync_fd);
 
-  if (no_new_privs_) check(::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl", "PR_SET_NO_NEW_PRIVS");
+  bool nnp = process.no_new_privileges;
+  if (nnp) check(::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl", "PR_SET_NO_NEW_PRIVS");
   // Without no_new_privs, seccomp(2) needs CAP_SYS_ADMIN: load the filter while we have it
   // (runc's order). With it, load it last, so that it need not allow setuid or capset.
-  if (profile_ && !no_new_privs_) load_seccomp(*profile_, caps_);
-  if (user_) switch_user(*user_);
-  drop_capabilities(caps_);
-  if (fixed_caps_) set_capability_sets(*fixed_caps_);
-  if (profile_ && no_new_privs_) load_seccomp(*profile_, caps_);
+  if (profile_ && !nnp) load_seccomp(*profile_, caps.bounding);
+  become(process.user);
+  drop_capabilities(caps.bounding);
+  // docker's sets are all the bounding set but inheritable and ambient, which are empty: what
+  // drop_capabilities leaves. An OCI bundle may ask for other sets.
+  bool docker_sets = caps.permitted == caps.bounding && caps.effective == caps.bounding && caps.inheritable == 0 &&
+                     caps.ambient == 0;
+  if (!docker_sets) set_capability_sets(caps);
+  if (profile_ && nnp) load_seccomp(*profile_, caps.bounding);
 }
 
-void SecurityStep::before_exec(Container& container) { check_workdir_inside_root(container.workdir); }
+void SecurityStep::before_exec(Container& container) { check_workdir_inside_root(container.spec.process.cwd); }
 
 void close_inherited_fds(int keep) {
   // close_range(2): [3, keep-1] and [keep+1, max]. Nothing of ours is open there that the

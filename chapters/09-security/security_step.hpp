@@ -15,27 +15,26 @@
 #include "pipeline.hpp"
 #include "seccomp_profile.hpp"
 #include "step.hpp"
+#include "user_switch_step.hpp"
 #include "ulimits.hpp"
 
 namespace dockling::ch09 {
 
-/// The user a process runs as (an OCI bundle's process.user; `run` stays root).
-struct ProcessUser {
-  uid_t uid = 0;                        ///< user id
-  gid_t gid = 0;                        ///< primary group id
-  std::vector<gid_t> additional_gids;   ///< supplementary groups
-};
-
-/// The last step. In the child, after every other step: ulimits, closes every inherited fd,
-/// loads the seccomp filter and drops the capabilities (the filter first unless
-/// no_new_privs is set: without no_new_privs, loading a filter needs CAP_SYS_ADMIN), so
-/// that an --init and the command both run confined. Just before exec: the working
-/// directory must be inside the root.
+/// The last step; it takes chapter 07's user switch's slot. Flags → spec: --cap-add,
+/// --cap-drop, --privileged (every capability, no seccomp, no masked or read-only paths, /sys
+/// writable, the host's devices: it edits the plan, nothing is undone later),
+/// --security-opt, --ulimit, and chapter 07's -u and --group-add. In the child, after every
+/// other step: rlimits, closes every inherited fd, loads the seccomp filter, becomes the
+/// spec's user and drops the capabilities (the filter first unless no_new_privs is set:
+/// without no_new_privs, loading a filter needs CAP_SYS_ADMIN), so that an --init and the
+/// command both run confined. The inheritable and ambient sets end up empty unless an OCI
+/// bundle asks for them, as docker's since 20.10.14 (CVE-2022-24769).
 class SecurityStep : public Step {
  public:
   std::string_view name() const override { return "security"; }
   Slot slot() const override { return Slot::security; }
   void add_flags(CLI::App& run) override;
+  void to_spec(ContainerSpec& spec) override;
   /// Adds `oci run --bundle DIR ID` and `oci spec` beside `run`.
   void add_commands(CLI::App& app) override;
   /// Runs the `oci` subcommand when it was chosen.
@@ -43,31 +42,6 @@ class SecurityStep : public Step {
   void before_clone(Container& container) override;
   void in_child(Container& container) override;
   void before_exec(Container& container) override;
-
-  /// For an OCI bundle: the exact capability sets, instead of docker's rules.
-  void set_capabilities(CapabilitySets sets) { fixed_caps_ = sets; }
-  /// For an OCI bundle: its linux.seccomp (nullopt: none, unconfined).
-  void set_seccomp(std::optional<SeccompProfile> profile) {
-    oci_seccomp_ = true;
-    profile_ = std::move(profile);
-  }
-  /// For an OCI bundle: no_new_privs from process.noNewPrivileges.
-  void set_no_new_privs(bool on) { oci_no_new_privs_ = on; }
-  /// For an OCI bundle: its process.user.
-  void set_user(ProcessUser user) { user_ = std::move(user); }
-  /// For an OCI bundle: its maskedPaths and readonlyPaths, in place of docker's.
-  void set_paths(std::vector<std::string> masked, std::vector<std::string> read_only) {
-    masked_ = std::move(masked);
-    read_only_ = std::move(read_only);
-  }
-
-  /// For an OCI bundle: work to do in the child inside the new root, once /proc, /sys and
-  /// /dev are there and chapter 03's read-only paths (/proc/sys, ...) are taken away, before
-  /// the bundle's masked and read-only paths: its mounts, devices and sysctls.
-  void set_in_root(std::function<void()> work) { in_root_ = std::move(work); }
-
-  /// The capabilities the container ends up with (valid after before_clone).
-  CapabilitySet capabilities() const { return caps_; }
 
  private:
   // The oci subcommands and their arguments.
@@ -79,19 +53,10 @@ class SecurityStep : public Step {
   // Flags as typed.
   std::vector<std::string> cap_add_, cap_drop_, security_opts_, ulimit_specs_;
   bool privileged_ = false;
-  // Resolved in before_clone.
-  CapabilitySet caps_ = 0;
-  bool no_new_privs_ = false;
+  ch07::UserFlags user_flags_;
+  // From the spec, in before_clone: in the parent, where files and /dev are the host's.
   std::optional<SeccompProfile> profile_;
-  std::vector<Ulimit> ulimits_;
   std::vector<HostDevice> devices_;
-  // Set by an OCI bundle.
-  std::optional<CapabilitySets> fixed_caps_;
-  bool oci_seccomp_ = false;
-  bool oci_no_new_privs_ = false;
-  std::optional<ProcessUser> user_;
-  std::optional<std::vector<std::string>> masked_, read_only_;
-  std::function<void()> in_root_;
 };
 
 /// Closes every fd above 2 but `keep` (the sync socket, CLOEXEC already): nothing the runtime

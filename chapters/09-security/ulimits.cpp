@@ -40,14 +40,18 @@ std::string show(rlim_t value) { return value == RLIM_INFINITY ? "unlimited" : s
 
 }  // namespace
 
+int rlimit_resource(const std::string& name) {
+  auto found = resources().find(name);
+  if (found == resources().end()) throw Error(fmt::format("invalid ulimit type: {}", name));
+  return found->second;
+}
+
 Ulimit parse_ulimit(const std::string& text) {
   size_t equals = text.find('=');
   if (equals == std::string::npos) throw Error(fmt::format("invalid ulimit argument: {}", text));
   Ulimit limit;
   limit.name = text.substr(0, equals);
-  auto found = resources().find(limit.name);
-  if (found == resources().end()) throw Error(fmt::format("invalid ulimit type: {}", limit.name));
-  limit.resource = found->second;
+  limit.resource = rlimit_resource(limit.name);
   std::string values = text.substr(equals + 1);
   size_t colon = values.find(':');
   limit.soft = parse_value(values.substr(0, colon), text);

@@ -6,15 +6,16 @@
 
 #include <string>
 
+#include "spec.hpp"
+
 namespace dockling::ch09 {
 
-/// One --ulimit, parsed.
-struct Ulimit {
-  std::string name;  ///< "nofile", "nproc", "core", ...
-  int resource = 0;  ///< RLIMIT_NOFILE, ...
-  rlim_t soft = 0;   ///< RLIM_INFINITY for -1 or "unlimited"
-  rlim_t hard = 0;   ///< likewise; only root with CAP_SYS_RESOURCE may raise it
-};
+/// One --ulimit, parsed: the spec's Rlimit (spec.hpp).
+using Ulimit = dockling::Rlimit;
+
+/// The RLIMIT_* number of a name docker knows ("nofile" is RLIMIT_NOFILE).
+/// @throws Error `invalid ulimit type: NAME`.
+int rlimit_resource(const std::string& name);
 
 /// Parses `NAME=SOFT[:HARD]` (HARD defaults to SOFT; -1 or "unlimited" means no limit).
 /// @throws Error `invalid ulimit type: foo`, `invalid ulimit argument: ...`, or `ulimit soft

@@ -16,12 +16,13 @@ void drop_capabilities(CapabilitySet keep) {
   //         Do this first: dropping from the bounding set needs CAP_SETPCAP, which step 3
   //         may take away.
   // TODO 2: clear the ambient set with cap_reset_ambient().
-  // TODO 3: cap_init() gives an empty cap_t. For every capability in `keep`, cap_set_flag() it
-  //         in CAP_PERMITTED, CAP_EFFECTIVE and CAP_INHERITABLE (value CAP_SET); then
-  //         cap_set_proc() (that is capset(2)) and cap_free(). Throw SysError("capset", "", errno)
+  // TODO 3: permitted and effective hold exactly `keep`; inheritable holds nothing (read the
+  //         lesson's "five sets" part: what would an inheritable capability give a program with
+  //         inheritable file capabilities?). libcap's cap_t, cap_set_flag() and cap_set_proc()
+  //         (that is capset(2)) do it; free what you allocate. Throw SysError("capset", "", errno)
   //         if cap_set_proc fails.
   // Check: `sudo build-ex/bin/ch09-security run build/rootfs/busybox grep Cap /proc/self/status`
-  //         shows CapBnd: 00000000a80425fb (docker's 14).
+  //         shows CapBnd: 00000000a80425fb (docker's 14) and CapInh: 0000000000000000.
   throw NotImplemented("ch09::drop_capabilities", "exercises/09-security/capabilities.cpp");
 }
 

@@ -26,6 +26,7 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <string>
 #include <thread>
 
 #include <fmt/format.h>
@@ -183,7 +184,7 @@ class Network : public ::testing::Test {
   }
 
   void TearDown() override {
-    if (bridge_.empty()) return;  // not root: SetUp failed before making anything
+    if (bridge_.empty()) return;  // skipped
     auto pruned = run({bin(kBinary), "--root", root_->path(), "network", "prune", "--bridge", bridge_});
     EXPECT_EQ(pruned.exit_code, 0) << pruned;
     // Whatever prune missed is a failure, and is removed here all the same.
@@ -316,6 +317,27 @@ TEST_F(Network, BridgeGivesEth0AnAddressARouteAndCleansUp_Exercise) {
   EXPECT_NE(r.out.find("gateway-reached"), std::string::npos) << r;
   EXPECT_TRUE(link_exists(bridge_)) << "the bridge stays for the next container";
   expect_nothing_left(id);
+}
+
+/// The IPv6 addresses the probe saw, on any link.
+std::vector<std::string> ipv6_addresses(const nlohmann::json& report) {
+  std::vector<std::string> found;
+  for (const auto& interface : report["interfaces"])
+    for (const auto& a : interface["addresses"])
+      if (a.get<std::string>().find(':') != std::string::npos) found.push_back(interface["name"].get<std::string>() + " " + a.get<std::string>());
+  return found;
+}
+
+TEST_F(Network, NoIPv6ButOnTheHostsNetwork) {
+  // docker 20.10: net.ipv6.conf.all.disable_ipv6=1 in bridge and none (no ::1 on lo, no
+  // fe80:: on eth0); host mode is the host's own network, left as it is.
+  for (const char* mode : {"bridge", "none"}) {
+    auto r = run(ch04({"--network", mode}, {"/bin/sh", "-c", "/bin/probe; cat /proc/sys/net/ipv6/conf/all/disable_ipv6"}));
+    ASSERT_EQ(r.exit_code, 0) << r;
+    auto report = parse_json(r.out.substr(0, r.out.find('\n')));
+    EXPECT_EQ(ipv6_addresses(report), std::vector<std::string>{}) << mode;
+    EXPECT_EQ(r.out.substr(r.out.find('\n') + 1), "1\n") << mode << "\n" << r;
+  }
 }
 
 TEST_F(Network, HostEndLeavesTheBridgeAtExitAndTheKernelDeletesThePairSoonAfter_Exercise) {

@@ -67,6 +67,15 @@ IdMapping expected_uid_range() {
       .uids.front();
 }
 
+/// The value of `key` in the probe's environment ("" when it is not set).
+std::string probe_env(const nlohmann::json& probe, const std::string& key) {
+  for (const auto& entry : probe["env"]) {
+    std::string text = entry.get<std::string>();
+    if (text.rfind(key + "=", 0) == 0) return text.substr(key.size() + 1);
+  }
+  return "";
+}
+
 nlohmann::json map_json(const IdMapping& m) { return nlohmann::json::array({{m.inside, m.outside, m.count}}); }
 
 /// A copy of the test rootfs in a temporary directory that every user may enter, so that
@@ -173,7 +182,7 @@ TEST(UserNamespace, RootRunIsRootInsideAndTheRangeOutside_Exercise) {
   auto probe = parse_json(result.out);
   EXPECT_EQ(probe["uid"], 0);
   EXPECT_EQ(probe["gid"], 0);
-  EXPECT_EQ(probe["groups"], nlohmann::json::array());  // the host's groups were dropped
+  EXPECT_EQ(probe["groups"], nlohmann::json::array({0}));  // root's from the rootfs, not the host's
   EXPECT_EQ(probe["uid_map"], map_json(expected_uid_range()));
   EXPECT_EQ(host_mounts(), mounts);
 }
@@ -438,7 +447,8 @@ TEST(User, NumericUserAndGroupInEitherNamespace_Exercise) {
     EXPECT_EQ(probe["uid"], uid) << mode;
     EXPECT_EQ(probe["gid"], gid) << mode;
     EXPECT_EQ(probe["euid"], uid) << mode;
-    EXPECT_EQ(probe["groups"], nlohmann::json::array()) << mode;
+    EXPECT_EQ(probe["groups"], nlohmann::json::array({gid})) << mode;  // docker 20.10: the primary group
+    EXPECT_EQ(probe_env(probe, "HOME"), "/") << mode;  // a uid passwd does not know
   }
 }
 
@@ -457,7 +467,7 @@ TEST(User, SupplementaryGroupsFromTheRootfsGroupFile_Exercise) {
   std::string name = "u" + dockling::random_hex(4);
   unsigned long uid = 2000 + random_below(30000), gid = uid + 1, extra = uid + 2;
   std::ofstream(root.path + "/etc/passwd", std::ios::app)
-      << name << ":x:" << uid << ":" << gid << ":test:/:/bin/sh\n";
+      << name << ":x:" << uid << ":" << gid << ":test:/home/" << name << ":/bin/sh\n";
   std::ofstream(root.path + "/etc/group", std::ios::app)
       << name << ":x:" << gid << ":\nextra" << name << ":x:" << extra << ":someone," << name << "\n";
   auto result = run(ch07({"--userns", "private", "-u", name}, root.path, {"probe"}));
@@ -465,7 +475,38 @@ TEST(User, SupplementaryGroupsFromTheRootfsGroupFile_Exercise) {
   auto probe = parse_json(result.out);
   EXPECT_EQ(probe["uid"], uid);
   EXPECT_EQ(probe["gid"], gid);
-  EXPECT_EQ(probe["groups"], nlohmann::json::array({extra}));
+  EXPECT_EQ(probe["groups"], nlohmann::json::array({gid, extra}));
+  EXPECT_EQ(probe_env(probe, "HOME"), "/home/" + name);
+
+  // USER:GROUP replaces the memberships (docker: `-u web:nogroup` gives groups=65534 only);
+  // --group-add adds names and numbers.
+  auto with_group = run(ch07({"--userns", "private", "-u", name + ":" + std::to_string(extra), "--group-add", "nogroup",
+                              "--group-add", std::to_string(uid + 3)},
+                             root.path, {"probe"}));
+  ASSERT_EQ(with_group.exit_code, 0) << with_group;
+  auto grouped = parse_json(with_group.out);
+  EXPECT_EQ(grouped["gid"], extra);
+  EXPECT_EQ(grouped["groups"], nlohmann::json::array({extra, uid + 3, kNobody}));
+
+  auto unknown = run(ch07({"--group-add", "no" + name, "-u", name}, root.path, {"true"}));
+  EXPECT_EQ(unknown.exit_code, 125) << unknown;
+  EXPECT_NE(unknown.err.find("Unable to find group no" + name + ": no matching entries in group file"), std::string::npos)
+      << unknown;
+}
+
+TEST(User, HomeComesFromPasswdUnlessTheEnvironmentSetsIt) {
+  DOCKLING_REQUIRE_ROOT();
+  // docker 20.10: root -> /root, -u nobody -> /nonexistent, -e HOME=... wins.
+  auto root_home = run(ch07({}, rootfs(), {"probe"}));
+  ASSERT_EQ(root_home.exit_code, 0) << root_home;
+  EXPECT_EQ(probe_env(parse_json(root_home.out), "HOME"), "/root");
+  auto nobody = run(ch07({"-u", "nobody"}, rootfs(), {"probe"}));
+  ASSERT_EQ(nobody.exit_code, 0) << nobody;
+  EXPECT_EQ(probe_env(parse_json(nobody.out), "HOME"), "/nonexistent");
+  std::string home = "/h" + dockling::random_hex(4);
+  auto given = run(ch07({"-u", "nobody", "-e", "HOME=" + home}, rootfs(), {"probe"}));
+  ASSERT_EQ(given.exit_code, 0) << given;
+  EXPECT_EQ(probe_env(parse_json(given.out), "HOME"), home);
 }
 
 TEST(User, UnknownUserFailsWith125_Exercise) {

@@ -2,7 +2,9 @@
 // detection of disabled or restricted user namespaces (pure functions over given values).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
+#include <vector>
 
 #include "dockling/error.hpp"
 #include "dockling/fs.hpp"
@@ -95,7 +97,8 @@ TEST(ResolveUser, NumbersAreTakenAsTheyAre) {
   ExecUser user = resolve_user(std::to_string(uid) + ":" + std::to_string(uid + 7), kPasswd, kGroup);
   EXPECT_EQ(user.uid, uid);
   EXPECT_EQ(user.gid, uid + 7);
-  EXPECT_TRUE(user.groups.empty());
+  EXPECT_EQ(user.groups, (std::vector<gid_t>{uid + 7}));  // docker 20.10 lists the primary group
+  EXPECT_EQ(user.home, "/");
   EXPECT_EQ(resolve_user(std::to_string(uid), kPasswd, kGroup).gid, 0u);  // unknown uid: group 0, like docker
 }
 
@@ -103,14 +106,35 @@ TEST(ResolveUser, NamesComeFromPasswdAndGroup) {
   ExecUser web = resolve_user("web", kPasswd, kGroup);
   EXPECT_EQ(web.uid, 1234u);
   EXPECT_EQ(web.gid, 2345u);
-  EXPECT_EQ(web.groups, (std::vector<gid_t>{3001, 3002}));
+  EXPECT_EQ(web.groups, (std::vector<gid_t>{2345, 3001, 3002}));
+  EXPECT_EQ(web.home, "/srv");
   ExecUser by_number = resolve_user("1234:logs", kPasswd, kGroup);
   EXPECT_EQ(by_number.uid, 1234u);
   EXPECT_EQ(by_number.gid, 3001u);
-  EXPECT_EQ(by_number.groups, (std::vector<gid_t>{3001, 3002}));
+  EXPECT_EQ(by_number.groups, (std::vector<gid_t>{3001}));  // a GROUP given replaces the memberships
   ExecUser nobody = resolve_user("nobody", kPasswd, kGroup);
   EXPECT_EQ(nobody.uid, 65534u);
   EXPECT_EQ(nobody.gid, 65534u);
+  EXPECT_EQ(nobody.groups, (std::vector<gid_t>{65534}));
+  EXPECT_EQ(nobody.home, "/nonexistent");
+  ExecUser root = resolve_user("", kPasswd, kGroup);  // no -u: root, as docker
+  EXPECT_EQ(root.groups, (std::vector<gid_t>{0}));
+  EXPECT_EQ(root.home, "/root");
+}
+
+TEST(AddGroups, NamesFromTheGroupFileAndNumbersAsTheyAre) {
+  ExecUser web = resolve_user("web", kPasswd, kGroup);
+  gid_t extra = static_cast<gid_t>(5000 + random_below(50000));
+  add_groups(web, {"nogroup", std::to_string(extra), "logs"}, kGroup);
+  std::vector<gid_t> expected = {2345, 3001, 3002, extra, 65534};
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(web.groups, expected);
+  try {
+    add_groups(web, {"wheel"}, kGroup);
+    ADD_FAILURE() << "an unknown group was accepted";
+  } catch (const dockling::Error& e) {
+    EXPECT_STREQ(e.what(), "Unable to find group wheel: no matching entries in group file");
+  }
 }
 
 TEST(ResolveUser, UnknownNamesAreErrorsThatNameThem) {

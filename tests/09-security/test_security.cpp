@@ -58,22 +58,30 @@ struct ProfileFile {
 
 // --- the exercises, called directly ------------------------------------------------
 
-TEST(DropCapabilities, KeepsExactlyTheGivenSetInEverySet_Exercise) {
+TEST(DropCapabilities, KeepsTheGivenSetAndNothingInheritable) {
   DOCKLING_REQUIRE_ROOT();
   // A random subset of docker's defaults (always with SETPCAP's neighbours varying).
   std::mt19937_64 random(std::random_device{}());
   CapabilitySet keep = dockling::ch09::default_capabilities() & random();
   int code = run_in_child(0, [&] {
+    // Start from a full inheritable set: the exercise must empty it, not just leave it alone.
+    cap_t all = cap_get_proc();
+    cap_fill(all, CAP_INHERITABLE, CAP_PERMITTED);
+    cap_set_proc(all);
+    cap_free(all);
     dockling::ch09::drop_capabilities(keep);
     std::string status = dockling::read_file("/proc/self/status");
-    for (const char* field : {"CapInh:", "CapPrm:", "CapEff:", "CapBnd:"}) {
-      size_t at = status.find(field);
-      if (std::stoull(status.substr(at + 7), nullptr, 16) != keep) return 1;
-    }
-    if (std::stoull(status.substr(status.find("CapAmb:") + 7), nullptr, 16) != 0) return 2;
+    auto set = [&](const char* field) { return std::stoull(status.substr(status.find(field) + 7), nullptr, 16); };
+    for (const char* field : {"CapPrm:", "CapEff:", "CapBnd:"})
+      if (set(field) != keep) return 1;
+    if (set("CapInh:") != 0) return 2;  // CVE-2022-24769
+    if (set("CapAmb:") != 0) return 3;
     return 0;
   });
-  EXPECT_EQ(code, 0) << "kept " << std::hex << keep;
+  EXPECT_NE(code, 1) << "permitted, effective or bounding is not " << std::hex << keep;
+  EXPECT_NE(code, 2) << "the inheritable set is not empty: a program with inheritable file capabilities would "
+                        "gain them (CVE-2022-24769; see capabilities(7), \"Transformation of capabilities during execve\")";
+  EXPECT_EQ(code, 0);
 }
 
 TEST(LoadSeccomp, TheProfilesErrnoComesBackFromTheDeniedCall_Exercise) {
@@ -134,11 +142,96 @@ TEST(DefaultContainer, HoldsDockersFourteenCapabilitiesAndAFilter_Exercise) {
   auto result = run(ch09({}, {"/bin/probe"}));
   ASSERT_EQ(result.exit_code, 0) << result;
   auto report = parse_json(result.out);
-  for (const char* set : {"bounding", "permitted", "effective", "inheritable"})
-    EXPECT_EQ(names(report["caps"][set]), kDockerDefaults) << set;
+  for (const char* set : {"bounding", "permitted", "effective"}) EXPECT_EQ(names(report["caps"][set]), kDockerDefaults) << set;
+  EXPECT_TRUE(report["caps"]["inheritable"].empty());
   EXPECT_TRUE(report["caps"]["ambient"].empty());
   EXPECT_EQ(report["seccomp"], 2);
   EXPECT_EQ(report["no_new_privs"], false);
+}
+
+// What docker 20.10.24 (Debian 12's docker.io, runc 1.1.5) shows for the same busybox rootfs:
+//   docker run --rm [-u nobody] IMAGE sh -c 'id; echo $HOME; grep Cap /proc/self/status; cat /proc/net/if_inet6'
+//   root:   groups=0(root)   HOME=/root         CapInh/CapAmb 0, CapPrm/CapEff/CapBnd a80425fb, no IPv6
+//   nobody: groups=65534     HOME=/nonexistent  CapInh/CapPrm/CapEff/CapAmb 0, CapBnd a80425fb, no IPv6
+struct DockerView {
+  std::string user;
+  std::vector<int> groups;
+  std::string home;
+  std::vector<std::string> permitted;
+};
+
+class SameAsDocker : public ::testing::TestWithParam<DockerView> {};
+
+TEST_P(SameAsDocker, CapabilitiesGroupsHomeAndNoIPv6) {
+  DOCKLING_REQUIRE_ROOT();
+  const DockerView& docker = GetParam();
+  std::vector<std::string> flags;
+  if (!docker.user.empty()) flags = {"-u", docker.user};
+  auto result = run(ch09(flags, {"/bin/probe"}));
+  ASSERT_EQ(result.exit_code, 0) << result;
+  auto report = parse_json(result.out);
+  EXPECT_EQ(names(report["caps"]["bounding"]), kDockerDefaults);
+  EXPECT_EQ(names(report["caps"]["permitted"]), docker.permitted);
+  EXPECT_EQ(names(report["caps"]["effective"]), docker.permitted);
+  EXPECT_TRUE(report["caps"]["inheritable"].empty()) << report["caps"];
+  EXPECT_TRUE(report["caps"]["ambient"].empty()) << report["caps"];
+  EXPECT_EQ(report["groups"], nlohmann::json(docker.groups));
+  std::vector<std::string> env = report["env"];
+  EXPECT_NE(std::find(env.begin(), env.end(), "HOME=" + docker.home), env.end()) << report["env"];
+  // Not one IPv6 address on any link (lo would have ::1).
+  for (const auto& link : report["interfaces"])
+    for (const auto& address : link["addresses"])
+      EXPECT_EQ(address.get<std::string>().find(':'), std::string::npos) << report["interfaces"];
+  auto inet6 = run(ch09(flags, {"cat", "/proc/net/if_inet6"}));
+  EXPECT_EQ(inet6.exit_code, 0) << inet6;
+  EXPECT_EQ(inet6.out, "") << inet6;
+}
+
+INSTANTIATE_TEST_SUITE_P(Users, SameAsDocker,
+                         ::testing::Values(DockerView{"", {0}, "/root", kDockerDefaults},
+                                           DockerView{"nobody", {65534}, "/nonexistent", {}}),
+                         [](const auto& info) { return info.param.user.empty() ? std::string("root") : info.param.user; });
+
+/// A private copy of the test rootfs, for a test that changes files in it.
+struct RootfsCopy {
+  dockling::TempDir dir{"dockling-ch09"};
+  std::string path = (dir.path() / "rootfs").string();
+  RootfsCopy() {
+    fs::copy(rootfs(), path, fs::copy_options::recursive | fs::copy_options::copy_symlinks);
+    fs::permissions(dir.path(), fs::perms(0755));
+  }
+};
+
+TEST(DefaultContainer, InheritableFileCapabilitiesGiveAnOrdinaryUserNothing) {
+  DOCKLING_REQUIRE_ROOT();
+  // CVE-2022-24769: a program carrying cap_dac_override as an inheritable (+i) and effective
+  // (+e) file capability. With the capability in the process's inheritable set, exec gives it
+  // to any user: `-u nobody` could read a file only root may read.
+  RootfsCopy root;
+  std::string secret = dockling::random_hex(8);
+  std::ofstream(root.path + "/secret") << secret;
+  ::chmod((root.path + "/secret").c_str(), 0600);
+  fs::copy_file(root.path + "/bin/busybox", root.path + "/bin/busybox-caps");
+  fs::copy_file(root.path + "/bin/probe", root.path + "/bin/probe-caps");
+  for (const char* file : {"/bin/busybox-caps", "/bin/probe-caps"}) {
+    auto setcap = run({"/usr/sbin/setcap", "cap_dac_override+ei", root.path + file});
+    ASSERT_EQ(setcap.exit_code, 0) << setcap << "(setcap is in the libcap2-bin package: scripts/setup-deps installs it)";
+  }
+  std::vector<std::string> as_nobody = {bin("ch09-security"), "run", "--network", "none", "-u", "nobody", root.path};
+  auto probe_argv = as_nobody;
+  probe_argv.push_back("/bin/probe-caps");
+  auto probe = run(probe_argv);
+  ASSERT_EQ(probe.exit_code, 0) << probe;
+  auto caps = parse_json(probe.out)["caps"];
+  EXPECT_TRUE(caps["permitted"].empty()) << caps;
+  EXPECT_TRUE(caps["effective"].empty()) << caps;
+
+  auto read_argv = as_nobody;
+  read_argv.insert(read_argv.end(), {"/bin/busybox-caps", "cat", "/secret"});
+  auto read = run(read_argv);
+  EXPECT_NE(read.exit_code, 0) << read;
+  EXPECT_EQ(read.out.find(secret), std::string::npos) << "nobody read the secret: " << read;
+  EXPECT_NE(read.err.find("Permission denied"), std::string::npos) << read;
 }
 
 TEST(DefaultContainer, MountFails_Exercise) {

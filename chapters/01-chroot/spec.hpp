@@ -1,0 +1,186 @@
+/// @file spec.hpp
+/// @brief ContainerSpec: what a container is, as one typed value — the only input of the
+/// pipeline.
+///
+/// A spec says *what* (the root, the command, its user, the limits, the network); the steps
+/// say *how*. `run` turns its flags into a spec (each step writes its own part, in
+/// Step::to_spec), an OCI bundle's config.json becomes one directly (chapter 09), and
+/// chapter 10 will start from an image's config. The steps only read it. Like OCI's
+/// config.json it describes every chapter's part; a binary honours the parts its chapters
+/// taught, and the rest stays at its default.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace dockling {
+
+/// Docker's default PATH inside a container.
+inline constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+/// A set of capabilities: bit N is capability N (CAP_CHOWN is bit 0). Chapter 09.
+using CapabilitySet = std::uint64_t;
+
+/// The five capability sets of the command (OCI's process.capabilities). Chapter 09.
+struct CapabilitySets {
+  CapabilitySet bounding = 0;     ///< what the process can ever gain
+  CapabilitySet effective = 0;    ///< what the kernel checks now
+  CapabilitySet permitted = 0;    ///< what it may make effective
+  CapabilitySet inheritable = 0;  ///< what survives execve into files with inheritable caps
+  CapabilitySet ambient = 0;      ///< what survives execve into ordinary files
+};
+
+/// One setrlimit(2): `--ulimit nofile=1024:2048` or process.rlimits. Chapter 09.
+struct Rlimit {
+  std::string name;          ///< "nofile", "nproc", "core", ...
+  int resource = 0;          ///< RLIMIT_NOFILE, ...
+  std::uint64_t soft = 0;    ///< RLIM_INFINITY for -1 or "unlimited"
+  std::uint64_t hard = 0;    ///< likewise; raising it needs CAP_SYS_RESOURCE
+};
+
+/// The seccomp filter of the command (chapter 09).
+struct SeccompSpec {
+  bool enabled = true;  ///< false: unconfined (--privileged, seccomp=unconfined, a bundle without one)
+  /// A profile in docker's JSON format (a --security-opt file, a bundle's linux.seccomp);
+  /// nullopt: docker's default profile.
+  std::optional<nlohmann::json> profile;
+  std::string source;   ///< where `profile` came from, for messages ("p.json", "config.json linux.seccomp")
+};
+
+/// Who the command runs as: ids resolved from the container's /etc/passwd and /etc/group
+/// (chapter 07), or taken as written from an OCI bundle.
+struct ProcessUser {
+  uid_t uid = 0;               ///< user id inside the container
+  gid_t gid = 0;               ///< primary group id
+  std::vector<gid_t> groups;   ///< supplementary groups, set with setgroups(2)
+};
+
+/// The command and how it runs.
+struct ProcessSpec {
+  std::vector<std::string> args;  ///< the command and its arguments; not empty
+  std::vector<std::string> env;   ///< KEY=VALUE, the whole environment (HOME and HOSTNAME included)
+  std::string cwd = "/";          ///< the working directory, absolute, created if missing (03)
+  ProcessUser user;               ///< 07 (-u, --group-add)
+  bool init = false;              ///< 02: an init as PID 1 that forwards signals and reaps (--init)
+  CapabilitySets capabilities;    ///< 09
+  bool no_new_privileges = false; ///< 09: PR_SET_NO_NEW_PRIVS
+  SeccompSpec seccomp;            ///< 09
+  std::vector<Rlimit> rlimits;    ///< 09
+};
+
+/// A filesystem mounted into the root, as plan data (OCI's mounts[] entry).
+struct MountSpec {
+  std::string destination;           ///< absolute, inside the container
+  std::string type;                  ///< "tmpfs", "bind", "proc", ...
+  std::string source;                ///< bind: a host path; otherwise what mount(2) gets
+  std::vector<std::string> options;  ///< "ro", "nosuid", "rbind", "size=64m", "mode=1777", ...
+};
+
+/// The root filesystem and what is mounted in it (chapters 01 and 03).
+struct RootSpec {
+  std::filesystem::path path;        ///< the root filesystem directory, absolute
+  bool read_only = false;            ///< --read-only: the root remounted read-only at the end
+  std::vector<MountSpec> mounts;     ///< beyond /proc, /sys and /dev: --tmpfs, binds, ...
+  /// Hidden from the container (docker's list by default; empty with --privileged).
+  std::vector<std::string> masked_paths;
+  /// Visible, but read-only (docker's list by default; empty with --privileged).
+  std::vector<std::string> readonly_paths;
+  bool sys_read_only = true;         ///< /sys read-only (docker's default; --privileged: rw)
+  bool host_devices = false;         ///< 09 --privileged: every device of the host in /dev
+};
+
+/// One -p/--publish: `[IP:]HOSTPORT:CONTAINERPORT[/tcp|udp]`. Chapter 04.
+struct PortMapping {
+  std::string host_ip;              ///< only connections to this host address; empty: any
+  std::uint16_t host_port = 0;      ///< 1..65535
+  std::uint16_t container_port = 0; ///< 1..65535
+  std::string protocol = "tcp";     ///< "tcp" or "udp"
+};
+
+/// One --add-host NAME:IP, a line for the container's /etc/hosts. Chapter 04.
+struct HostEntry {
+  std::string name;  ///< the host name
+  std::string ip;    ///< an IPv4 or IPv6 address
+};
+
+/// The network (chapter 04).
+struct NetworkSpec {
+  std::string mode = "none";            ///< "bridge", "none" or "host"
+  std::vector<PortMapping> ports;       ///< -p (bridge only)
+  std::vector<std::string> dns;         ///< --dns servers for resolv.conf
+  std::vector<HostEntry> extra_hosts;   ///< --add-host lines for /etc/hosts
+};
+
+/// One line of a uid_map or gid_map: the `count` ids from `inside` (as the user namespace
+/// sees them) are the host's ids from `outside`. Chapter 07.
+struct IdMapping {
+  unsigned long inside = 0;   ///< first id inside the namespace, e.g. 0 (root)
+  unsigned long outside = 0;  ///< the host's id it stands for, e.g. 100000
+  unsigned long count = 0;    ///< how many consecutive ids, e.g. 65536
+};
+
+/// The user namespace (chapter 07).
+struct UserNamespaceSpec {
+  std::string mode;                     ///< --userns: "" (by who runs us), "private" or "host"
+  std::optional<std::vector<IdMapping>> uid_map;  ///< given maps (an OCI bundle); else chosen
+  std::optional<std::vector<IdMapping>> gid_map;  ///< likewise
+};
+
+/// A limit for one block device: `--device-read-bps /dev/sda:1mb` is {8, 0, 1048576}. Chapter 08.
+struct DeviceLimit {
+  unsigned major = 0;       ///< the device's major number
+  unsigned minor = 0;       ///< the device's minor number
+  std::uint64_t value = 0;  ///< bytes per second, I/O operations per second, or a weight
+};
+
+/// The cgroup limits (chapter 08), in the kernel's units with docker's defaults filled in.
+/// Unset means "no limit".
+struct Resources {
+  std::optional<std::int64_t> memory;  ///< -m: bytes of memory (RAM)
+  /// --memory-swap: bytes of memory PLUS swap, as docker counts it; -1 means unlimited swap.
+  /// Equal to `memory` means no swap. Filled in as 2 × memory when only -m is given.
+  std::optional<std::int64_t> memory_swap;
+  std::optional<std::int64_t> memory_reservation;  ///< --memory-reservation: soft limit, bytes
+  std::optional<int> memory_swappiness;            ///< --memory-swappiness: 0..100
+  bool oom_kill_disable = false;                   ///< --oom-kill-disable
+  std::optional<std::int64_t> cpu_period;  ///< --cpu-period (or 100000 from --cpus): microseconds
+  std::optional<std::int64_t> cpu_quota;   ///< --cpu-quota (or cpus × period): microseconds, -1 none
+  std::optional<std::uint64_t> cpu_shares;  ///< --cpu-shares: relative weight, 2..262144
+  std::optional<std::string> cpuset_cpus;   ///< --cpuset-cpus: a CPU list like "0-2,5"
+  std::optional<std::string> cpuset_mems;   ///< --cpuset-mems: a memory node list
+  std::optional<std::int64_t> pids_limit;   ///< --pids-limit: -1 (or 0) means unlimited
+  std::optional<std::uint64_t> blkio_weight;  ///< --blkio-weight: 10..1000
+  std::vector<DeviceLimit> blkio_weight_device;  ///< --blkio-weight-device: weights 10..1000
+  std::vector<DeviceLimit> device_read_bps;      ///< --device-read-bps: bytes per second
+  std::vector<DeviceLimit> device_write_bps;     ///< --device-write-bps: bytes per second
+  std::vector<DeviceLimit> device_read_iops;     ///< --device-read-iops: operations per second
+  std::vector<DeviceLimit> device_write_iops;    ///< --device-write-iops: operations per second
+  /// OCI's linux.resources.unified: cgroup v2 files written as they are.
+  std::vector<std::pair<std::string, std::string>> unified;
+};
+
+/// Everything about one container. Defaults are docker's where a binary does not set a part.
+struct ContainerSpec {
+  std::string id;                  ///< 64 hex digits, like docker's container ids
+  ProcessSpec process;             ///< the command
+  RootSpec root;                   ///< the root filesystem and its mounts
+  std::string hostname;            ///< 05: -h (default: the short id)
+  std::string domainname;          ///< 05: --domainname ("" keeps the inherited one)
+  std::string ipc_mode = "private";  ///< 06: --ipc private, shareable or host
+  NetworkSpec network;             ///< 04
+  UserNamespaceSpec user_namespace;  ///< 07
+  Resources resources;             ///< 08
+
+  /// The first 12 hex digits of the id, as `docker ps` shows it.
+  std::string short_id() const { return id.substr(0, 12); }
+};
+
+}  // namespace dockling
