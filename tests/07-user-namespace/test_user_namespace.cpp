@@ -509,7 +509,7 @@ TEST(User, HomeComesFromPasswdUnlessTheEnvironmentSetsIt) {
   EXPECT_EQ(probe_env(parse_json(given.out), "HOME"), home);
 }
 
-TEST(User, UnknownUserFailsWith125_Exercise) {
+TEST(User, UnknownUserFailsWith125) {
   DOCKLING_REQUIRE_ROOT();
   std::string name = unique_name("ghost-");
   auto result = run(ch07({"--userns", "private", "-u", name}, rootfs(), {"true"}));

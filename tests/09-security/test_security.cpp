@@ -58,7 +58,7 @@ struct ProfileFile {
 
 // --- the exercises, called directly ------------------------------------------------
 
-TEST(DropCapabilities, KeepsTheGivenSetAndNothingInheritable) {
+TEST(DropCapabilities, KeepsTheGivenSetAndNothingInheritable_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   // A random subset of docker's defaults (always with SETPCAP's neighbours varying).
   std::mt19937_64 random(std::random_device{}());
@@ -162,7 +162,7 @@ struct DockerView {
 
 class SameAsDocker : public ::testing::TestWithParam<DockerView> {};
 
-TEST_P(SameAsDocker, CapabilitiesGroupsHomeAndNoIPv6) {
+TEST_P(SameAsDocker, CapabilitiesGroupsHomeAndNoIPv6_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   const DockerView& docker = GetParam();
   std::vector<std::string> flags;
@@ -202,7 +202,7 @@ struct RootfsCopy {
   }
 };
 
-TEST(DefaultContainer, InheritableFileCapabilitiesGiveAnOrdinaryUserNothing) {
+TEST(DefaultContainer, InheritableFileCapabilitiesGiveAnOrdinaryUserNothing_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   // CVE-2022-24769: a program carrying cap_dac_override as an inheritable (+i) and effective
   // (+e) file capability. With the capability in the process's inheritable set, exec gives it
