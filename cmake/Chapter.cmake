@@ -82,11 +82,20 @@ function(dockling_chapter nn topic)
       DISCOVERY_TIMEOUT 30
       PROPERTIES FIXTURES_REQUIRED rootfs TIMEOUT 120)
     # Labels are set by a second include file: gtest_discover_tests would split a list
-    # value ("ch01;root") in its PROPERTIES into separate arguments.
+    # value ("ch01;root") in its PROPERTIES into separate arguments. A test whose name ends
+    # in _Exercise (TEST(Spawn, ReportsTheErrno_Exercise), or .../PARAM for TEST_P) reaches
+    # the student's functions: it also gets the label `exercise`. scripts/grade scores only
+    # those, one point each; scripts/honesty checks that each fails on the untouched stubs
+    # and passes on the solutions. The chapter's other tests still run under its label.
     set(labels_file ${CMAKE_BINARY_DIR}/${test_target}_labels.cmake)
+    string(JOIN ";" labels ch${nn} ${CH_LABELS})
     file(WRITE ${labels_file}
       "foreach(test IN LISTS ${test_target}_TESTS)\n"
-      "  set_tests_properties(\"\${test}\" PROPERTIES LABELS \"ch${nn};${CH_LABELS}\")\n"
+      "  set(labels \"${labels}\")\n"
+      "  if(test MATCHES \"_Exercise(/|\$)\")\n"
+      "    list(APPEND labels exercise)\n"
+      "  endif()\n"
+      "  set_tests_properties(\"\${test}\" PROPERTIES LABELS \"\${labels}\")\n"
       "endforeach()\n")
     set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES ${labels_file})
   endif()

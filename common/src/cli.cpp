@@ -24,6 +24,21 @@ CLI::App* add_command(CLI::App& app, std::string_view name, std::string_view des
   return command;
 }
 
+namespace {
+
+/// "ch09-security oci run": the program and the subcommands the command line chose.
+std::string command_path(const CLI::App& app) {
+  std::string path = app.get_name();
+  for (const CLI::App* command = &app;;) {
+    auto chosen = command->get_subcommands();
+    if (chosen.empty()) return path;
+    command = chosen.front();
+    path += " " + command->get_name();
+  }
+}
+
+}  // namespace
+
 int run_app(CLI::App& app, int argc, char** argv, const std::function<int()>& dispatch) {
   try {
     app.parse(argc, argv);
@@ -32,7 +47,9 @@ int run_app(CLI::App& app, int argc, char** argv, const std::function<int()>& di
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    app.exit(e);  // prints the message and a hint to use --help
+    // CLI11's own printer (app.exit) writes "MESSAGE\nRun with --help ...": one line with the
+    // program's prefix instead, as every other error, naming the --help to read.
+    log::error("{} (see '{} --help')", e.what(), command_path(app));
     return kExitRuntimeFailure;
   }
   try {

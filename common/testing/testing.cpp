@@ -137,7 +137,39 @@ bool is_root() { return ::geteuid() == 0; }
 
 std::string bin(std::string_view name) { return std::string(DOCKLING_BIN_DIR "/") + std::string(name); }
 
-std::string rootfs() { return DOCKLING_ROOTFS; }
+namespace {
+
+/// A copy of the shared rootfs in a sibling directory (same filesystem, so id-mapped and
+/// overlay mounts behave as on the shared one), removed by the process that made it.
+class PrivateRootfs {
+ public:
+  PrivateRootfs() : owner_(::getpid()) {
+    std::string pattern = DOCKLING_ROOTFS ".copy-XXXXXX";
+    if (::mkdtemp(pattern.data()) == nullptr) throw_sys("mkdtemp", pattern);
+    path_ = pattern;
+    std::filesystem::copy(DOCKLING_ROOTFS, path_,
+                          std::filesystem::copy_options::recursive | std::filesystem::copy_options::copy_symlinks);
+    ::chmod(path_.c_str(), 0755);  // mkdtemp's 0700; it becomes "/", which every uid must reach
+  }
+  PrivateRootfs(const PrivateRootfs&) = delete;
+  PrivateRootfs& operator=(const PrivateRootfs&) = delete;
+  ~PrivateRootfs() {
+    if (::getpid() == owner_) remove_tree(path_);  // not in a forked child that calls exit()
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  pid_t owner_;
+  std::string path_;
+};
+
+}  // namespace
+
+std::string rootfs() {
+  if (!is_root()) return DOCKLING_ROOTFS;
+  static PrivateRootfs copy;
+  return copy.path();
+}
 
 std::string unique_name(std::string_view prefix) { return std::string(prefix) + random_hex(4); }
 

@@ -37,18 +37,18 @@ int status_of(Body body) {
   return status;
 }
 
-TEST(ExitCodeFromStatus, PassesTheExitCodeThrough) {
+TEST(ExitCodeFromStatus, PassesTheExitCodeThrough_Exercise) {
   int code = random_code();
   EXPECT_EQ(ch00::exit_code_from_status(status_of([code] { _exit(code); })), code);
   EXPECT_EQ(ch00::exit_code_from_status(status_of([] { _exit(0); })), 0);
 }
 
-TEST(ExitCodeFromStatus, KilledBySignalIs128PlusTheSignal) {
+TEST(ExitCodeFromStatus, KilledBySignalIs128PlusTheSignal_Exercise) {
   EXPECT_EQ(ch00::exit_code_from_status(status_of([] { raise(SIGKILL); })), 128 + SIGKILL);
   EXPECT_EQ(ch00::exit_code_from_status(status_of([] { raise(SIGTERM); })), 128 + SIGTERM);
 }
 
-TEST(Spawn, RunsTheCommandAndWaitReturnsItsStatus) {
+TEST(Spawn, RunsTheCommandAndWaitReturnsItsStatus_Exercise) {
   int code = random_code();
   Pipe errors = make_pipe();
   pid_t pid = ch00::spawn({"sh", "-c", "exit " + std::to_string(code)}, errors.write.get());
@@ -60,7 +60,7 @@ TEST(Spawn, RunsTheCommandAndWaitReturnsItsStatus) {
   EXPECT_EQ(WEXITSTATUS(status), code);
 }
 
-TEST(Spawn, ReportsTheErrnoOfAFailedExec) {
+TEST(Spawn, ReportsTheErrnoOfAFailedExec_Exercise) {
   Pipe errors = make_pipe();
   pid_t pid = ch00::spawn({"dockling-no-such-command"}, errors.write.get());
   errors.write.reset();
@@ -76,7 +76,7 @@ TEST(Spawn, ReportsTheErrnoOfAFailedExec) {
 
 void ignore_alarm(int) {}
 
-TEST(WaitForExit, WaitsAgainWhenASignalInterruptsIt) {
+TEST(WaitForExit, WaitsAgainWhenASignalInterruptsIt_Exercise) {
   // A handler installed without SA_RESTART makes waitpid fail with EINTR when it runs.
   struct sigaction action {}, old {};
   action.sa_handler = ignore_alarm;
@@ -98,27 +98,27 @@ TEST(WaitForExit, WaitsAgainWhenASignalInterruptsIt) {
 
 // ---- the binary ----
 
-TEST(Ch00Binary, ExitCodePassesThrough) {
+TEST(Ch00Binary, ExitCodePassesThrough_Exercise) {
   int code = random_code();
   auto r = run({bin("ch00-fork-exec"), "run", "sh", "-c", "echo out; exit " + std::to_string(code)});
   EXPECT_EQ(r.exit_code, code) << r;
   EXPECT_EQ(r.out, "out\n");
 }
 
-TEST(Ch00Binary, NotFoundIs127AndNamesTheCommand) {
+TEST(Ch00Binary, NotFoundIs127AndNamesTheCommand_Exercise) {
   auto r = run({bin("ch00-fork-exec"), "run", "dockling-no-such-command"});
   EXPECT_EQ(r.exit_code, 127) << r;
   EXPECT_NE(r.err.find("dockling-no-such-command"), std::string::npos) << r;
   EXPECT_NE(r.err.find("not found"), std::string::npos) << r;
 }
 
-TEST(Ch00Binary, NotExecutableIs126) {
+TEST(Ch00Binary, NotExecutableIs126_Exercise) {
   auto r = run({bin("ch00-fork-exec"), "run", "/etc/passwd"});
   EXPECT_EQ(r.exit_code, 126) << r;
   EXPECT_NE(r.err.find("/etc/passwd"), std::string::npos) << r;
 }
 
-TEST(Ch00Binary, KilledBySignalIs128PlusSignal) {
+TEST(Ch00Binary, KilledBySignalIs128PlusSignal_Exercise) {
   auto r = run({bin("ch00-fork-exec"), "run", "sh", "-c", "kill -KILL $$"});
   EXPECT_EQ(r.exit_code, 128 + SIGKILL) << r;
 }
@@ -126,11 +126,13 @@ TEST(Ch00Binary, KilledBySignalIs128PlusSignal) {
 TEST(Ch00Binary, MissingCommandIsAUsageError125) {
   auto r = run({bin("ch00-fork-exec"), "run"});
   EXPECT_EQ(r.exit_code, 125) << r;
+  // CLI11's errors too carry the program's name, in one line, like every other error.
+  EXPECT_EQ(r.err, "ch00-fork-exec: COMMAND is required (see 'ch00-fork-exec run --help')\n") << r;
 }
 
 class Ch00Forwarding : public ::testing::TestWithParam<int> {};
 
-TEST_P(Ch00Forwarding, SignalToTheRuntimeReachesTheCommand) {
+TEST_P(Ch00Forwarding, SignalToTheRuntimeReachesTheCommand_Exercise) {
   int signal = GetParam();
   int code = random_code();
   std::string script = "trap 'exit " + std::to_string(code) + "' " + std::to_string(signal) +

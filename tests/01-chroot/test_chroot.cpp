@@ -30,7 +30,7 @@ std::set<std::string> entries_of(const fs::path& dir) {
   return names;
 }
 
-TEST(Chroot, CommandSeesTheRootfsAsItsRoot) {
+TEST(Chroot, CommandSeesTheRootfsAsItsRoot_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   auto r = run(ch01({"/bin/probe"}));
   ASSERT_EQ(r.exit_code, 0) << r;
@@ -42,7 +42,7 @@ TEST(Chroot, CommandSeesTheRootfsAsItsRoot) {
   EXPECT_NE(seen, entries_of("/")) << "the host's / must not be what the command sees";
 }
 
-TEST(Chroot, HostFilesOutsideTheRootAreNotAtTheirPaths) {
+TEST(Chroot, HostFilesOutsideTheRootAreNotAtTheirPaths_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   dockling::TempDir outside("dockling-ch01");
   auto marker = outside.path() / "marker";
@@ -52,14 +52,14 @@ TEST(Chroot, HostFilesOutsideTheRootAreNotAtTheirPaths) {
   EXPECT_EQ(r.out, "hidden\n");
 }
 
-TEST(Chroot, DefaultCommandIsShell) {
+TEST(Chroot, DefaultCommandIsShell_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   auto r = run(ch01({}), milliseconds(20000), "echo in-shell; exit 4\n");
   EXPECT_EQ(r.exit_code, 4) << r;
   EXPECT_EQ(r.out, "in-shell\n");
 }
 
-TEST(Chroot, EnvironmentIsTheContainersNotTheHosts) {
+TEST(Chroot, EnvironmentIsTheContainersNotTheHosts_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   std::string name = unique_name("DOCKLING_LEAK_");
   setenv(name.c_str(), "yes", 1);
@@ -71,14 +71,14 @@ TEST(Chroot, EnvironmentIsTheContainersNotTheHosts) {
   EXPECT_EQ(r.out.find(name), std::string::npos) << "a host variable leaked in\n" << r;
 }
 
-TEST(Chroot, CommandIsLookedUpInTheContainersPath) {
+TEST(Chroot, CommandIsLookedUpInTheContainersPath_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   // `probe` exists only inside the rootfs, so the lookup must happen after the chroot.
   auto r = run(ch01({"probe"}));
   EXPECT_EQ(r.exit_code, 0) << r;
 }
 
-TEST(Chroot, ExitCodesFollowDocker) {
+TEST(Chroot, ExitCodesFollowDocker_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   EXPECT_EQ(run(ch01({"/bin/sh", "-c", "exit 9"})).exit_code, 9);
   EXPECT_EQ(run(ch01({"/bin/sh", "-c", "kill -KILL $$"})).exit_code, 137);
@@ -110,7 +110,7 @@ TEST(Chroot, RootfsThatIsAFileIs125AndNamesIt) {
   EXPECT_NE(r.err.find("not a directory"), std::string::npos) << r;
 }
 
-TEST(Chroot, VerboseShowsTheSteps) {
+TEST(Chroot, VerboseShowsTheSteps_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   auto r = run({bin("ch01-chroot"), "-v", "run", rootfs(), "/bin/true"});
   EXPECT_EQ(r.exit_code, 0) << r;
@@ -121,7 +121,7 @@ TEST(Chroot, VerboseShowsTheSteps) {
 
 // This test PASSES when the escape SUCCEEDS. It demonstrates the weakness of chroot that
 // chapter 03 removes; it is not a bug. See chapters/01-chroot/README.md.
-TEST(ChrootIsNoJail, ClassicEscapeReachesTheHostRoot) {
+TEST(ChrootIsNoJail, ClassicEscapeReachesTheHostRoot_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   dockling::TempDir outside("dockling-ch01");
   auto marker = outside.path() / unique_name("escape-marker-");

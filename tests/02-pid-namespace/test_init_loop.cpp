@@ -102,13 +102,13 @@ int read_int(int fd, std::chrono::milliseconds timeout = 5s) {
 
 void write_int(int fd, int value) { [[maybe_unused]] ssize_t n = ::write(fd, &value, sizeof value); }
 
-TEST(RunInit, ReturnsTheCommandsExitCode) {
+TEST(RunInit, ReturnsTheCommandsExitCode_Exercise) {
   int code = random_between(1, 120);
   Child init = start_init_process([code] { return code; });
   EXPECT_EQ(wait_exit_code(init), code);
 }
 
-TEST(RunInit, GivesOneHundredTwentyEightPlusTheSignalThatKilledTheCommand) {
+TEST(RunInit, GivesOneHundredTwentyEightPlusTheSignalThatKilledTheCommand_Exercise) {
   const int choices[] = {SIGKILL, SIGALRM, SIGPIPE, SIGUSR1};
   int signal = choices[random_between(0, 3)];
   Child init = start_init_process([signal] {
@@ -119,7 +119,7 @@ TEST(RunInit, GivesOneHundredTwentyEightPlusTheSignalThatKilledTheCommand) {
   EXPECT_EQ(wait_exit_code(init), 128 + signal) << "killed by signal " << signal;
 }
 
-TEST(RunInit, WaitsForTheCommandNotForTheFirstChildThatEnds) {
+TEST(RunInit, WaitsForTheCommandNotForTheFirstChildThatEnds_Exercise) {
   int code = random_between(1, 120);
   // Another child of the init ends first, with another code; only the command's counts.
   Child init = start_init_process(
@@ -133,7 +133,7 @@ TEST(RunInit, WaitsForTheCommandNotForTheFirstChildThatEnds) {
   EXPECT_EQ(wait_exit_code(init), code);
 }
 
-TEST(RunInit, ReapsOrphansWhileTheCommandRuns) {
+TEST(RunInit, ReapsOrphansWhileTheCommandRuns_Exercise) {
   int code = random_between(1, 120);
   // The command makes an orphan (a grandchild whose parent has ended) that ends at once: it
   // becomes the init's child and a zombie. The command watches /proc/ORPHAN, which exists as
@@ -173,7 +173,7 @@ void report_signal(int signal) {
   if (signal == SIGTERM) ::_exit(code_on_sigterm);
 }
 
-TEST(RunInit, ForwardsTheSixSignalsToTheCommand) {
+TEST(RunInit, ForwardsTheSixSignalsToTheCommand_Exercise) {
   code_on_sigterm = random_between(1, 120);
   dockling::Pipe pipe = dockling::make_pipe();
   report_fd = pipe.write.get();

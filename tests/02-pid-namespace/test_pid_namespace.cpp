@@ -210,7 +210,7 @@ TEST(PidNamespace, WithoutInitOrphansStayZombies) {
 
 // --- with --init: a small init is PID 1, the command PID 2 --------------------------------------
 
-TEST(Init, CommandIsPidTwoAndTheInitItsParent) {
+TEST(Init, CommandIsPidTwoAndTheInitItsParent_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   auto r = run(with_init({"/bin/probe"}));
   ASSERT_EQ(r.exit_code, 0) << r;
@@ -219,7 +219,7 @@ TEST(Init, CommandIsPidTwoAndTheInitItsParent) {
   EXPECT_EQ(report["ppid"], 1) << r;
 }
 
-TEST(Init, ExitCodesPassThrough) {
+TEST(Init, ExitCodesPassThrough_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   int code = random_between(1, 120);
   EXPECT_EQ(run(with_init({"/bin/sh", "-c", "exit " + std::to_string(code)})).exit_code, code);
@@ -233,7 +233,7 @@ TEST(Init, ExitCodesPassThrough) {
   EXPECT_EQ(run(with_init({"/bin/sh", "-c", "kill -TERM $$"})).exit_code, 143);
 }
 
-TEST(Init, ForwardsSigtermToACommandWithoutHandler) {
+TEST(Init, ForwardsSigtermToACommandWithoutHandler_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   Background runtime(with_init({"/bin/sh", "-c", "echo ready; exec sleep 30"}));
   ASSERT_EQ(runtime.read_line(), "ready");
@@ -243,7 +243,7 @@ TEST(Init, ForwardsSigtermToACommandWithoutHandler) {
   EXPECT_EQ(r.exit_code, 128 + SIGTERM) << r;
 }
 
-TEST(Init, ForwardsEachOfTheSixSignals) {
+TEST(Init, ForwardsEachOfTheSixSignals_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   int code = random_between(1, 120);
   std::string script;
@@ -263,7 +263,7 @@ TEST(Init, ForwardsEachOfTheSixSignals) {
   EXPECT_EQ(r.exit_code, code) << r;
 }
 
-TEST(Init, ReapsOrphanedZombies) {
+TEST(Init, ReapsOrphanedZombies_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   // The probe leaves an orphan that ends after one second; the kernel hands it to the
   // namespace's PID 1, the init. Seen from the host, the init first has two children (the

@@ -119,21 +119,21 @@ bool has_option(const std::string& type_and_options, const std::string& option) 
 // The namespace and the new root
 // ---------------------------------------------------------------------------------------
 
-TEST_F(MountNamespace, HasItsOwnMountNamespace) {
+TEST_F(MountNamespace, HasItsOwnMountNamespace_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   auto report = probe();
   ASSERT_TRUE(report["ns"]["mnt"].is_number()) << report.dump();
   EXPECT_NE(report["ns"]["mnt"].get<ino_t>(), namespace_inode("self", "mnt"));
 }
 
-TEST_F(MountNamespace, RootIsTheRootfs) {
+TEST_F(MountNamespace, RootIsTheRootfs_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   auto report = probe();
   EXPECT_EQ(report["cwd"], "/");
   EXPECT_EQ(strings_of(report["root_entries"]), entries_of(rootfs()));
 }
 
-TEST_F(MountNamespace, HostPathsOutsideTheRootAreInvisible) {
+TEST_F(MountNamespace, HostPathsOutsideTheRootAreInvisible_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   TempDir outside("dockling-ch03");
   auto marker = outside.path() / unique_name("marker-");
@@ -144,7 +144,7 @@ TEST_F(MountNamespace, HostPathsOutsideTheRootAreInvisible) {
 }
 
 // Chapter 01's test of the same name passes because the escape works; here it must not.
-TEST_F(MountNamespace, ChrootEscapeNoLongerReachesTheHost) {
+TEST_F(MountNamespace, ChrootEscapeNoLongerReachesTheHost_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   TempDir outside("dockling-ch03");
   auto marker = outside.path() / unique_name("escape-marker-");
@@ -156,7 +156,7 @@ TEST_F(MountNamespace, ChrootEscapeNoLongerReachesTheHost) {
   EXPECT_TRUE(report["error"].is_null()) << "the escape should have run to its end\n" << r;
 }
 
-TEST_F(MountNamespace, OldRootIsDetached) {
+TEST_F(MountNamespace, OldRootIsDetached_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   // Only the container's own mounts are left: none of the host's (cgroups, /work, ...).
   std::set<std::string> allowed = {"/", "/proc", "/sys", "/dev", "/dev/pts", "/dev/shm", "/dev/mqueue"};
@@ -172,7 +172,7 @@ TEST_F(MountNamespace, OldRootIsDetached) {
 // /proc, /sys, /dev, masked and read-only paths
 // ---------------------------------------------------------------------------------------
 
-TEST_F(ContainerFilesystems, ProcSysDevAreMounted) {
+TEST_F(ContainerFilesystems, ProcSysDevAreMounted_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   auto report = probe();
   EXPECT_TRUE(report["mounts"].is_number()) << "no /proc in the container: " << report.dump();
@@ -191,7 +191,7 @@ TEST_F(ContainerFilesystems, ProcSysDevAreMounted) {
   EXPECT_EQ(mounts["/dev/mqueue"].substr(0, 7), "mqueue ");
 }
 
-TEST_F(ContainerFilesystems, ProcIsAFreshProcMount) {
+TEST_F(ContainerFilesystems, ProcIsAFreshProcMount_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   // mountinfo's 4th field is the directory of the filesystem that is mounted: "/" for a new
   // proc mount, not a bind of some part of the host's.
@@ -209,7 +209,7 @@ TEST_F(ContainerFilesystems, ProcIsAFreshProcMount) {
 }
 
 // Enabled once chapter 02's PID namespace is chained in (see mount_step.cpp's TODO(merge)).
-TEST_F(ContainerFilesystems, ProcShowsOnlyContainerProcesses) {
+TEST_F(ContainerFilesystems, ProcShowsOnlyContainerProcesses_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   auto report = probe();
   ASSERT_TRUE(report["ns"]["pid"].is_number()) << report.dump();
@@ -225,7 +225,7 @@ TEST_F(ContainerFilesystems, ProcShowsOnlyContainerProcesses) {
   EXPECT_LE(pids.size(), 3u) << "the host's processes are visible in /proc\n" << r;
 }
 
-TEST_F(ContainerFilesystems, DevHasTheStandardDevicesAndLinks) {
+TEST_F(ContainerFilesystems, DevHasTheStandardDevicesAndLinks_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   std::string script =
       "for d in null zero full random urandom tty; do test -c /dev/$d && echo $d; done;"
@@ -242,7 +242,7 @@ TEST_F(ContainerFilesystems, DevHasTheStandardDevicesAndLinks) {
   EXPECT_EQ(modes.out, "666\n666\n") << modes;
 }
 
-TEST_F(ContainerFilesystems, MaskedPathsAreHidden) {
+TEST_F(ContainerFilesystems, MaskedPathsAreHidden_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   // The container sees the host's kernel: test each masked path that this kernel has.
   std::string script;
@@ -267,7 +267,7 @@ TEST_F(ContainerFilesystems, MaskedPathsAreHidden) {
   for (const auto& path : present) EXPECT_TRUE(points.count(path)) << path << " is not masked";
 }
 
-TEST_F(ContainerFilesystems, ReadOnlyPathsRefuseWrites) {
+TEST_F(ContainerFilesystems, ReadOnlyPathsRefuseWrites_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   // Writes the host's own value back: harmless even if the path were writable.
   std::string script = "v=$(cat /proc/sys/kernel/hostname); echo \"$v\" > /proc/sys/kernel/hostname";
@@ -292,7 +292,7 @@ TEST_F(ContainerFilesystems, ReadOnlyPathsRefuseWrites) {
 // Symbolic links in the rootfs must not steer the mounts
 // ---------------------------------------------------------------------------------------
 
-TEST_F(MountSafety, SymlinkedProcStaysInsideTheRoot) {
+TEST_F(MountSafety, SymlinkedProcStaysInsideTheRoot_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   RootfsCopy copy;
   fs::remove(fs::path(copy.path()) / "proc");
@@ -308,7 +308,7 @@ TEST_F(MountSafety, SymlinkedProcStaysInsideTheRoot) {
   EXPECT_EQ(host_mounts().find(" /etc "), std::string::npos) << "something is mounted on the host's /etc";
 }
 
-TEST_F(MountSafety, MagicLinkTargetIsRefused) {
+TEST_F(MountSafety, MagicLinkTargetIsRefused_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   RootfsCopy copy;
   // /proc/1/root is a "magic link": it jumps to PID 1's root, the host's, whatever our root.
@@ -324,7 +324,7 @@ TEST_F(MountSafety, MagicLinkTargetIsRefused) {
 // --read-only, --tmpfs, -w, -e, --env-file
 // ---------------------------------------------------------------------------------------
 
-TEST_F(RunFlags, ReadOnlyRootRefusesWrites) {
+TEST_F(RunFlags, ReadOnlyRootRefusesWrites_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   std::string name = unique_name("x-");
   auto r = run(ch03({"--read-only"}, {"/bin/touch", "/" + name}));
@@ -334,7 +334,7 @@ TEST_F(RunFlags, ReadOnlyRootRefusesWrites) {
   EXPECT_TRUE(has_option(container_mounts({"--read-only"})["/"], "ro"));
 }
 
-TEST_F(RunFlags, TmpfsIsWritableUnderAReadOnlyRoot) {
+TEST_F(RunFlags, TmpfsIsWritableUnderAReadOnlyRoot_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   RootfsCopy copy;
   std::string name = unique_name("scratch-");
@@ -367,7 +367,7 @@ TEST_F(RunFlags, TmpfsPathMustBeAbsolute) {
   EXPECT_NE(r.err.find("relative/path"), std::string::npos) << r;
 }
 
-TEST_F(RunFlags, WorkdirSetsCwdAndIsCreated) {
+TEST_F(RunFlags, WorkdirSetsCwdAndIsCreated_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   RootfsCopy copy;
   std::string dir = "/" + unique_name("work-") + "/sub";
@@ -377,7 +377,7 @@ TEST_F(RunFlags, WorkdirSetsCwdAndIsCreated) {
   EXPECT_EQ(probe({"--workdir", "/etc"})["cwd"], "/etc");
 }
 
-TEST_F(RunFlags, EnvFlagsSetTheEnvironment) {
+TEST_F(RunFlags, EnvFlagsSetTheEnvironment_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   std::string value = unique_name("v-");
   std::string passed = unique_name("DOCKLING_PASSED_"), unset = unique_name("DOCKLING_UNSET_");
@@ -395,7 +395,7 @@ TEST_F(RunFlags, EnvFlagsSetTheEnvironment) {
   }
 }
 
-TEST_F(RunFlags, EnvFileSetsTheEnvironment) {
+TEST_F(RunFlags, EnvFileSetsTheEnvironment_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   TempDir dir("dockling-ch03");
   std::string value = unique_name("v-");
@@ -444,7 +444,7 @@ TEST_F(RunFlags, ParseTmpfsFollowsDocker) {
 // Nothing is left behind
 // ---------------------------------------------------------------------------------------
 
-TEST_F(Cleanup, FailuresLeaveNoMount) {
+TEST_F(Cleanup, FailuresLeaveNoMount_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   EXPECT_EQ(run(ch03({}, {"dockling-no-such-command"})).exit_code, 127);
   EXPECT_EQ(run(ch03({"--tmpfs", "/tmp"}, {"/bin/sh", "-c", "exit 7"})).exit_code, 7);
@@ -463,7 +463,7 @@ bool namespace_in_use(const std::string& ns) {
   return false;
 }
 
-TEST_F(Cleanup, KilledRuntimeLeavesNoMount) {
+TEST_F(Cleanup, KilledRuntimeLeavesNoMount_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   Background runtime(ch03({"--tmpfs", "/tmp"}, {"/bin/sh", "-c", "readlink /proc/self/ns/mnt; exec sleep 60"}));
   auto ns = runtime.read_line();

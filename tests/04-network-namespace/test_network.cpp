@@ -293,7 +293,7 @@ TEST_F(Network, HostSharesTheHostsInterfaces) {
   }
 }
 
-TEST_F(Network, BridgeGivesEth0AnAddressARouteAndCleansUp) {
+TEST_F(Network, BridgeGivesEth0AnAddressARouteAndCleansUp_Exercise) {
   auto r = run(ch04({}, {"/bin/sh", "-c",
                          "cat /etc/hostname; /bin/probe; ip route; ping -c 1 -W 3 " + subnet_.address(1) +
                              " >/dev/null && echo gateway-reached"}));
@@ -328,7 +328,7 @@ std::vector<std::string> ipv6_addresses(const nlohmann::json& report) {
   return found;
 }
 
-TEST_F(Network, NoIPv6ButOnTheHostsNetwork) {
+TEST_F(Network, NoIPv6ButOnTheHostsNetwork_Exercise) {
   // docker 20.10: net.ipv6.conf.all.disable_ipv6=1 in bridge and none (no ::1 on lo, no
   // fe80:: on eth0); host mode is the host's own network, left as it is.
   for (const char* mode : {"bridge", "none"}) {
@@ -340,7 +340,7 @@ TEST_F(Network, NoIPv6ButOnTheHostsNetwork) {
   }
 }
 
-TEST_F(Network, HostEndLeavesTheBridgeAtExitAndTheKernelDeletesThePairSoonAfter) {
+TEST_F(Network, HostEndLeavesTheBridgeAtExitAndTheKernelDeletesThePairSoonAfter_Exercise) {
   auto r = run(ch04({}, {"/bin/cat", "/etc/hostname"}));
   ASSERT_EQ(r.exit_code, 0) << r;
   std::string veth = "dl" + r.out.substr(0, 12);
@@ -354,7 +354,7 @@ TEST_F(Network, HostEndLeavesTheBridgeAtExitAndTheKernelDeletesThePairSoonAfter)
   RecordProperty("veth_gone_after_ms", static_cast<int>(took.count()));
 }
 
-TEST_F(Network, AVethHeldFromOutsideIsUnpluggedItsAddressReusedAndPruneDeletesIt) {
+TEST_F(Network, AVethHeldFromOutsideIsUnpluggedItsAddressReusedAndPruneDeletesIt_Exercise) {
   auto c = start({});
   ASSERT_EQ(c.id.size(), 12u) << "the container did not start";
   // Something on the host holds the container's network namespace (as `nsenter --net` or a
@@ -386,7 +386,7 @@ TEST_F(Network, AVethHeldFromOutsideIsUnpluggedItsAddressReusedAndPruneDeletesIt
   EXPECT_FALSE(link_exists(veth)) << "prune left " << veth;
 }
 
-TEST_F(Network, TenParallelContainersGetDistinctAddressesAndPingEachOther) {
+TEST_F(Network, TenParallelContainersGetDistinctAddressesAndPingEachOther_Exercise) {
   std::vector<Running> containers;
   {
     // Started together: their leases are taken concurrently.
@@ -478,7 +478,7 @@ class OutsideHost {
   UniqueFd ns_, listener_;
 };
 
-TEST_F(Network, NatReachesAnOutsideHostWithTheHostsAddress) {
+TEST_F(Network, NatReachesAnOutsideHostWithTheHostsAddress_Exercise) {
   SubnetClaim outside_subnet = claim_subnet();
   OutsideHost outside(outside_subnet);
   ASSERT_TRUE(outside.ready());
@@ -495,7 +495,7 @@ TEST_F(Network, NatReachesAnOutsideHostWithTheHostsAddress) {
                                           "container's";
 }
 
-TEST_F(Network, PublishedTcpPortAnswersOnLoopbackAndTheBridgeAddress) {
+TEST_F(Network, PublishedTcpPortAnswersOnLoopbackAndTheBridgeAddress_Exercise) {
   int port = random_port();
   auto c = start({"-p", std::to_string(port) + ":80"}, "httpd -f -p 80 -h /etc &");
   // httpd serves the container's /etc: its hostname file names the container.
@@ -508,7 +508,7 @@ TEST_F(Network, PublishedTcpPortAnswersOnLoopbackAndTheBridgeAddress) {
   expect_nothing_left(c.id);
 }
 
-TEST_F(Network, PublishedUdpPortAnswers) {
+TEST_F(Network, PublishedUdpPortAnswers_Exercise) {
   int port = random_port();
   auto c = start({"-p", "127.0.0.1:" + std::to_string(port) + ":5353/udp"}, "probe udp-echo 5353 >/dev/null &");
   std::string payload = unique_name("datagram-");
@@ -519,7 +519,7 @@ TEST_F(Network, PublishedUdpPortAnswers) {
   expect_nothing_left(c.id);
 }
 
-TEST_F(Network, EtcFilesAreTheContainersAndTheRootfsIsUntouched) {
+TEST_F(Network, EtcFilesAreTheContainersAndTheRootfsIsUntouched_Exercise) {
   fs::path etc = fs::path(rootfs()) / "etc";
   std::map<std::string, std::pair<std::string, struct timespec>> before;
   for (const char* name : {"hosts", "resolv.conf", "hostname"}) {
@@ -557,7 +557,7 @@ TEST_F(Network, MalformedPublishIs125NamesItAndConfiguresNothing) {
   EXPECT_FALSE(fs::exists(root_->path() / "network")) << "a bad -p must not take a lease";
 }
 
-TEST_F(Network, HostPortAlreadyPublishedNamesTheHolderAndLeavesNothing) {
+TEST_F(Network, HostPortAlreadyPublishedNamesTheHolderAndLeavesNothing_Exercise) {
   int port = random_port();
   auto holder = start({"-p", std::to_string(port) + ":80"});
   auto r = run(ch04({"-p", std::to_string(port) + ":81"}, {"/bin/true"}));
@@ -571,7 +571,7 @@ TEST_F(Network, HostPortAlreadyPublishedNamesTheHolderAndLeavesNothing) {
   expect_nothing_left(holder.id);
 }
 
-TEST_F(Network, ExhaustedSubnetIsAClearError) {
+TEST_F(Network, ExhaustedSubnetIsAClearError_Exercise) {
   // A /30 has one address for a container: .1 is the gateway, .3 the broadcast.
   std::string tiny = subnet_.address(0) + "/30";
   auto argv_for = [&](const std::vector<std::string>& command) {
@@ -591,7 +591,7 @@ TEST_F(Network, ExhaustedSubnetIsAClearError) {
   EXPECT_EQ(holder->wait().exit_code, 0);
 }
 
-TEST_F(Network, WhatACrashLeavesIsReclaimedByTheNextRunAndPrune) {
+TEST_F(Network, WhatACrashLeavesIsReclaimedByTheNextRunAndPrune_Exercise) {
   int port = random_port();
   auto crashed = start({"-p", std::to_string(port) + ":80"});
   ASSERT_EQ(crashed.id.size(), 12u) << "the container did not start";
@@ -612,7 +612,7 @@ TEST_F(Network, WhatACrashLeavesIsReclaimedByTheNextRunAndPrune) {
   EXPECT_FALSE(dockling::ch04::nat_table_exists(bridge_));
 }
 
-TEST_F(Network, PruneRefusesWhileAContainerRuns) {
+TEST_F(Network, PruneRefusesWhileAContainerRuns_Exercise) {
   auto c = start({});
   auto pruned = run({bin(kBinary), "--root", root_->path(), "network", "prune", "--bridge", bridge_});
   EXPECT_EQ(pruned.exit_code, 125) << pruned;

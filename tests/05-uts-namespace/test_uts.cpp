@@ -48,7 +48,7 @@ std::string env_value(const nlohmann::json& report, const std::string& key) {
 
 // --- the exercise, called directly ---------------------------------------------------
 
-TEST(SetNames, SetsBothNamesInTheCallersNamespace) {
+TEST(SetNames, SetsBothNamesInTheCallersNamespace_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   std::string hostname = unique_name("h"), domainname = unique_name("d") + ".example";
   std::string before = host_hostname();
@@ -64,7 +64,7 @@ TEST(SetNames, SetsBothNamesInTheCallersNamespace) {
   EXPECT_EQ(host_hostname(), before);
 }
 
-TEST(SetNames, EmptyDomainnameKeepsTheInheritedOne) {
+TEST(SetNames, EmptyDomainnameKeepsTheInheritedOne_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   std::string hostname = unique_name("h");
   int code = run_in_child(CLONE_NEWUTS, [&] {
@@ -80,7 +80,7 @@ TEST(SetNames, EmptyDomainnameKeepsTheInheritedOne) {
   EXPECT_EQ(code, 0) << "1: wrong hostname, 2: the domainname changed, 97: it threw";
 }
 
-TEST(SetNames, FailureIsASysErrorNamingTheCallAndTheName) {
+TEST(SetNames, FailureIsASysErrorNamingTheCallAndTheName_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   std::string too_long(65, 'x');  // the kernel refuses more than 64 bytes: EINVAL
   int code = run_in_child(CLONE_NEWUTS, [&] {
@@ -113,7 +113,7 @@ TEST(HostnameCheck, RejectsOthers) {
 
 // --- the binary ----------------------------------------------------------------------
 
-TEST(Uts, ProbeSeesTheHostnameAndDomainnameAsked) {
+TEST(Uts, ProbeSeesTheHostnameAndDomainnameAsked_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   std::string hostname = unique_name("web-"), domainname = unique_name("corp") + ".example";
   auto r = run(ch05({"--hostname", hostname, "--domainname", domainname}, {"/bin/probe"}));
@@ -124,7 +124,7 @@ TEST(Uts, ProbeSeesTheHostnameAndDomainnameAsked) {
   EXPECT_EQ(env_value(report, "HOSTNAME"), hostname);
 }
 
-TEST(Uts, ShortFlagAndBusyboxHostname) {
+TEST(Uts, ShortFlagAndBusyboxHostname_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   std::string hostname = unique_name("db");
   auto r = run(ch05({"-h", hostname}, {"hostname"}));
@@ -132,7 +132,7 @@ TEST(Uts, ShortFlagAndBusyboxHostname) {
   EXPECT_EQ(r.out, hostname + "\n");
 }
 
-TEST(Uts, DefaultHostnameIsTheShortIdAndInTheEnvironment) {
+TEST(Uts, DefaultHostnameIsTheShortIdAndInTheEnvironment_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   auto first = run(ch05({}, {"/bin/probe"}));
   auto second = run(ch05({}, {"/bin/probe"}));
@@ -146,7 +146,7 @@ TEST(Uts, DefaultHostnameIsTheShortIdAndInTheEnvironment) {
   EXPECT_NE(hostname, host_hostname());
 }
 
-TEST(Uts, ContainerHasItsOwnUtsNamespace) {
+TEST(Uts, ContainerHasItsOwnUtsNamespace_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   ino_t inside = container_namespace(ch05({}, {}), "uts");
   EXPECT_NE(inside, 0u);
@@ -160,7 +160,7 @@ TEST(Uts, ContainerHasItsOwnUtsNamespace) {
   }
 }
 
-TEST(Uts, HostKeepsItsNames) {
+TEST(Uts, HostKeepsItsNames_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   std::string before = host_hostname();
   utsname names{};
@@ -195,7 +195,7 @@ TEST(Uts, BadDomainnameIs125AndNamesIt) {
   EXPECT_NE(r.err.find(bad), std::string::npos) << r;
 }
 
-TEST(Uts, StillAChroot) {
+TEST(Uts, StillAChroot_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   auto r = run(ch05({}, {"/bin/probe"}));
   ASSERT_EQ(r.exit_code, 0) << r;

@@ -93,14 +93,14 @@ nlohmann::json last_json(const std::string& out) {
 
 // --- the exercises, called directly --------------------------------------------------
 
-TEST(IpcCloneFlags, ModesFollowDocker) {
+TEST(IpcCloneFlags, ModesFollowDocker_Exercise) {
   EXPECT_EQ(dockling::ch06::ipc_clone_flags("host"), 0);
   EXPECT_EQ(dockling::ch06::ipc_clone_flags("private"), CLONE_NEWIPC);
   EXPECT_EQ(dockling::ch06::ipc_clone_flags("shareable"), CLONE_NEWIPC);
   EXPECT_EQ(dockling::ch06::ipc_clone_flags(""), CLONE_NEWIPC);
 }
 
-TEST(IpcCloneFlags, BadModeThrowsAnErrorNamingIt) {
+TEST(IpcCloneFlags, BadModeThrowsAnErrorNamingIt_Exercise) {
   for (std::string bad : {unique_name("bogus-"), std::string("container:") + unique_name("c"), std::string("HOST")}) {
     try {
       dockling::ch06::ipc_clone_flags(bad);
@@ -112,7 +112,7 @@ TEST(IpcCloneFlags, BadModeThrowsAnErrorNamingIt) {
   }
 }
 
-TEST(MountMqueue, ShowsTheQueuesOfTheCallersIpcNamespace) {
+TEST(MountMqueue, ShowsTheQueuesOfTheCallersIpcNamespace_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   std::string before = host_mounts();
   dockling::TempDir dir("dockling-ch06");
@@ -137,7 +137,7 @@ TEST(MountMqueue, ShowsTheQueuesOfTheCallersIpcNamespace) {
   EXPECT_EQ(host_mounts(), before);
 }
 
-TEST(MountMqueue, FailureIsASysErrorNamingTheDirectory) {
+TEST(MountMqueue, FailureIsASysErrorNamingTheDirectory_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   std::string missing = "/nonexistent-" + dockling::random_hex(4) + "/mqueue";
   int code = run_in_child(CLONE_NEWNS | CLONE_NEWIPC, [&] {
@@ -153,7 +153,7 @@ TEST(MountMqueue, FailureIsASysErrorNamingTheDirectory) {
 
 // --- the binary ----------------------------------------------------------------------
 
-TEST(Ipc, ContainerHasItsOwnIpcNamespaceUnlessIpcHost) {
+TEST(Ipc, ContainerHasItsOwnIpcNamespaceUnlessIpcHost_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   ino_t host = namespace_inode("self", "ipc");
   {
@@ -175,7 +175,7 @@ TEST(Ipc, ContainerHasItsOwnIpcNamespaceUnlessIpcHost) {
   }
 }
 
-TEST(Ipc, HostObjectsAreInvisibleInside) {
+TEST(Ipc, HostObjectsAreInvisibleInside_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   HostIpcObjects host;
   for (std::vector<std::string> flags : {std::vector<std::string>{}, {"--ipc", "private"}, {"--ipc", "shareable"}}) {
@@ -188,7 +188,7 @@ TEST(Ipc, HostObjectsAreInvisibleInside) {
   }
 }
 
-TEST(Ipc, IpcHostSeesTheHostObjects) {
+TEST(Ipc, IpcHostSeesTheHostObjects_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   HostIpcObjects host;
   auto r = run(ch06({"--ipc", "host"}, {"/bin/probe", "ipc", std::to_string(host.key), host.queue}));
@@ -199,7 +199,7 @@ TEST(Ipc, IpcHostSeesTheHostObjects) {
   EXPECT_EQ(seen["mqueue"], true) << r;
 }
 
-TEST(Ipc, ObjectsMadeInsideNeverReachTheHost) {
+TEST(Ipc, ObjectsMadeInsideNeverReachTheHost_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   key_t key = random_key();
   std::string queue = random_queue_name();
@@ -225,7 +225,7 @@ TEST(Ipc, ObjectsMadeInsideNeverReachTheHost) {
 
 // The contrast: in the host's namespace, SysV objects and POSIX queues outlive the process
 // that made them. Only the end of an IPC namespace frees what it holds.
-TEST(Ipc, WithIpcHostObjectsMadeInsideStayOnTheHost) {
+TEST(Ipc, WithIpcHostObjectsMadeInsideStayOnTheHost_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   key_t key = random_key();
   std::string queue = random_queue_name();
@@ -237,7 +237,7 @@ TEST(Ipc, WithIpcHostObjectsMadeInsideStayOnTheHost) {
   EXPECT_TRUE(host_has_mqueue(queue));
 }
 
-TEST(Ipc, BadIpcModeIs125AndNamesIt) {
+TEST(Ipc, BadIpcModeIs125AndNamesIt_Exercise) {
   std::string bad = unique_name("sharable-");
   auto r = run(ch06({"--ipc", bad}, {"/bin/true"}));
   EXPECT_EQ(r.exit_code, 125) << r;
@@ -246,7 +246,7 @@ TEST(Ipc, BadIpcModeIs125AndNamesIt) {
 
 // /dev/mqueue is mounted only in a mount namespace of the container's own (chapter 03 on);
 // in a plain chroot it is left alone. Either way the host's mount table never changes.
-TEST(Ipc, DevMqueueIsTheContainersOwnAndNeverMountedOnTheHost) {
+TEST(Ipc, DevMqueueIsTheContainersOwnAndNeverMountedOnTheHost_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   std::string before = host_mounts();
   HostIpcObjects host;

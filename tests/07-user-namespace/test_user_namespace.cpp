@@ -124,7 +124,7 @@ std::vector<std::vector<unsigned long>> parse_map(const std::string& text) {
 
 // --- the exercise, on a real child -------------------------------------------------
 
-TEST(WriteIdMaps, RootWritesARangeForAWaitingChild) {
+TEST(WriteIdMaps, RootWritesARangeForAWaitingChild_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   WaitingChild waiting;
   unsigned long uid_start = 200000 + random_below(1000) * 65536, gid_start = uid_start + 65536;
@@ -134,7 +134,7 @@ TEST(WriteIdMaps, RootWritesARangeForAWaitingChild) {
   EXPECT_EQ(waiting.proc("setgroups"), "allow\n");
 }
 
-TEST(WriteIdMaps, AnOrdinaryUserDeniesSetgroupsBeforeItsGidMap) {
+TEST(WriteIdMaps, AnOrdinaryUserDeniesSetgroupsBeforeItsGidMap_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   // In a forked process that becomes an ordinary user, as a rootless runtime is. The kernel
   // refuses its gid_map unless setgroups was denied first.
@@ -174,7 +174,7 @@ TEST(WriteIdMaps, AnOrdinaryUserDeniesSetgroupsBeforeItsGidMap) {
 
 // --- root runs ----------------------------------------------------------------------
 
-TEST(UserNamespace, RootRunIsRootInsideAndTheRangeOutside) {
+TEST(UserNamespace, RootRunIsRootInsideAndTheRangeOutside_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   std::string mounts = host_mounts();
   auto result = run(ch07({"--userns", "private"}, rootfs(), {"probe"}));
@@ -209,7 +209,7 @@ pid_t container_pid(pid_t runtime) {
   return -1;
 }
 
-TEST(UserNamespace, TheHostSeesTheMappedUidOfTheProcessAndItsFiles) {
+TEST(UserNamespace, TheHostSeesTheMappedUidOfTheProcessAndItsFiles_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   std::string mounts = host_mounts();
   std::string name = unique_name("file-");
@@ -238,7 +238,7 @@ TEST(UserNamespace, TheHostSeesTheMappedUidOfTheProcessAndItsFiles) {
   EXPECT_EQ(host_mounts(), mounts);
 }
 
-TEST(UserNamespace, IdMappedRootfsKeepsRootsFilesRoots) {
+TEST(UserNamespace, IdMappedRootfsKeepsRootsFilesRoots_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   struct stat host {};
   ASSERT_EQ(::stat((rootfs() + "/bin/busybox").c_str(), &host), 0);
@@ -249,7 +249,7 @@ TEST(UserNamespace, IdMappedRootfsKeepsRootsFilesRoots) {
   EXPECT_EQ(result.err, "") << result;            // no warning that id-mapping failed
 }
 
-TEST(UserNamespace, IpcHostShowsTheHostsQueuesInAUserNamespace) {
+TEST(UserNamespace, IpcHostShowsTheHostsQueuesInAUserNamespace_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   // The kernel lets only the owner of an IPC namespace mount its mqueue: here that is the
   // host's user namespace, not the container's. The runtime mounts it for the child.
@@ -268,7 +268,7 @@ TEST(UserNamespace, IpcHostShowsTheHostsQueuesInAUserNamespace) {
   EXPECT_EQ(host_mounts(), mounts);
 }
 
-TEST(UserNamespace, AStateRootOnlyTheHostsRootMayEnter) {
+TEST(UserNamespace, AStateRootOnlyTheHostsRootMayEnter_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   // The container's root is host uid 100000: it could not reach ROOT/containers/ID/hosts by
   // name through a 0700 directory. The runtime hands the child the files themselves.
@@ -290,7 +290,7 @@ TEST(UserNamespace, BadModeIsRefused) {
 
 // --- rootless -----------------------------------------------------------------------
 
-TEST(Rootless, AnOrdinaryUserIsRootInsideWithOneId) {
+TEST(Rootless, AnOrdinaryUserIsRootInsideWithOneId_Exercise) {
   DOCKLING_REQUIRE_ROOT();  // to become another user
   RootfsCopy root;
   auto result = run(as_nobody(ch07({}, root.path, {"probe"})));
@@ -305,7 +305,7 @@ TEST(Rootless, AnOrdinaryUserIsRootInsideWithOneId) {
   EXPECT_EQ(setgroups.out, "deny\n") << setgroups;
 }
 
-TEST(Rootless, HostFilesAreNotWritable) {
+TEST(Rootless, HostFilesAreNotWritable_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   RootfsCopy root;
   std::string name = unique_name("marker-");
@@ -319,7 +319,7 @@ TEST(Rootless, HostFilesAreNotWritable) {
   EXPECT_EQ(owner.out, "65534\n") << owner;
 }
 
-TEST(Rootless, AUsersOwnRootfsBelongsToRootInside) {
+TEST(Rootless, AUsersOwnRootfsBelongsToRootInside_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   // Rootless runs cannot id-map (that needs CAP_SYS_ADMIN on the host); a user who unpacked
   // the rootfs owns its files, and with the single-id map those are root's inside.
@@ -436,7 +436,7 @@ TEST(Rootless, HostUsernsNeedsRoot) {
 
 // --- -u/--user ----------------------------------------------------------------------
 
-TEST(User, NumericUserAndGroupInEitherNamespace) {
+TEST(User, NumericUserAndGroupInEitherNamespace_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   unsigned long uid = 1000 + random_below(60000), gid = 1000 + random_below(60000);
   std::string spec = std::to_string(uid) + ":" + std::to_string(gid);
@@ -452,7 +452,7 @@ TEST(User, NumericUserAndGroupInEitherNamespace) {
   }
 }
 
-TEST(User, NamesComeFromTheRootfs) {
+TEST(User, NamesComeFromTheRootfs_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   auto result = run(ch07({"--userns", "private", "-u", "nobody"}, rootfs(), {"probe"}));
   ASSERT_EQ(result.exit_code, 0) << result;
@@ -461,7 +461,7 @@ TEST(User, NamesComeFromTheRootfs) {
   EXPECT_EQ(probe["gid"], kNobody);
 }
 
-TEST(User, SupplementaryGroupsFromTheRootfsGroupFile) {
+TEST(User, SupplementaryGroupsFromTheRootfsGroupFile_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   RootfsCopy root;
   std::string name = "u" + dockling::random_hex(4);
@@ -517,7 +517,7 @@ TEST(User, UnknownUserFailsWith125) {
   EXPECT_NE(result.err.find("unable to find user " + name), std::string::npos) << result;
 }
 
-TEST(User, RootlessCannotBecomeAnUnmappedUser) {
+TEST(User, RootlessCannotBecomeAnUnmappedUser_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   RootfsCopy root;
   auto result = run(as_nobody(ch07({"-u", "1000"}, root.path, {"true"})));

@@ -20,7 +20,7 @@ using namespace dockling::ch07;
 /// A random number below `limit`, so that a hard-coded answer fails.
 unsigned long random_below(unsigned long limit) { return std::stoul(dockling::random_hex(4), nullptr, 16) % limit; }
 
-TEST(IdMapText, OneLineAMapping) {
+TEST(IdMapText, OneLineAMapping_Exercise) {
   unsigned long outside = 100000 + random_below(1000000), count = 1 + random_below(65536);
   EXPECT_EQ(id_map_text({{0, outside, count}}), "0 " + std::to_string(outside) + " " + std::to_string(count) + "\n");
   EXPECT_EQ(id_map_text({{0, 1000, 1}, {1, outside, count}}),
@@ -64,7 +64,7 @@ TEST(SubidRanges, RootlessMapsTheUserAloneAndDeniesSetgroups) {
   EXPECT_TRUE(maps.deny_setgroups);
 }
 
-TEST(SubidRanges, RootlessWithSubidsMapsTheUserThenItsRanges) {
+TEST(SubidRanges, RootlessWithSubidsMapsTheUserThenItsRanges_Exercise) {
   uid_t uid = static_cast<uid_t>(1000 + random_below(50000));
   unsigned long ustart = 300000 + random_below(1000000), gstart = ustart + 70000, count = 1 + random_below(65536);
   std::string subuid = "other:1:2\nalice:" + std::to_string(ustart) + ":" + std::to_string(count) + "\n";

@@ -104,7 +104,7 @@ class Cgroups : public ::testing::Test {
   std::vector<std::string> cidfiles_;
 };
 
-TEST_F(Cgroups, LayoutIsDetectedFromTheFilesystemType) {
+TEST_F(Cgroups, LayoutIsDetectedFromTheFilesystemType_Exercise) {
   // /proc/self/mounts says what statfs says: cgroup2 at /sys/fs/cgroup is unified.
   std::string mounts = host_mounts();
   bool unified = mounts.find(" /sys/fs/cgroup cgroup2 ") != std::string::npos;
@@ -118,7 +118,7 @@ TEST_F(Cgroups, LayoutIsDetectedFromTheFilesystemType) {
   EXPECT_NE(r.err.find(std::string(dockling::ch08::layout_name(layout_)) + " layout"), std::string::npos) << r;
 }
 
-TEST_F(Cgroups, MemoryHogIsOomKilledWith137) {
+TEST_F(Cgroups, MemoryHogIsOomKilledWith137_Exercise) {
   int limit_mib = static_cast<int>(random_between(24, 48));
   auto r = run(ch08({"-m", std::to_string(limit_mib) + "m"}, {"probe", "hog", std::to_string(8 * limit_mib)}));
   EXPECT_EQ(r.exit_code, 137) << r;
@@ -126,7 +126,7 @@ TEST_F(Cgroups, MemoryHogIsOomKilledWith137) {
   EXPECT_EQ(r.out.find("allocated_mib"), std::string::npos) << "the hog must not finish\n" << r;
 }
 
-TEST_F(Cgroups, MemoryBelowTheLimitIsFine) {
+TEST_F(Cgroups, MemoryBelowTheLimitIsFine_Exercise) {
   int hog_mib = static_cast<int>(random_between(8, 24));
   auto r = run(ch08({"-m", "96m", "--stats"}, {"probe", "hog", std::to_string(hog_mib)}));
   ASSERT_EQ(r.exit_code, 0) << r;
@@ -137,7 +137,7 @@ TEST_F(Cgroups, MemoryBelowTheLimitIsFine) {
   EXPECT_LT(peak, 96ll << 20) << r;
 }
 
-TEST_F(Cgroups, PidsLimitCapsAForkLoop) {
+TEST_F(Cgroups, PidsLimitCapsAForkLoop_Exercise) {
   int limit = static_cast<int>(random_between(10, 30));
   auto r = run(ch08({"--pids-limit", std::to_string(limit), "--stats"}, {"probe", "fork", "60"}));
   ASSERT_EQ(r.exit_code, 0) << r;
@@ -150,7 +150,7 @@ TEST_F(Cgroups, PidsLimitCapsAForkLoop) {
   }
 }
 
-TEST_F(Cgroups, CpusHalfKeepsABusyLoopNearHalfACore) {
+TEST_F(Cgroups, CpusHalfKeepsABusyLoopNearHalfACore_Exercise) {
   auto r = run(ch08({"--cpus", "0.5", "--stats"}, {"probe", "spin", "3"}));
   ASSERT_EQ(r.exit_code, 0) << r;
   auto report = parse_json(r.out);
@@ -162,7 +162,7 @@ TEST_F(Cgroups, CpusHalfKeepsABusyLoopNearHalfACore) {
   EXPECT_LT(cgroup_usec, 2100000) << r;
 }
 
-TEST_F(Cgroups, CpusetCpusShowsInTheProbe) {
+TEST_F(Cgroups, CpusetCpusShowsInTheProbe_Exercise) {
   auto cpus = dockling::ch08::HostResources::current().cpus;
   unsigned cpu = cpus[static_cast<size_t>(random_between(0, static_cast<std::int64_t>(cpus.size()) - 1))];
   auto r = run(ch08({"--cpuset-cpus", std::to_string(cpu)}, {"probe"}));
@@ -183,7 +183,7 @@ std::pair<std::string, std::string> a_disk() {
   return {};
 }
 
-TEST_F(Cgroups, LimitsLandInTheKernelsFiles) {
+TEST_F(Cgroups, LimitsLandInTheKernelsFiles_Exercise) {
   auto [disk, numbers] = a_disk();
   std::int64_t memory_mib = random_between(64, 512), pids = random_between(50, 500);
   std::int64_t weight = random_between(10, 1000), rbps = random_between(1, 100);
@@ -245,7 +245,7 @@ TEST_F(Cgroups, LimitsLandInTheKernelsFiles) {
   }
 }
 
-TEST_F(Cgroups, StaleEmptyCgroupsAreRemovedByTheNextRun) {
+TEST_F(Cgroups, StaleEmptyCgroupsAreRemovedByTheNextRun_Exercise) {
   std::string stale = dockling::random_hex(32);
   auto dirs = cgroup_dirs(stale);
   for (const auto& dir : dirs) fs::create_directories(dir);  // on cgroupfs: a new, empty cgroup
@@ -257,7 +257,7 @@ TEST_F(Cgroups, StaleEmptyCgroupsAreRemovedByTheNextRun) {
   }
 }
 
-TEST_F(Cgroups, NothingIsLeftWhenTheCommandFails) {
+TEST_F(Cgroups, NothingIsLeftWhenTheCommandFails_Exercise) {
   EXPECT_EQ(run(ch08({"-m", "64m"}, {"dockling-no-such-command"})).exit_code, 127);
   EXPECT_EQ(run(ch08({"--pids-limit", "5"}, {"sh", "-c", "exit 3"})).exit_code, 3);
   // TearDown checks both cgroups are gone.
@@ -401,7 +401,7 @@ class HybridV2Tree : public ::testing::Test {
   dockling::TempDir dir_{"dockling-ch08-v2"};
 };
 
-TEST_F(HybridV2Tree, TheChildIsBornInItsCgroupWhichIsRemovedAfter) {
+TEST_F(HybridV2Tree, TheChildIsBornInItsCgroupWhichIsRemovedAfter_Exercise) {
   std::string cidfile = (dir_.path() / "cid").string();
   Background container(ch08(cidfile, {"sh", "-c", "echo ready; sleep 1"}));
   ASSERT_EQ(container.read_line(), "ready") << container.wait();
@@ -437,7 +437,7 @@ TEST_F(HybridV2Tree, TheContainerSeesItsOwnCgroupReadOnlyInACgroupNamespace) {
   EXPECT_EQ(container.wait().exit_code, 0);
 }
 
-TEST_F(HybridV2Tree, StaleEmptyCgroupsAreRemovedByTheNextRun) {
+TEST_F(HybridV2Tree, StaleEmptyCgroupsAreRemovedByTheNextRun_Exercise) {
   std::string stale = std::string(kHybridV2Tree) + "/dockling/" + dockling::random_hex(32);
   fs::create_directories(stale);
   auto r = run(ch08((dir_.path() / "cid").string(), {"/bin/true"}));

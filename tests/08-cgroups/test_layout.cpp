@@ -98,7 +98,7 @@ TEST(CgroupV2Layout, ControllersAreEnabledInEveryAncestor) {
   EXPECT_EQ(cgroup->directories(), (std::vector<std::string>{(root.path() / "dockling" / id).string()}));
 }
 
-TEST(CgroupV2Layout, LimitsLandInTheirFiles) {
+TEST(CgroupV2Layout, LimitsLandInTheirFiles_Exercise) {
   dockling::TempDir root("dockling-ch08-v2");
   std::string id = random_id();
   make_v2_tree(root.path(), id);
@@ -140,7 +140,7 @@ TEST(CgroupV2Layout, LimitsLandInTheirFiles) {
   }
 }
 
-TEST(CgroupV2Layout, UnlimitedSwapAndPidsAreMax) {
+TEST(CgroupV2Layout, UnlimitedSwapAndPidsAreMax_Exercise) {
   dockling::TempDir root("dockling-ch08-v2");
   std::string id = random_id();
   make_v2_tree(root.path(), id);
@@ -156,7 +156,7 @@ TEST(CgroupV2Layout, UnlimitedSwapAndPidsAreMax) {
   EXPECT_EQ(contents(leaf / "pids.max"), "max");
 }
 
-TEST(CgroupV2Layout, JoinWritesTheProcessAndStatsReadTheFiles) {
+TEST(CgroupV2Layout, JoinWritesTheProcessAndStatsReadTheFiles_Exercise) {
   dockling::TempDir root("dockling-ch08-v2");
   std::string id = random_id();
   make_v2_tree(root.path(), id);
@@ -221,7 +221,7 @@ void make_v1_tree(const fs::path& root, const std::string& id, bool cfq_weight =
   fs::create_directory_symlink("cpu,cpuacct", root / "cpuacct");
 }
 
-TEST(CgroupV1Layout, OneDirectoryPerHierarchyAndTheProcessJoinsEach) {
+TEST(CgroupV1Layout, OneDirectoryPerHierarchyAndTheProcessJoinsEach_Exercise) {
   dockling::TempDir root("dockling-ch08-v1");
   std::string id = random_id();
   make_v1_tree(root.path(), id);
@@ -258,7 +258,7 @@ TEST(CgroupV1Layout, TheChildJoinsByItsThreadNotByPid) {
   }
 }
 
-TEST(CgroupV1Layout, LimitsLandInTheirFiles) {
+TEST(CgroupV1Layout, LimitsLandInTheirFiles_Exercise) {
   dockling::TempDir root("dockling-ch08-v1");
   std::string id = random_id();
   make_v1_tree(root.path(), id);
@@ -303,7 +303,7 @@ TEST(CgroupV1Layout, LimitsLandInTheirFiles) {
   }
 }
 
-TEST(CgroupV1Layout, BlkioWeightFallsBackToBfq) {
+TEST(CgroupV1Layout, BlkioWeightFallsBackToBfq_Exercise) {
   dockling::TempDir root("dockling-ch08-v1");
   std::string id = random_id();
   make_v1_tree(root.path(), id, /*cfq_weight=*/false);

@@ -130,12 +130,12 @@ TEST(Conversions, SharesToWeightAndBlkioToIoWeight) {
   EXPECT_EQ(io_weight_from_blkio(1000), 10000u);
 }
 
-TEST(LimitFiles, NoLimitsNoFiles) {
+TEST(LimitFiles, NoLimitsNoFiles_Exercise) {
   EXPECT_TRUE(limit_files(Limits{}, CgroupVersion::v1).empty());
   EXPECT_TRUE(limit_files(Limits{}, CgroupVersion::v2).empty());
 }
 
-TEST(LimitFiles, MemoryOnV2CountsSwapAlone) {
+TEST(LimitFiles, MemoryOnV2CountsSwapAlone_Exercise) {
   Limits limits;
   std::int64_t memory = random_between(6, 1000) * MiB, swap = random_between(1, 1000) * MiB;
   limits.memory = memory;
@@ -152,7 +152,7 @@ TEST(LimitFiles, MemoryOnV2CountsSwapAlone) {
   EXPECT_EQ(value_of(limit_files(limits, CgroupVersion::v2), "memory.swap.max"), "0");
 }
 
-TEST(LimitFiles, MemoryOnV1CountsMemoryPlusSwapAfterTheLimit) {
+TEST(LimitFiles, MemoryOnV1CountsMemoryPlusSwapAfterTheLimit_Exercise) {
   Limits limits;
   std::int64_t memory = random_between(6, 1000) * MiB;
   limits.memory = memory;
@@ -172,7 +172,7 @@ TEST(LimitFiles, MemoryOnV1CountsMemoryPlusSwapAfterTheLimit) {
   EXPECT_FALSE(has_file(limit_files(limits, CgroupVersion::v2), "memory.swappiness"));
 }
 
-TEST(LimitFiles, CpuQuotaPeriodAndShares) {
+TEST(LimitFiles, CpuQuotaPeriodAndShares_Exercise) {
   Limits limits;
   std::int64_t period = random_between(1000, 1000000), quota = random_between(1000, 4000000);
   std::uint64_t shares = static_cast<std::uint64_t>(random_between(2, 262144));
@@ -190,7 +190,7 @@ TEST(LimitFiles, CpuQuotaPeriodAndShares) {
   EXPECT_EQ(value_of(limit_files(limits, CgroupVersion::v2), "cpu.max"), "max " + std::to_string(period));
 }
 
-TEST(LimitFiles, CpusetAndPidsHaveTheSameNamesOnBoth) {
+TEST(LimitFiles, CpusetAndPidsHaveTheSameNamesOnBoth_Exercise) {
   Limits limits;
   limits.cpuset_cpus = "0-" + std::to_string(random_between(1, 63));
   limits.cpuset_mems = "0";
@@ -205,7 +205,7 @@ TEST(LimitFiles, CpusetAndPidsHaveTheSameNamesOnBoth) {
   EXPECT_EQ(value_of(limit_files(limits, CgroupVersion::v2), "pids.max"), "max");
 }
 
-TEST(LimitFiles, BlockIoWeightsAndRates) {
+TEST(LimitFiles, BlockIoWeightsAndRates_Exercise) {
   Limits limits;
   std::uint64_t weight = static_cast<std::uint64_t>(random_between(10, 1000));
   std::uint64_t rbps = static_cast<std::uint64_t>(random_between(1, 1000)) * MiB;

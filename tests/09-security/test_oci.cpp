@@ -123,7 +123,7 @@ bool own_network(const json& report) {
   return report["ns"]["net"] != namespace_inode("self", "net");
 }
 
-TEST(OciSpec, WritesAConfigThatRunsAndRefusesToOverwrite) {
+TEST(OciSpec, WritesAConfigThatRunsAndRefusesToOverwrite_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   Bundle bundle({"/bin/probe"}, /*from_runc=*/false);
   auto again = run({bin("ch09-security"), "oci", "spec", "--bundle", bundle.path()});
@@ -136,7 +136,7 @@ TEST(OciSpec, WritesAConfigThatRunsAndRefusesToOverwrite) {
   EXPECT_TRUE(own_network(report));
 }
 
-TEST(OciRun, HonoursProcessFields) {
+TEST(OciRun, HonoursProcessFields_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   Bundle bundle({"/bin/probe"});
   unsigned uid = 1000 + static_cast<unsigned>(::getpid() % 1000);
@@ -166,7 +166,7 @@ TEST(OciRun, ABadConfigNamesTheField) {
   EXPECT_NE(result.err.find("process.args"), std::string::npos) << result;
 }
 
-TEST(OciRun, AFieldNotHonouredIsNamedInAWarning) {
+TEST(OciRun, AFieldNotHonouredIsNamedInAWarning_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   Bundle bundle({"true"});
   bundle.config["linux"]["personality"] = {{"domain", "LINUX"}};
@@ -176,7 +176,7 @@ TEST(OciRun, AFieldNotHonouredIsNamedInAWarning) {
   EXPECT_NE(result.err.find("linux.personality"), std::string::npos) << result;
 }
 
-TEST(OciRun, TheBundlesSeccompProfileApplies) {
+TEST(OciRun, TheBundlesSeccompProfileApplies_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   Bundle bundle({"/bin/probe", "keyctl"});
   bundle.config["linux"]["seccomp"] = {
@@ -188,7 +188,7 @@ TEST(OciRun, TheBundlesSeccompProfileApplies) {
   EXPECT_EQ(parse_json(result.out)["keyctl"], false) << result;
 }
 
-TEST(SideBySide, DocklingSeesWhatRuncSees) {
+TEST(SideBySide, DocklingSeesWhatRuncSees_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   ASSERT_TRUE(have("/usr/sbin/runc")) << "runc is missing: apt-get install runc";
   Bundle bundle({"/bin/probe"});
@@ -200,7 +200,7 @@ TEST(SideBySide, DocklingSeesWhatRuncSees) {
   EXPECT_EQ(own_network(a), own_network(b));
 }
 
-TEST(SideBySide, DocklingSeesWhatCrunSees) {
+TEST(SideBySide, DocklingSeesWhatCrunSees_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   if (!have("/usr/bin/crun")) GTEST_SKIP() << "crun is not installed (apt-get install crun)";
   Bundle bundle({"/bin/probe"});
@@ -216,7 +216,7 @@ TEST(SideBySide, DocklingSeesWhatCrunSees) {
 /// A bind mount of a directory (rbind, ro, nosuid, nodev, a propagation) and of a file
 /// (relative to the bundle), and a tmpfs, on mount points made in a read-only root: the
 /// same content, options and propagation as runc gives.
-TEST(OciMounts, BindMountsAndATmpfsAsRuncMakesThem) {
+TEST(OciMounts, BindMountsAndATmpfsAsRuncMakesThem_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   ASSERT_TRUE(have("/usr/sbin/runc"));
   dockling::TempDir host{"ch09-bind"};
@@ -246,7 +246,7 @@ TEST(OciMounts, BindMountsAndATmpfsAsRuncMakesThem) {
 }
 
 /// A symbolic link in the rootfs pointing at a host directory does not take a mount point there.
-TEST(OciMounts, ASymlinkInTheRootfsCannotSteerAMountOutside) {
+TEST(OciMounts, ASymlinkInTheRootfsCannotSteerAMountOutside_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   dockling::TempDir host{"ch09-target"};
   Bundle bundle({"true"});
@@ -281,7 +281,7 @@ TEST(OciMounts, ARelativeDestinationIsRefused) {
 
 /// linux.uidMappings and gidMappings with a user namespace: exactly those maps, as runc
 /// writes them; root inside is a random unprivileged id outside.
-TEST(OciUserNamespace, TheBundlesMapsAsRuncWritesThem) {
+TEST(OciUserNamespace, TheBundlesMapsAsRuncWritesThem_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   ASSERT_TRUE(have("/usr/sbin/runc"));
   unsigned base = 200000 + 65536 * static_cast<unsigned>(::getpid() % 100);
@@ -320,7 +320,7 @@ TEST(OciUserNamespace, MapsWithoutAUserNamespaceAreRefused) {
 
 /// Namespaced sysctls are written in the container's own network and IPC namespaces, and
 /// /proc/sys is read-only again afterwards; runc shows the same.
-TEST(OciSysctl, NamespacedSysctlsAreWrittenAsRuncWritesThem) {
+TEST(OciSysctl, NamespacedSysctlsAreWrittenAsRuncWritesThem_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   ASSERT_TRUE(have("/usr/sbin/runc"));
   std::string shmmax = std::to_string(100000000 + ::getpid());
@@ -371,7 +371,7 @@ TEST(OciSysctl, AnUnknownSysctlNamesTheKey) {
 
 /// runc spec's cgroup mount: the container sees its own cgroup (its own limits), read-only,
 /// as with runc (on cgroup v1, a tmpfs of read-only binds; on v2, cgroup2).
-TEST(OciCgroupMount, TheContainerSeesItsOwnCgroupReadOnly) {
+TEST(OciCgroupMount, TheContainerSeesItsOwnCgroupReadOnly_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   ASSERT_TRUE(have("/usr/sbin/runc"));
   bool v2 = fs::exists("/sys/fs/cgroup/cgroup.controllers");
@@ -412,7 +412,7 @@ TEST(OciCgroupMount, ACgroupMountWithoutADestinationIsRefused) {
 
 /// linux.namespaces with a path: the container joins that UTS, IPC and cgroup namespace
 /// (here a background process's), and runc joins the same ones.
-TEST(OciNamespaces, JoinsUtsIpcAndCgroupNamespacesByPath) {
+TEST(OciNamespaces, JoinsUtsIpcAndCgroupNamespacesByPath_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   ASSERT_TRUE(have("/usr/sbin/runc"));
   std::string hostname = unique_name("joined");
@@ -459,7 +459,7 @@ TEST(OciNamespaces, AMissingNamespacePathIsRefused) {
 // --- devices and unified resources ---------------------------------------------------------
 
 /// linux.devices: nodes with the bundle's type, numbers, mode, owner and group, as runc makes them.
-TEST(OciDevices, NodesAreMadeAsRuncMakesThem) {
+TEST(OciDevices, NodesAreMadeAsRuncMakesThem_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   ASSERT_TRUE(have("/usr/sbin/runc"));
   unsigned owner = 1000 + static_cast<unsigned>(::getpid() % 1000);
@@ -506,7 +506,7 @@ TEST(OciUnified, WrittenOnCgroupV2AndRefusedOnV1) {
 /// The same on a hybrid host's v2 tree (DOCKLING_CGROUP_ROOT=/sys/fs/cgroup/unified), for
 /// real: the unified file is written into the container's v2 cgroup, and the cgroup mount is
 /// a cgroup2 that shows it, from inside a cgroup namespace, at its root.
-TEST(OciUnified, WrittenOnAHybridHostsV2Tree) {
+TEST(OciUnified, WrittenOnAHybridHostsV2Tree_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   if (dockling::ch08::detect_layout() != dockling::ch08::CgroupLayout::hybrid)
     GTEST_SKIP() << "not a hybrid host: OciUnified.WrittenOnCgroupV2AndRefusedOnV1 covers it";
@@ -539,7 +539,7 @@ json saving_hook(const std::string& kind, const fs::path& out) {
 
 /// prestart, createRuntime, poststart and poststop run from the runtime with the state on
 /// stdin and their own args and env; the states carry what runc's carry.
-TEST(OciHooks, RuntimeHooksGetTheStateAsWithRunc) {
+TEST(OciHooks, RuntimeHooksGetTheStateAsWithRunc_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   ASSERT_TRUE(have("/usr/sbin/runc"));
   const std::vector<std::string> kinds = {"prestart", "createRuntime", "poststart", "poststop"};
@@ -571,7 +571,7 @@ TEST(OciHooks, RuntimeHooksGetTheStateAsWithRunc) {
 /// createContainer runs in the container's namespaces before pivot_root (a host path), and
 /// startContainer inside the new root before the command (a container path): both get the
 /// state on stdin, with the statuses runc gives them.
-TEST(OciHooks, ContainerHooksRunInsideTheContainerAsWithRunc) {
+TEST(OciHooks, ContainerHooksRunInsideTheContainerAsWithRunc_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   ASSERT_TRUE(have("/usr/sbin/runc"));
   std::string host_mnt = fs::read_symlink("/proc/self/ns/mnt").string();
@@ -639,7 +639,7 @@ TEST(OciHooks, AHookPastItsTimeoutIsKilled) {
   EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(15));
 }
 
-TEST(OciHooks, AFailingPoststopHookIsAWarning) {
+TEST(OciHooks, AFailingPoststopHookIsAWarning_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   Bundle bundle({"true"});
   bundle.config["hooks"]["poststop"] = {{{"path", "/bin/false"}}};

@@ -59,7 +59,7 @@ struct ProfileFile {
 
 // --- the exercises, called directly ------------------------------------------------
 
-TEST(DropCapabilities, KeepsTheGivenSetAndNothingInheritable) {
+TEST(DropCapabilities, KeepsTheGivenSetAndNothingInheritable_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   // A random subset of docker's defaults (always with SETPCAP's neighbours varying).
   std::mt19937_64 random(std::random_device{}());
@@ -85,7 +85,7 @@ TEST(DropCapabilities, KeepsTheGivenSetAndNothingInheritable) {
   EXPECT_EQ(code, 0);
 }
 
-TEST(LoadSeccomp, TheProfilesErrnoComesBackFromTheDeniedCall) {
+TEST(LoadSeccomp, TheProfilesErrnoComesBackFromTheDeniedCall_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   int error = 100 + static_cast<int>(std::random_device{}() % 100);  // random: no hard-coded answer
   nlohmann::json json = {{"defaultAction", "SCMP_ACT_ALLOW"},
@@ -138,7 +138,7 @@ TEST(SeccompProfile, ABadProfileNamesTheFileAndTheField) {
 
 // --- attacks that fail in a default container -----------------------------------------
 
-TEST(DefaultContainer, HoldsDockersFourteenCapabilitiesAndAFilter) {
+TEST(DefaultContainer, HoldsDockersFourteenCapabilitiesAndAFilter_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   auto result = run(ch09({}, {"/bin/probe"}));
   ASSERT_EQ(result.exit_code, 0) << result;
@@ -163,7 +163,7 @@ struct DockerView {
 
 class SameAsDocker : public ::testing::TestWithParam<DockerView> {};
 
-TEST_P(SameAsDocker, CapabilitiesGroupsHomeAndNoIPv6) {
+TEST_P(SameAsDocker, CapabilitiesGroupsHomeAndNoIPv6_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   const DockerView& docker = GetParam();
   std::vector<std::string> flags;
@@ -203,7 +203,7 @@ struct RootfsCopy {
   }
 };
 
-TEST(DefaultContainer, InheritableFileCapabilitiesGiveAnOrdinaryUserNothing) {
+TEST(DefaultContainer, InheritableFileCapabilitiesGiveAnOrdinaryUserNothing_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   // CVE-2022-24769: a program carrying cap_dac_override as an inheritable (+i) and effective
   // (+e) file capability. With the capability in the process's inheritable set, exec gives it
@@ -235,28 +235,28 @@ TEST(DefaultContainer, InheritableFileCapabilitiesGiveAnOrdinaryUserNothing) {
   EXPECT_NE(read.err.find("Permission denied"), std::string::npos) << read;
 }
 
-TEST(DefaultContainer, MountFails) {
+TEST(DefaultContainer, MountFails_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   auto result = run(ch09({}, {"mount", "-t", "tmpfs", "none", "/tmp"}));
   EXPECT_NE(result.exit_code, 0) << result;
   EXPECT_NE(result.err.find("denied"), std::string::npos) << result;  // busybox: "permission denied"
 }
 
-TEST(DefaultContainer, UnshareFails) {
+TEST(DefaultContainer, UnshareFails_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   auto result = run(ch09({}, {"unshare", "-m", "true"}));
   EXPECT_NE(result.exit_code, 0) << result;
   EXPECT_NE(result.err.find("Operation not permitted"), std::string::npos) << result;
 }
 
-TEST(DefaultContainer, KeyctlFails) {
+TEST(DefaultContainer, KeyctlFails_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   auto result = run(ch09({}, {"/bin/probe", "keyctl"}));
   ASSERT_EQ(result.exit_code, 0) << result;
   EXPECT_EQ(parse_json(result.out)["keyctl"], false) << result;
 }
 
-TEST(DefaultContainer, KernelMemoryAndSysrqAreOutOfReach) {
+TEST(DefaultContainer, KernelMemoryAndSysrqAreOutOfReach_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   // /proc/kcore is masked (or absent on kernels without it): nothing of the host's memory.
   auto kcore = run(ch09({}, {"sh", "-c", "head -c 16 /proc/kcore | wc -c"}));
@@ -265,7 +265,7 @@ TEST(DefaultContainer, KernelMemoryAndSysrqAreOutOfReach) {
   EXPECT_NE(sysrq.exit_code, 0) << sysrq;
 }
 
-TEST(DefaultContainer, InitRunsUnderTheFilterToo) {
+TEST(DefaultContainer, InitRunsUnderTheFilterToo_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   auto result = run(ch09({"--init"}, {"grep", "-E", "^(Seccomp|CapBnd):", "/proc/1/status"}));
   ASSERT_EQ(result.exit_code, 0) << result;
@@ -273,7 +273,7 @@ TEST(DefaultContainer, InitRunsUnderTheFilterToo) {
   EXPECT_NE(result.out.find("CapBnd:\t00000000a80425fb"), std::string::npos) << result;
 }
 
-TEST(DefaultContainer, NoRuntimeDescriptorLeaksIn) {
+TEST(DefaultContainer, NoRuntimeDescriptorLeaksIn_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   // A descriptor the test process leaks (no CLOEXEC) into the runtime must not reach the command.
   int leaked = ::open("/", O_RDONLY | O_DIRECTORY);
@@ -293,7 +293,7 @@ TEST(DefaultContainer, NoRuntimeDescriptorLeaksIn) {
 
 // --- opening up ---------------------------------------------------------------------
 
-TEST(Flags, CapAddNetAdminAllowsAnAddress) {
+TEST(Flags, CapAddNetAdminAllowsAnAddress_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   // Chapter 04's network namespace is not chained yet: give the runtime a fresh one.
   std::vector<std::string> with = {"/usr/bin/unshare", "-n"}, without = with;
@@ -306,7 +306,7 @@ TEST(Flags, CapAddNetAdminAllowsAnAddress) {
   EXPECT_NE(no.exit_code, 0) << no;
 }
 
-TEST(Flags, PrivilegedAllowsMountAndEveryCapability) {
+TEST(Flags, PrivilegedAllowsMountAndEveryCapability_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   auto result = run(ch09({"--privileged"}, {"sh", "-c", "mount -t tmpfs none /tmp && grep -E '^(Seccomp|CapEff):' /proc/self/status"}));
   ASSERT_EQ(result.exit_code, 0) << result;
@@ -334,14 +334,14 @@ TEST(Flags, PrivilegedMakesTheContainersCgroupWritable) {
   EXPECT_GT(count, 0) << result;
 }
 
-TEST(Flags, SeccompUnconfinedAllowsKeyctl) {
+TEST(Flags, SeccompUnconfinedAllowsKeyctl_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   auto result = run(ch09({"--security-opt", "seccomp=unconfined"}, {"/bin/probe", "keyctl"}));
   ASSERT_EQ(result.exit_code, 0) << result;
   EXPECT_EQ(parse_json(result.out)["keyctl"], true) << result;
 }
 
-TEST(Flags, ACustomProfileThatDeniesMkdir) {
+TEST(Flags, ACustomProfileThatDeniesMkdir_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   std::string dir = "/tmp/" + unique_name("d");
   ProfileFile profile(R"({"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86"],
@@ -354,7 +354,7 @@ TEST(Flags, ACustomProfileThatDeniesMkdir) {
   EXPECT_EQ(allowed.exit_code, 0) << allowed;
 }
 
-TEST(Flags, NoNewPrivileges) {
+TEST(Flags, NoNewPrivileges_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   auto result = run(ch09({"--security-opt", "no-new-privileges"}, {"/bin/probe"}));
   ASSERT_EQ(result.exit_code, 0) << result;
@@ -362,7 +362,7 @@ TEST(Flags, NoNewPrivileges) {
   EXPECT_EQ(parse_json(result.out)["seccomp"], 2);
 }
 
-TEST(Flags, UlimitSetsAndRaisingTheHardLimitFailsClearly) {
+TEST(Flags, UlimitSetsAndRaisingTheHardLimitFailsClearly_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   unsigned soft = 100 + std::random_device{}() % 400;
   auto result = run(ch09({"--ulimit", fmt::format("nofile={}:{}", soft, soft + 1)}, {"/bin/probe"}));

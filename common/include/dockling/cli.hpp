@@ -20,8 +20,9 @@ CLI::App* add_command(CLI::App& app, std::string_view name, std::string_view des
 
 /// Parses the command line, then calls `dispatch`, which runs the chosen subcommand and
 /// returns its exit code. Catches everything once: --help returns 0; a bad flag prints
-/// CLI11's message and returns 125; a dockling::Error prints `program: message` and returns
-/// its exit code; any other exception prints its text and returns 125.
+/// CLI11's message as one line, `program: message (see 'program run --help')`, and returns
+/// 125; a dockling::Error prints `program: message` and returns its exit code; any other
+/// exception prints `program: ` and its text and returns 125.
 int run_app(CLI::App& app, int argc, char** argv, const std::function<int()>& dispatch);
 
 }  // namespace dockling
