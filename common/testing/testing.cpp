@@ -165,6 +165,12 @@ class PrivateRootfs {
 
 }  // namespace
 
+RootfsCopy::RootfsCopy() {
+  namespace fs = std::filesystem;
+  fs::copy(rootfs(), path, fs::copy_options::recursive | fs::copy_options::copy_symlinks);
+  fs::permissions(dir.path(), fs::perms(0755));
+}
+
 std::string rootfs() {
   if (!is_root()) return DOCKLING_ROOTFS;
   static PrivateRootfs copy;

@@ -78,16 +78,6 @@ std::string probe_env(const nlohmann::json& probe, const std::string& key) {
 
 nlohmann::json map_json(const IdMapping& m) { return nlohmann::json::array({{m.inside, m.outside, m.count}}); }
 
-/// A copy of the test rootfs in a temporary directory that every user may enter, so that
-/// a test may change it (and an unprivileged runtime may reach it).
-struct RootfsCopy {
-  dockling::TempDir dir{"dockling-ch07"};
-  std::string path = (dir.path() / "rootfs").string();
-  RootfsCopy() {
-    fs::copy(rootfs(), path, fs::copy_options::recursive | fs::copy_options::copy_symlinks);
-    fs::permissions(dir.path(), fs::perms(0755));
-  }
-};
 
 /// A child cloned into a new user namespace that waits until it is destroyed.
 struct WaitingChild {

@@ -193,15 +193,6 @@ INSTANTIATE_TEST_SUITE_P(Users, SameAsDocker,
                                            DockerView{"nobody", {65534}, "/nonexistent", {}}),
                          [](const auto& info) { return info.param.user.empty() ? std::string("root") : info.param.user; });
 
-/// A private copy of the test rootfs, for a test that changes files in it.
-struct RootfsCopy {
-  dockling::TempDir dir{"dockling-ch09"};
-  std::string path = (dir.path() / "rootfs").string();
-  RootfsCopy() {
-    fs::copy(rootfs(), path, fs::copy_options::recursive | fs::copy_options::copy_symlinks);
-    fs::permissions(dir.path(), fs::perms(0755));
-  }
-};
 
 TEST(DefaultContainer, InheritableFileCapabilitiesGiveAnOrdinaryUserNothing_Exercise) {
   DOCKLING_REQUIRE_ROOT();

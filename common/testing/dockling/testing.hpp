@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "dockling/fd.hpp"
+#include "dockling/tempdir.hpp"
 #include "dockling/process.hpp"
 
 namespace dockling::testing {
@@ -40,6 +41,15 @@ std::string bin(std::string_view name);
 /// the benchmarks and the other test processes use it. Not root, it is the shared one (the
 /// tests that would run a container fail first: they need root).
 std::string rootfs();
+/// A copy of rootfs() in a temporary directory every user may enter, for a test that changes
+/// files in it (setcap, an extra passwd line) or an unprivileged runtime that must reach it.
+/// Removed with the object.
+struct RootfsCopy {
+  TempDir dir{"dockling-rootfs"};                       ///< removed with the copy
+  std::string path = (dir.path() / "rootfs").string();  ///< the copy's root
+  RootfsCopy();
+};
+
 /// `prefix` followed by 8 random hex digits, so that parallel tests never share a name.
 std::string unique_name(std::string_view prefix);
 
