@@ -14,6 +14,7 @@ struct Container {
   int cgroup_fd = -1;           ///< set by chapter 08 (v2): the cgroup to clone the child into
   bool born_in_cgroup = false;  ///< the pipeline cloned the child into cgroup_fd
 
+  /// A start of the container `what` describes; `what` must outlive it.
   explicit Container(const ContainerSpec& what) : spec(what) {}
 
   /// True when the child gets a user namespace of its own (chapter 07 decided it in to_spec).

@@ -55,6 +55,8 @@ class OciNamespaceStep : public Step {
 /// OciNamespaceStep::in_root in the mounts slot.
 class OciRootStep : public Step {
  public:
+  /// @param namespaces the bundle's namespace step, in the same pipeline: it opened the
+  /// mounts' sources before pivot_root, and mounts them now
   explicit OciRootStep(OciNamespaceStep& namespaces) : namespaces_(namespaces) {}
   std::string_view name() const override { return "oci-mounts"; }
   Slot slot() const override { return Slot::mounts; }
