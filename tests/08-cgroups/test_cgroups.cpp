@@ -282,7 +282,7 @@ ino_t inode_of(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0 ? st.st_ino : 0;
 }
 
-TEST_F(Cgroups, CpusShowsInsideInTheContainersOwnCgroupFiles) {
+TEST_F(Cgroups, CpusShowsInsideInTheContainersOwnCgroupFiles_Exercise) {
   int pids = static_cast<int>(random_between(50, 500));
   std::string files = version_ == CgroupVersion::v2 ? "/sys/fs/cgroup/cpu.max /sys/fs/cgroup/pids.max"
                                                     : "/sys/fs/cgroup/cpu/cpu.cfs_quota_us /sys/fs/cgroup/pids/pids.max";
@@ -294,7 +294,7 @@ TEST_F(Cgroups, CpusShowsInsideInTheContainersOwnCgroupFiles) {
 
 // Each directory under /sys/fs/cgroup is the container's cgroup itself (the same kernfs
 // inode as dockling/<id> on the host), with nothing above it and no cgroup beside it.
-TEST_F(Cgroups, SysFsCgroupShowsTheContainersOwnCgroupAndNothingElse) {
+TEST_F(Cgroups, SysFsCgroupShowsTheContainersOwnCgroupAndNothingElse_Exercise) {
   Background container(ch08({}, {"sh", "-c", "ls -di /sys/fs/cgroup/ /sys/fs/cgroup/*/ /sys/fs/cgroup/*/*/ 2>/dev/null; "
                                              "echo ready; exec sleep 2"}));
   std::vector<std::string> lines;
@@ -330,7 +330,7 @@ TEST_F(Cgroups, SysFsCgroupShowsTheContainersOwnCgroupAndNothingElse) {
   EXPECT_EQ(container.wait().exit_code, 0);
 }
 
-TEST_F(Cgroups, SysFsCgroupIsReadOnlyInside) {
+TEST_F(Cgroups, SysFsCgroupIsReadOnlyInside_Exercise) {
   int pids = static_cast<int>(random_between(50, 500));
   std::string pids_max = version_ == CgroupVersion::v2 ? "/sys/fs/cgroup/pids.max" : "/sys/fs/cgroup/pids/pids.max";
   std::string child = version_ == CgroupVersion::v2 ? "/sys/fs/cgroup/x" : "/sys/fs/cgroup/pids/x";
@@ -416,7 +416,7 @@ TEST_F(HybridV2Tree, TheChildIsBornInItsCgroupWhichIsRemovedAfter_Exercise) {
 
 // v2 as docker shows it: a cgroup namespace rooted at the container's cgroup ("0::/"), and
 // at /sys/fs/cgroup a read-only cgroup2 whose root is that cgroup, with nothing beside it.
-TEST_F(HybridV2Tree, TheContainerSeesItsOwnCgroupReadOnlyInACgroupNamespace) {
+TEST_F(HybridV2Tree, TheContainerSeesItsOwnCgroupReadOnlyInACgroupNamespace_Exercise) {
   std::string cidfile = (dir_.path() / "cid").string();
   Background container(ch08(cidfile, {"sh", "-c",
                                       "grep ^0:: /proc/self/cgroup; grep ' /sys/fs/cgroup' /proc/self/mounts | cut -d' ' -f2-4; "

@@ -307,7 +307,7 @@ TEST(Flags, PrivilegedAllowsMountAndEveryCapability_Exercise) {
 }
 
 // Docker mounts a privileged container's cgroups read-write (chapter 08 mounts them read-only).
-TEST(Flags, PrivilegedMakesTheContainersCgroupWritable) {
+TEST(Flags, PrivilegedMakesTheContainersCgroupWritable_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   int limit = 50 + ::getpid() % 400;
   auto result = run(ch09({"--privileged", "--pids-limit", "1000"},
