@@ -1,5 +1,6 @@
 #include "pipeline.hpp"
 
+#include <fcntl.h>
 #include <linux/sched.h>
 #include <sched.h>
 #include <sys/prctl.h>
@@ -23,24 +24,11 @@
 #include "dockling/process.hpp"
 #include "exec_error.hpp"
 #include "fork_exec.hpp"
-#include "signal_forwarder.hpp"
+#include "lifecycle.hpp"
 
 namespace dockling {
 
 namespace {
-
-/// Runs every step's after_exit, last step first, when the run ends in any way.
-class CleanupGuard {
- public:
-  CleanupGuard(Container& container, const Steps& steps) : container_(container), steps_(steps) {}
-  ~CleanupGuard() {
-    for (auto it = steps_.rbegin(); it != steps_.rend(); ++it) (*it)->after_exit(container_);
-  }
-
- private:
-  Container& container_;
-  const Steps& steps_;
-};
 
 std::string env_value(const std::vector<std::string>& env, const std::string& key) {
   for (const auto& entry : env)
@@ -77,11 +65,24 @@ void send_failure(int socket, int code, const std::string& message) noexcept {
   [[maybe_unused]] ssize_t n = ::send(socket, report.data(), report.size(), MSG_NOSIGNAL);
 }
 
+/// Waits at the sync point until `start` opens exec.fifo: opening the write end of a FIFO
+/// blocks until a reader comes. Through the run directory's descriptor, taken before clone:
+/// "/" may be the container's root by now.
+void wait_for_start(const Container& container) {
+  int fd;
+  while ((fd = ::openat(container.run_dir_fd, kExecFifo, O_WRONLY | O_CLOEXEC)) < 0 && errno == EINTR) {
+  }
+  UniqueFd fifo(check(fd, "open", kExecFifo));
+  char go = '0';
+  check(static_cast<int>(::write(fifo.get(), &go, 1)), "write", kExecFifo);
+}
+
 /// Everything the child does between clone and exec. Never returns.
 [[noreturn]] void child_main(Container& container, const Steps& steps, int socket) {
   try {
-    // If the runtime dies (even by SIGKILL), the container dies with it: nothing is left.
-    check(::prctl(PR_SET_PDEATHSIG, SIGKILL), "prctl", "PR_SET_PDEATHSIG");
+    // Unless it must outlive us (`oci create`), the container dies with the runtime, even by
+    // SIGKILL: nothing is left running.
+    keep_parent_death_signal(container);
     char go = 0;
     if (::read(socket, &go, 1) != 1) ::_exit(kExitRuntimeFailure);  // the parent gave up
     for (const auto& step : steps) {
@@ -100,6 +101,9 @@ void send_failure(int socket, int code, const std::string& message) noexcept {
     args.push_back(nullptr);
     for (auto& entry : env) envp.push_back(entry.data());
     envp.push_back(nullptr);
+    // Created: tell the parent, and wait for start.
+    check(static_cast<int>(::send(socket, kReady, sizeof kReady - 1, MSG_NOSIGNAL)), "send", "ready");
+    wait_for_start(container);
     for (const auto& step : steps) step->before_exec(container);
     log::debug("child: exec {}", path);
     ::execve(path.c_str(), args.data(), envp.data());
@@ -156,60 +160,44 @@ void fill_spec(ContainerSpec& spec, const Steps& steps) {
     env.push_back("HOME=/root");
 }
 
-int run_container(const ContainerSpec& spec, const Steps& steps) {
-  const std::filesystem::path& rootfs = spec.root.path;
-  if (!path_exists(rootfs)) throw Error(fmt::format("rootfs \"{}\": No such file or directory", rootfs.string()));
-  if (!is_directory(rootfs)) throw Error(fmt::format("rootfs \"{}\": not a directory", rootfs.string()));
-  if (spec.process.args.empty()) throw Error("no command to run");
+void keep_parent_death_signal(const Container& container) {
+  if (!container.detached) check(::prctl(PR_SET_PDEATHSIG, SIGKILL), "prctl", "PR_SET_PDEATHSIG");
+}
 
-  Container container(spec);
-  CleanupGuard cleanup(container, steps);
-  int flags = 0;
-  for (const auto& step : steps) {
-    log::debug("parent: {}: before clone", step->name());
-    step->before_clone(container);
-    flags |= step->clone_flags(spec);
-  }
-
+pid_t start_child(Container& container, const Steps& steps, int flags, UniqueFd& parent_end) {
   int sockets[2];
   check(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sockets), "socketpair");
-  UniqueFd parent_end(sockets[0]), child_end(sockets[1]);
-
-  ch00::SignalForwarder forwarder;  // before clone: a signal from now on reaches the command
-  log::debug("parent: clone(flags={:#x}), rootfs {}", flags, rootfs.string());
+  parent_end.reset(sockets[0]);
+  UniqueFd child_end(sockets[1]);
+  log::debug("parent: clone(flags={:#x}), rootfs {}", flags, container.spec.root.path.string());
   pid_t pid = clone_child(flags, container);
   if (pid == 0) {
     parent_end.reset();
     container.sync_fd = child_end.get();
     child_main(container, steps, child_end.get());
   }
-  Child child(pid);
-  child_end.reset();
+  return pid;
+}
 
-  for (const auto& step : steps) {
-    log::debug("parent: {}: after clone (child {})", step->name(), pid);
-    step->after_clone(container, pid);
-  }
-  forwarder.forward_to(pid);
-  char go = 1;
-  check(::send(parent_end.get(), &go, 1, MSG_NOSIGNAL), "send", "go");
-
-  // The socket closes on exec (CLOEXEC): end-of-file means the command is running.
+std::optional<std::pair<int, std::string>> read_child_report(int socket) {
   char buffer[4096];
   ssize_t n;
-  while ((n = ::recv(parent_end.get(), buffer, sizeof buffer, 0)) < 0 && errno == EINTR) {
+  while ((n = ::recv(socket, buffer, sizeof buffer, 0)) < 0 && errno == EINTR) {
   }
-  if (n == 0)
-    for (const auto& step : steps) step->after_start(container, pid);
-  int status = ch00::wait_for_exit(pid);
-  child.mark_reaped();
-  if (n > 0) {
-    std::string report(buffer, static_cast<size_t>(n));
-    size_t newline = report.find('\n');
-    int code = std::stoi(report.substr(0, newline));
-    throw Error(report.substr(newline + 1), code);
-  }
-  int code = ch00::exit_code_from_status(status);
+  if (n < 0) throw_sys("recv", "the container's report");
+  if (n == 0) return std::nullopt;
+  std::string report(buffer, static_cast<size_t>(n));
+  if (report == kReady) return std::pair<int, std::string>{0, kReady};
+  size_t newline = report.find('\n');
+  return std::pair<int, std::string>{std::stoi(report.substr(0, newline)), report.substr(newline + 1)};
+}
+
+int run_container(const ContainerSpec& spec, const Steps& steps, const StateRoot& root) {
+  Lifecycle lifecycle(steps, root);
+  lifecycle.create(spec);
+  lifecycle.start(spec.id);
+  int code = lifecycle.wait();
+  lifecycle.remove(spec.id, true);
   log::debug("parent: command ended, exit code {}", code);
   return code;
 }

@@ -3,9 +3,14 @@
 #pragma once
 
 #include <memory>
+#include <optional>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "container.hpp"
+#include "dockling/fd.hpp"
+#include "dockling/state.hpp"
 #include "spec.hpp"
 #include "step.hpp"
 
@@ -21,14 +26,32 @@ Steps make_pipeline(Steps steps);
 /// holds the id, the root and the command), then docker's defaults for what no step set.
 void fill_spec(ContainerSpec& spec, const Steps& steps);
 
-/// Starts the container `spec` describes and waits for it; returns docker's exit code for
-/// the command.
-///
-/// Parent: before_clone of every step; clone(2) with every step's flags; after_clone; then
-/// a "go" byte to the child. Child: waits for "go", runs in_child of every step (and, right
-/// after the root step's, in_root of every step), sets the environment and working
-/// directory, looks the command up in the container's PATH and execs it. An error in the child travels back over the socket and is thrown here with its
-/// exit code (125 for setup, 126/127 for the command). after_exit always runs, in reverse.
-int run_container(const ContainerSpec& spec, const Steps& steps);
+/// The FIFO in a container's run directory where a created container waits for `start`.
+inline constexpr const char* kExecFifo = "exec.fifo";
+/// What the child sends once created: everything but the command is done, it waits.
+inline constexpr const char kReady[] = "ready";
+
+/// Clones the container's process with `flags` (every step's clone_flags) and returns its
+/// pid; `parent_end` gets our end of the socket to it. The child waits for a "go" byte on
+/// that socket, runs in_child of every step (and, right after the root step's, in_root of
+/// every step), sets its working directory and looks the command up in the container's PATH,
+/// sends kReady, waits for `start` at exec.fifo (in container.run_dir_fd), runs before_exec
+/// and execs the command. A failure in the child travels back as "CODE\nMESSAGE".
+pid_t start_child(Container& container, const Steps& steps, int flags, UniqueFd& parent_end);
+
+/// The next report of the child on `socket`: {0, kReady} once created; {code, message} when
+/// it failed (125 for set-up, 126/127 for the command); nullopt at end of file (its end
+/// closes on exec, CLOEXEC: the command runs).
+/// @throws SysError when the socket fails.
+std::optional<std::pair<int, std::string>> read_child_report(int socket);
+
+/// In the child: asks again for SIGKILL when the runtime dies, which every change of the
+/// effective ids clears (chapters 07 and 09 switch user); not for a detached container.
+void keep_parent_death_signal(const Container& container);
+
+/// `run`: creates the container `spec` describes under `root`, starts it, waits for it and
+/// deletes it (see Lifecycle); returns docker's exit code for the command.
+/// @throws Error for a failed start, with its exit code (125 set-up, 126/127 the command).
+int run_container(const ContainerSpec& spec, const Steps& steps, const StateRoot& root);
 
 }  // namespace dockling

@@ -33,14 +33,17 @@ int runtime_main(std::string_view program, std::string_view description, int arg
   setup_app(app, program);
   Steps pipeline = make_pipeline(std::move(steps));
   RunCommand run(app, pipeline);
+  std::string root_dir = StateRoot::default_dir().string();
+  app.add_option("--root", root_dir, "Where dockling keeps its state")->envname("DOCKLING_ROOT")->capture_default_str();
   for (const auto& step : pipeline) step->add_commands(app);
 
   return run_app(app, argc, argv, [&] {
+    StateRoot root(root_dir);
     if (!run.parsed()) {
       for (const auto& step : pipeline)
-        if (auto code = step->run_command()) return *code;
+        if (auto code = step->run_command(root)) return *code;
     }
-    return run_container(run.spec(), pipeline);
+    return run_container(run.spec(), pipeline, root);
   });
 }
 

@@ -47,11 +47,15 @@ class Step {
   /// anything exists. Not called when the spec comes from elsewhere (an OCI bundle).
   virtual void to_spec(ContainerSpec& spec) { (void)spec; }
   /// Adds subcommands beside `run` and flags of the whole binary (chapter 04: `network
-  /// prune`, --root). run_command() does the work when one of them was chosen.
+  /// prune`). run_command() does the work when one of them was chosen.
   virtual void add_commands(CLI::App& app) { (void)app; }
   /// When the chosen subcommand is not `run`: does it if it is one of this step's and
-  /// returns its exit code; nullopt when it is not this step's.
-  virtual std::optional<int> run_command() { return std::nullopt; }
+  /// returns its exit code; nullopt when it is not this step's. `root` is the state root
+  /// (--root, DOCKLING_ROOT).
+  virtual std::optional<int> run_command(const StateRoot& root) {
+    (void)root;
+    return std::nullopt;
+  }
   /// CLONE_NEW* flags the child must be created with.
   virtual int clone_flags(const ContainerSpec& spec) const {
     (void)spec;

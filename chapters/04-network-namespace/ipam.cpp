@@ -1,7 +1,6 @@
 #include "ipam.hpp"
 
 #include <fcntl.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -19,25 +18,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-/// Field 22 of /proc/PID/stat: when the process started, in clock ticks after boot.
-std::optional<std::uint64_t> start_time(pid_t pid) {
-  std::string stat;
-  try {
-    stat = read_file(fmt::format("/proc/{}/stat", pid));
-  } catch (const Error&) {
-    return std::nullopt;  // no such process
-  }
-  // The command name (field 2) may hold spaces and ')': the fields after it follow the last ')'.
-  std::istringstream fields(stat.substr(stat.rfind(')') + 2));
-  std::string field;
-  for (int number = 3; number <= 22 && fields >> field; ++number) {
-    if (number == 22) return std::stoull(field);
-  }
-  return std::nullopt;
-}
-
 std::string serialize(const Lease& lease) {
-  std::string text = fmt::format("container {}\nowner {} {}\n", lease.container_id, lease.owner_pid, lease.owner_start);
+  std::string text = fmt::format("container {}\nowner {} {}\nroot {}\n", lease.container_id, lease.owner.pid,
+                                 lease.owner.start_time, lease.root.string());
   for (const auto& port : lease.ports) {
     text += fmt::format("port {} {} {} {}\n", port.protocol, port.host_ip.empty() ? "-" : port.host_ip,
                         port.host_port, port.container_port);
@@ -48,7 +31,7 @@ std::string serialize(const Lease& lease) {
 std::optional<Lease> parse_lease(const std::string& name, const std::string& text) {
   auto address = Ipv4::parse(name);
   if (!address) return std::nullopt;
-  Lease lease{*address, {}, 0, 0, {}};
+  Lease lease{*address, {}, {}, {}, {}};
   std::istringstream lines(text);
   for (std::string line; std::getline(lines, line);) {
     std::istringstream words(line);
@@ -57,7 +40,11 @@ std::optional<Lease> parse_lease(const std::string& name, const std::string& tex
     if (key == "container") {
       words >> lease.container_id;
     } else if (key == "owner") {
-      words >> lease.owner_pid >> lease.owner_start;
+      words >> lease.owner.pid >> lease.owner.start_time;
+    } else if (key == "root") {
+      std::string root;
+      std::getline(words >> std::ws, root);
+      lease.root = root;
     } else if (key == "port") {
       PortMapping port;
       unsigned host_port = 0, container_port = 0;
@@ -73,31 +60,13 @@ std::optional<Lease> parse_lease(const std::string& name, const std::string& tex
 
 }  // namespace
 
-Lease lease_for_this_process(const std::string& container_id) {
-  Lease lease;
-  lease.container_id = container_id;
-  lease.owner_pid = ::getpid();
-  lease.owner_start = start_time(lease.owner_pid).value_or(0);
-  return lease;
-}
-
-bool owner_alive(const Lease& lease) {
-  auto start = start_time(lease.owner_pid);
-  return start && *start == lease.owner_start;
-}
-
-NetworkState::NetworkState(const fs::path& root, const std::string& bridge) : dir_(root / "network" / bridge) {}
+NetworkState::NetworkState(const fs::path& run_dir, const std::string& bridge) : dir_(run_dir / "network" / bridge) {}
 
 UniqueFd NetworkState::lock() {
   std::error_code error;
   fs::create_directories(dir_ / "leases", error);
   if (error) throw Error(fmt::format("mkdir(\"{}\"): {}", (dir_ / "leases").string(), error.message()));
-  std::string path = (dir_ / "lock").string();
-  UniqueFd fd = open_fd(path, O_RDWR | O_CREAT, 0600);
-  while (::flock(fd.get(), LOCK_EX) < 0) {
-    if (errno != EINTR) throw_sys("flock", path);
-  }
-  return fd;
+  return lock_file(dir_ / "lock");
 }
 
 std::optional<Subnet> NetworkState::subnet() const {
@@ -108,6 +77,15 @@ std::optional<Subnet> NetworkState::subnet() const {
 }
 
 void NetworkState::set_subnet(const Subnet& subnet) { write_file((dir_ / "subnet").string(), subnet.str() + "\n"); }
+
+std::optional<Lease> NetworkState::lease(const Ipv4& address) const {
+  std::string name = address.str();
+  try {
+    return parse_lease(name, read_file((dir_ / "leases" / name).string()));
+  } catch (const Error&) {
+    return std::nullopt;  // none on file
+  }
+}
 
 std::vector<Lease> NetworkState::leases() const {
   std::vector<Lease> leases;

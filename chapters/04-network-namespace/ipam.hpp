@@ -1,10 +1,13 @@
 /// @file ipam.hpp
 /// @brief IP address management: which container holds which address of a bridge's subnet,
-/// kept as one lease file per address under the state directory, behind a lock.
+/// kept as one lease file per address, behind a lock. A bridge is the whole host's, whatever
+/// the state root of the run that made it, so its leases are too: they live in the host's run
+/// directory (StateRoot::host_run_dir(), /run/dockling), and two roots on one bridge never
+/// lease one address twice.
 ///
-///     ROOT/network/BRIDGE/lock            flock(2)ed while leases are read or changed
-///     ROOT/network/BRIDGE/subnet          the subnet the bridge was created with
-///     ROOT/network/BRIDGE/leases/10.201.0.2   container ID / owner PID START / port ...
+///     RUN/network/BRIDGE/lock            flock(2)ed while leases are read or changed
+///     RUN/network/BRIDGE/subnet          the subnet the bridge was created with
+///     RUN/network/BRIDGE/leases/10.201.0.2   container ID / owner PID START / root / port ...
 #pragma once
 
 #include <sys/types.h>
@@ -17,6 +20,7 @@
 
 #include "address.hpp"
 #include "dockling/fd.hpp"
+#include "dockling/state.hpp"
 
 namespace dockling::ch04 {
 
@@ -24,25 +28,21 @@ namespace dockling::ch04 {
 struct Lease {
   Ipv4 address;                    ///< the container's address on the bridge
   std::string container_id;        ///< the full container id
-  pid_t owner_pid = 0;             ///< the dockling process that runs the container
-  std::uint64_t owner_start = 0;   ///< its start time (/proc/PID/stat), so a reused PID is not taken for it
+  /// The process that holds it: the runtime while it creates the container, then the
+  /// container's own first process. A lease whose owner is gone may be reclaimed.
+  ProcessIdentity owner;
+  std::filesystem::path root;      ///< the container's state root, where its files are
   std::vector<PortMapping> ports;  ///< its -p mappings
 };
 
-/// The owner fields for a lease taken by this process.
-Lease lease_for_this_process(const std::string& container_id);
-
-/// True when the process that took `lease` is still running (same PID, same start time).
-bool owner_alive(const Lease& lease);
-
-/// The state of one bridge network under ROOT/network/BRIDGE.
+/// The state of one bridge network under RUN/network/BRIDGE.
 class NetworkState {
  public:
-  /// @param root the state root (--root, DOCKLING_ROOT, default /var/lib/dockling)
+  /// @param run_dir the host's run directory (StateRoot::host_run_dir())
   /// @param bridge the bridge's name
-  NetworkState(const std::filesystem::path& root, const std::string& bridge);
+  NetworkState(const std::filesystem::path& run_dir, const std::string& bridge);
 
-  /// The directory ROOT/network/BRIDGE.
+  /// The directory RUN/network/BRIDGE.
   const std::filesystem::path& dir() const noexcept { return dir_; }
   /// Creates the directories and takes the network's lock (flock LOCK_EX); it is held
   /// until the returned descriptor is closed. Parallel runs queue here.
@@ -51,6 +51,8 @@ class NetworkState {
   std::optional<Subnet> subnet() const;
   /// Records the bridge's subnet.
   void set_subnet(const Subnet& subnet);
+  /// The lease of `address`, if one is on file.
+  std::optional<Lease> lease(const Ipv4& address) const;
   /// Every lease on file (live or not), in address order.
   std::vector<Lease> leases() const;
   /// Writes `lease` (atomically: a temporary file renamed over it).

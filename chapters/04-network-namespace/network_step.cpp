@@ -60,10 +60,10 @@ void write_sysctl(const std::string& key_path, const std::string& value) {
   write_file("/proc/sys/net/" + key_path, value + "\n");
 }
 
-/// Undoes what a container whose dockling process died (a crash, SIGKILL) left behind:
-/// its published ports, its host veth if the kernel has not removed it yet, its files and
-/// its lease. Called with the network's lock held.
-void reclaim(NetworkState& state, const std::string& bridge, const fs::path& root, const Lease& lease) {
+/// Undoes what a container whose processes died (a crash, SIGKILL, or it ended and was not
+/// deleted yet) left behind: its published ports, its host veth if the kernel has not removed
+/// it yet, its files and its lease. Called with the network's lock held.
+void reclaim(NetworkState& state, const std::string& bridge, const Lease& lease) {
   log::debug("network: reclaiming {} from dead container {}", lease.address.str(), lease.container_id.substr(0, 12));
   if (!lease.ports.empty()) {
     Nftables nft;
@@ -71,7 +71,7 @@ void reclaim(NetworkState& state, const std::string& bridge, const fs::path& roo
   }
   NetlinkSocket sock;
   delete_link(sock, host_end_for(lease.container_id));
-  remove_tree(root / "containers" / lease.container_id);
+  if (!lease.root.empty()) remove_tree(lease.root / "containers" / lease.container_id);
   state.remove(lease);
 }
 
@@ -101,7 +101,6 @@ void NetworkStep::add_flags(CLI::App& run) {
 }
 
 void NetworkStep::add_commands(CLI::App& app) {
-  app.add_option("--root", root_, "Where dockling keeps its state")->envname("DOCKLING_ROOT")->capture_default_str();
   CLI::App* network = add_command(app, "network", "Manage dockling's bridge network");
   network->require_subcommand(1);
   prune_command_ = add_command(*network, "prune", "Remove the bridge and its NAT table when no container uses them");
@@ -110,7 +109,8 @@ void NetworkStep::add_commands(CLI::App& app) {
       ->capture_default_str();
 }
 
-std::optional<int> NetworkStep::run_command() {
+std::optional<int> NetworkStep::run_command(const StateRoot&) {
+  // The bridge is the host's, whatever the root: its leases are in the host's run directory.
   if (prune_command_ != nullptr && prune_command_->parsed()) return prune();
   return std::nullopt;
 }
@@ -156,7 +156,8 @@ void NetworkStep::before_clone(Container& container) {
   host_end_ = host_end_for(spec.id);
   if (spec.network.mode == "bridge") setup_bridge_network(container);
   // Known before clone, so that the child (a copy of this process) has it too.
-  files_dir_ = fs::path(root_) / "containers" / spec.id;
+  files_dir_ = container.root.container_dir(spec.id);
+  container.record["network"]["files"] = files_dir_;
   std::error_code error;
   fs::create_directories(files_dir_, error);
   if (error) throw Error(fmt::format("mkdir(\"{}\"): {}", files_dir_.string(), error.message()));
@@ -199,8 +200,8 @@ void NetworkStep::write_etc_files(const Container& container) {
   write_file((files_dir_ / "hostname").string(), hostname + "\n");
 }
 
-void NetworkStep::setup_bridge_network(const Container& container) {
-  state_.emplace(root_, bridge_);
+void NetworkStep::setup_bridge_network(Container& container) {
+  state_.emplace(StateRoot::host_run_dir(), bridge_);
   UniqueFd lock = state_->lock();  // until the lease is on file: parallel runs queue here
 
   if (auto recorded = state_->subnet()) {
@@ -236,8 +237,8 @@ void NetworkStep::setup_bridge_network(const Container& container) {
 
   std::vector<Lease> live;
   for (const auto& lease : state_->leases()) {
-    if (owner_alive(lease)) live.push_back(lease);
-    else reclaim(*state_, bridge_, root_, lease);
+    if (lease.owner.alive()) live.push_back(lease);
+    else reclaim(*state_, bridge_, lease);
   }
   for (const auto& port : container.spec.network.ports)
     for (const auto& lease : live)
@@ -246,11 +247,12 @@ void NetworkStep::setup_bridge_network(const Container& container) {
           throw Error(fmt::format("-p {}: host port {}/{} is already published by container {}", port_mapping_str(port),
                                   port.host_port, port.protocol, lease.container_id.substr(0, 12)));
 
-  Lease lease = lease_for_this_process(container.spec.id);
-  lease.address = pick_address(subnet_, live);
-  lease.ports = container.spec.network.ports;
+  Lease lease{pick_address(subnet_, live), container.spec.id, ProcessIdentity::self(), container.root.dir(),
+              container.spec.network.ports};
   state_->save(lease);
   lease_ = lease;
+  container.record["network"]["bridge"] = bridge_;
+  container.record["network"]["lease"] = lease.address.str();
   log::debug("network: leased {} on {}", subnet_.cidr(lease.address), bridge_);
 }
 
@@ -259,12 +261,16 @@ void NetworkStep::after_clone(Container& container, pid_t child) {
   etc_trees_.clear();  // the child has its own copies of the descriptors
   const ContainerSpec& spec = container.spec;
   if (spec.network.mode != "bridge") return;
+  // The lease belongs to the container's process from now on: it lives as long as the
+  // container does, also when the container outlives this process (`oci create`).
+  lease_->owner = ProcessIdentity::of(child);
+  state_->save(*lease_);
   // The bridge's index from before clone: our lease keeps `network prune` from removing it.
+  container.record["network"]["veth"] = host_end_;  // before: deleting one that is not there is harmless
   create_veth_pair(host_end_, bridge_index_, "eth0", child);
-  veth_created_ = true;
   if (!spec.network.ports.empty()) {
     Nftables nft;
-    ports_published_ = true;  // before: a half-done batch is all-or-nothing, deleting is safe
+    container.record["network"]["ports"] = true;  // before: a half-done batch is all-or-nothing, deleting is safe
     publish_ports(nft, bridge_, spec.short_id(), lease_->address, spec.network.ports);
   }
 }
@@ -306,33 +312,47 @@ void disable_ipv6() {
 }
 
 void NetworkStep::after_exit(Container& container) noexcept {
+  etc_trees_.clear();
+  auto found = container.record.find("network");
+  if (found == container.record.end()) return;
+  const nlohmann::json& record = *found;
   try {
-    if (ports_published_) {
-      Nftables nft;
-      unpublish_ports(nft, bridge_, container.spec.network.ports);
+    std::string bridge = record.value("bridge", "");
+    std::optional<NetworkState> state;
+    std::optional<Lease> lease;
+    UniqueFd lock;
+    if (auto address = Ipv4::parse(record.value("lease", ""))) {
+      state.emplace(StateRoot::host_run_dir(), bridge);
+      lock = state->lock();
+      lease = state->lease(*address);
+      if (lease && lease->container_id != container.spec.id) lease.reset();  // reclaimed, and leased again
     }
-    if (veth_created_) {
+    if (lease && record.value("ports", false)) {
+      Nftables nft;
+      unpublish_ports(nft, bridge, container.spec.network.ports);
+    }
+    if (record.contains("veth")) {
       // Not deleted: RTM_DELLINK waits for RCU grace periods (~20 ms). The container's
       // network namespace died with its last process, and the kernel's clean-up worker
       // deletes eth0, and its peer with it, tens of ms later. Unplugged from the bridge now,
       // so the dying pair never answers for the address the lease gives back below.
       NetlinkSocket sock;
-      detach_link(sock, host_end_);
+      detach_link(sock, record.value("veth", ""));
     }
+    if (lease) state->remove(*lease);
   } catch (const std::exception& e) {
     log::warning("network clean-up: {}", e.what());
   }
-  if (lease_) state_->remove(*lease_);
-  if (!files_dir_.empty()) remove_tree(files_dir_);
+  if (record.contains("files")) remove_tree(record["files"].get<std::string>());
 }
 
 int NetworkStep::prune() {
-  NetworkState state(root_, bridge_);
+  NetworkState state(StateRoot::host_run_dir(), bridge_);
   UniqueFd lock = state.lock();
   std::vector<std::string> running;
   for (const auto& lease : state.leases()) {
-    if (owner_alive(lease)) running.push_back(lease.container_id.substr(0, 12));
-    else reclaim(state, bridge_, root_, lease);
+    if (lease.owner.alive()) running.push_back(lease.container_id.substr(0, 12));
+    else reclaim(state, bridge_, lease);
   }
   // Whichever bridge they were on: unplugged, they are dead containers' in any case.
   for (const auto& name : delete_unplugged_host_ends()) std::cout << "deleted veth " << name << "\n";
@@ -346,13 +366,6 @@ int NetworkStep::prune() {
   if (delete_link(sock, bridge_)) std::cout << "deleted bridge " << bridge_ << "\n";
   remove_tree(state.dir());
   return 0;
-}
-
-std::string default_state_root() {
-  if (::geteuid() == 0) return kDefaultRoot;
-  const char* runtime_dir = std::getenv("XDG_RUNTIME_DIR");
-  if (runtime_dir != nullptr && *runtime_dir != '\0') return std::string(runtime_dir) + "/dockling";
-  return fmt::format("/tmp/dockling-{}", ::geteuid());
 }
 
 std::string default_network_mode() { return ::geteuid() == 0 ? "bridge" : "none"; }

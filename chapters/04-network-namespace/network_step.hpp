@@ -24,13 +24,6 @@ namespace dockling::ch04 {
 inline constexpr const char* kDefaultBridge = "dockling0";
 /// See kDefaultBridge.
 inline constexpr const char* kDefaultSubnet = "10.201.0.0/16";
-/// Where state lives unless --root or DOCKLING_ROOT says otherwise.
-inline constexpr const char* kDefaultRoot = "/var/lib/dockling";
-
-/// Where state lives unless --root/DOCKLING_ROOT say otherwise: /var/lib/dockling for root;
-/// for an ordinary user (rootless, chapter 07) $XDG_RUNTIME_DIR/dockling, or /tmp/dockling-UID.
-std::string default_state_root();
-
 /// The default --network: bridge for root; none for an ordinary user, who may not create
 /// links or NAT rules (rootless docker uses slirp4netns for that, which dockling has not).
 std::string default_network_mode();
@@ -50,7 +43,7 @@ class NetworkStep : public Step {
   Slot slot() const override { return Slot::network; }
   void add_flags(CLI::App& run) override;
   void add_commands(CLI::App& app) override;
-  std::optional<int> run_command() override;
+  std::optional<int> run_command(const StateRoot& root) override;
   void to_spec(ContainerSpec& spec) override;
   int clone_flags(const ContainerSpec& spec) const override;
   void before_clone(Container& container) override;
@@ -58,11 +51,13 @@ class NetworkStep : public Step {
   /// Writes hosts, resolv.conf and hostname under ROOT/containers/ID for the child to mount.
   void write_etc_files(const Container& container);
   void in_child(Container& container) override;
+  /// Undoes what container.record["network"] says was set up: published ports, the veth's
+  /// host end, the lease (if it is still this container's), the /etc files.
   void after_exit(Container& container) noexcept override;
 
  private:
   void check_settings();
-  void setup_bridge_network(const Container& container);
+  void setup_bridge_network(Container& container);
   int prune();
 
   // Flags, as given.
@@ -73,17 +68,15 @@ class NetworkStep : public Step {
   CLI::Option* subnet_option_ = nullptr;
   bool subnet_given_ = false;  ///< --subnet or DOCKLING_SUBNET was given
   std::string bridge_ = kDefaultBridge;
-  std::string root_ = default_state_root();
   CLI::App* prune_command_ = nullptr;
 
-  // Parsed, and what was set up (so that after_exit undoes exactly that).
+  // Parsed, and what was set up (the record in container.record["network"] says what
+  // after_exit undoes; these serve the start in this process).
   Subnet subnet_;
   std::optional<NetworkState> state_;
   std::optional<Lease> lease_;
   int bridge_index_ = 0;  ///< the bridge's interface index, found (or made) before clone
   std::string host_end_;  ///< the veth's host end, "dl" + 12 hex digits of the id
-  bool veth_created_ = false;
-  bool ports_published_ = false;
   std::filesystem::path files_dir_;  ///< ROOT/containers/ID: hosts, resolv.conf, hostname
   std::vector<std::pair<std::string, UniqueFd>> etc_trees_;  ///< {"hosts", detached copy}, ...
 };

@@ -27,10 +27,6 @@ namespace dockling::ch07 {
 
 namespace {
 
-/// Changing our ids cleared the parent-death signal (the kernel does so on every change of
-/// the effective ids): ask for it again, so the container still dies with the runtime.
-void keep_parent_death_signal() { check(::prctl(PR_SET_PDEATHSIG, SIGKILL), "prctl", "PR_SET_PDEATHSIG"); }
-
 /// A map as one line for -v output: "0 100000 65536".
 std::string one_line(const std::vector<IdMapping>& mappings) {
   std::string text;
@@ -152,7 +148,7 @@ void UserStep::in_child(Container& container) {
   check(::setresgid(0, 0, 0), "setresgid", "0");
   if (!maps_.deny_setgroups) check(::setgroups(0, nullptr), "setgroups", "none");  // drop the host's groups
   check(::setresuid(0, 0, 0), "setresuid", "0");
-  keep_parent_death_signal();
+  keep_parent_death_signal(container);  // changing our ids cleared it
 
   if (!idmapped_root_) return;
   dev_t dev = 0;

@@ -9,6 +9,7 @@
 #include "dockling/error.hpp"
 #include "dockling/log.hpp"
 #include "in_root.hpp"
+#include "pipeline.hpp"
 
 namespace dockling::ch07 {
 
@@ -32,8 +33,7 @@ void UserSwitchStep::in_child(Container& container) {
   const ProcessUser& user = container.spec.process.user;
   log::debug("child: user {}:{} with groups {}", user.uid, user.gid, fmt::join(user.groups, ","));
   switch_user(user, setgroups_allowed());
-  // Changing our ids cleared the parent-death signal: ask for it again.
-  check(::prctl(PR_SET_PDEATHSIG, SIGKILL), "prctl", "PR_SET_PDEATHSIG");
+  keep_parent_death_signal(container);  // changing our ids cleared it
 }
 
 }  // namespace dockling::ch07

@@ -206,6 +206,8 @@ class CgroupV2 : public Cgroup {
     created_ = false;
   }
 
+  void adopt() noexcept override { created_ = path_exists(dir_); }
+
  private:
   /// The controllers we use that `root` offers, as "+cpu +memory ...".
   std::string controllers_to_enable() const {
@@ -355,6 +357,12 @@ class CgroupV1 : public Cgroup {
   void remove() noexcept override {
     for (const auto& dir : created_) kill_and_remove(dir, dir + "/cgroup.procs", {});
     created_.clear();
+  }
+
+  void adopt() noexcept override {
+    created_.clear();
+    for (const auto& dir : directories())
+      if (path_exists(dir)) created_.push_back(dir);
   }
 
  private:

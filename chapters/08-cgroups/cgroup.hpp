@@ -84,6 +84,9 @@ class Cgroup {
   virtual CgroupStats stats() const = 0;
   /// Kills what is left in the cgroup and removes its directories. Never throws.
   virtual void remove() noexcept = 0;
+  /// Takes over the directories of this cgroup that another process created (a container
+  /// deleted by another command than the one that created it): remove() removes them.
+  virtual void adopt() noexcept = 0;
 };
 
 /// The cgroup `dockling/<id>` of `version` below `root`. Nothing is created yet.

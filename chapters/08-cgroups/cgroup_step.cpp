@@ -74,6 +74,7 @@ void CgroupStep::before_clone(Container& container) {
   remove_stale_cgroups(version, root);
   lock_ = std::make_unique<CreationLock>(root);
   cgroup_ = make_cgroup(version, spec.id, root);
+  container.record["cgroups"] = {{"version", version == CgroupVersion::v2 ? 2 : 1}, {"root", root}};
   cgroup_->create();
   owner_locks_ = lock_as_owner(cgroup_->directories());
   lock_.reset();  // owned now: a sweep leaves it alone, empty or not
@@ -124,8 +125,14 @@ void CgroupStep::in_root(Container& container) {
 
 void CgroupStep::after_exit(Container& container) noexcept {
   lock_.reset();
-  if (!cgroup_) return;
+  auto record = container.record.find("cgroups");
+  if (record == container.record.end()) return;
   try {
+    if (!cgroup_) {  // made by another process: delete after `oci create`, or after a crash
+      CgroupVersion version = record->value("version", 1) == 2 ? CgroupVersion::v2 : CgroupVersion::v1;
+      cgroup_ = make_cgroup(version, container.spec.id, record->value("root", std::string(kCgroupRoot)));
+      cgroup_->adopt();
+    }
     if (joined_) {
       CgroupStats stats = cgroup_->stats();
       if (stats.oom_kills > 0) {
@@ -149,7 +156,7 @@ void CgroupStep::after_exit(Container& container) noexcept {
   } catch (const std::exception& e) {
     log::warning("cgroup: {}", e.what());
   }
-  cgroup_->remove();
+  if (cgroup_) cgroup_->remove();
   cgroup_.reset();
   owner_locks_.clear();
 }

@@ -87,7 +87,7 @@ void OciNamespaceStep::in_child(Container& container) {
 }
 
 void OciNamespaceStep::after_clone(Container& container, pid_t child) {
-  created_ = true;
+  container.record[std::string(name())] = true;  // poststop hooks are due from now on
   write_unified(container);
   // runc's order and states: prestart, then createRuntime, "creating"; the process exists and waits.
   for (const auto* list : {&hooks_.prestart, &hooks_.create_runtime})
@@ -125,8 +125,7 @@ void OciNamespaceStep::after_start(Container& container, pid_t child) noexcept {
 }
 
 void OciNamespaceStep::after_exit(Container& container) noexcept {
-  if (!created_) return;
-  created_ = false;
+  if (container.record.erase(std::string(name())) == 0) return;  // not created, or done already
   for (const auto& hook : hooks_.poststop) {
     try {
       run_hook(hook, hook_state(container.spec.id, "stopped", 0, bundle_dir_, annotations_));
@@ -166,8 +165,9 @@ void write_sysctl(const std::string& key, const std::string& value) {
   }
 }
 
-int run_bundle(const std::string& dir, const std::string& id) {
-  OciBundle bundle = read_bundle(dir);
+BundleContainer load_bundle(const std::filesystem::path& dir, const std::string& id) {
+  BundleContainer loaded{read_bundle(dir), {}};
+  OciBundle& bundle = loaded.bundle;
   for (const auto& warning : bundle.warnings) log::warning("{}", warning);
   check_namespaces(bundle.namespaces);
   check_unified(bundle);
@@ -182,7 +182,13 @@ int run_bundle(const std::string& dir, const std::string& id) {
   list.push_back(std::make_unique<OciRootStep>(*namespaces));  // owned by the same pipeline
   list.push_back(std::move(namespaces));
   log::debug("oci: {} mounts of its own, {} sysctls", bundle.mounts.size(), bundle.sysctl.size());
-  return run_container(spec, make_pipeline(std::move(list)));
+  loaded.steps = make_pipeline(std::move(list));
+  return loaded;
+}
+
+int run_bundle(const StateRoot& root, const std::string& dir, const std::string& id) {
+  BundleContainer loaded = load_bundle(dir, id);
+  return run_container(loaded.bundle.spec, loaded.steps, root);
 }
 
 void write_spec(const std::string& dir) {

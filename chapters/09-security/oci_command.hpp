@@ -2,9 +2,12 @@
 /// @brief `ch09-security oci run --bundle DIR ID` and `oci spec`, and the binary's main.
 #pragma once
 
+#include <filesystem>
 #include <string>
 
+#include "dockling/state.hpp"
 #include "oci_spec.hpp"
+#include "pipeline.hpp"
 #include "step.hpp"
 
 namespace dockling::ch09 {
@@ -29,7 +32,8 @@ class OciNamespaceStep : public Step {
   void after_clone(Container& container, pid_t child) override;
   /// The poststart hooks (a failure is a warning).
   void after_start(Container& container, pid_t child) noexcept override;
-  /// The poststop hooks, when the container was created (a failure is a warning).
+  /// The poststop hooks, when the container was created: its record says so (a failure is a
+  /// warning).
   void after_exit(Container& container) noexcept override;
   void in_child(Container& container) override;
   /// In the child, inside the new root, with /proc mounted and /proc/sys writable, before
@@ -47,7 +51,6 @@ class OciNamespaceStep : public Step {
   OciHooks hooks_;
   std::string bundle_dir_;
   nlohmann::json annotations_;
-  bool created_ = false;  ///< after_clone ran: poststop hooks are due
   std::string id_;        ///< the container's id, for the startContainer hooks' state
 };
 
@@ -75,8 +78,20 @@ void check_unified(const OciBundle& bundle);
 /// @throws Error naming config.json, linux.sysctl and the key.
 void write_sysctl(const std::string& key, const std::string& value);
 
-/// Runs the bundle in DIR in the foreground as container `id`; returns the command's exit code.
-int run_bundle(const std::string& dir, const std::string& id);
+/// A bundle read and checked, and the pipeline that runs it.
+struct BundleContainer {
+  OciBundle bundle;  ///< config.json's contents; bundle.spec is the container, with its id
+  Steps steps;       ///< chapter 09's steps and the bundle's own (namespaces, mounts, hooks)
+};
+
+/// Reads the bundle in `dir` as container `id`: warnings printed, what this machine cannot do
+/// refused, HOME set as runc does.
+/// @throws Error naming config.json's field for a bundle that cannot run.
+BundleContainer load_bundle(const std::filesystem::path& dir, const std::string& id);
+
+/// Runs the bundle in DIR in the foreground as container `id` (state under `root`); returns
+/// the command's exit code.
+int run_bundle(const StateRoot& root, const std::string& dir, const std::string& id);
 
 /// Writes DIR/config.json from default_spec(); refuses to overwrite one.
 void write_spec(const std::string& dir);

@@ -8,6 +8,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <csignal>
@@ -42,10 +43,10 @@ std::optional<bool> no_new_privileges_option(const std::string& option) {
 /// Becomes `user` keeping the permitted capabilities (drop_capabilities then sets them), and
 /// makes them effective again: setuid to non-root empties the effective set, and dropping from
 /// the bounding set needs CAP_SETPCAP there.
-void become(const ProcessUser& user) {
+void become(const Container& container, const ProcessUser& user) {
   check(::prctl(PR_SET_KEEPCAPS, 1), "prctl", "PR_SET_KEEPCAPS");
   ch07::switch_user(user, ch07::setgroups_allowed());
-  check(::prctl(PR_SET_PDEATHSIG, SIGKILL), "prctl", "PR_SET_PDEATHSIG");  // the id change cleared it
+  keep_parent_death_signal(container);  // the id change cleared it
   cap_t caps = cap_get_proc();
   if (caps == nullptr) throw SysError("capget", "", errno);
   int rc = cap_fill(caps, CAP_EFFECTIVE, CAP_PERMITTED) == 0 ? cap_set_proc(caps) : -1;
@@ -56,24 +57,9 @@ void become(const ProcessUser& user) {
 
 }  // namespace
 
-void SecurityStep::add_commands(CLI::App& app) {
-  CLI::App* oci = add_command(app, "oci", "Run OCI runtime-spec bundles, like runc");
-  oci->require_subcommand(1);
-  oci_run_ = add_command(*oci, "run", "Run the bundle's container in the foreground, like runc run");
-  oci_run_->add_option("-b,--bundle", bundle_dir_, "The bundle directory (config.json and the rootfs)");
-  oci_run_->add_option("ID", bundle_id_, "The container's id")->required();
-  oci_spec_ = add_command(*oci, "spec", "Write a default config.json, like runc spec");
-  oci_spec_->add_option("-b,--bundle", bundle_dir_, "Where to write config.json");
-}
+void SecurityStep::add_commands(CLI::App& app) { oci_.add(app); }
 
-std::optional<int> SecurityStep::run_command() {
-  if (oci_spec_ != nullptr && oci_spec_->parsed()) {
-    write_spec(bundle_dir_);
-    return 0;
-  }
-  if (oci_run_ != nullptr && oci_run_->parsed()) return run_bundle(bundle_dir_, bundle_id_);
-  return std::nullopt;
-}
+std::optional<int> SecurityStep::run_command(const StateRoot& root) { return oci_.run(root); }
 
 void SecurityStep::add_flags(CLI::App& run) {
   run.add_option("--cap-add", cap_add_, "Add Linux capabilities (NAME, CAP_NAME or ALL)")->allow_extra_args(false);
@@ -137,14 +123,14 @@ void SecurityStep::in_child(Container& container) {
   const CapabilitySets& caps = process.capabilities;
   create_devices(devices_);
   for (const auto& limit : process.rlimits) apply_ulimit(limit);
-  close_inherited_fds(container.sync_fd);
+  close_inherited_fds({container.sync_fd, container.run_dir_fd});
 
   bool nnp = process.no_new_privileges;
   if (nnp) check(::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl", "PR_SET_NO_NEW_PRIVS");
   // Without no_new_privs, seccomp(2) needs CAP_SYS_ADMIN: load the filter while we have it
   // (runc's order). With it, load it last, so that it need not allow setuid or capset.
   if (profile_ && !nnp) load_seccomp(*profile_, caps.bounding);
-  become(process.user);
+  become(container, process.user);
   drop_capabilities(caps.bounding);
   // docker's sets are all the bounding set but inheritable and ambient, which are empty: what
   // drop_capabilities leaves. An OCI bundle may ask for other sets.
@@ -156,12 +142,19 @@ void SecurityStep::in_child(Container& container) {
 
 void SecurityStep::before_exec(Container& container) { check_workdir_inside_root(container.spec.process.cwd); }
 
-void close_inherited_fds(int keep) {
-  // close_range(2): [3, keep-1] and [keep+1, max]. Nothing of ours is open there that the
-  // rest of the start needs.
-  if (keep > 3) check(static_cast<int>(::syscall(SYS_close_range, 3u, static_cast<unsigned>(keep - 1), 0u)), "close_range", "3..");
-  unsigned from = keep >= 3 ? static_cast<unsigned>(keep + 1) : 3u;
-  check(static_cast<int>(::syscall(SYS_close_range, from, UINT_MAX, 0u)), "close_range", std::to_string(from) + "..");
+void close_inherited_fds(std::vector<int> keep) {
+  // close_range(2) over the gaps between the kept ones: nothing else of ours is open there
+  // that the rest of the start needs.
+  std::sort(keep.begin(), keep.end());
+  unsigned from = 3;
+  for (int fd : keep) {
+    if (fd < static_cast<int>(from)) continue;
+    if (fd > static_cast<int>(from))
+      check(static_cast<int>(::syscall(SYS_close_range, from, static_cast<unsigned>(fd - 1), 0u)), "close_range",
+            fmt::format("{}..{}", from, fd - 1));
+    from = static_cast<unsigned>(fd) + 1;
+  }
+  check(static_cast<int>(::syscall(SYS_close_range, from, UINT_MAX, 0u)), "close_range", fmt::format("{}..", from));
 }
 
 void check_workdir_inside_root(const std::string& workdir) {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "capabilities.hpp"
+#include "oci_cli.hpp"
 #include "paths.hpp"
 #include "pipeline.hpp"
 #include "seccomp_profile.hpp"
@@ -35,20 +36,16 @@ class SecurityStep : public Step {
   Slot slot() const override { return Slot::security; }
   void add_flags(CLI::App& run) override;
   void to_spec(ContainerSpec& spec) override;
-  /// Adds `oci run --bundle DIR ID` and `oci spec` beside `run`.
+  /// Adds `oci run|spec|create|start|state|kill|delete|list` beside `run`.
   void add_commands(CLI::App& app) override;
   /// Runs the `oci` subcommand when it was chosen.
-  std::optional<int> run_command() override;
+  std::optional<int> run_command(const StateRoot& root) override;
   void before_clone(Container& container) override;
   void in_child(Container& container) override;
   void before_exec(Container& container) override;
 
  private:
-  // The oci subcommands and their arguments.
-  CLI::App* oci_run_ = nullptr;
-  CLI::App* oci_spec_ = nullptr;
-  std::string bundle_dir_ = ".";
-  std::string bundle_id_;
+  OciCommands oci_;  ///< the oci subcommands and their arguments
 
   // Flags as typed.
   std::vector<std::string> cap_add_, cap_drop_, security_opts_, ulimit_specs_;
@@ -59,9 +56,10 @@ class SecurityStep : public Step {
   std::vector<HostDevice> devices_;
 };
 
-/// Closes every fd above 2 but `keep` (the sync socket, CLOEXEC already): nothing the runtime
-/// opened reaches the container, not even as /proc/self/fd/N (CVE-2024-21626).
-void close_inherited_fds(int keep);
+/// Closes every fd above 2 but those in `keep` (the sync socket and the run directory, both
+/// CLOEXEC: gone at exec): nothing the runtime opened reaches the container, not even as
+/// /proc/self/fd/N (CVE-2024-21626). -1 in `keep` is ignored.
+void close_inherited_fds(std::vector<int> keep);
 
 /// Checks that the working directory is inside the root: getcwd(3) fails (or does not start
 /// with "/") for a directory that pivot_root left outside.

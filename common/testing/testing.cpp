@@ -3,13 +3,16 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstddef>
 #include <cstdlib>
 #include <memory>
 #include <cstdio>
@@ -19,6 +22,7 @@
 
 #include "dockling/error.hpp"
 #include "dockling/fs.hpp"
+#include "dockling/state.hpp"
 #include "dockling/tempdir.hpp"
 
 namespace dockling::testing {
@@ -106,8 +110,23 @@ RunResult finish(Child& child, UniqueFd& out, UniqueFd& err, std::string out_tex
 /// - its own state directory (DOCKLING_ROOT, inherited by the binaries it runs), so that no
 ///   test touches /var/lib/dockling; removed at the end;
 /// - a check that the host's mount table is the same at the end as at the start, so that a
-///   test whose binary leaks a mount fails, whatever chapter it belongs to.
+///   test whose binary leaks a mount fails, whatever chapter it belongs to;
+/// - a check that no container's state is left in the root's run directory: every container
+///   deleted, but those of runs the test killed on purpose (the next run or `oci delete` would
+///   delete them; they are removed here).
 class TestProcessEnvironment : public ::testing::Environment {
+  /// True for the state of a container whose `run` was killed (not detached, its creator gone).
+  static bool killed_run(const std::filesystem::path& state_file) {
+    try {
+      auto state = nlohmann::json::parse(read_file(state_file));
+      ProcessIdentity creator{state["creator"].value("pid", 0), state["creator"].value("start_time", std::uint64_t{0})};
+      return !state.value("detached", true) && !creator.alive();
+    } catch (const std::exception&) {
+      return false;
+    }
+  }
+
+
  public:
   void SetUp() override {
     mounts_at_start_ = host_mounts();
@@ -122,6 +141,15 @@ class TestProcessEnvironment : public ::testing::Environment {
     EXPECT_EQ(host_mounts(), mounts_at_start_) << "the host's mount table changed: a mount was left behind";
     if (!root_) return;
     ::unsetenv("DOCKLING_ROOT");
+    StateRoot root(root_->path());
+    std::string left;
+    std::error_code error;
+    for (const auto& entry : std::filesystem::directory_iterator(root.containers_run_dir(), error)) {
+      if (!killed_run(entry.path() / "state.json")) left += "\n  " + entry.path().string();
+      remove_tree(entry.path());
+    }
+    root.tidy_run_dir();
+    if (!left.empty()) ADD_FAILURE() << "containers' state was left behind:" << left;
     root_.reset();
   }
 
@@ -316,6 +344,21 @@ int run_in_child(int unshare_flags, const std::function<int()>& body) {
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+SubnetClaim claim_subnet() {
+  for (int attempt = 0; attempt < 500; ++attempt) {
+    SubnetClaim claim;
+    claim.third = std::stoi(random_hex(1), nullptr, 16);
+    claim.claim = UniqueFd(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    std::string name = "dockling-test-subnet-" + claim.cidr();
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    std::memcpy(address.sun_path + 1, name.data(), name.size());  // sun_path[0] == 0: abstract
+    auto size = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + name.size());
+    if (::bind(claim.claim.get(), reinterpret_cast<sockaddr*>(&address), size) == 0) return claim;
+  }
+  throw Error("no free /24 in 10.213.0.0/16 for the test");
 }
 
 }  // namespace dockling::testing

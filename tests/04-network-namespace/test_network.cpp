@@ -35,6 +35,7 @@
 #include "dockling/error.hpp"
 #include "dockling/fd.hpp"
 #include "dockling/fs.hpp"
+#include "dockling/state.hpp"
 #include "dockling/tempdir.hpp"
 #include "dockling/testing.hpp"
 #include "nat.hpp"
@@ -49,32 +50,6 @@ using dockling::ch04::NetlinkSocket;
 using dockling::ch04::Nftables;
 
 constexpr const char* kBinary = "ch04-network-namespace";
-
-/// A /24 inside 10.213.0.0/16 held by this test process alone: the claim is an abstract
-/// unix socket named after the subnet, so another test process cannot bind the same name,
-/// and the kernel drops it when the process ends: nothing to clean up, even after a crash.
-struct SubnetClaim {
-  UniqueFd claim;
-  int third = 0;  ///< 10.213.THIRD.0/24
-
-  std::string address(int host) const { return "10.213." + std::to_string(third) + "." + std::to_string(host); }
-  std::string cidr() const { return address(0) + "/24"; }
-};
-
-SubnetClaim claim_subnet() {
-  for (int attempt = 0; attempt < 500; ++attempt) {
-    SubnetClaim claim;
-    claim.third = std::stoi(dockling::random_hex(1), nullptr, 16);
-    claim.claim = UniqueFd(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-    std::string name = "dockling-test-subnet-" + claim.cidr();
-    sockaddr_un address{};
-    address.sun_family = AF_UNIX;
-    std::memcpy(address.sun_path + 1, name.data(), name.size());  // sun_path[0] == 0: abstract
-    auto size = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + name.size());
-    if (::bind(claim.claim.get(), reinterpret_cast<sockaddr*>(&address), size) == 0) return claim;
-  }
-  throw dockling::Error("no free /24 in 10.213.0.0/16 for the test");
-}
 
 /// A random port for published-port tests, away from the usual services.
 int random_port() { return 20000 + std::stoi(dockling::random_hex(2), nullptr, 16) % 30000; }
@@ -218,7 +193,8 @@ class Network : public ::testing::Test {
     return container;
   }
 
-  fs::path leases() const { return root_->path() / "network" / bridge_ / "leases"; }
+  /// The bridge's leases: the host's, whatever the state root (see ipam.hpp).
+  fs::path leases() const { return dockling::StateRoot::host_run_dir() / "network" / bridge_ / "leases"; }
 
   /// The elements of the bridge's port maps, as nft prints them ("" when none).
   std::string published_elements() {
@@ -246,6 +222,10 @@ class Network : public ::testing::Test {
     }
     EXPECT_EQ(published_elements(), "") << "published ports are left in nftables";
     EXPECT_FALSE(fs::exists(root_->path() / "containers" / short_id)) << "container files are left";
+    dockling::StateRoot root(root_->path());
+    std::error_code none;
+    for (const auto& entry : fs::directory_iterator(root.containers_run_dir(), none))
+      EXPECT_NE(entry.path().filename().string().substr(0, 12), short_id) << "its state is left: " << entry.path();
   }
 
   std::string bridge_;
@@ -554,7 +534,7 @@ TEST_F(Network, MalformedPublishIs125NamesItAndConfiguresNothing) {
     EXPECT_NE(r.err.find("\"" + bad + "\""), std::string::npos) << "the error must name " << bad << "\n" << r;
   }
   EXPECT_FALSE(link_exists(bridge_)) << "a bad -p must not create the bridge";
-  EXPECT_FALSE(fs::exists(root_->path() / "network")) << "a bad -p must not take a lease";
+  EXPECT_FALSE(fs::exists(leases().parent_path())) << "a bad -p must not take a lease";
 }
 
 TEST_F(Network, HostPortAlreadyPublishedNamesTheHolderAndLeavesNothing_Exercise) {

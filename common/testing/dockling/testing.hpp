@@ -142,4 +142,20 @@ ino_t container_namespace(const std::vector<std::string>& runtime_argv, const st
 /// code `body` returned; 98 if unshare failed, 97 if body threw (its message on stderr).
 int run_in_child(int unshare_flags, const std::function<int()>& body);
 
+/// A /24 inside 10.213.0.0/16 held by this test process alone: the claim is an abstract
+/// unix socket named after the subnet, so another test process cannot bind the same name,
+/// and the kernel drops it when the process ends: nothing to clean up, even after a crash.
+struct SubnetClaim {
+  UniqueFd claim;  ///< the bound socket that holds the claim
+  int third = 0;   ///< 10.213.THIRD.0/24
+
+  /// 10.213.THIRD.HOST
+  std::string address(int host) const { return "10.213." + std::to_string(third) + "." + std::to_string(host); }
+  /// 10.213.THIRD.0/24
+  std::string cidr() const { return address(0) + "/24"; }
+};
+
+/// Claims a free /24 for this test process (see SubnetClaim).
+SubnetClaim claim_subnet();
+
 }  // namespace dockling::testing

@@ -1,0 +1,208 @@
+#include "oci_cli.hpp"
+
+#include <fcntl.h>
+#include <pwd.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "dockling/cli.hpp"
+#include "dockling/error.hpp"
+#include "dockling/fd.hpp"
+#include "dockling/log.hpp"
+#include "lifecycle.hpp"
+#include "oci_command.hpp"
+#include "security_step.hpp"
+
+namespace dockling::ch09 {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+/// The steps that created container `state`: its bundle's, when it came from a bundle that
+/// can still be read (its hooks run at start and delete); chapter 09's otherwise (`run`).
+Steps steps_for(const ContainerState& state, std::optional<BundleContainer>& loaded) {
+  if (!state.bundle.empty()) {
+    try {
+      loaded = load_bundle(state.bundle, state.id);
+      return std::move(loaded->steps);
+    } catch (const Error& e) {
+      log::warning("bundle {}: {}: its hooks do not run", state.bundle, e.what());
+    }
+  }
+  return make_pipeline(steps());
+}
+
+/// runc's state JSON for one container, its fields in runc's order.
+nlohmann::ordered_json oci_state(const ContainerState& state) {
+  nlohmann::ordered_json json = {{"ociVersion", "1.0.2"},
+                         {"id", state.id},
+                         {"pid", state.status == Status::stopped ? 0 : state.process.pid},
+                         {"status", status_name(state.status)},
+                         {"bundle", state.bundle},
+                         {"rootfs", state.spec.root.path.string()},
+                         {"created", state.created},
+                         {"owner", ""}};
+  if (!state.annotations.empty()) json["annotations"] = state.annotations;
+  return json;
+}
+
+/// The user who owns the state, as runc's list shows it.
+std::string owner_name() {
+  const passwd* entry = ::getpwuid(::geteuid());
+  return entry != nullptr ? entry->pw_name : std::to_string(::geteuid());
+}
+
+/// Pads each column to its widest cell plus 3 spaces, at least 12: Go's tabwriter with
+/// runc's settings, so that the table lines up as runc's does.
+std::string table(const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> widths;
+  for (const auto& row : rows)
+    for (size_t i = 0; i < row.size(); ++i) {
+      if (widths.size() <= i) widths.push_back(12);
+      widths[i] = std::max(widths[i], row[i].size() + 3);
+    }
+  std::string text;
+  for (const auto& row : rows) {
+    for (size_t i = 0; i < row.size(); ++i)
+      text += i + 1 < row.size() ? fmt::format("{:<{}}", row[i], widths[i]) : row[i];
+    text += "\n";
+  }
+  return text;
+}
+
+}  // namespace
+
+int parse_signal(const std::string& name) {
+  std::string bare = name.rfind("SIG", 0) == 0 ? name.substr(3) : name;
+  if (!bare.empty() && std::all_of(bare.begin(), bare.end(), ::isdigit)) {
+    int number = std::stoi(bare);
+    if (number > 0 && number < NSIG) return number;
+  }
+  for (int number = 1; number < NSIG; ++number) {
+    const char* abbreviation = ::sigabbrev_np(number);
+    if (abbreviation != nullptr && bare == abbreviation) return number;
+  }
+  throw Error(fmt::format("unknown signal \"{}\"", name));
+}
+
+void OciCommands::add(CLI::App& app) {
+  CLI::App* oci = add_command(app, "oci", "Run OCI runtime-spec bundles, like runc");
+  oci->require_subcommand(1);
+  run_ = add_command(*oci, "run", "Create and start the bundle's container, and wait for it, like runc run");
+  run_->add_option("-b,--bundle", bundle_dir_, "The bundle directory (config.json and the rootfs)");
+  run_->add_option("ID", id_, "The container's id")->required();
+  spec_ = add_command(*oci, "spec", "Write a default config.json, like runc spec");
+  spec_->add_option("-b,--bundle", bundle_dir_, "Where to write config.json");
+  create_ = add_command(*oci, "create", "Create the bundle's container; it waits for `oci start`");
+  create_->add_option("-b,--bundle", bundle_dir_, "The bundle directory (config.json and the rootfs)");
+  create_->add_option("--pid-file", pid_file_, "Write the container's pid to this file");
+  create_->add_option("ID", id_, "The container's id")->required();
+  start_ = add_command(*oci, "start", "Start a created container: it runs its command");
+  start_->add_option("ID", id_, "The container's id")->required();
+  state_ = add_command(*oci, "state", "Print a container's state as JSON");
+  state_->add_option("ID", id_, "The container's id")->required();
+  kill_ = add_command(*oci, "kill", "Send a signal to a container's process (default SIGTERM)");
+  kill_->add_option("ID", id_, "The container's id")->required();
+  kill_->add_option("SIGNAL", signal_, "KILL, SIGKILL or 9 ...");
+  delete_ = add_command(*oci, "delete", "Delete a stopped container: everything it set up goes");
+  delete_->add_flag("-f,--force", force_, "Kill it first (SIGKILL) when it still runs");
+  delete_->add_option("ID", id_, "The container's id")->required();
+  list_ = add_command(*oci, "list", "List the containers of the state root");
+  list_->add_flag("-q,--quiet", quiet_, "Only their ids");
+  list_->add_option("-f,--format", format_, "table or json")->check(CLI::IsMember({"table", "json"}));
+}
+
+std::optional<int> OciCommands::run(const StateRoot& root) {
+  if (spec_->parsed()) {
+    write_spec(bundle_dir_);
+    return 0;
+  }
+  if (run_->parsed()) return run_bundle(root, bundle_dir_, id_);
+  if (create_->parsed()) return create(root);
+  if (start_->parsed()) return start(root);
+  if (state_->parsed()) return state(root);
+  if (kill_->parsed()) return kill(root);
+  if (delete_->parsed()) return remove(root);
+  if (list_->parsed()) return list(root);
+  return std::nullopt;
+}
+
+int OciCommands::create(const StateRoot& root) {
+  BundleContainer loaded = load_bundle(bundle_dir_, id_);
+  Lifecycle lifecycle(loaded.steps, root);
+  CreateOptions options{true, fs::absolute(bundle_dir_).lexically_normal().string(), loaded.bundle.annotations};
+  if (!options.bundle.empty() && options.bundle.back() == '/') options.bundle.pop_back();
+  lifecycle.create(loaded.bundle.spec, options);
+  if (!pid_file_.empty()) {
+    // As runc: the pid then a rename, so a reader never sees half of it.
+    write_file_atomically(fs::absolute(pid_file_), std::to_string(lifecycle.state(id_).process.pid));
+  }
+  return 0;
+}
+
+int OciCommands::start(const StateRoot& root) {
+  Steps none;
+  ContainerState state = Lifecycle(none, root).state(id_);
+  std::optional<BundleContainer> loaded;
+  Steps steps = steps_for(state, loaded);
+  Lifecycle(steps, root).start(id_);
+  return 0;
+}
+
+int OciCommands::state(const StateRoot& root) {
+  Steps none;
+  std::cout << oci_state(Lifecycle(none, root).state(id_)).dump(2);  // no newline, as runc
+  return 0;
+}
+
+int OciCommands::kill(const StateRoot& root) {
+  int signal = parse_signal(signal_);
+  Steps none;
+  Lifecycle(none, root).kill(id_, signal);
+  return 0;
+}
+
+int OciCommands::remove(const StateRoot& root) {
+  Steps none;
+  ContainerState state = Lifecycle(none, root).state(id_);
+  std::optional<BundleContainer> loaded;
+  Steps steps = steps_for(state, loaded);
+  Lifecycle(steps, root).remove(id_, force_);
+  return 0;
+}
+
+int OciCommands::list(const StateRoot& root) {
+  Steps none;
+  std::vector<ContainerState> states = Lifecycle(none, root).list();
+  if (quiet_) {
+    for (const auto& state : states) std::cout << state.id << "\n";
+    return 0;
+  }
+  if (format_ == "json") {
+    nlohmann::ordered_json all = nlohmann::ordered_json::array();
+    for (const auto& state : states) {
+      nlohmann::ordered_json entry = oci_state(state);
+      entry["owner"] = owner_name();
+      all.push_back(entry);
+    }
+    std::cout << (states.empty() ? std::string("null") : all.dump()) << "\n";
+    return 0;
+  }
+  std::vector<std::vector<std::string>> rows = {{"ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER"}};
+  for (const auto& state : states) {
+    std::string pid = std::to_string(state.status == Status::stopped ? 0 : state.process.pid);
+    rows.push_back({state.id, pid, std::string(status_name(state.status)),
+                    state.bundle.empty() ? state.spec.root.path.string() : state.bundle, state.created, owner_name()});
+  }
+  std::cout << table(rows);
+  return 0;
+}
+
+}  // namespace dockling::ch09

@@ -1,0 +1,235 @@
+// Chapter 09 (and the runtime library of chapter 01): a container's lifecycle across
+// processes — oci create, start, state, kill, delete, list — side by side with runc, and
+// delete after the process that created a container was killed.
+#include <unistd.h>
+
+#include <chrono>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "cgroup.hpp"
+#include "dockling/fs.hpp"
+#include "dockling/state.hpp"
+#include "dockling/tempdir.hpp"
+#include "dockling/testing.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace dockling::testing;
+using nlohmann::json;
+
+bool have(const char* path) { return ::access(path, X_OK) == 0; }
+
+/// A bundle from `runc spec`, on the test rootfs (read-only), running `args`.
+struct Bundle {
+  dockling::TempDir dir{"ch09-lifecycle"};
+  explicit Bundle(const std::vector<std::string>& args) {
+    auto made = run({"/usr/sbin/runc", "spec", "--bundle", dir.path().string()});
+    EXPECT_EQ(made.exit_code, 0) << made;
+    json config = parse_json(dockling::read_file(dir.path() / "config.json"));
+    config["root"] = {{"path", rootfs()}, {"readonly", true}};
+    config["process"]["terminal"] = false;
+    config["process"]["args"] = args;
+    std::ofstream(dir.path() / "config.json") << config.dump(2);
+  }
+  std::string path() const { return dir.path().string(); }
+};
+
+/// One runtime's command line: dockling's `ch09-security [--root R] oci` or `runc --root R`.
+struct Runtime {
+  std::vector<std::string> prefix;
+  /// Runs `prefix + args` with its output in a file, read back as `out`: a created container
+  /// keeps the creator's stdio, and a pipe it held would keep the test waiting.
+  RunResult operator()(const std::vector<std::string>& args) const {
+    dockling::TempDir scratch("ch09-output");
+    std::string file = (scratch.path() / "output").string();
+    std::string command;
+    for (const auto& part : with(args)) command += "'" + part + "' ";
+    RunResult result = run({"/bin/sh", "-c", command + "</dev/null >'" + file + "' 2>&1"});
+    result.out = dockling::read_file(file);
+    return result;
+  }
+  /// `state ID` as JSON (empty when it fails).
+  json state(const std::string& id) const {
+    auto result = run(with({"state", id}));
+    return result.exit_code == 0 ? parse_json(result.out) : json();
+  }
+  std::vector<std::string> with(std::vector<std::string> args) const {
+    args.insert(args.begin(), prefix.begin(), prefix.end());
+    return args;
+  }
+  /// Waits up to 5 s for `state ID` to report `status`.
+  std::string wait_for(const std::string& id, const std::string& status) const {
+    std::string now;
+    for (int i = 0; i < 100; ++i) {
+      now = state(id).value("status", "");
+      if (now == status) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return now;
+  }
+};
+
+/// The statuses a runtime goes through for create, start, kill KILL, delete; and its state
+/// JSON's keys while created.
+struct Walk {
+  std::vector<std::string> statuses;
+  std::set<std::string> keys;
+};
+
+Walk walk(const Runtime& runtime, const Bundle& bundle, const std::string& id) {
+  Walk walk;
+  auto created = runtime({"create", "--bundle", bundle.path(), id});
+  EXPECT_EQ(created.exit_code, 0) << created;
+  json state = runtime.state(id);
+  for (const auto& [key, value] : state.items()) walk.keys.insert(key);
+  EXPECT_GT(state.value("pid", 0), 0) << state;
+  EXPECT_EQ(state.value("bundle", ""), bundle.path()) << state;
+  walk.statuses.push_back(state.value("status", ""));
+  auto listed = run(runtime.with({"list", "-q"}));
+  EXPECT_NE(listed.out.find(id), std::string::npos) << listed;
+
+  auto started = runtime({"start", id});
+  EXPECT_EQ(started.exit_code, 0) << started;
+  walk.statuses.push_back(runtime.state(id).value("status", ""));
+  auto again = runtime({"start", id});
+  EXPECT_NE(again.exit_code, 0) << "a second start must fail\n" << again;
+  auto busy = runtime({"delete", id});
+  EXPECT_NE(busy.exit_code, 0) << "delete of a running container needs -f\n" << busy;
+
+  auto killed = runtime({"kill", id, "KILL"});
+  EXPECT_EQ(killed.exit_code, 0) << killed;
+  walk.statuses.push_back(runtime.wait_for(id, "stopped"));
+  EXPECT_EQ(runtime.state(id).value("pid", -1), 0) << "a stopped container's pid is 0";
+
+  auto deleted = runtime({"delete", id});
+  EXPECT_EQ(deleted.exit_code, 0) << deleted;
+  auto gone = run(runtime.with({"state", id}));
+  walk.statuses.push_back(gone.exit_code == 0 ? "still there" : "deleted");
+  return walk;
+}
+
+TEST(OciLifecycle, CreateStartKillDeleteGoThroughRuncsStates) {
+  DOCKLING_REQUIRE_ROOT();
+  ASSERT_TRUE(have("/usr/sbin/runc")) << "runc is missing: apt-get install runc";
+  Bundle bundle({"/bin/sleep", "60"});
+  dockling::TempDir runc_root("runc-root");
+  Runtime runc{{"/usr/sbin/runc", "--root", runc_root.path().string()}};
+  Runtime ours{{bin("ch09-security"), "oci"}};
+  Walk theirs = walk(runc, bundle, unique_name("runc"));
+  Walk mine = walk(ours, bundle, unique_name("oci"));
+  std::vector<std::string> expected = {"created", "running", "stopped", "deleted"};
+  EXPECT_EQ(theirs.statuses, expected) << "runc itself";
+  EXPECT_EQ(mine.statuses, expected);
+  EXPECT_EQ(mine.keys, theirs.keys) << "state must have runc's fields";
+}
+
+TEST(OciLifecycle, ACreatedContainerWaitsForStartThenRunsItsCommand) {
+  DOCKLING_REQUIRE_ROOT();
+  dockling::TempDir out("ch09-out");
+  Bundle bundle({"/bin/sh", "-c", "echo started > /out/file"});
+  // A bind mount of a host directory, to see what the command wrote.
+  json config = parse_json(dockling::read_file(bundle.dir.path() / "config.json"));
+  config["mounts"].push_back({{"destination", "/out"}, {"type", "bind"}, {"source", out.path()}, {"options", {"rbind"}}});
+  std::ofstream(bundle.dir.path() / "config.json") << config.dump(2);
+  Runtime ours{{bin("ch09-security"), "oci"}};
+  std::string id = unique_name("oci");
+  fs::path pid_file = out.path() / "pid";
+  auto created = ours({"create", "--bundle", bundle.path(), "--pid-file", pid_file.string(), id});
+  ASSERT_EQ(created.exit_code, 0) << created;
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_FALSE(fs::exists(out.path() / "file")) << "the command ran before start";
+  json state = ours.state(id);
+  EXPECT_EQ(state.value("status", ""), "created");
+  EXPECT_EQ(dockling::read_file(pid_file), std::to_string(state.value("pid", 0))) << "--pid-file";
+  auto started = ours({"start", id});
+  ASSERT_EQ(started.exit_code, 0) << started;
+  EXPECT_EQ(ours.wait_for(id, "stopped"), "stopped");
+  EXPECT_EQ(dockling::read_file(out.path() / "file"), "started\n");
+  auto deleted = ours({"delete", id});
+  EXPECT_EQ(deleted.exit_code, 0) << deleted;
+}
+
+TEST(OciLifecycle, ErrorsNameTheContainer) {
+  DOCKLING_REQUIRE_ROOT();
+  Runtime ours{{bin("ch09-security"), "oci"}};
+  for (const char* command : {"state", "start", "delete", "kill"}) {
+    auto result = run({bin("ch09-security"), "oci", command, "no-such-container"});
+    EXPECT_NE(result.exit_code, 0) << command;
+    EXPECT_NE(result.err.find("no-such-container does not exist"), std::string::npos) << command << "\n" << result;
+  }
+  Bundle bundle({"/bin/sleep", "60"});
+  std::string id = unique_name("oci");
+  ASSERT_EQ(ours({"create", "--bundle", bundle.path(), id}).exit_code, 0);
+  auto twice = ours({"create", "--bundle", bundle.path(), id});
+  EXPECT_NE(twice.exit_code, 0);
+  EXPECT_NE(twice.out.find("container with id exists: " + id), std::string::npos) << twice;
+  auto bad_signal = ours({"kill", id, "SIGNOPE"});
+  EXPECT_NE(bad_signal.out.find("SIGNOPE"), std::string::npos) << bad_signal;
+  auto forced = ours({"delete", "-f", id});
+  EXPECT_EQ(forced.exit_code, 0) << forced;
+  EXPECT_EQ(run({bin("ch09-security"), "oci", "list", "-q"}).out, "");
+}
+
+/// The process that created a container is killed (SIGKILL: no clean-up of its own). Another
+/// process lists the container as stopped and deletes it: its cgroups, its veth and lease, its
+/// published port and its files all go.
+TEST(OciLifecycle, DeleteUndoesWhatAKilledRunLeft) {
+  DOCKLING_REQUIRE_ROOT();
+  SubnetClaim subnet = claim_subnet();
+  std::string bridge = unique_name("dl");
+  Background running({bin("ch09-security"), "run", "--bridge", bridge, "--subnet", subnet.cidr(), "-p",
+                      "127.0.0.1:" + std::to_string(30000 + subnet.third) + ":80", "--memory", "64m", rootfs(),
+                      "/bin/sh", "-c", "echo ready; exec sleep 60"});
+  ASSERT_EQ(running.read_line().value_or(""), "ready");
+  auto listed = run({bin("ch09-security"), "oci", "list", "-q"});
+  std::string id = listed.out.substr(0, listed.out.find('\n'));
+  ASSERT_EQ(id.size(), 64u) << listed;
+  json state = parse_json(run({bin("ch09-security"), "oci", "state", id}).out);
+  EXPECT_EQ(state.value("status", ""), "running") << state;
+
+  running.signal(SIGKILL);
+  running.wait();
+  Runtime ours{{bin("ch09-security"), "oci"}};
+  EXPECT_EQ(ours.wait_for(id, "stopped"), "stopped") << "the container dies with its run (PDEATHSIG)";
+  fs::path leases = dockling::StateRoot::host_run_dir() / "network" / bridge / "leases";
+  EXPECT_FALSE(fs::is_empty(leases)) << "the lease is still on file";
+  std::string cgroup = dockling::ch08::make_cgroup(
+      dockling::ch08::version_of(dockling::ch08::detect_layout(dockling::ch08::cgroup_root())), id,
+      dockling::ch08::cgroup_root())->directories().front();
+  EXPECT_TRUE(fs::exists(cgroup)) << "its cgroup is still there";
+
+  auto deleted = run({bin("ch09-security"), "oci", "delete", id});
+  EXPECT_EQ(deleted.exit_code, 0) << deleted;
+  EXPECT_FALSE(fs::exists(cgroup)) << "delete must remove the cgroup";
+  EXPECT_TRUE(fs::is_empty(leases)) << "delete must give the lease back";
+  EXPECT_FALSE(fs::exists(dockling::StateRoot(std::getenv("DOCKLING_ROOT")).container_dir(id))) << "its files";
+  auto nft = run({"/usr/sbin/nft", "list", "ruleset"});
+  EXPECT_EQ(nft.out.find(std::to_string(30000 + subnet.third)), std::string::npos) << "its published port\n" << nft.out;
+  EXPECT_EQ(run({bin("ch09-security"), "oci", "list", "-q"}).out, "");
+  auto pruned = run({bin("ch09-security"), "network", "prune", "--bridge", bridge});
+  EXPECT_EQ(pruned.exit_code, 0) << pruned;
+}
+
+/// `run` after a crashed run deletes the crashed one's container: nothing accumulates.
+TEST(OciLifecycle, TheNextRunDeletesWhatACrashedRunLeft) {
+  DOCKLING_REQUIRE_ROOT();
+  Background running({bin("ch09-security"), "run", "--network", "none", rootfs(), "/bin/sh", "-c",
+                      "echo ready; exec sleep 60"});
+  ASSERT_EQ(running.read_line().value_or(""), "ready");
+  running.signal(SIGKILL);
+  running.wait();
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // PDEATHSIG is asynchronous
+  EXPECT_NE(run({bin("ch09-security"), "oci", "list", "-q"}).out, "") << "the crashed run's container is listed";
+  auto next = run({bin("ch09-security"), "run", "--network", "none", rootfs(), "/bin/true"});
+  EXPECT_EQ(next.exit_code, 0) << next;
+  EXPECT_EQ(run({bin("ch09-security"), "oci", "list", "-q"}).out, "") << "the next run deletes it";
+}
+
+}  // namespace
