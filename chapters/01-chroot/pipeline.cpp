@@ -36,29 +36,6 @@ std::string env_value(const std::vector<std::string>& env, const std::string& ke
   return {};
 }
 
-/// Finds `command` the way a shell would, in the container's PATH (not the runtime's).
-/// Returns the path to exec, or throws the 126/127 error docker gives.
-std::string resolve_command(const std::string& command, const std::vector<std::string>& env) {
-  if (command.find('/') != std::string::npos) return command;
-  std::string path = env_value(env, "PATH");
-  if (path.empty()) path = kDefaultPath;
-  int first_error = ENOENT;
-  size_t start = 0;
-  while (start <= path.size()) {
-    size_t end = path.find(':', start);
-    if (end == std::string::npos) end = path.size();
-    std::string dir = path.substr(start, end - start);
-    std::string candidate = (dir.empty() ? "." : dir) + "/" + command;
-    struct stat st;
-    if (::stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
-      if (::access(candidate.c_str(), X_OK) == 0) return candidate;
-      first_error = EACCES;  // found, but not executable: keep looking, report 126 if alone
-    }
-    start = end + 1;
-  }
-  throw ch00::exec_failure(command, first_error);
-}
-
 /// The child's half of a report: "CODE\nMESSAGE" when something failed before exec.
 void send_failure(int socket, int code, const std::string& message) noexcept {
   std::string report = fmt::format("{}\n{}", code, message);
@@ -158,6 +135,27 @@ void fill_spec(ContainerSpec& spec, const Steps& steps) {
   auto& env = spec.process.env;
   if (std::none_of(env.begin(), env.end(), [](const std::string& entry) { return entry.rfind("HOME=", 0) == 0; }))
     env.push_back("HOME=/root");
+}
+
+std::string resolve_command(const std::string& command, const std::vector<std::string>& env) {
+  if (command.find('/') != std::string::npos) return command;
+  std::string path = env_value(env, "PATH");
+  if (path.empty()) path = kDefaultPath;
+  int first_error = ENOENT;
+  size_t start = 0;
+  while (start <= path.size()) {
+    size_t end = path.find(':', start);
+    if (end == std::string::npos) end = path.size();
+    std::string dir = path.substr(start, end - start);
+    std::string candidate = (dir.empty() ? "." : dir) + "/" + command;
+    struct stat st;
+    if (::stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
+      if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+      first_error = EACCES;  // found, but not executable: keep looking, report 126 if alone
+    }
+    start = end + 1;
+  }
+  throw ch00::exec_failure(command, first_error);
 }
 
 void keep_parent_death_signal(const Container& container) {

@@ -45,6 +45,12 @@ pid_t start_child(Container& container, const Steps& steps, int flags, UniqueFd&
 /// @throws SysError when the socket fails.
 std::optional<std::pair<int, std::string>> read_child_report(int socket);
 
+/// Finds `command` the way a shell would, in `env`'s PATH (the container's, not the
+/// runtime's; docker's default without one), relative to the current root.
+/// @returns the path to exec.
+/// @throws Error with docker's 127 (not found) or 126 (found, not executable).
+std::string resolve_command(const std::string& command, const std::vector<std::string>& env);
+
 /// In the child: asks again for SIGKILL when the runtime dies, which every change of the
 /// effective ids clears (chapters 07 and 09 switch user); not for a detached container.
 void keep_parent_death_signal(const Container& container);

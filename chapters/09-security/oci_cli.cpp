@@ -17,6 +17,7 @@
 #include "dockling/log.hpp"
 #include "lifecycle.hpp"
 #include "oci_command.hpp"
+#include "oci_exec.hpp"
 #include "security_step.hpp"
 
 namespace dockling::ch09 {
@@ -117,6 +118,15 @@ void OciCommands::add(CLI::App& app) {
   list_ = add_command(*oci, "list", "List the containers of the state root");
   list_->add_flag("-q,--quiet", quiet_, "Only their ids");
   list_->add_option("-f,--format", format_, "table or json")->check(CLI::IsMember({"table", "json"}));
+  exec_ = add_command(*oci, "exec", "Run a new process inside a running container, confined as its first one");
+  exec_->add_option("--cwd", cwd_, "Working directory (default: the container's)");
+  exec_->add_option("-e,--env", env_, "Set an environment variable: KEY=VALUE")->allow_extra_args(false);
+  exec_->add_option("-u,--user", user_, "UID[:GID] to run as (default: the container's user)");
+  exec_->add_option("-g,--additional-gids", additional_gids_, "Additional group id")->allow_extra_args(false);
+  exec_->add_option("ID", id_, "The container's id")->required();
+  exec_->add_option("COMMAND", args_, "The command and its arguments")->required();
+  exec_->positionals_at_end();
+  exec_->prefix_command();
 }
 
 std::optional<int> OciCommands::run(const StateRoot& root) {
@@ -131,6 +141,7 @@ std::optional<int> OciCommands::run(const StateRoot& root) {
   if (kill_->parsed()) return kill(root);
   if (delete_->parsed()) return remove(root);
   if (list_->parsed()) return list(root);
+  if (exec_->parsed()) return exec(root);
   return std::nullopt;
 }
 
@@ -203,6 +214,31 @@ int OciCommands::list(const StateRoot& root) {
   }
   std::cout << table(rows);
   return 0;
+}
+
+int OciCommands::exec(const StateRoot& root) {
+  Steps none;
+  ExecRequest request{args_, env_, {}, {}};
+  for (const auto& entry : env_)
+    if (entry.find('=') == std::string::npos) throw Error(fmt::format("invalid --env \"{}\": not KEY=VALUE", entry));
+  if (!cwd_.empty()) request.cwd = cwd_;
+  auto number = [](const std::string& text, const char* what) {
+    if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos)
+      throw Error(fmt::format("invalid {} \"{}\": not a number", what, text));
+    return static_cast<unsigned>(std::stoul(text));
+  };
+  if (!user_.empty() || !additional_gids_.empty()) {
+    ProcessUser user = Lifecycle(none, root).state(id_).spec.process.user;
+    if (!user_.empty()) {
+      size_t colon = user_.find(':');
+      user.uid = number(user_.substr(0, colon), "--user uid");
+      user.gid = colon == std::string::npos ? 0 : number(user_.substr(colon + 1), "--user gid");
+      user.groups.clear();
+    }
+    for (const auto& gid : additional_gids_) user.groups.push_back(number(gid, "--additional-gids"));
+    request.user = user;
+  }
+  return exec_in_container(Lifecycle(none, root).state(id_), request);
 }
 
 }  // namespace dockling::ch09

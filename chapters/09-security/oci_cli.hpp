@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -28,6 +29,7 @@ class OciCommands {
   int kill(const StateRoot& root);
   int remove(const StateRoot& root);
   int list(const StateRoot& root);
+  int exec(const StateRoot& root);
 
   CLI::App* run_ = nullptr;
   CLI::App* spec_ = nullptr;
@@ -37,6 +39,9 @@ class OciCommands {
   CLI::App* kill_ = nullptr;
   CLI::App* delete_ = nullptr;
   CLI::App* list_ = nullptr;
+  CLI::App* exec_ = nullptr;
+  std::vector<std::string> args_, env_, additional_gids_;
+  std::string cwd_, user_;
   std::string bundle_dir_ = ".";
   std::string id_;
   std::string pid_file_;

@@ -1,6 +1,7 @@
 // Chapter 09 (and the runtime library of chapter 01): a container's lifecycle across
 // processes — oci create, start, state, kill, delete, list — side by side with runc, and
 // delete after the process that created a container was killed.
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -10,6 +11,7 @@
 #include <set>
 #include <thread>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "cgroup.hpp"
@@ -230,6 +232,99 @@ TEST(OciLifecycle, TheNextRunDeletesWhatACrashedRunLeft) {
   auto next = run({bin("ch09-security"), "run", "--network", "none", rootfs(), "/bin/true"});
   EXPECT_EQ(next.exit_code, 0) << next;
   EXPECT_EQ(run({bin("ch09-security"), "oci", "list", "-q"}).out, "") << "the next run deletes it";
+}
+
+/// A bundle of `sleep 60`, created and started by dockling as `id`; deleted at the end.
+struct RunningBundle {
+  Bundle bundle{{"/bin/sleep", "60"}};
+  std::string id = unique_name("oci");
+  Runtime ours{{bin("ch09-security"), "oci"}};
+  RunningBundle() {
+    auto created = ours({"create", "--bundle", bundle.path(), id});
+    EXPECT_EQ(created.exit_code, 0) << created;
+    auto started = ours({"start", id});
+    EXPECT_EQ(started.exit_code, 0) << started;
+  }
+  ~RunningBundle() { ours({"delete", "-f", id}); }
+  std::vector<std::string> exec(const std::vector<std::string>& args) const {
+    std::vector<std::string> argv = {bin("ch09-security"), "oci", "exec"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return argv;
+  }
+};
+
+/// What runc's exec shows of the process it starts, and what ours must show the same way.
+const char* kExecView =
+    "id; hostname; pwd; grep -E '^(Cap|NoNewPrivs|Seccomp:)' /proc/self/status; ulimit -n; echo \"$HOME $PATH\"";
+
+TEST(OciExec, TheProcessIsConfinedAsTheContainersAsWithRunc) {
+  DOCKLING_REQUIRE_ROOT();
+  ASSERT_TRUE(have("/usr/sbin/runc"));
+  RunningBundle container;
+  auto ours = run(container.exec({container.id, "/bin/sh", "-c", kExecView}));
+  ASSERT_EQ(ours.exit_code, 0) << ours;
+  dockling::TempDir runc_root("runc-root");
+  Runtime runc{{"/usr/sbin/runc", "--root", runc_root.path().string()}};
+  std::string id = unique_name("runc");
+  ASSERT_EQ(runc({"create", "--bundle", container.bundle.path(), id}).exit_code, 0);
+  ASSERT_EQ(runc({"start", id}).exit_code, 0);
+  auto theirs = run({"/usr/sbin/runc", "--root", runc_root.path().string(), "exec", id, "/bin/sh", "-c", kExecView});
+  runc({"delete", "-f", id});
+  EXPECT_EQ(ours.out, theirs.out) << "dockling:\n" << ours << "\nrunc:\n" << theirs;
+}
+
+TEST(OciExec, JoinsEveryNamespaceAndTheCgroupOfTheContainer) {
+  DOCKLING_REQUIRE_ROOT();
+  RunningBundle container;
+  // Seen from inside: the exec'd shell and the container's first process (PID 1 there).
+  auto r = run(container.exec({container.id, "/bin/sh", "-c",
+                               "for ns in mnt pid net uts ipc cgroup; do [ $(readlink /proc/self/ns/$ns) = "
+                               "$(readlink /proc/1/ns/$ns) ] || echo \"$ns differs\"; done; "
+                               "[ \"$(cat /proc/self/cgroup)\" = \"$(cat /proc/1/cgroup)\" ] || echo cgroup differs; "
+                               "echo pid $$"}));
+  EXPECT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(r.out.find("differs"), std::string::npos) << r;
+  EXPECT_NE(r.out.find("pid "), std::string::npos) << r;
+  EXPECT_EQ(r.out.find("pid 1\n"), std::string::npos) << "the exec'd process is not the container's PID 1\n" << r;
+}
+
+TEST(OciExec, UserEnvAndCwdCanBeChangedAndExitCodesFollowDocker) {
+  DOCKLING_REQUIRE_ROOT();
+  RunningBundle container;
+  auto r = run(container.exec({"-u", "65534:65534", "--cwd", "/tmp", "-e", "FOO=bar", container.id, "/bin/sh", "-c",
+                               "id -u; id -g; pwd; echo $FOO"}));
+  EXPECT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(r.out, "65534\n65534\n/tmp\nbar\n");
+  EXPECT_EQ(run(container.exec({container.id, "/bin/sh", "-c", "exit 7"})).exit_code, 7);
+  auto missing = run(container.exec({container.id, "dockling-no-such-command"}));
+  EXPECT_EQ(missing.exit_code, 127) << missing;
+  EXPECT_NE(missing.err.find("dockling-no-such-command"), std::string::npos) << missing;
+  auto stopped = run(container.exec({"no-such-container", "/bin/true"}));
+  EXPECT_NE(stopped.exit_code, 0);
+  EXPECT_NE(stopped.err.find("no-such-container does not exist"), std::string::npos) << stopped;
+}
+
+/// CVE-2019-5736: a process of the container that opens /proc/PID/exe of the joining runtime
+/// must not reach the runtime's binary. The runtime runs from a sealed memfd copy: the link
+/// names the copy, and writing to it fails.
+TEST(OciExec, TheJoiningRuntimeRunsFromASealedCopyOfItsBinary) {
+  DOCKLING_REQUIRE_ROOT();
+  RunningBundle container;
+  std::string before = dockling::read_file(bin("ch09-security"));
+  Background exec(container.exec({container.id, "/bin/sh", "-c", "echo ready; exec sleep 1"}));
+  ASSERT_EQ(exec.read_line().value_or(""), "ready");
+  std::string exe = fmt::format("/proc/{}/exe", exec.pid());
+  char target[4096] = {};
+  ASSERT_GT(::readlink(exe.c_str(), target, sizeof target - 1), 0);
+  EXPECT_EQ(std::string(target).rfind("/memfd:dockling-sealed", 0), 0u) << target;
+  int fd = ::open(exe.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd >= 0) {
+    EXPECT_LT(::write(fd, "x", 1), 0) << "the sealed copy was writable";
+    ::close(fd);
+  }
+  exec.signal(SIGKILL);
+  exec.wait();
+  EXPECT_EQ(dockling::read_file(bin("ch09-security")), before);
 }
 
 }  // namespace

@@ -1,0 +1,214 @@
+#include "oci_exec.hpp"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sendfile.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <csignal>
+
+#include <fmt/format.h>
+
+#include "cgroup.hpp"
+#include "dockling/error.hpp"
+#include "dockling/fd.hpp"
+#include "dockling/fs.hpp"
+#include "dockling/log.hpp"
+#include "dockling/process.hpp"
+#include "exec_error.hpp"
+#include "fork_exec.hpp"
+#include "pipeline.hpp"
+#include "security_step.hpp"
+#include "signal_forwarder.hpp"
+
+namespace dockling::ch09 {
+
+namespace {
+
+constexpr const char* kMemfdName = "dockling-sealed";
+
+/// The namespaces to join, in runc's order: user first (it owns the others), mount last.
+constexpr std::pair<const char*, int> kNamespaces[] = {
+    {"user", CLONE_NEWUSER}, {"ipc", CLONE_NEWIPC}, {"uts", CLONE_NEWUTS}, {"net", CLONE_NEWNET},
+    {"pid", CLONE_NEWPID},   {"cgroup", CLONE_NEWCGROUP}, {"mnt", CLONE_NEWNS}};
+
+/// One namespace of the container to join: an open /proc/PID/ns/NAME.
+struct Namespace {
+  const char* name;
+  int type;
+  UniqueFd fd;
+};
+
+ino_t inode_of(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 ? st.st_ino : 0;
+}
+
+/// The container's namespaces that are not ours, opened now (before any fork: the pid is
+/// checked against its start time right after).
+std::vector<Namespace> open_namespaces(const ProcessIdentity& process) {
+  std::vector<Namespace> list;
+  for (const auto& [name, type] : kNamespaces) {
+    std::string theirs = fmt::format("/proc/{}/ns/{}", process.pid, name);
+    if (inode_of(theirs) == inode_of(fmt::format("/proc/self/ns/{}", name))) continue;  // shared (host)
+    list.push_back({name, type, open_fd(theirs, O_RDONLY)});
+  }
+  if (!process.alive()) throw Error("cannot exec in a stopped container");
+  return list;
+}
+
+/// The env of `base` with each KEY=VALUE of `extra` added or replacing the same key.
+std::vector<std::string> merge_env(std::vector<std::string> base, const std::vector<std::string>& extra) {
+  for (const auto& entry : extra) {
+    std::string key = entry.substr(0, entry.find('=')) + "=";
+    auto same = std::find_if(base.begin(), base.end(), [&](const std::string& e) { return e.rfind(key, 0) == 0; });
+    if (same != base.end()) *same = entry;
+    else base.push_back(entry);
+  }
+  return base;
+}
+
+/// In the process that will exec: confinement as the container's first process had it, then
+/// the command. Never returns.
+[[noreturn]] void exec_command(Container& container, SecurityStep& security, int report) {
+  try {
+    container.sync_fd = report;  // kept open by the security step: closed at exec (CLOEXEC)
+    const ProcessSpec& process = container.spec.process;
+    check(::chdir(process.cwd.c_str()), "chdir", process.cwd);
+    std::string path = resolve_command(process.args.front(), process.env);
+    security.in_child(container);
+    std::vector<std::string> argv = process.args, env = process.env;
+    std::vector<char*> args, envp;
+    for (auto& arg : argv) args.push_back(arg.data());
+    args.push_back(nullptr);
+    for (auto& entry : env) envp.push_back(entry.data());
+    envp.push_back(nullptr);
+    ::execve(path.c_str(), args.data(), envp.data());
+    throw ch00::exec_failure(process.args.front(), errno);
+  } catch (const Error& e) {
+    std::string text = fmt::format("{}\n{}", e.exit_code(), e.what());
+    [[maybe_unused]] ssize_t n = ::send(report, text.data(), text.size(), MSG_NOSIGNAL);
+    ::_exit(e.exit_code());
+  } catch (const std::exception& e) {
+    std::string text = fmt::format("{}\n{}", kExitRuntimeFailure, e.what());
+    [[maybe_unused]] ssize_t n = ::send(report, text.data(), text.size(), MSG_NOSIGNAL);
+    ::_exit(kExitRuntimeFailure);
+  }
+}
+
+}  // namespace
+
+bool running_from_sealed_copy() {
+  char target[PATH_MAX] = {};
+  ssize_t n = ::readlink("/proc/self/exe", target, sizeof target - 1);
+  return n > 0 && std::string_view(target, static_cast<size_t>(n)).starts_with(std::string("/memfd:") + kMemfdName);
+}
+
+void reexec_from_sealed_copy(char** argv) {
+  if (running_from_sealed_copy()) return;
+  UniqueFd binary = open_fd("/proc/self/exe", O_RDONLY);
+  struct stat st {};
+  check(::fstat(binary.get(), &st), "fstat", "/proc/self/exe");
+  UniqueFd copy(check(::memfd_create(kMemfdName, MFD_CLOEXEC | MFD_ALLOW_SEALING), "memfd_create", kMemfdName));
+  for (off_t offset = 0; offset < st.st_size;) {
+    ssize_t sent = ::sendfile(copy.get(), binary.get(), &offset, static_cast<size_t>(st.st_size - offset));
+    if (sent <= 0) throw SysError("sendfile", "/proc/self/exe", errno);
+  }
+  // Sealed: nobody, not even root through /proc/PID/exe, may change it from now on.
+  check(::fcntl(copy.get(), F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE), "fcntl",
+        "F_ADD_SEALS");
+  ::fexecve(copy.get(), argv, environ);
+  throw SysError("fexecve", "the sealed copy", errno);
+}
+
+int exec_in_container(const ContainerState& state, const ExecRequest& request) {
+  if (state.status != Status::running) throw Error(fmt::format("cannot exec in a {} container", status_name(state.status)));
+  if (request.args.empty()) throw Error("exec needs a command");
+  ContainerSpec spec = state.spec;
+  spec.process.args = request.args;
+  spec.process.env = merge_env(spec.process.env, request.env);
+  if (request.cwd) spec.process.cwd = *request.cwd;
+  if (request.user) spec.process.user = *request.user;
+  spec.root.host_devices = false;  // the container's /dev is made already
+  StateRoot unused;
+  Container container(spec, unused);
+  container.detached = true;  // no PDEATHSIG games: we wait for it
+  SecurityStep security;
+  security.before_clone(container);  // the seccomp profile, read and parsed here
+
+  std::vector<Namespace> namespaces = open_namespaces(state.process);
+  std::unique_ptr<ch08::Cgroup> cgroup;
+  if (auto record = state.record.find("cgroups"); record != state.record.end()) {
+    auto version = record->value("version", 1) == 2 ? ch08::CgroupVersion::v2 : ch08::CgroupVersion::v1;
+    cgroup = ch08::make_cgroup(version, spec.id, record->value("root", std::string(ch08::kCgroupRoot)));
+  }
+
+  int sockets[2];
+  check(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sockets), "socketpair");
+  UniqueFd ours(sockets[0]), theirs(sockets[1]);
+  // The command is our grandchild (joining a PID namespace takes effect for children only);
+  // its parent exits at once, and we adopt and wait for it as a subreaper (as runc does).
+  check(::prctl(PR_SET_CHILD_SUBREAPER, 1), "prctl", "PR_SET_CHILD_SUBREAPER");
+  ch00::SignalForwarder forwarder;
+  pid_t joiner = ::fork();
+  check(joiner, "fork");
+  if (joiner == 0) {
+    ours.reset();
+    try {
+      char go = 0;
+      if (::read(theirs.get(), &go, 1) != 1) ::_exit(kExitRuntimeFailure);  // in its cgroup now
+      for (const auto& ns : namespaces)
+        check(::setns(ns.fd.get(), ns.type), "setns", fmt::format("/proc/{}/ns/{}", state.process.pid, ns.name));
+      namespaces.clear();
+      pid_t command = ::fork();
+      check(command, "fork");
+      if (command == 0) exec_command(container, security, theirs.get());
+      std::string pid = std::to_string(command);
+      [[maybe_unused]] ssize_t n = ::send(theirs.get(), pid.data(), pid.size(), MSG_NOSIGNAL);
+      ::_exit(0);
+    } catch (const std::exception& e) {
+      std::string text = fmt::format("{}\n{}", kExitRuntimeFailure, e.what());
+      [[maybe_unused]] ssize_t n = ::send(theirs.get(), text.data(), text.size(), MSG_NOSIGNAL);
+      ::_exit(kExitRuntimeFailure);
+    }
+  }
+  theirs.reset();
+  Child joining(joiner);
+  if (cgroup) cgroup->join(joiner);
+  char go = 1;
+  check(static_cast<int>(::send(ours.get(), &go, 1, MSG_NOSIGNAL)), "send", "go");
+  char buffer[4096];
+  ssize_t n;
+  while ((n = ::recv(ours.get(), buffer, sizeof buffer, 0)) < 0 && errno == EINTR) {
+  }
+  ch00::wait_for_exit(joiner);
+  joining.mark_reaped();
+  std::string first(buffer, n > 0 ? static_cast<size_t>(n) : 0);
+  if (first.empty() || first.find('\n') != std::string::npos) {
+    size_t newline = first.find('\n');
+    if (newline == std::string::npos) throw Error("the exec'd process failed before it started");
+    throw Error(first.substr(newline + 1), std::stoi(first.substr(0, newline)));
+  }
+  pid_t command = std::stoi(first);
+  forwarder.forward_to(command);
+  // Its end of the socket closes on exec (CLOEXEC), or carries why it could not start.
+  while ((n = ::recv(ours.get(), buffer, sizeof buffer, 0)) < 0 && errno == EINTR) {
+  }
+  int status = ch00::wait_for_exit(command);
+  if (n > 0) {
+    std::string report(buffer, static_cast<size_t>(n));
+    size_t newline = report.find('\n');
+    throw Error(report.substr(newline + 1), std::stoi(report.substr(0, newline)));
+  }
+  return ch00::exit_code_from_status(status);
+}
+
+}  // namespace dockling::ch09

@@ -1,0 +1,43 @@
+/// @file oci_exec.hpp
+/// @brief Join mode: a new process inside a running container (`oci exec`, chapter 14's
+/// `exec`), in its namespaces and cgroup, confined as its first process is.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "dockling/state.hpp"
+#include "lifecycle.hpp"
+
+namespace dockling::ch09 {
+
+/// What `exec` may change from the container's own process; the rest is the container's
+/// (capabilities, seccomp, no_new_privs, rlimits, and by default user, env and cwd).
+struct ExecRequest {
+  std::vector<std::string> args;       ///< the command; not empty
+  std::vector<std::string> env;        ///< KEY=VALUE added to (or replacing in) the container's
+  std::optional<std::string> cwd;      ///< instead of the container's working directory
+  std::optional<ProcessUser> user;     ///< instead of the container's user (uid, gid, groups)
+};
+
+/// Runs `request` in the running container `state` and waits for it; returns docker's exit code.
+///
+/// The runtime first re-executes itself from a sealed memfd copy of its binary (CVE-2019-5736:
+/// a process of the container that opens /proc/PID/exe of the joining process finds a copy
+/// that cannot be written, never the binary on disk). A child then joins the container's
+/// namespaces, user first (it owns the others), the mount namespace last, is put in the
+/// container's cgroups, and forks the process that applies the container's rlimits, seccomp
+/// filter, user and capabilities, and execs the command. Signals to the runtime go on to it.
+/// @throws Error when the container is not running, or the command cannot start (126/127).
+int exec_in_container(const ContainerState& state, const ExecRequest& request);
+
+/// True when this process runs from a sealed memfd copy of its binary.
+bool running_from_sealed_copy();
+
+/// Re-executes this process, with the same arguments, from a sealed memfd copy of its binary,
+/// unless it runs from one already. Returns only when it does.
+/// @throws SysError when the copy cannot be made.
+void reexec_from_sealed_copy(char** argv);
+
+}  // namespace dockling::ch09
