@@ -22,6 +22,7 @@
 #include "pipeline.hpp"
 #include "runtime_main.hpp"
 #include "security_step.hpp"
+#include "terminal_step.hpp"
 #include "user_step.hpp"
 
 namespace dockling::ch09 {
@@ -166,8 +167,11 @@ void write_sysctl(const std::string& key, const std::string& value) {
   }
 }
 
-int run_bundle(const std::string& dir, const std::string& id) {
+int run_bundle(const std::string& dir, const std::string& id, const std::string& console_socket) {
   OciBundle bundle = read_bundle(dir);
+  if (!console_socket.empty() && !bundle.spec.process.terminal)
+    throw Error("cannot use console socket if runc will not detach or allocate tty: process.terminal is false in "
+                "config.json");
   for (const auto& warning : bundle.warnings) log::warning("{}", warning);
   check_namespaces(bundle.namespaces);
   check_unified(bundle);
@@ -181,6 +185,7 @@ int run_bundle(const std::string& dir, const std::string& id) {
   auto namespaces = std::make_unique<OciNamespaceStep>(bundle);
   list.push_back(std::make_unique<OciRootStep>(*namespaces));  // owned by the same pipeline
   list.push_back(std::move(namespaces));
+  list.push_back(std::make_unique<ch03::TerminalStep>(console_socket));  // replaces run's (same slot)
   log::debug("oci: {} mounts of its own, {} sysctls", bundle.mounts.size(), bundle.sysctl.size());
   return run_container(spec, make_pipeline(std::move(list)));
 }

@@ -76,7 +76,11 @@ void check_unified(const OciBundle& bundle);
 void write_sysctl(const std::string& key, const std::string& value);
 
 /// Runs the bundle in DIR in the foreground as container `id`; returns the command's exit code.
-int run_bundle(const std::string& dir, const std::string& id);
+/// With process.terminal, the command gets a pseudo-terminal: its master goes to the unix
+/// socket at `console_socket` when one is given (runc's --console-socket), else the runtime
+/// relays it to its own stdin and stdout, as `runc run` in the foreground does.
+/// @throws Error for a console socket without process.terminal (runc refuses it too).
+int run_bundle(const std::string& dir, const std::string& id, const std::string& console_socket = {});
 
 /// Writes DIR/config.json from default_spec(); refuses to overwrite one.
 void write_spec(const std::string& dir);

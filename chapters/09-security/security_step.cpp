@@ -62,6 +62,8 @@ void SecurityStep::add_commands(CLI::App& app) {
   oci_run_ = add_command(*oci, "run", "Run the bundle's container in the foreground, like runc run");
   oci_run_->add_option("-b,--bundle", bundle_dir_, "The bundle directory (config.json and the rootfs)");
   oci_run_->add_option("ID", bundle_id_, "The container's id")->required();
+  oci_run_->add_option("--console-socket", console_socket_,
+                       "Path to an AF_UNIX socket which will receive the master end of the console's pseudoterminal");
   oci_spec_ = add_command(*oci, "spec", "Write a default config.json, like runc spec");
   oci_spec_->add_option("-b,--bundle", bundle_dir_, "Where to write config.json");
 }
@@ -71,7 +73,7 @@ std::optional<int> SecurityStep::run_command() {
     write_spec(bundle_dir_);
     return 0;
   }
-  if (oci_run_ != nullptr && oci_run_->parsed()) return run_bundle(bundle_dir_, bundle_id_);
+  if (oci_run_ != nullptr && oci_run_->parsed()) return run_bundle(bundle_dir_, bundle_id_, console_socket_);
   return std::nullopt;
 }
 

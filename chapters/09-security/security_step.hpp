@@ -49,6 +49,7 @@ class SecurityStep : public Step {
   CLI::App* oci_spec_ = nullptr;
   std::string bundle_dir_ = ".";
   std::string bundle_id_;
+  std::string console_socket_;
 
   // Flags as typed.
   std::vector<std::string> cap_add_, cap_drop_, security_opts_, ulimit_specs_;
