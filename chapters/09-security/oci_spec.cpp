@@ -97,6 +97,8 @@ void read_process(const json& process, OciBundle& bundle) {
     spec.terminal = terminal->get<bool>();
     spec.open_stdin = spec.terminal;  // runc relays its stdin to the terminal in the foreground
   }
+  if (find(process, "consoleSize"))
+    bundle.warnings.push_back("process.consoleSize is not honoured yet: the terminal starts at the runtime's size, or 0x0");
   spec.args = texts(*args, "process.args");
   if (spec.args.empty()) bad("process.args", "empty");
   if (const json* env = find(process, "env")) spec.env = texts(*env, "process.env");
