@@ -144,6 +144,18 @@ TEST_F(Terminal, InteractiveWithInitKeepsTheTerminalForTheCommand) {
   EXPECT_EQ(user.wait(), 3) << user.output();
 }
 
+TEST_F(Terminal, WithInitTheCommandIsTheTerminalsForegroundGroup) {
+  DOCKLING_REQUIRE_ROOT();
+  // As tini: the command (PID 2) in a process group of its own, which the terminal serves;
+  // ^C reaches it alone, the init does not get it too.
+  PtySession user(ch03({"-t", "--init"}, {"sh", "-c", "ps -o pid,pgid,comm; cat /proc/self/stat"}));
+  EXPECT_EQ(user.wait(), 0) << user.output();
+  EXPECT_TRUE(user.expect("    2     2 sh")) << user.output();
+  // /proc/self/stat of cat (sh exec'd it as PID 2): parent 1, group 2, session 1 (the init's),
+  // terminal 34816 (136,0: /dev/pts/0), and 2 the terminal's foreground group.
+  EXPECT_NE(user.output().find("2 (cat) R 1 2 1 34816 2 "), std::string::npos) << user.output();
+}
+
 TEST_F(Terminal, CtrlCReachesTheCommandThroughTheContainersTerminal) {
   DOCKLING_REQUIRE_ROOT();
   PtySession user(ch03({"-it"}, {"sh"}));
