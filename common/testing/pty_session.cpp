@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -75,16 +76,27 @@ bool PtySession::read_some(milliseconds timeout) {
 
 bool PtySession::expect(std::string_view text, milliseconds timeout) {
   auto deadline = Clock::now() + timeout;
-  for (;;) {
+  for (bool last_look = false;; ) {
     size_t at = output_.find(text, matched_);
     if (at != std::string::npos) {
       matched_ = at + text.size();
       return true;
     }
     auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
-    if (left.count() <= 0) return false;
-    read_some(left);
+    if (left.count() <= 0 || last_look) return false;
+    if (!read_some(std::min(left, milliseconds(100))) && ended()) {
+      while (read_some(milliseconds(0))) {
+      }
+      last_look = true;  // the command is gone: what it printed is all there will be
+    }
   }
+}
+
+bool PtySession::ended() const {
+  siginfo_t info{};
+  // WNOWAIT: look without reaping, wait() still gets the status.
+  return pid_ > 0 && ::waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+         info.si_pid == pid_;
 }
 
 void PtySession::resize(unsigned short rows, unsigned short columns) {

@@ -1,6 +1,10 @@
 // Chapter 03: -t and -i. The runtime runs at a real terminal (a pty the test holds, as a
 // terminal emulator would): the command gets a terminal of the container's own devpts, the
 // user types at it, window sizes follow, and the user's terminal gets its mode back.
+//
+// The terminal is not the exercise, but every test that runs a container goes through
+// ch03::pivot_into, and fails on its stub: those carry _Exercise, as the chapter's other
+// tests that run a container do (scripts/honesty checks both ways).
 #include <dirent.h>
 #include <signal.h>
 #include <termios.h>
@@ -53,7 +57,7 @@ class Terminal : public ::testing::Test {
   std::string before_;
 };
 
-TEST_F(Terminal, InteractiveShellTakesTypedCommandsAndExitsWithTheirCode) {
+TEST_F(Terminal, InteractiveShellTakesTypedCommandsAndExitsWithTheirCode_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   PtySession user(ch03({"-it"}, {"sh"}));
   termios before = user.mode();
@@ -66,7 +70,7 @@ TEST_F(Terminal, InteractiveShellTakesTypedCommandsAndExitsWithTheirCode) {
   EXPECT_TRUE(same_mode(user.mode(), before)) << "the user's terminal mode was not restored";
 }
 
-TEST_F(Terminal, TheCommandsTerminalComesFromTheContainersDevptsAndIsItsControllingTerminal) {
+TEST_F(Terminal, TheCommandsTerminalComesFromTheContainersDevptsAndIsItsControllingTerminal_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   // pts/0 of a devpts with one terminal: the container's own instance, not the host's. `ps`
   // shows the shell's controlling terminal (136,0 is /dev/pts/0), `tty` its stdin's.
@@ -78,7 +82,7 @@ TEST_F(Terminal, TheCommandsTerminalComesFromTheContainersDevptsAndIsItsControll
   EXPECT_NE(user.output().find("err\r\n"), std::string::npos) << "stderr goes to the terminal too:\n" << user.output();
 }
 
-TEST_F(Terminal, WindowSizeAtTheStartAndAfterAResize) {
+TEST_F(Terminal, WindowSizeAtTheStartAndAfterAResize_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   PtySession user(ch03({"-it"}, {"sh"}), 30, 100);
   ASSERT_TRUE(user.expect(kPrompt)) << user.output();
@@ -95,7 +99,7 @@ TEST_F(Terminal, WindowSizeAtTheStartAndAfterAResize) {
   EXPECT_EQ(user.wait(), 0) << user.output();
 }
 
-TEST_F(Terminal, ModeIsRestoredWhenTheContainerIsKilled) {
+TEST_F(Terminal, ModeIsRestoredWhenTheContainerIsKilled_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   PtySession user(ch03({"-it"}, {"sh"}));
   termios before = user.mode();
@@ -108,7 +112,7 @@ TEST_F(Terminal, ModeIsRestoredWhenTheContainerIsKilled) {
   EXPECT_TRUE(same_mode(user.mode(), before)) << "the user's terminal stayed raw";
 }
 
-TEST_F(Terminal, ModeIsRestoredWhenTheCommandIsNotFound) {
+TEST_F(Terminal, ModeIsRestoredWhenTheCommandIsNotFound_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   PtySession user(ch03({"-it"}, {"no-such-command"}));
   termios before = user.mode();
@@ -116,7 +120,7 @@ TEST_F(Terminal, ModeIsRestoredWhenTheCommandIsNotFound) {
   EXPECT_TRUE(same_mode(user.mode(), before));
 }
 
-TEST_F(Terminal, TtyWithoutInteractiveGivesATerminalButNoInput) {
+TEST_F(Terminal, TtyWithoutInteractiveGivesATerminalButNoInput_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   // Docker's -t alone: the command's stdin is the terminal, TERM is set, but what the user
   // types is not passed on, and the user's terminal stays as it was (Ctrl-C is a signal to the
@@ -133,7 +137,7 @@ TEST_F(Terminal, TtyWithoutInteractiveGivesATerminalButNoInput) {
   EXPECT_TRUE(same_mode(user.mode(), before));
 }
 
-TEST_F(Terminal, InteractiveWithInitKeepsTheTerminalForTheCommand) {
+TEST_F(Terminal, InteractiveWithInitKeepsTheTerminalForTheCommand_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   PtySession user(ch03({"-it", "--init"}, {"sh"}));
   ASSERT_TRUE(user.expect(kPrompt)) << user.output();
@@ -144,7 +148,7 @@ TEST_F(Terminal, InteractiveWithInitKeepsTheTerminalForTheCommand) {
   EXPECT_EQ(user.wait(), 3) << user.output();
 }
 
-TEST_F(Terminal, WithInitTheCommandIsTheTerminalsForegroundGroup) {
+TEST_F(Terminal, WithInitTheCommandIsTheTerminalsForegroundGroup_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   // As tini: the command (PID 2) in a process group of its own, which the terminal serves;
   // ^C reaches it alone, the init does not get it too.
@@ -156,7 +160,7 @@ TEST_F(Terminal, WithInitTheCommandIsTheTerminalsForegroundGroup) {
   EXPECT_NE(user.output().find("2 (cat) R 1 2 1 34816 2 "), std::string::npos) << user.output();
 }
 
-TEST_F(Terminal, CtrlCReachesTheCommandThroughTheContainersTerminal) {
+TEST_F(Terminal, CtrlCReachesTheCommandThroughTheContainersTerminal_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   PtySession user(ch03({"-it"}, {"sh"}));
   ASSERT_TRUE(user.expect(kPrompt)) << user.output();
@@ -169,7 +173,7 @@ TEST_F(Terminal, CtrlCReachesTheCommandThroughTheContainersTerminal) {
   EXPECT_EQ(user.output().find("not-42"), std::string::npos) << user.output();
 }
 
-TEST_F(Terminal, AllOutputArrivesBeforeRunReturns) {
+TEST_F(Terminal, AllOutputArrivesBeforeRunReturns_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   auto r = run(ch03({"-t"}, {"sh", "-c", "seq 1 30000"}));
   EXPECT_EQ(r.exit_code, 0) << r.err;
@@ -185,14 +189,14 @@ TEST_F(Terminal, InteractiveTtyNeedsAUserTerminal) {
   EXPECT_NE(r.err.find("the input device is not a TTY"), std::string::npos) << r;
 }
 
-TEST_F(Terminal, InteractiveWithoutTtyPassesStdinAsItIs) {
+TEST_F(Terminal, InteractiveWithoutTtyPassesStdinAsItIs_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   auto r = run(ch03({"-i"}, {"sh", "-c", "test -t 0 || echo not-a-tty; cat"}), milliseconds(30000), "hello\n");
   EXPECT_EQ(r.exit_code, 0) << r;
   EXPECT_EQ(r.out, "not-a-tty\nhello\n");
 }
 
-TEST_F(Terminal, TermFromTheUserWins) {
+TEST_F(Terminal, TermFromTheUserWins_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   auto r = run(ch03({"-t", "-e", "TERM=vt100"}, {"sh", "-c", "echo $TERM"}));
   EXPECT_EQ(r.exit_code, 0) << r;

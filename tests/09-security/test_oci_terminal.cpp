@@ -1,5 +1,7 @@
 // Chapter 09: an OCI bundle's process.terminal, in the foreground beside runc, and with
 // --console-socket: the test is the console socket's receiver, as containerd's shim is.
+// The tests that start a container reach ch09::drop_capabilities (runc spec's capabilities)
+// and fail on its stub: they carry _Exercise; the refusals come before it.
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -90,7 +92,7 @@ bool read_until(int fd, const std::string& text, std::string& seen) {
   return true;
 }
 
-TEST(OciTerminal, ConsoleSocketReceivesTheTerminalsMaster) {
+TEST(OciTerminal, ConsoleSocketReceivesTheTerminalsMaster_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   TerminalBundle bundle({"sh", "-c", "tty; read line; echo got-$line; exit 4"}, true);
   ConsoleSocket console;
@@ -119,7 +121,7 @@ TEST(OciTerminal, ConsoleSocketWithoutATerminalIsRefused) {
   EXPECT_NE(result.err.find("cannot use console socket"), std::string::npos) << result;
 }
 
-TEST(OciTerminal, ForegroundTerminalAsRuncGivesIt) {
+TEST(OciTerminal, ForegroundTerminalAsRuncGivesIt_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   // Without a console socket, `runc run` relays the terminal itself, sized as its own.
   TerminalBundle bundle({"sh", "-c", "tty; stty size; echo $TERM; echo err >&2"}, true);

@@ -35,7 +35,8 @@ class PtySession {
   /// Types `keys` at the terminal (a user presses Enter as "\r").
   void type(std::string_view keys);
   /// Reads the command's output until `text` appears after what earlier calls matched;
-  /// true when it did, false at the time-out (output() shows what came).
+  /// true when it did, false at the time-out or once the command ended without it
+  /// (output() shows what came).
   bool expect(std::string_view text, std::chrono::milliseconds timeout = std::chrono::milliseconds(10000));
   /// Changes the terminal's window size: the kernel sends SIGWINCH to its foreground process group.
   void resize(unsigned short rows, unsigned short columns);
@@ -51,6 +52,7 @@ class PtySession {
 
  private:
   bool read_some(std::chrono::milliseconds timeout);
+  bool ended() const;
 
   UniqueFd master_;
   UniqueFd slave_;
