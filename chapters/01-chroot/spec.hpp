@@ -70,6 +70,11 @@ struct ProcessSpec {
   std::string cwd = "/";          ///< the working directory, absolute, created if missing (03)
   ProcessUser user;               ///< 07 (-u, --group-add)
   bool init = false;              ///< 02: an init as PID 1 that forwards signals and reaps (--init)
+  /// 03: -t, process.terminal: stdin, stdout and stderr are a pseudo-terminal of the
+  /// container's devpts, its controlling terminal.
+  bool terminal = false;
+  /// 03: -i: the runtime's stdin reaches the command (through the terminal, with `terminal`).
+  bool open_stdin = false;
   CapabilitySets capabilities;    ///< 09
   bool no_new_privileges = false; ///< 09: PR_SET_NO_NEW_PRIVS
   SeccompSpec seccomp;            ///< 09

@@ -18,6 +18,14 @@ sigset_t init_signals() {
   return set;
 }
 
+void take_terminal() {
+  check(::setpgid(0, 0), "setpgid", "the command");
+  // A process outside the foreground group gets SIGTTOU for tcsetpgrp unless it ignores it.
+  ::signal(SIGTTOU, SIG_IGN);
+  check(::tcsetpgrp(STDIN_FILENO, ::getpgrp()), "tcsetpgrp", "the container's terminal");
+  ::signal(SIGTTOU, SIG_DFL);
+}
+
 void start_init(Container& container) {
   // Children are reaped by hand: SIGCHLD must not be ignored (SIG_IGN would make the kernel
   // reap them behind our back, and we would never see the command's status).
@@ -34,6 +42,7 @@ void start_init(Container& container) {
     // were inherited) and to the old mask, so that it receives signals like any program.
     for (int signal : ch00::SignalForwarder::signals()) ::signal(signal, SIG_DFL);
     ::sigprocmask(SIG_SETMASK, &previous, nullptr);
+    if (container.spec.process.terminal) take_terminal();
     return;  // the pipeline execs the command
   }
 

@@ -11,6 +11,7 @@
 #include "env_step.hpp"
 #include "in_root.hpp"
 #include "pivot.hpp"
+#include "terminal_step.hpp"
 
 namespace dockling::ch03 {
 
@@ -87,6 +88,7 @@ Steps steps() {
   list.push_back(std::make_unique<EnvStep>());
   list.push_back(std::make_unique<MountStep>());  // replaces chapter 01's chroot (same slot)
   list.push_back(std::make_unique<SealStep>());
+  list.push_back(std::make_unique<TerminalStep>());
   return list;
 }
 

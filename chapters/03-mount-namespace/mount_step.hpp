@@ -41,7 +41,7 @@ class SealStep : public Step {
 };
 
 /// Chapter 03's steps: those of the earlier chapters, the process step (-e, -w), the mount
-/// namespace in place of the chroot, and the seal.
+/// namespace in place of the chroot, the seal, and the terminal (-i, -t).
 Steps steps();
 
 }  // namespace dockling::ch03

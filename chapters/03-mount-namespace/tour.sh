@@ -13,6 +13,8 @@ show '$BIN/ch03-mount-namespace run --read-only --tmpfs /tmp:size=8m $ROOTFS sh 
 notice "--read-only: the root refuses writes; --tmpfs: a writable scratch space that vanishes with the container"
 show 'printf "GREETING=hello from an env file\n" > /tmp/dockling-tour.env; $BIN/ch03-mount-namespace run --env-file /tmp/dockling-tour.env -e WHO=you --tmpfs /tmp -w /tmp/app $ROOTFS sh -c "pwd; echo \$GREETING, \$WHO"; rm -f /tmp/dockling-tour.env'
 notice "-w creates and enters the directory (here inside a tmpfs, so the rootfs stays as it was), --env-file and -e set the environment, as docker run does"
+show '$BIN/ch03-mount-namespace run -t $ROOTFS sh -c "tty; ls /dev/pts; echo TERM=\$TERM"'
+notice "-t: the command's terminal comes from the container's own devpts (pts/0, the only one there); try -it ... sh at your terminal"
 marker=$(mktemp /tmp/dockling-escape-XXXXXX)
 show "\$BIN/ch01-chroot run \$ROOTFS /bin/probe escape $marker; \$BIN/ch03-mount-namespace run \$ROOTFS /bin/probe escape $marker"
 notice "chapter 01 escapes to the host (true); after pivot_root and detaching the old root, there is no way back (false)"

@@ -99,11 +99,15 @@ void OciCommands::add(CLI::App& app) {
   run_ = add_command(*oci, "run", "Create and start the bundle's container, and wait for it, like runc run");
   run_->add_option("-b,--bundle", bundle_dir_, "The bundle directory (config.json and the rootfs)");
   run_->add_option("ID", id_, "The container's id")->required();
+  run_->add_option("--console-socket", console_socket_,
+                   "Path to an AF_UNIX socket which will receive the master end of the console's pseudoterminal");
   spec_ = add_command(*oci, "spec", "Write a default config.json, like runc spec");
   spec_->add_option("-b,--bundle", bundle_dir_, "Where to write config.json");
   create_ = add_command(*oci, "create", "Create the bundle's container; it waits for `oci start`");
   create_->add_option("-b,--bundle", bundle_dir_, "The bundle directory (config.json and the rootfs)");
   create_->add_option("--pid-file", pid_file_, "Write the container's pid to this file");
+  create_->add_option("--console-socket", console_socket_,
+                      "Path to an AF_UNIX socket which will receive the master end of the console's pseudoterminal");
   create_->add_option("ID", id_, "The container's id")->required();
   start_ = add_command(*oci, "start", "Start a created container: it runs its command");
   start_->add_option("ID", id_, "The container's id")->required();
@@ -134,7 +138,7 @@ std::optional<int> OciCommands::run(const StateRoot& root) {
     write_spec(bundle_dir_);
     return 0;
   }
-  if (run_->parsed()) return run_bundle(root, bundle_dir_, id_);
+  if (run_->parsed()) return run_bundle(root, bundle_dir_, id_, console_socket_);
   if (create_->parsed()) return create(root);
   if (start_->parsed()) return start(root);
   if (state_->parsed()) return state(root);
@@ -146,7 +150,10 @@ std::optional<int> OciCommands::run(const StateRoot& root) {
 }
 
 int OciCommands::create(const StateRoot& root) {
-  BundleContainer loaded = load_bundle(bundle_dir_, id_);
+  BundleContainer loaded = load_bundle(bundle_dir_, id_, console_socket_);
+  // runc: a detached container's terminal can only go to a console socket.
+  if (loaded.bundle.spec.process.terminal && console_socket_.empty())
+    throw Error("cannot allocate tty if runc will detach without setting console socket");
   Lifecycle lifecycle(loaded.steps, root);
   CreateOptions options{true, fs::absolute(bundle_dir_).lexically_normal().string(), loaded.bundle.annotations};
   if (!options.bundle.empty() && options.bundle.back() == '/') options.bundle.pop_back();

@@ -45,6 +45,7 @@ class OciCommands {
   std::string bundle_dir_ = ".";
   std::string id_;
   std::string pid_file_;
+  std::string console_socket_;
   std::string signal_ = "SIGTERM";
   std::string format_ = "table";
   bool force_ = false;

@@ -22,6 +22,7 @@
 #include "pipeline.hpp"
 #include "runtime_main.hpp"
 #include "security_step.hpp"
+#include "terminal_step.hpp"
 #include "user_step.hpp"
 
 namespace dockling::ch09 {
@@ -165,9 +166,13 @@ void write_sysctl(const std::string& key, const std::string& value) {
   }
 }
 
-BundleContainer load_bundle(const std::filesystem::path& dir, const std::string& id) {
+BundleContainer load_bundle(const std::filesystem::path& dir, const std::string& id,
+                            const std::string& console_socket) {
   BundleContainer loaded{read_bundle(dir), {}};
   OciBundle& bundle = loaded.bundle;
+  if (!console_socket.empty() && !bundle.spec.process.terminal)
+    throw Error("cannot use console socket if runc will not detach or allocate tty: process.terminal is false in "
+                "config.json");
   for (const auto& warning : bundle.warnings) log::warning("{}", warning);
   check_namespaces(bundle.namespaces);
   check_unified(bundle);
@@ -181,13 +186,15 @@ BundleContainer load_bundle(const std::filesystem::path& dir, const std::string&
   auto namespaces = std::make_unique<OciNamespaceStep>(bundle);
   list.push_back(std::make_unique<OciRootStep>(*namespaces));  // owned by the same pipeline
   list.push_back(std::move(namespaces));
+  list.push_back(std::make_unique<ch03::TerminalStep>(console_socket));  // replaces run's (same slot)
   log::debug("oci: {} mounts of its own, {} sysctls", bundle.mounts.size(), bundle.sysctl.size());
   loaded.steps = make_pipeline(std::move(list));
   return loaded;
 }
 
-int run_bundle(const StateRoot& root, const std::string& dir, const std::string& id) {
-  BundleContainer loaded = load_bundle(dir, id);
+int run_bundle(const StateRoot& root, const std::string& dir, const std::string& id,
+               const std::string& console_socket) {
+  BundleContainer loaded = load_bundle(dir, id, console_socket);
   return run_container(loaded.bundle.spec, loaded.steps, root);
 }
 

@@ -87,11 +87,17 @@ struct BundleContainer {
 /// Reads the bundle in `dir` as container `id`: warnings printed, what this machine cannot do
 /// refused, HOME set as runc does.
 /// @throws Error naming config.json's field for a bundle that cannot run.
-BundleContainer load_bundle(const std::filesystem::path& dir, const std::string& id);
+/// With process.terminal, the command gets a pseudo-terminal: its master goes to the unix
+/// socket at `console_socket` when one is given (runc's --console-socket), else the runtime
+/// relays it to its own stdin and stdout, as `runc run` in the foreground does.
+/// @throws Error for a console socket without process.terminal (runc refuses it too).
+BundleContainer load_bundle(const std::filesystem::path& dir, const std::string& id,
+                            const std::string& console_socket = {});
 
 /// Runs the bundle in DIR in the foreground as container `id` (state under `root`); returns
 /// the command's exit code.
-int run_bundle(const StateRoot& root, const std::string& dir, const std::string& id);
+int run_bundle(const StateRoot& root, const std::string& dir, const std::string& id,
+               const std::string& console_socket = {});
 
 /// Writes DIR/config.json from default_spec(); refuses to overwrite one.
 void write_spec(const std::string& dir);

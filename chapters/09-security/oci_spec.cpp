@@ -89,11 +89,16 @@ void read_process(const json& process, OciBundle& bundle) {
   warn_unknown(process, "process.",
                {"terminal", "user", "args", "env", "cwd", "capabilities", "rlimits", "noNewPrivileges", "consoleSize"},
                bundle.warnings);
-  if (const json* terminal = find(process, "terminal"); terminal && terminal->is_boolean() && terminal->get<bool>())
-    bundle.warnings.push_back("process.terminal: true is not honoured (no console socket); the command runs without a terminal");
   const json* args = find(process, "args");
   if (!args) bad("process.args", "missing");
   ProcessSpec& spec = bundle.spec.process;
+  if (const json* terminal = find(process, "terminal")) {
+    if (!terminal->is_boolean()) bad("process.terminal", "not a boolean");
+    spec.terminal = terminal->get<bool>();
+    spec.open_stdin = spec.terminal;  // runc relays its stdin to the terminal in the foreground
+  }
+  if (find(process, "consoleSize"))
+    bundle.warnings.push_back("process.consoleSize is not honoured yet: the terminal starts at the runtime's size, or 0x0");
   spec.args = texts(*args, "process.args");
   if (spec.args.empty()) bad("process.args", "empty");
   if (const json* env = find(process, "env")) spec.env = texts(*env, "process.env");

@@ -1,0 +1,146 @@
+// Chapter 09: an OCI bundle's process.terminal, in the foreground beside runc, and with
+// --console-socket: the test is the console socket's receiver, as containerd's shim is.
+// The tests that start a container reach ch09::drop_capabilities (runc spec's capabilities)
+// and fail on its stub: they carry _Exercise; the refusals come before it.
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "dockling/fs.hpp"
+#include "dockling/pty_session.hpp"
+#include "dockling/tempdir.hpp"
+#include "dockling/testing.hpp"
+
+namespace {
+
+using namespace dockling::testing;
+using nlohmann::json;
+using std::chrono::milliseconds;
+
+/// A bundle from `runc spec` (terminal: true, as runc writes it) on the test rootfs, read-only.
+struct TerminalBundle {
+  dockling::TempDir dir{"ch09-terminal"};
+  json config;
+  TerminalBundle(const std::vector<std::string>& args, bool terminal) {
+    auto made = run({"/usr/sbin/runc", "spec", "--bundle", dir.path().string()});
+    EXPECT_EQ(made.exit_code, 0) << made;
+    config = parse_json(dockling::read_file(dir.path() / "config.json"));
+    config["root"] = {{"path", rootfs()}, {"readonly", true}};
+    config["process"]["terminal"] = terminal;
+    config["process"]["args"] = args;
+    std::ofstream(dir.path() / "config.json") << config.dump(2);
+  }
+  std::string path() const { return dir.path().string(); }
+};
+
+/// A listening unix socket in a temporary directory: the console socket's other side.
+struct ConsoleSocket {
+  dockling::TempDir dir{"ch09-console"};
+  std::string path = (dir.path() / "console.sock").string();
+  dockling::UniqueFd listening;
+  ConsoleSocket() {
+    listening.reset(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    std::strncpy(address.sun_path, path.c_str(), sizeof address.sun_path - 1);
+    EXPECT_EQ(::bind(listening.get(), reinterpret_cast<sockaddr*>(&address), sizeof address), 0) << std::strerror(errno);
+    EXPECT_EQ(::listen(listening.get(), 1), 0);
+  }
+  /// Accepts the runtime's connection and receives the fd it sends; `name` gets the message.
+  dockling::UniqueFd receive(std::string& name) {
+    pollfd wait{listening.get(), POLLIN, 0};
+    if (::poll(&wait, 1, 10000) != 1) return {};
+    dockling::UniqueFd connection(::accept4(listening.get(), nullptr, nullptr, SOCK_CLOEXEC));
+    char data[256];
+    iovec io{data, sizeof data};
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+    msghdr message{};
+    message.msg_iov = &io;
+    message.msg_iovlen = 1;
+    message.msg_control = control;
+    message.msg_controllen = sizeof control;
+    ssize_t n = ::recvmsg(connection.get(), &message, MSG_CMSG_CLOEXEC);
+    cmsghdr* header = CMSG_FIRSTHDR(&message);
+    if (n <= 0 || header == nullptr || header->cmsg_type != SCM_RIGHTS) return {};
+    name.assign(data, static_cast<size_t>(n));
+    int fd;
+    std::memcpy(&fd, CMSG_DATA(header), sizeof fd);
+    return dockling::UniqueFd(fd);
+  }
+};
+
+/// Reads `fd` until `text` has come (true) or 10 seconds passed; appends to `seen`.
+bool read_until(int fd, const std::string& text, std::string& seen) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (seen.find(text) == std::string::npos) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    pollfd wait{fd, POLLIN, 0};
+    if (::poll(&wait, 1, 200) != 1) continue;
+    char buffer[4096];
+    ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n <= 0) return false;
+    seen.append(buffer, static_cast<size_t>(n));
+  }
+  return true;
+}
+
+TEST(OciTerminal, ConsoleSocketReceivesTheTerminalsMaster_Exercise) {
+  DOCKLING_REQUIRE_ROOT();
+  TerminalBundle bundle({"sh", "-c", "tty; read line; echo got-$line; exit 4"}, true);
+  ConsoleSocket console;
+  Background runtime({bin("ch09-security"), "oci", "run", "--console-socket", console.path, "--bundle", bundle.path(),
+                      unique_name("oci")});
+  std::string name;
+  dockling::UniqueFd master = console.receive(name);
+  ASSERT_TRUE(master) << runtime.wait(milliseconds(5000));
+  EXPECT_EQ(name, "/dev/ptmx");  // runc's message: the name of the file sent
+  std::string seen;
+  EXPECT_TRUE(read_until(master.get(), "/dev/pts/0\r\n", seen)) << seen;
+  ASSERT_EQ(::write(master.get(), "hello\r", 6), 6);
+  EXPECT_TRUE(read_until(master.get(), "got-hello\r\n", seen)) << seen;
+  auto result = runtime.wait();
+  EXPECT_EQ(result.exit_code, 4) << result;
+  EXPECT_EQ(result.out, "") << "the runtime relays nothing when a console socket takes the terminal";
+}
+
+TEST(OciTerminal, ConsoleSocketWithoutATerminalIsRefused) {
+  DOCKLING_REQUIRE_ROOT();
+  TerminalBundle bundle({"true"}, false);
+  ConsoleSocket console;
+  auto result = run({bin("ch09-security"), "oci", "run", "--console-socket", console.path, "--bundle", bundle.path(),
+                     unique_name("oci")});
+  EXPECT_EQ(result.exit_code, 125) << result;
+  EXPECT_NE(result.err.find("cannot use console socket"), std::string::npos) << result;
+}
+
+TEST(OciTerminal, ForegroundTerminalAsRuncGivesIt_Exercise) {
+  DOCKLING_REQUIRE_ROOT();
+  // Without a console socket, `runc run` relays the terminal itself, sized as its own.
+  TerminalBundle bundle({"sh", "-c", "tty; stty size; echo $TERM; echo err >&2"}, true);
+  PtySession ours({bin("ch09-security"), "oci", "run", "--bundle", bundle.path(), unique_name("oci")}, 30, 100);
+  PtySession theirs({"/usr/sbin/runc", "run", "--bundle", bundle.path(), unique_name("runc")}, 30, 100);
+  EXPECT_EQ(ours.wait(), 0) << ours.output();
+  EXPECT_EQ(theirs.wait(), 0) << theirs.output();
+  EXPECT_EQ(ours.output(), "/dev/pts/0\r\n30 100\r\nxterm\r\nerr\r\n");
+  EXPECT_EQ(ours.output(), theirs.output());
+}
+
+TEST(OciTerminal, TerminalMustBeABoolean) {
+  DOCKLING_REQUIRE_ROOT();
+  TerminalBundle bundle({"true"}, true);
+  bundle.config["process"]["terminal"] = "yes";
+  std::ofstream(bundle.dir.path() / "config.json") << bundle.config.dump(2);
+  auto result = run({bin("ch09-security"), "oci", "run", "--bundle", bundle.path(), unique_name("oci")});
+  EXPECT_EQ(result.exit_code, 125) << result;
+  EXPECT_NE(result.err.find("process.terminal"), std::string::npos) << result;
+}
+
+}  // namespace
