@@ -142,4 +142,10 @@ ino_t container_namespace(const std::vector<std::string>& runtime_argv, const st
 /// code `body` returned; 98 if unshare failed, 97 if body threw (its message on stderr).
 int run_in_child(int unshare_flags, const std::function<int()>& body);
 
+/// Like run_in_child, for a test that checks a process-wide change (a new root, a mount, a
+/// host name) from inside the forked child: `body` returns what it found wrong, or an empty
+/// string when all is well, and that text comes back to the test. A body that throws gives
+/// "threw: MESSAGE"; a failed unshare "unshare failed: ERROR"; a child that dies says how.
+std::string report_from_child(int unshare_flags, const std::function<std::string()>& body);
+
 }  // namespace dockling::testing
