@@ -208,12 +208,14 @@ void Lifecycle::create(const ContainerSpec& spec, const CreateOptions& options) 
   // The run directory: state.json, and exec.fifo where the child waits for start. 0711 and
   // 0622: the child may be an unprivileged user by then (-u, a user namespace).
   fs::path dir = root_.container_run_dir(spec.id);
-  std::error_code error;
-  fs::create_directories(root_.containers_run_dir(), error);
-  if (error) throw Error(fmt::format("mkdir(\"{}\"): {}", root_.containers_run_dir().string(), error.message()));
-  if (::mkdir(dir.c_str(), 0711) != 0) {
+  // A parallel delete may remove the empty parents (tidy_run_dir) between the two mkdirs.
+  for (int attempt = 0;; ++attempt) {
+    std::error_code error;
+    fs::create_directories(root_.containers_run_dir(), error);
+    if (error) throw Error(fmt::format("mkdir(\"{}\"): {}", root_.containers_run_dir().string(), error.message()));
+    if (::mkdir(dir.c_str(), 0711) == 0) break;
     if (errno == EEXIST) throw Error(fmt::format("container with id exists: {}", spec.id));
-    throw SysError("mkdir", dir.string(), errno);
+    if (errno != ENOENT || attempt == 100) throw SysError("mkdir", dir.string(), errno);
   }
   auto attached = std::make_unique<Attached>(spec, root_);
   Container& container = attached->container;

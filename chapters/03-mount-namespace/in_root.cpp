@@ -90,18 +90,4 @@ void mount_on(int target_fd, const std::string& name, const std::string& source,
         "mount", name);
 }
 
-void remount_read_only(int target_fd, const std::string& name) {
-  struct statvfs st;
-  check(::fstatvfs(target_fd, &st), "statvfs", name);
-  // statvfs's ST_* flags and mount's MS_* flags name the same things.
-  unsigned long flags = MS_BIND | MS_REMOUNT | MS_RDONLY;
-  if (st.f_flag & ST_NOSUID) flags |= MS_NOSUID;
-  if (st.f_flag & ST_NODEV) flags |= MS_NODEV;
-  if (st.f_flag & ST_NOEXEC) flags |= MS_NOEXEC;
-  if (st.f_flag & ST_NOATIME) flags |= MS_NOATIME;
-  if (st.f_flag & ST_NODIRATIME) flags |= MS_NODIRATIME;
-  if (st.f_flag & ST_RELATIME) flags |= MS_RELATIME;
-  mount_on(target_fd, name, "", "", flags);
-}
-
 }  // namespace dockling::ch03

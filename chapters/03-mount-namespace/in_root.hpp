@@ -13,6 +13,7 @@
 #include <string>
 
 #include "dockling/fd.hpp"
+#include "read_only.hpp"  // remount_read_only, the chapter's exercise
 
 namespace dockling::ch03 {
 
@@ -42,9 +43,5 @@ std::string fd_path(int fd);
 /// in the error message.
 void mount_on(int target_fd, const std::string& name, const std::string& source, const std::string& fstype,
               unsigned long flags, const std::string& data = {});
-
-/// Remounts the mount whose root `target_fd` refers to read-only, keeping its other flags
-/// (nosuid, nodev, noexec, atime): a bind remount sets all of them at once.
-void remount_read_only(int target_fd, const std::string& name);
 
 }  // namespace dockling::ch03

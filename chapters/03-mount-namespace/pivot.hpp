@@ -1,15 +1,12 @@
 /// @file pivot.hpp
-/// @brief Chapter 03's exercise function: make ROOTFS the root of the mount namespace.
-///
-/// Defined in exercises/03-mount-namespace/pivot.cpp (the stub you fill in) or
-/// solutions/03-mount-namespace/pivot.cpp.
+/// @brief Make ROOTFS the root of the mount namespace: pivot_root(2), the old root detached.
 #pragma once
 
 #include <string>
 
 namespace dockling::ch03 {
 
-/// Exercise: makes `rootfs` the root of this process's mount namespace with pivot_root(2),
+/// Makes `rootfs` the root of this process's mount namespace with pivot_root(2),
 /// detaches the old root (the host's whole tree) and moves the working directory to the new /.
 ///
 /// Call it in a new mount namespace whose mounts are private (see make_mounts_private()),

@@ -114,14 +114,4 @@ void NetworkState::remove(const Lease& lease) noexcept {
   ::unlink((dir_ / "leases" / lease.address.str()).c_str());
 }
 
-Ipv4 pick_address(const Subnet& subnet, const std::vector<Lease>& taken) {
-  std::set<Ipv4> used;
-  for (const auto& lease : taken) used.insert(lease.address);
-  for (std::uint32_t n = 2; n + 1 < subnet.size(); ++n) {
-    if (!used.contains(subnet.host(n))) return subnet.host(n);
-  }
-  throw Error(fmt::format("subnet {} is exhausted: all {} container addresses are leased (see {} or use --subnet)",
-                          subnet.str(), subnet.size() - 3, "network prune"));
-}
-
 }  // namespace dockling::ch04

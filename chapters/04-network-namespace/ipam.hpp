@@ -64,8 +64,26 @@ class NetworkState {
   std::filesystem::path dir_;
 };
 
-/// The lowest address of `subnet` that no lease in `taken` holds, skipping the network,
-/// the gateway and the broadcast address. Throws Error "subnet ... is exhausted".
+/// Exercise (chapter 04's; defined in exercises/04-network-namespace/pick_address.cpp, the
+/// stub you fill in, or solutions/04-network-namespace/pick_address.cpp): the address a new
+/// container gets on the bridge.
+///
+/// Returns the lowest *container address* of `subnet` that no lease in `taken` holds. The
+/// container addresses are hosts 2 .. size-2: host 0 is the network itself, host 1 the
+/// gateway (the bridge's own address), and the last one the broadcast address; none of those
+/// is ever returned, whatever `taken` holds.
+///
+/// `taken` is what is on file: in any order, possibly with the same address twice, and
+/// possibly with addresses that are not container addresses of `subnet` (leases written while
+/// the bridge had another subnet, or a hand-edited file). Those block nothing.
+///
+/// It must stay fast on a big subnet: `--subnet 10.0.0.0/8` has 16 million addresses, and
+/// tens of thousands of leases on file must not cost seconds (it runs under the network's
+/// lock, and every parallel start waits for it).
+///
+/// @throws Error `subnet 10.201.0.0/30 is exhausted: all 1 container addresses are leased
+///         (see network prune or use --subnet)` when every container address is taken: the
+///         subnet, and how many container addresses it has.
 Ipv4 pick_address(const Subnet& subnet, const std::vector<Lease>& taken);
 
 }  // namespace dockling::ch04

@@ -1,10 +1,6 @@
 /// @file veth.hpp
-/// @brief Chapter 04's exercise functions: a veth pair between the host and the container,
-/// and an address and a route, all through netlink (libnl-route-3).
-///
-/// Defined in exercises/04-network-namespace/veth.cpp (the stubs you fill in) or
-/// solutions/04-network-namespace/veth.cpp. netlink.hpp has the helpers they may use:
-/// NetlinkSocket, check_nl, parse_nl_address, link_index, set_link_up, LinkPtr, AddrPtr.
+/// @brief A veth pair between the host and the container, and an address and a route, all
+/// through netlink (libnl-route-3), with the helpers of netlink.hpp.
 #pragma once
 
 #include <sys/types.h>
@@ -13,7 +9,7 @@
 
 namespace dockling::ch04 {
 
-/// Exercise: creates a veth pair with ONE netlink message (RTM_NEWLINK), in this process's
+/// Creates a veth pair with ONE netlink message (RTM_NEWLINK), in this process's
 /// (the host's) network namespace:
 ///   - the end `host_end` stays here, is enslaved to the bridge with index `bridge_index`
 ///     and is up;
@@ -25,14 +21,14 @@ namespace dockling::ch04 {
 void create_veth_pair(const std::string& host_end, int bridge_index, const std::string& container_end,
                       pid_t container_pid);
 
-/// Exercise: gives `interface` (in the calling thread's network namespace) the address
+/// Gives `interface` (in the calling thread's network namespace) the address
 /// `cidr`, e.g. "10.201.0.2/16", and brings it up, like
 /// `ip address add CIDR dev INTERFACE && ip link set INTERFACE up`.
 /// Used for the container's eth0 and for the bridge's gateway address.
 /// @throws Error naming the call and the interface.
 void add_address(const std::string& interface, const std::string& cidr);
 
-/// Exercise: adds the default route via `gateway` (e.g. "10.201.0.1") in the calling
+/// Adds the default route via `gateway` (e.g. "10.201.0.1") in the calling
 /// thread's network namespace, like `ip route add default via GATEWAY`.
 /// @throws Error naming the call and the gateway.
 void add_default_route(const std::string& gateway);

@@ -1,10 +1,13 @@
 #include "ipc_step.hpp"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
+
+#include <fmt/format.h>
 
 #include "container_mounts.hpp"
 #include "dockling/error.hpp"
@@ -30,6 +33,12 @@ UniqueFd detached_mqueue() {
 }
 
 }  // namespace
+
+int ipc_clone_flags(const std::string& mode) {
+  if (mode == "host") return 0;
+  if (mode.empty() || mode == "private" || mode == "shareable") return CLONE_NEWIPC;
+  throw Error(fmt::format("invalid IPC mode \"{}\": use private, shareable or host", mode));
+}
 
 void IpcStep::add_flags(CLI::App& run) {
   run.add_option("--ipc", mode_, "IPC namespace: private (default), shareable or host")
@@ -72,14 +81,14 @@ void IpcStep::in_child(Container& container) {
     log::debug("child: no mount namespace of its own: {} left alone", kMqueueDir);
     return;
   }
-  // Chapter 03's /dev may already hold one, mounted in this same child, so in the new IPC
-  // namespace: keep it (mounting the same one again on the same place fails with EBUSY).
-  struct statfs fs {};
-  if (::statfs(kMqueueDir, &fs) == 0 && fs.f_type == kMqueueMagic) {
-    log::debug("child: {} is already an mqueue mount", kMqueueDir);
-    return;
-  }
   if (host_mqueue_) {
+    // --ipc host in a user namespace: chapter 03 may have bound the host's /dev/mqueue
+    // already; if not, attach the one the parent made (this namespace may not mount it).
+    struct statfs fs {};
+    if (::statfs(kMqueueDir, &fs) == 0 && fs.f_type == kMqueueMagic) {
+      log::debug("child: {} is already an mqueue mount", kMqueueDir);
+      return;
+    }
     log::debug("child: the host's mqueue, made by the parent, on {}", kMqueueDir);
     if (::mkdir(kMqueueDir, 0755) != 0 && errno != EEXIST) throw_sys("mkdir", kMqueueDir);
     UniqueFd target(check(::open(kMqueueDir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), "open", kMqueueDir));
@@ -87,8 +96,10 @@ void IpcStep::in_child(Container& container) {
     host_mqueue_.reset();
     return;
   }
-  log::debug("child: mqueue on {}", kMqueueDir);
-  mount_mqueue(kMqueueDir);
+  // Chapter 03's /dev usually holds one already, mounted in this child after clone, so it
+  // shows the new IPC namespace; the exercise makes sure, and mounts one where it does not.
+  log::debug("child: making sure {} shows this IPC namespace", kMqueueDir);
+  ensure_own_mqueue(kMqueueDir);
 }
 
 Steps steps() {

@@ -101,12 +101,10 @@ StateRoot::StateRoot(const fs::path& dir) : dir_(fs::absolute(dir).lexically_nor
 }
 
 void StateRoot::tidy_run_dir() const noexcept {
-  // rmdir(2) refuses a directory that is not empty: another container keeps them.
+  // rmdir(2) refuses a directory that is not empty: another container keeps them. The
+  // host's run directory and its roots/ stay: other roots use them.
   ::rmdir(containers_run_dir().c_str());
-  if (run_dir_ != host_run_dir()) {
-    ::rmdir(run_dir_.c_str());
-    ::rmdir((host_run_dir() / "roots").c_str());
-  }
+  if (run_dir_ != host_run_dir()) ::rmdir(run_dir_.c_str());
 }
 
 }  // namespace dockling

@@ -361,4 +361,53 @@ SubnetClaim claim_subnet() {
   throw Error("no free /24 in 10.213.0.0/16 for the test");
 }
 
+std::string report_from_child(int unshare_flags, const std::function<std::string()>& body) {
+  int fds[2];
+  check(::pipe2(fds, O_CLOEXEC), "pipe2");
+  pid_t pid = ::fork();
+  if (pid < 0) {
+    ::close(fds[0]);
+    ::close(fds[1]);
+    throw_sys("fork");
+  }
+  if (pid == 0) {
+    ::close(fds[0]);
+    std::string report;
+    try {
+      if (::unshare(unshare_flags) != 0) {
+        report = std::string("unshare failed: ") + std::strerror(errno);
+      } else if ((unshare_flags & CLONE_NEWNS) && ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
+        report = std::string("making the mounts private failed: ") + std::strerror(errno);
+      } else {
+        report = body();
+      }
+    } catch (const std::exception& e) {
+      report = std::string("threw: ") + e.what();
+    } catch (...) {
+      report = "threw something that is not a std::exception";
+    }
+    for (size_t done = 0; done < report.size();) {
+      ssize_t n = ::write(fds[1], report.data() + done, report.size() - done);
+      if (n <= 0) break;
+      done += static_cast<size_t>(n);
+    }
+    ::_exit(0);
+  }
+  ::close(fds[1]);
+  std::string report;
+  char buffer[4096];
+  ssize_t n;
+  while ((n = ::read(fds[0], buffer, sizeof buffer)) != 0) {
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) break;
+    report.append(buffer, static_cast<size_t>(n));
+  }
+  ::close(fds[0]);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (WIFSIGNALED(status)) report += "the child was killed by signal " + std::to_string(WTERMSIG(status));
+  return report;
+}
+
 }  // namespace dockling::testing

@@ -1,6 +1,18 @@
-// Chapter 01 exercise: fill in enter_root, then grade it with
+// Chapter 01 exercise: write enter_root, then grade it with
 //   sudo scripts/grade 1
-// Its contract is in chapters/01-chroot/chroot.hpp.
+// The contract is in chapters/01-chroot/chroot.hpp: read it to the end, the errors included.
+// Man pages: chroot(2), chdir(2), path_resolution(7), fcntl(2) (FD_CLOEXEC), proc(5)
+// (/proc/self/fd).
+//
+// Pitfalls the tests catch (each test's failure message says which):
+// - chroot(2) moves "/" and nothing else. Where is the working directory afterwards, and
+//   where does `..` lead from there? Do not count on the caller to fix it: the tests call
+//   enter_root directly, from a working directory outside the new root.
+// - `rootfs` may be relative, to the working directory the caller had.
+// - A directory descriptor without close-on-exec survives execve(2). Which descriptors are
+//   open is a question only the host's /proc can answer: ask it while you can still see it.
+//   Whatever you open to find out is a descriptor too.
+// - "Nothing changed" on failure: check what can be checked before the first change.
 #include "chroot.hpp"
 
 #include <unistd.h>
@@ -10,11 +22,6 @@
 namespace dockling::ch01 {
 
 void enter_root(const std::string& rootfs) {
-  // TODO:
-  // 1. Make rootfs the root directory: check(::chroot(rootfs.c_str()), "chroot", rootfs);
-  //    check() throws a SysError naming the call and its argument when it returns -1.
-  // 2. chroot does not move the working directory. Move it into the new root: chdir("/").
-  //    What could a process do if you forgot? (The README's escape shows it.)
   (void)rootfs;
   throw NotImplemented("ch01::enter_root", "exercises/01-chroot/chroot.cpp");
 }

@@ -7,7 +7,11 @@
 
 #include <csignal>
 #include <filesystem>
+#include <algorithm>
+#include <cstdio>
+#include <random>
 #include <regex>
+#include <string_view>
 
 #include <gtest/gtest.h>
 
@@ -46,11 +50,20 @@ std::string env_value(const nlohmann::json& report, const std::string& key) {
   return "(unset)";
 }
 
-// --- the exercise, called directly ---------------------------------------------------
+std::mt19937& engine() {
+  static std::mt19937 e{std::random_device{}()};
+  return e;
+}
+
+size_t random_between(size_t low, size_t high) { return std::uniform_int_distribution<size_t>(low, high)(engine()); }
+
+// --- the second exercise, set_names, called directly ---------------------------------------------------
 
 TEST(SetNames, SetsBothNamesInTheCallersNamespace_Exercise) {
   DOCKLING_REQUIRE_ROOT();
-  std::string hostname = unique_name("h"), domainname = unique_name("d") + ".example";
+  // Up to the kernel's 64 bytes: a name cut short by one byte is the wrong name.
+  std::string hostname = unique_name("h") + std::string(random_between(0, 55), 'x');
+  std::string domainname = unique_name("d") + ".example" + std::string(random_between(0, 47), 'y');
   std::string before = host_hostname();
   int code = run_in_child(CLONE_NEWUTS, [&] {
     dockling::ch05::set_names(hostname, domainname);
@@ -95,20 +108,120 @@ TEST(SetNames, FailureIsASysErrorNamingTheCallAndTheName_Exercise) {
   EXPECT_EQ(code, 0) << "1: message lacks the call or the name, 2: nothing thrown, 97: not a SysError";
 }
 
-// --- name checks ---------------------------------------------------------------------
+// --- the first exercise: name checks, called directly ------------------------------
 
-TEST(HostnameCheck, AcceptsRfc1123Names) {
-  std::vector<std::string> names = {"web", "a", "Web-1.example.COM", "0abc", std::string(63, 'b'),
-                                    std::string(31, 'a') + "." + std::string(32, 'b')};  // 64
-  for (const auto& name : names)
-    EXPECT_EQ(dockling::ch05::hostname_problem(name), "") << name;
+constexpr std::string_view kLabelCharacters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-";
+
+/// A valid label of `length` characters: letters, digits and '-', no '-' at either end.
+std::string random_label(size_t length) {
+  std::string label;
+  for (size_t i = 0; i < length; ++i) {
+    bool edge = i == 0 || i + 1 == length;
+    label += kLabelCharacters[random_between(0, kLabelCharacters.size() - (edge ? 2 : 1))];
+  }
+  return label;
 }
 
-TEST(HostnameCheck, RejectsOthers) {
-  std::vector<std::string> names = {"",   "a_b", "a b", "-web", "web-", "a..b", ".a", "a.", "w\u00e9b", "a/b",
-                                    std::string(64, 'a'), std::string(32, 'a') + "." + std::string(32, 'b')};
+/// A valid name of at most `max` characters: 1 to 4 labels of 1 to 63 characters.
+std::string random_name(size_t max = dockling::ch05::kMaxNameLength) {
+  std::string name = random_label(random_between(1, std::min<size_t>(63, max)));
+  size_t labels = random_between(0, 3);
+  for (size_t i = 0; i < labels && name.size() + 2 <= max; ++i)
+    name += "." + random_label(random_between(1, std::min<size_t>(63, max - name.size() - 1)));
+  return name;
+}
+
+/// The name as the test shows it: non-printing bytes as \xNN.
+std::string printable(const std::string& name) {
+  std::string shown;
+  for (unsigned char c : name) {
+    if (c >= 0x20 && c < 0x7f) {
+      shown += static_cast<char>(c);
+    } else {
+      char buffer[8];
+      std::snprintf(buffer, sizeof buffer, "\\x%02x", c);
+      shown += buffer;
+    }
+  }
+  return "\"" + shown + "\" (" + std::to_string(name.size()) + " bytes)";
+}
+
+/// What hostname_problem said, or "threw: ..." (it must never throw).
+std::string problem_of(const std::string& name) {
+  try {
+    return dockling::ch05::hostname_problem(name);
+  } catch (const dockling::NotImplemented& e) {
+    return std::string("threw NotImplemented: ") + e.what();
+  } catch (const std::exception& e) {
+    return std::string("threw: ") + e.what();
+  }
+}
+
+TEST(HostnameProblem, AcceptsRfc1123Names_Exercise) {
+  std::vector<std::string> names = {"web", "a", "Web-1.example.COM", "0abc", "3com.net", "1234", "xn--caf-dma",
+                                    "a-b--c", std::string(63, 'b'), std::string(31, 'a') + "." + std::string(32, 'b')};
+  for (int i = 0; i < 200; ++i) names.push_back(random_name());
   for (const auto& name : names)
-    EXPECT_NE(dockling::ch05::hostname_problem(name), "") << name;
+    EXPECT_EQ(problem_of(name), "") << printable(name) << " is a valid name (RFC 1123 2.1: letters, digits, '-', "
+                                    << "labels of at most 63, a digit may come first), at most 64 bytes in all";
+}
+
+TEST(HostnameProblem, RejectsEachBrokenRuleAndSaysWhat_Exercise) {
+  struct Case {
+    std::string name;
+    std::string rule;
+    std::string named;  ///< text the reason must contain ("" when not checked)
+  };
+  std::vector<Case> cases = {{"", "an empty name", ""}};
+  for (int i = 0; i < 40; ++i) {
+    std::string name = random_name(60);
+    size_t at = random_between(0, name.size());
+    // A character that is not allowed, anywhere.
+    static const std::string kBad = "_ !@#$%/\\:;,+=*'\"~`?()[]{}<>|^&";
+    char bad = kBad[random_between(0, kBad.size() - 1)];
+    cases.push_back({name.substr(0, at) + bad + name.substr(at), "a character that is not allowed",
+                     std::string(1, bad)});
+    // Bytes that are not ASCII (UTF-8 for "é"), control characters, a NUL inside.
+    static const std::string kBytes[] = {"\xc3\xa9", "\xe9", "\t", "\n", std::string(1, '\0'), "\x7f"};
+    cases.push_back({name.substr(0, at) + kBytes[random_between(0, 5)] + name.substr(at),
+                     "a byte that is not an ASCII letter, digit or '-'", ""});
+    // A label that starts or ends with '-'.
+    std::string label = random_label(random_between(1, 20));
+    std::string dashed = random_between(0, 1) ? "-" + label : label + "-";
+    cases.push_back({random_between(0, 1) ? dashed + "." + random_label(5) : random_label(5) + "." + dashed,
+                     "a label that starts or ends with '-'", dashed});
+    // An empty label: a dot at either end, or two in a row.
+    std::string a = random_label(random_between(1, 20)), b = random_label(random_between(1, 20));
+    const std::string empties[] = {"." + a, a + ".", a + ".." + b, "."};
+    cases.push_back({empties[random_between(0, 3)], "an empty label", ""});
+  }
+  for (const auto& c : cases) {
+    std::string reason = problem_of(c.name);
+    EXPECT_FALSE(reason.empty()) << printable(c.name) << " has " << c.rule << ": hostname_problem accepted it";
+    EXPECT_EQ(reason.find("threw"), std::string::npos) << printable(c.name) << ": " << reason;
+    if (!reason.empty() && !c.named.empty()) {
+      EXPECT_NE(reason.find(c.named), std::string::npos)
+          << printable(c.name) << " has " << c.rule << "; the reason should name it (" << c.named << "): " << reason;
+    }
+  }
+}
+
+TEST(HostnameProblem, SixtyThreeForALabelSixtyFourForTheName_Exercise) {
+  for (int round = 0; round < 20; ++round) {
+    std::string label63 = random_label(63), label64 = random_label(64);
+    EXPECT_EQ(problem_of(label63), "") << printable(label63) << ": a label may have 63 characters";
+    std::string reason = problem_of(label64);
+    EXPECT_FALSE(reason.empty()) << printable(label64) << ": a label may have at most 63 characters (RFC 1123 2.1)";
+    EXPECT_NE(reason.find("63"), std::string::npos) << printable(label64) << ": say the limit: " << reason;
+
+    size_t first = random_between(1, 62);
+    std::string name64 = random_label(first) + "." + random_label(63 - first);  // 64 bytes
+    std::string name65 = random_label(first) + "." + random_label(64 - first);  // 65 bytes, labels <= 63
+    EXPECT_EQ(problem_of(name64), "") << printable(name64) << ": 64 bytes fit the kernel (HOST_NAME_MAX)";
+    reason = problem_of(name65);
+    EXPECT_FALSE(reason.empty()) << printable(name65) << ": sethostname(2) refuses more than 64 bytes";
+    EXPECT_NE(reason.find("65"), std::string::npos) << printable(name65) << ": say the length: " << reason;
+  }
 }
 
 // --- the binary ----------------------------------------------------------------------
@@ -175,7 +288,7 @@ TEST(Uts, HostKeepsItsNames_Exercise) {
   EXPECT_EQ(names.domainname, domain_before);
 }
 
-TEST(Uts, BadHostnameIs125AndNamesIt) {
+TEST(Uts, BadHostnameIs125AndNamesIt_Exercise) {
   std::string bad = unique_name("bad_name_");
   auto r = run(ch05({"--hostname", bad}, {"/bin/true"}));
   EXPECT_EQ(r.exit_code, 125) << r;
@@ -188,7 +301,7 @@ TEST(Uts, BadHostnameIs125AndNamesIt) {
   EXPECT_NE(long_run.err.find(too_long), std::string::npos) << long_run;
 }
 
-TEST(Uts, BadDomainnameIs125AndNamesIt) {
+TEST(Uts, BadDomainnameIs125AndNamesIt_Exercise) {
   std::string bad = unique_name("bad domain ");
   auto r = run(ch05({"--domainname", bad}, {"/bin/true"}));
   EXPECT_EQ(r.exit_code, 125) << r;

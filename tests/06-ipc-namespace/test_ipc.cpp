@@ -11,10 +11,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <functional>
+#include <sstream>
+#include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -91,64 +97,163 @@ nlohmann::json last_json(const std::string& out) {
   return parse_json(text.substr(text.rfind('\n') == std::string::npos ? 0 : text.rfind('\n') + 1));
 }
 
-// --- the exercises, called directly --------------------------------------------------
+// --- the flags (chapter code) ------------------------------------------------------
 
-TEST(IpcCloneFlags, ModesFollowDocker_Exercise) {
+TEST(IpcCloneFlags, ModesFollowDocker) {
   EXPECT_EQ(dockling::ch06::ipc_clone_flags("host"), 0);
   EXPECT_EQ(dockling::ch06::ipc_clone_flags("private"), CLONE_NEWIPC);
   EXPECT_EQ(dockling::ch06::ipc_clone_flags("shareable"), CLONE_NEWIPC);
   EXPECT_EQ(dockling::ch06::ipc_clone_flags(""), CLONE_NEWIPC);
 }
 
-TEST(IpcCloneFlags, BadModeThrowsAnErrorNamingIt_Exercise) {
-  for (std::string bad : {unique_name("bogus-"), std::string("container:") + unique_name("c"), std::string("HOST")}) {
-    try {
-      dockling::ch06::ipc_clone_flags(bad);
-      ADD_FAILURE() << "no error for --ipc " << bad;
-    } catch (const dockling::Error& e) {
-      EXPECT_NE(std::string(e.what()).find(bad), std::string::npos) << e.what();
-      EXPECT_EQ(e.exit_code(), 125);
-    }
+TEST(IpcCloneFlags, BadModeThrowsAnErrorNamingIt) {
+  std::string bad = unique_name("bogus-");
+  try {
+    dockling::ch06::ipc_clone_flags(bad);
+    ADD_FAILURE() << "no error for " << bad;
+  } catch (const dockling::Error& e) {
+    EXPECT_NE(std::string(e.what()).find(bad), std::string::npos) << e.what();
   }
 }
 
-TEST(MountMqueue, ShowsTheQueuesOfTheCallersIpcNamespace_Exercise) {
-  DOCKLING_REQUIRE_ROOT();
-  std::string before = host_mounts();
-  dockling::TempDir dir("dockling-ch06");
-  std::string mount_point = (dir.path() / "mqueue").string();  // does not exist yet
-  std::string existing = (dir.path() / "existing").string();
-  fs::create_directory(existing);
-  std::string queue = random_queue_name();
-  int code = run_in_child(CLONE_NEWNS | CLONE_NEWIPC, [&] {
-    mqd_t q = ::mq_open(queue.c_str(), O_RDONLY | O_CREAT, 0600, nullptr);
-    if (q == static_cast<mqd_t>(-1)) return 90;
-    ::mq_close(q);
-    dockling::ch06::mount_mqueue(mount_point);
-    struct statfs fs {};
-    if (::statfs(mount_point.c_str(), &fs) != 0 || fs.f_type != kMqueueMagic) return 1;
-    if (!fs::exists(mount_point + queue)) return 2;  // "/dir/mqueue" + "/name"
-    dockling::ch06::mount_mqueue(existing);  // an existing directory is fine too
-    if (!fs::exists(existing + queue)) return 3;
-    return 0;
-  });
-  EXPECT_EQ(code, 0) << "1: no mqueue file system there, 2 or 3: the queue is not listed, 97: it threw";
-  EXPECT_FALSE(host_has_mqueue(queue)) << "the queue was made in another IPC namespace";
-  EXPECT_EQ(host_mounts(), before);
+// --- the exercise, called directly ----------------------------------------------------
+
+/// Makes the POSIX queue `name` in the caller's IPC namespace; "" or what failed.
+std::string make_queue(const std::string& name) {
+  mqd_t q = ::mq_open(name.c_str(), O_RDONLY | O_CREAT | O_EXCL, 0600, nullptr);
+  if (q == static_cast<mqd_t>(-1)) return "test: mq_open(" + name + "): " + std::strerror(errno);
+  ::mq_close(q);
+  return {};
 }
 
-TEST(MountMqueue, FailureIsASysErrorNamingTheDirectory_Exercise) {
+/// The files in `dir`, sorted, as one string: "a b c".
+std::string listing(const std::string& dir) {
+  std::vector<std::string> names;
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator(dir, error)) names.push_back(entry.path().filename());
+  std::sort(names.begin(), names.end());
+  std::string text;
+  for (const auto& name : names) text += (text.empty() ? "" : " ") + name;
+  return text;
+}
+
+/// How many mounts /proc/self/mountinfo has on `dir`.
+int mounts_on(const std::string& dir) {
+  std::ifstream info("/proc/self/mountinfo");
+  std::string line;
+  int count = 0;
+  while (std::getline(info, line)) {
+    std::istringstream fields(line);
+    std::string id, parent, device, root, mount_point;
+    fields >> id >> parent >> device >> root >> mount_point;
+    if (mount_point == dir) ++count;
+  }
+  return count;
+}
+
+/// Checks `dir` after ensure_own_mqueue: an mqueue, no queue left by the function, and a
+/// queue made now by the caller listed there. "" or what is wrong.
+std::string check_shows_ours(const std::string& dir, const std::string& before) {
+  struct statfs fs {};
+  if (::statfs(dir.c_str(), &fs) != 0 || fs.f_type != kMqueueMagic) return dir + " is not an mqueue file system";
+  if (std::string now = listing(dir); now != before)
+    return "it lists \"" + now + "\" where \"" + before + "\" was expected: a queue of another IPC namespace, "
+           "or one left behind by ensure_own_mqueue";
+  std::string mine = random_queue_name();
+  if (std::string problem = make_queue(mine); !problem.empty()) return problem;
+  bool listed = fs::exists(dir + mine);
+  ::mq_unlink(mine.c_str());
+  if (!listed) return "a queue made now in the caller's IPC namespace (" + mine + ") is not listed in " + dir;
+  return {};
+}
+
+class EnsureOwnMqueue : public ::testing::Test {
+ protected:
+  void SetUp() override { before_ = host_mounts(); }
+  void TearDown() override { EXPECT_EQ(host_mounts(), before_) << "the host's mount table changed"; }
+  dockling::TempDir dir_{"dockling-ch06"};
+
+ private:
+  std::string before_;
+};
+
+TEST_F(EnsureOwnMqueue, MountsOneWhereThereIsNone_Exercise) {
   DOCKLING_REQUIRE_ROOT();
-  std::string missing = "/nonexistent-" + dockling::random_hex(4) + "/mqueue";
-  int code = run_in_child(CLONE_NEWNS | CLONE_NEWIPC, [&] {
-    try {
-      dockling::ch06::mount_mqueue(missing);
-    } catch (const dockling::SysError& e) {
-      return std::string(e.what()).find(missing) != std::string::npos ? 0 : 1;
-    }
-    return 2;
+  // Missing, an empty directory, a directory with files, or a tmpfs mount.
+  int shape = static_cast<int>(std::stoul(dockling::random_hex(1), nullptr, 16) % 4);
+  const char* shapes[] = {"a missing directory", "an empty directory", "a directory with files", "a tmpfs mount"};
+  std::string dir = (dir_.path() / unique_name("mq-")).string();
+  if (shape > 0) fs::create_directory(dir);
+  if (shape == 2) std::ofstream(dir + "/" + unique_name("file-")) << "x";
+  std::string report = report_from_child(CLONE_NEWNS | CLONE_NEWIPC, [&]() -> std::string {
+    if (shape == 3 && ::mount("tmpfs", dir.c_str(), "tmpfs", 0, "size=1m") != 0) return "test: mount tmpfs failed";
+    dockling::ch06::ensure_own_mqueue(dir);
+    return check_shows_ours(dir, "");
   });
-  EXPECT_EQ(code, 0) << "1: the message lacks the path, 2: nothing thrown, 97: not a SysError";
+  EXPECT_EQ(report, "") << "ensure_own_mqueue(\"" << dir << "\") on " << shapes[shape];
+  EXPECT_FALSE(fs::exists(dir + "/dockling")) << "a file leaked into the host's directory";
+}
+
+TEST_F(EnsureOwnMqueue, ReplacesAnMqueueOfAnotherIpcNamespace_Exercise) {
+  DOCKLING_REQUIRE_ROOT();
+  std::string dir = (dir_.path() / "mqueue").string();
+  fs::create_directory(dir);
+  std::string theirs = random_queue_name();
+  std::string report = report_from_child(CLONE_NEWNS | CLONE_NEWIPC, [&]() -> std::string {
+    // An mqueue mounted in this first namespace, with a queue in it...
+    if (::mount("mqueue", dir.c_str(), "mqueue", 0, nullptr) != 0) return "test: mount mqueue failed";
+    if (std::string problem = make_queue(theirs); !problem.empty()) return problem;
+    // ... and then a new IPC namespace: the mount still shows the first one's queues.
+    if (::unshare(CLONE_NEWIPC) != 0) return "test: unshare(CLONE_NEWIPC) failed";
+    dockling::ch06::ensure_own_mqueue(dir);
+    std::string problem = check_shows_ours(dir, "");
+    if (!problem.empty() && fs::exists(dir + theirs))
+      problem += ". " + theirs.substr(1) + " belongs to the IPC namespace the mount was made in, not the caller's: "
+                 "an mqueue shows its mounter's namespace (mq_overview(7)); statfs(2) says \"mqueue\" either way";
+    return problem;
+  });
+  EXPECT_EQ(report, "") << "an mqueue of another IPC namespace on " << dir;
+}
+
+TEST_F(EnsureOwnMqueue, LeavesItsOwnMqueueAsItIs_Exercise) {
+  DOCKLING_REQUIRE_ROOT();
+  std::string dir = (dir_.path() / "mqueue").string();
+  fs::create_directory(dir);
+  std::string existing = random_queue_name();
+  std::string report = report_from_child(CLONE_NEWNS | CLONE_NEWIPC, [&]() -> std::string {
+    if (::mount("mqueue", dir.c_str(), "mqueue", 0, nullptr) != 0) return "test: mount mqueue failed";
+    if (std::string problem = make_queue(existing); !problem.empty()) return problem;
+    try {
+      dockling::ch06::ensure_own_mqueue(dir);
+    } catch (const dockling::SysError& e) {
+      if (e.error_number() == EBUSY)
+        return std::string(e.what()) + ": it is already the right mount; the same mqueue on the same place twice "
+                                       "is refused";
+      throw;
+    }
+    if (int mounts = mounts_on(dir); mounts != 1)
+      return std::to_string(mounts) + " mounts on " + dir + " afterwards: the one that was right should have stayed alone";
+    if (!fs::exists(dir + existing)) return "the queue that was there, " + existing + ", is gone";
+    return check_shows_ours(dir, existing.substr(1));
+  });
+  EXPECT_EQ(report, "") << "an mqueue of the caller's own IPC namespace on " << dir << ", holding " << existing;
+}
+
+TEST_F(EnsureOwnMqueue, FailureIsASysErrorNamingTheDirectory_Exercise) {
+  DOCKLING_REQUIRE_ROOT();
+  std::string missing = (dir_.path() / unique_name("no-parent-") / "mqueue").string();
+  std::string report = report_from_child(CLONE_NEWNS | CLONE_NEWIPC, [&]() -> std::string {
+    try {
+      dockling::ch06::ensure_own_mqueue(missing);
+      return "it returned; " + missing + " cannot exist (its parent does not)";
+    } catch (const dockling::SysError& e) {
+      if (std::string(e.what()).find(missing) == std::string::npos) return std::string("the message lacks the path: ") + e.what();
+    } catch (const std::exception& e) {
+      return std::string("threw, but not a SysError: ") + e.what();
+    }
+    return {};
+  });
+  EXPECT_EQ(report, "") << "ensure_own_mqueue(\"" << missing << "\")";
 }
 
 // --- the binary ----------------------------------------------------------------------
@@ -237,7 +342,7 @@ TEST(Ipc, WithIpcHostObjectsMadeInsideStayOnTheHost_Exercise) {
   EXPECT_TRUE(host_has_mqueue(queue));
 }
 
-TEST(Ipc, BadIpcModeIs125AndNamesIt_Exercise) {
+TEST(Ipc, BadIpcModeIs125AndNamesIt) {
   std::string bad = unique_name("sharable-");
   auto r = run(ch06({"--ipc", bad}, {"/bin/true"}));
   EXPECT_EQ(r.exit_code, 125) << r;

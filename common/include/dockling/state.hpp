@@ -72,6 +72,7 @@ class StateRoot {
   /// RUN/containers/ID.
   std::filesystem::path container_run_dir(const std::string& id) const { return containers_run_dir() / id; }
   /// Removes the run directories this root no longer needs (no container left); never throws.
+  /// A create racing with it must expect its parent directories to vanish and retry.
   void tidy_run_dir() const noexcept;
 
  private:

@@ -158,4 +158,10 @@ struct SubnetClaim {
 /// Claims a free /24 for this test process (see SubnetClaim).
 SubnetClaim claim_subnet();
 
+/// Like run_in_child, for a test that checks a process-wide change (a new root, a mount, a
+/// host name) from inside the forked child: `body` returns what it found wrong, or an empty
+/// string when all is well, and that text comes back to the test. A body that throws gives
+/// "threw: MESSAGE"; a failed unshare "unshare failed: ERROR"; a child that dies says how.
+std::string report_from_child(int unshare_flags, const std::function<std::string()>& body);
+
 }  // namespace dockling::testing

@@ -1,4 +1,3 @@
-// Chapter 03 exercise, solved.
 #include "pivot.hpp"
 
 #include <sys/mount.h>

@@ -1,4 +1,3 @@
-// Chapter 04 exercise, solved.
 #include "veth.hpp"
 
 #include <net/if.h>
