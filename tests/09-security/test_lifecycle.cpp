@@ -117,7 +117,7 @@ Walk walk(const Runtime& runtime, const Bundle& bundle, const std::string& id) {
   return walk;
 }
 
-TEST(OciLifecycle, CreateStartKillDeleteGoThroughRuncsStates) {
+TEST(OciLifecycle, CreateStartKillDeleteGoThroughRuncsStates_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   ASSERT_TRUE(have("/usr/sbin/runc")) << "runc is missing: apt-get install runc";
   Bundle bundle({"/bin/sleep", "60"});
@@ -132,7 +132,7 @@ TEST(OciLifecycle, CreateStartKillDeleteGoThroughRuncsStates) {
   EXPECT_EQ(mine.keys, theirs.keys) << "state must have runc's fields";
 }
 
-TEST(OciLifecycle, ACreatedContainerWaitsForStartThenRunsItsCommand) {
+TEST(OciLifecycle, ACreatedContainerWaitsForStartThenRunsItsCommand_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   dockling::TempDir out("ch09-out");
   Bundle bundle({"/bin/sh", "-c", "echo started > /out/file"});
@@ -158,7 +158,7 @@ TEST(OciLifecycle, ACreatedContainerWaitsForStartThenRunsItsCommand) {
   EXPECT_EQ(deleted.exit_code, 0) << deleted;
 }
 
-TEST(OciLifecycle, ErrorsNameTheContainer) {
+TEST(OciLifecycle, ErrorsNameTheContainer_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   Runtime ours{{bin("ch09-security"), "oci"}};
   for (const char* command : {"state", "start", "delete", "kill"}) {
@@ -182,7 +182,7 @@ TEST(OciLifecycle, ErrorsNameTheContainer) {
 /// The process that created a container is killed (SIGKILL: no clean-up of its own). Another
 /// process lists the container as stopped and deletes it: its cgroups, its veth and lease, its
 /// published port and its files all go.
-TEST(OciLifecycle, DeleteUndoesWhatAKilledRunLeft) {
+TEST(OciLifecycle, DeleteUndoesWhatAKilledRunLeft_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   SubnetClaim subnet = claim_subnet();
   std::string bridge = unique_name("dl");
@@ -220,7 +220,7 @@ TEST(OciLifecycle, DeleteUndoesWhatAKilledRunLeft) {
 }
 
 /// A created container's cgroup holds its waiting process; delete -f kills it and removes it.
-TEST(OciLifecycle, DeleteForceRemovesTheCgroupOfACreatedContainer) {
+TEST(OciLifecycle, DeleteForceRemovesTheCgroupOfACreatedContainer_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   Bundle bundle({"/bin/true"});
   Runtime ours{{bin("ch09-security"), "oci"}};
@@ -236,7 +236,7 @@ TEST(OciLifecycle, DeleteForceRemovesTheCgroupOfACreatedContainer) {
 }
 
 /// `run` after a crashed run deletes the crashed one's container: nothing accumulates.
-TEST(OciLifecycle, TheNextRunDeletesWhatACrashedRunLeft) {
+TEST(OciLifecycle, TheNextRunDeletesWhatACrashedRunLeft_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   Background running({bin("ch09-security"), "run", "--network", "none", rootfs(), "/bin/sh", "-c",
                       "echo ready; exec sleep 60"});
@@ -273,7 +273,7 @@ struct RunningBundle {
 const char* kExecView =
     "id; hostname; pwd; grep -E '^(Cap|NoNewPrivs|Seccomp:)' /proc/self/status; ulimit -n; echo \"$HOME $PATH\"";
 
-TEST(OciExec, TheProcessIsConfinedAsTheContainersAsWithRunc) {
+TEST(OciExec, TheProcessIsConfinedAsTheContainersAsWithRunc_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   ASSERT_TRUE(have("/usr/sbin/runc"));
   RunningBundle container;
@@ -289,7 +289,7 @@ TEST(OciExec, TheProcessIsConfinedAsTheContainersAsWithRunc) {
   EXPECT_EQ(ours.out, theirs.out) << "dockling:\n" << ours << "\nrunc:\n" << theirs;
 }
 
-TEST(OciExec, JoinsEveryNamespaceAndTheCgroupOfTheContainer) {
+TEST(OciExec, JoinsEveryNamespaceAndTheCgroupOfTheContainer_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   RunningBundle container;
   // Seen from inside: the exec'd shell and the container's first process (PID 1 there).
@@ -304,7 +304,7 @@ TEST(OciExec, JoinsEveryNamespaceAndTheCgroupOfTheContainer) {
   EXPECT_EQ(r.out.find("pid 1\n"), std::string::npos) << "the exec'd process is not the container's PID 1\n" << r;
 }
 
-TEST(OciExec, UserEnvAndCwdCanBeChangedAndExitCodesFollowDocker) {
+TEST(OciExec, UserEnvAndCwdCanBeChangedAndExitCodesFollowDocker_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   RunningBundle container;
   auto r = run(container.exec({"-u", "65534:65534", "--cwd", "/tmp", "-e", "FOO=bar", container.id, "/bin/sh", "-c",
@@ -323,7 +323,7 @@ TEST(OciExec, UserEnvAndCwdCanBeChangedAndExitCodesFollowDocker) {
 /// CVE-2019-5736: a process of the container that opens /proc/PID/exe of the joining runtime
 /// must not reach the runtime's binary. The runtime runs from a sealed memfd copy: the link
 /// names the copy, and writing to it fails.
-TEST(OciExec, TheJoiningRuntimeRunsFromASealedCopyOfItsBinary) {
+TEST(OciExec, TheJoiningRuntimeRunsFromASealedCopyOfItsBinary_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   RunningBundle container;
   std::string before = dockling::read_file(bin("ch09-security"));
