@@ -26,9 +26,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
-/// The steps that created container `state`: its bundle's, when it came from a bundle that
-/// can still be read (its hooks run at start and delete); chapter 09's otherwise (`run`).
-Steps steps_for(const ContainerState& state, std::optional<BundleContainer>& loaded) {
+/// The steps that created container `id`: its bundle's, when it came from a bundle that can
+/// still be read (its hooks run at start and delete); chapter 09's otherwise (`run`).
+/// `loaded` keeps the bundle the steps refer to.
+Steps steps_for(const StateRoot& root, const std::string& id, std::optional<BundleContainer>& loaded) {
+  Steps none;
+  ContainerState state = Lifecycle(none, root).state(id);
   if (!state.bundle.empty()) {
     try {
       loaded = load_bundle(state.bundle, state.id);
@@ -166,10 +169,8 @@ int OciCommands::create(const StateRoot& root) {
 }
 
 int OciCommands::start(const StateRoot& root) {
-  Steps none;
-  ContainerState state = Lifecycle(none, root).state(id_);
   std::optional<BundleContainer> loaded;
-  Steps steps = steps_for(state, loaded);
+  Steps steps = steps_for(root, id_, loaded);
   Lifecycle(steps, root).start(id_);
   return 0;
 }
@@ -188,10 +189,8 @@ int OciCommands::kill(const StateRoot& root) {
 }
 
 int OciCommands::remove(const StateRoot& root) {
-  Steps none;
-  ContainerState state = Lifecycle(none, root).state(id_);
   std::optional<BundleContainer> loaded;
-  Steps steps = steps_for(state, loaded);
+  Steps steps = steps_for(root, id_, loaded);
   Lifecycle(steps, root).remove(id_, force_);
   return 0;
 }

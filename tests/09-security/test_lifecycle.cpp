@@ -19,6 +19,7 @@
 #include "dockling/state.hpp"
 #include "dockling/tempdir.hpp"
 #include "dockling/testing.hpp"
+#include "bundle.hpp"
 
 namespace {
 
@@ -27,21 +28,6 @@ using namespace dockling::testing;
 using nlohmann::json;
 
 bool have(const char* path) { return ::access(path, X_OK) == 0; }
-
-/// A bundle from `runc spec`, on the test rootfs (read-only), running `args`.
-struct Bundle {
-  dockling::TempDir dir{"ch09-lifecycle"};
-  explicit Bundle(const std::vector<std::string>& args) {
-    auto made = run({"/usr/sbin/runc", "spec", "--bundle", dir.path().string()});
-    EXPECT_EQ(made.exit_code, 0) << made;
-    json config = parse_json(dockling::read_file(dir.path() / "config.json"));
-    config["root"] = {{"path", rootfs()}, {"readonly", true}};
-    config["process"]["terminal"] = false;
-    config["process"]["args"] = args;
-    std::ofstream(dir.path() / "config.json") << config.dump(2);
-  }
-  std::string path() const { return dir.path().string(); }
-};
 
 /// One runtime's command line: dockling's `ch09-security [--root R] oci` or `runc --root R`.
 struct Runtime {
@@ -137,9 +123,9 @@ TEST(OciLifecycle, ACreatedContainerWaitsForStartThenRunsItsCommand_Exercise) {
   dockling::TempDir out("ch09-out");
   Bundle bundle({"/bin/sh", "-c", "echo started > /out/file"});
   // A bind mount of a host directory, to see what the command wrote.
-  json config = parse_json(dockling::read_file(bundle.dir.path() / "config.json"));
-  config["mounts"].push_back({{"destination", "/out"}, {"type", "bind"}, {"source", out.path()}, {"options", {"rbind"}}});
-  std::ofstream(bundle.dir.path() / "config.json") << config.dump(2);
+  bundle.config["mounts"].push_back(
+      {{"destination", "/out"}, {"type", "bind"}, {"source", out.path()}, {"options", {"rbind"}}});
+  bundle.save();
   Runtime ours{{bin("ch09-security"), "oci"}};
   std::string id = unique_name("oci");
   fs::path pid_file = out.path() / "pid";

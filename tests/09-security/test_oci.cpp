@@ -16,44 +16,13 @@
 #include "dockling/tempdir.hpp"
 #include "cgroup.hpp"
 #include "dockling/testing.hpp"
+#include "bundle.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
 using namespace dockling::testing;
 using nlohmann::json;
-
-/// A bundle whose config.json is `runc spec`'s (or ours, without runc), pointed at the test
-/// rootfs (read-only, so nothing is written there) and at `args`.
-struct Bundle {
-  dockling::TempDir dir{"ch09-bundle"};
-  /// A copy of the test rootfs in the bundle (root.path "rootfs"), for tests that make
-  /// mount points in it.
-  void own_rootfs() {
-    auto copied = run({"/bin/cp", "-a", rootfs(), (dir.path() / "rootfs").string()});
-    EXPECT_EQ(copied.exit_code, 0) << copied;
-    config["root"]["path"] = "rootfs";
-    save();
-  }
-  json config;
-  explicit Bundle(const std::vector<std::string>& args, bool from_runc = true) {
-    if (from_runc) {
-      auto made = run({"/usr/sbin/runc", "spec", "--bundle", dir.path().string()});
-      EXPECT_EQ(made.exit_code, 0) << made;
-    } else {
-      auto made = run({bin("ch09-security"), "oci", "spec", "--bundle", dir.path().string()});
-      EXPECT_EQ(made.exit_code, 0) << made;
-    }
-    config = parse_json(dockling::read_file(dir.path() / "config.json"));
-    config["root"] = {{"path", rootfs()}, {"readonly", true}};
-    config["process"]["terminal"] = false;
-    config["process"]["args"] = args;
-    config["hostname"] = unique_name("h");
-    save();
-  }
-  void save() { std::ofstream(dir.path() / "config.json") << config.dump(2); }
-  std::string path() const { return dir.path().string(); }
-};
 
 bool have(const char* path) { return ::access(path, X_OK) == 0; }
 

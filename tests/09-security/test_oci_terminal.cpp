@@ -18,6 +18,7 @@
 #include "dockling/pty_session.hpp"
 #include "dockling/tempdir.hpp"
 #include "dockling/testing.hpp"
+#include "bundle.hpp"
 
 namespace {
 
@@ -25,21 +26,11 @@ using namespace dockling::testing;
 using nlohmann::json;
 using std::chrono::milliseconds;
 
-/// A bundle from `runc spec` (terminal: true, as runc writes it) on the test rootfs, read-only.
-struct TerminalBundle {
-  dockling::TempDir dir{"ch09-terminal"};
-  json config;
-  TerminalBundle(const std::vector<std::string>& args, bool terminal) {
-    auto made = run({"/usr/sbin/runc", "spec", "--bundle", dir.path().string()});
-    EXPECT_EQ(made.exit_code, 0) << made;
-    config = parse_json(dockling::read_file(dir.path() / "config.json"));
-    config["root"] = {{"path", rootfs()}, {"readonly", true}};
-    config["process"]["terminal"] = terminal;
-    config["process"]["args"] = args;
-    std::ofstream(dir.path() / "config.json") << config.dump(2);
-  }
-  std::string path() const { return dir.path().string(); }
-};
+/// Sets the bundle's process.terminal.
+void set_terminal(Bundle& bundle, bool terminal) {
+  bundle.config["process"]["terminal"] = terminal;
+  bundle.save();
+}
 
 /// A listening unix socket in a temporary directory: the console socket's other side.
 struct ConsoleSocket {
@@ -94,7 +85,8 @@ bool read_until(int fd, const std::string& text, std::string& seen) {
 
 TEST(OciTerminal, ConsoleSocketReceivesTheTerminalsMaster_Exercise) {
   DOCKLING_REQUIRE_ROOT();
-  TerminalBundle bundle({"sh", "-c", "tty; read line; echo got-$line; exit 4"}, true);
+  Bundle bundle({"sh", "-c", "tty; read line; echo got-$line; exit 4"});
+  set_terminal(bundle, true);
   ConsoleSocket console;
   Background runtime({bin("ch09-security"), "oci", "run", "--console-socket", console.path, "--bundle", bundle.path(),
                       unique_name("oci")});
@@ -113,7 +105,8 @@ TEST(OciTerminal, ConsoleSocketReceivesTheTerminalsMaster_Exercise) {
 
 TEST(OciTerminal, ConsoleSocketWithoutATerminalIsRefused) {
   DOCKLING_REQUIRE_ROOT();
-  TerminalBundle bundle({"true"}, false);
+  Bundle bundle({"true"});
+  set_terminal(bundle, false);
   ConsoleSocket console;
   auto result = run({bin("ch09-security"), "oci", "run", "--console-socket", console.path, "--bundle", bundle.path(),
                      unique_name("oci")});
@@ -124,7 +117,8 @@ TEST(OciTerminal, ConsoleSocketWithoutATerminalIsRefused) {
 TEST(OciTerminal, ForegroundTerminalAsRuncGivesIt_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   // Without a console socket, `runc run` relays the terminal itself, sized as its own.
-  TerminalBundle bundle({"sh", "-c", "tty; stty size; echo $TERM; echo err >&2"}, true);
+  Bundle bundle({"sh", "-c", "tty; stty size; echo $TERM; echo err >&2"});
+  set_terminal(bundle, true);
   PtySession ours({bin("ch09-security"), "oci", "run", "--bundle", bundle.path(), unique_name("oci")}, 30, 100);
   PtySession theirs({"/usr/sbin/runc", "run", "--bundle", bundle.path(), unique_name("runc")}, 30, 100);
   EXPECT_EQ(ours.wait(), 0) << ours.output();
@@ -135,9 +129,10 @@ TEST(OciTerminal, ForegroundTerminalAsRuncGivesIt_Exercise) {
 
 TEST(OciTerminal, TerminalMustBeABoolean) {
   DOCKLING_REQUIRE_ROOT();
-  TerminalBundle bundle({"true"}, true);
+  Bundle bundle({"true"});
+  set_terminal(bundle, true);
   bundle.config["process"]["terminal"] = "yes";
-  std::ofstream(bundle.dir.path() / "config.json") << bundle.config.dump(2);
+  bundle.save();
   auto result = run({bin("ch09-security"), "oci", "run", "--bundle", bundle.path(), unique_name("oci")});
   EXPECT_EQ(result.exit_code, 125) << result;
   EXPECT_NE(result.err.find("process.terminal"), std::string::npos) << result;
