@@ -116,6 +116,24 @@ RunResult finish(Child& child, UniqueFd& out, UniqueFd& err, std::string out_tex
 ///   delete them; they are removed here).
 class TestProcessEnvironment : public ::testing::Environment {
   /// True for the state of a container whose `run` was killed (not detached, its creator gone).
+  /// Removes what a container left by a failing test holds on the host: its process (killed)
+  /// and its cgroups (empty by then), so that a failure leaves nothing behind either.
+  static void remove_leftover(const std::filesystem::path& state_file) {
+    try {
+      auto state = nlohmann::json::parse(read_file(state_file));
+      ProcessIdentity process{state["process"].value("pid", 0), state["process"].value("start_time", std::uint64_t{0})};
+      if (process.alive()) ::kill(process.pid, SIGKILL);
+      for (int i = 0; i < 100 && process.alive(); ++i) ::usleep(10000);
+      std::string id = state.value("id", "");
+      std::error_code error;
+      if (id.empty() || id.find('/') != std::string::npos) return;
+      ::rmdir(("/sys/fs/cgroup/dockling/" + id).c_str());
+      for (const auto& hierarchy : std::filesystem::directory_iterator("/sys/fs/cgroup", error))
+        ::rmdir((hierarchy.path() / "dockling" / id).c_str());
+    } catch (const std::exception&) {
+    }
+  }
+
   static bool killed_run(const std::filesystem::path& state_file) {
     try {
       auto state = nlohmann::json::parse(read_file(state_file));
@@ -146,6 +164,7 @@ class TestProcessEnvironment : public ::testing::Environment {
     std::error_code error;
     for (const auto& entry : std::filesystem::directory_iterator(root.containers_run_dir(), error)) {
       if (!killed_run(entry.path() / "state.json")) left += "\n  " + entry.path().string();
+      remove_leftover(entry.path() / "state.json");
       remove_tree(entry.path());
     }
     root.tidy_run_dir();
