@@ -3,6 +3,9 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <sys/mount.h>
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -365,6 +368,26 @@ int run_in_child(int unshare_flags, const std::function<int()>& body) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+namespace {
+
+/// True when a link of this network namespace has an IPv4 address in NETWORK/24.
+bool host_has_address_in(const std::string& network) {
+  in_addr wanted{};
+  ::inet_pton(AF_INET, network.c_str(), &wanted);
+  ifaddrs* list = nullptr;
+  if (::getifaddrs(&list) != 0) return false;
+  bool found = false;
+  for (ifaddrs* entry = list; entry != nullptr && !found; entry = entry->ifa_next) {
+    if (entry->ifa_addr == nullptr || entry->ifa_addr->sa_family != AF_INET) continue;
+    in_addr have = reinterpret_cast<sockaddr_in*>(entry->ifa_addr)->sin_addr;
+    found = (ntohl(have.s_addr) & 0xffffff00u) == (ntohl(wanted.s_addr) & 0xffffff00u);
+  }
+  ::freeifaddrs(list);
+  return found;
+}
+
+}  // namespace
+
 SubnetClaim claim_subnet() {
   for (int attempt = 0; attempt < 500; ++attempt) {
     SubnetClaim claim;
@@ -375,7 +398,10 @@ SubnetClaim claim_subnet() {
     address.sun_family = AF_UNIX;
     std::memcpy(address.sun_path + 1, name.data(), name.size());  // sun_path[0] == 0: abstract
     auto size = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + name.size());
-    if (::bind(claim.claim.get(), reinterpret_cast<sockaddr*>(&address), size) == 0) return claim;
+    if (::bind(claim.claim.get(), reinterpret_cast<sockaddr*>(&address), size) != 0) continue;
+    // A bridge a killed test left behind may still hold the subnet: two links with one
+    // subnet would steal each other's traffic.
+    if (!host_has_address_in(claim.address(0))) return claim;
   }
   throw Error("no free /24 in 10.213.0.0/16 for the test");
 }
