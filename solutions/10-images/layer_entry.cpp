@@ -44,7 +44,8 @@ EntryDecision decide_entry(std::string_view name) {
     parts.push_back(part);
   }
   if (parts.empty()) return {EntryKind::ignored, "", ""};
-  if (starts_with(parts.front(), kAufsMetaPrefix)) return {EntryKind::ignored, join(parts, parts.size()), ""};
+  bool root_opaque = parts.size() == 1 && parts.front() == kOpaqueMarker;
+  if (!root_opaque && starts_with(parts.front(), kAufsMetaPrefix)) return {EntryKind::ignored, join(parts, parts.size()), ""};
   for (size_t i = 0; i + 1 < parts.size(); ++i)
     if (starts_with(parts[i], kWhiteoutPrefix)) return refuse("goes through a whiteout (" + std::string(parts[i]) + ")");
 

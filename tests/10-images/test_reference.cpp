@@ -6,6 +6,7 @@
 #include "dockling/error.hpp"
 #include "images_step.hpp"
 #include "reference.hpp"
+#include "tar_builder.hpp"
 
 namespace dockling::ch10 {
 namespace {
@@ -13,6 +14,9 @@ namespace {
 struct Good {
   std::string text, domain, path, tag, digest, familiar;
 };
+
+/// Shown in test names and failures instead of the bytes.
+void PrintTo(const Good& value, std::ostream* os) { *os << "\"" << value.text << "\""; }
 
 const std::string kHex = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
@@ -56,11 +60,15 @@ INSTANTIATE_TEST_SUITE_P(
              "busybox:1@sha256:" + kHex},
         Good{"0123456789abcdef", "docker.io", "library/0123456789abcdef", "", "", "0123456789abcdef:latest"},
         Good{"app:" + std::string(128, 'a'), "docker.io", "library/app", std::string(128, 'a'), "",
-             "app:" + std::string(128, 'a')}));
+             "app:" + std::string(128, 'a')}),
+    [](const ::testing::TestParamInfo<Good>& info) { return testing::param_name(info.index, info.param.text); });
 
 struct Bad {
   std::string text, message;
 };
+
+/// Shown in test names and failures instead of the bytes.
+void PrintTo(const Bad& value, std::ostream* os) { *os << "\"" << value.text << "\""; }
 
 class ReferenceRefused : public ::testing::TestWithParam<Bad> {};
 
@@ -100,7 +108,8 @@ INSTANTIATE_TEST_SUITE_P(
         Bad{"-host.com/app", "invalid reference format"},
         Bad{"app name", "invalid reference format"},
         Bad{kHex, "invalid repository name (" + kHex + "), cannot specify 64-byte hexadecimal strings"},
-        Bad{"a/" + std::string(250, 'b'), "invalid reference format: repository name must not be more than 255 characters"}));
+        Bad{"a/" + std::string(250, 'b'), "invalid reference format: repository name must not be more than 255 characters"}),
+    [](const ::testing::TestParamInfo<Bad>& info) { return testing::param_name(info.index, info.param.text); });
 
 TEST(Reference, FullNameKeepsEverything) {
   EXPECT_EQ(parse_reference("busybox").with_default_tag().full(), "docker.io/library/busybox:latest");
