@@ -1,15 +1,15 @@
 /// @file image_store.hpp
 /// @brief The image store: an OCI image layout under ROOT/images, and every layer unpacked
-/// once under ROOT/layers/<diff id>.
+/// once under ROOT/layers/DIFF_ID.
 ///
 ///     ROOT/images/              an OCI image layout (skopeo's oci:, umoci's --layout)
 ///       oci-layout              {"imageLayoutVersion": "1.0.0"}
 ///       index.json              one manifest descriptor per tag, the whole reference in
 ///                               its org.opencontainers.image.ref.name annotation; none for
 ///                               an untagged image
-///       blobs/sha256/<hex>      manifests, configs, layer tarballs: named by their digest
+///       blobs/sha256/HEX      manifests, configs, layer tarballs: named by their digest
 ///     ROOT/images.lock          flock(2)ed by every command that changes the store
-///     ROOT/layers/<hex>/        a layer unpacked (overlay's form), named by its diff id
+///     ROOT/layers/HEX/        a layer unpacked (overlay's form), named by its diff id
 #pragma once
 
 #include <cstdint>
@@ -42,7 +42,7 @@ inline constexpr const char* kRefNameAnnotation = "org.opencontainers.image.ref.
 /// An OCI content descriptor: what a blob is, its digest and size.
 struct Descriptor {
   std::string media_type;                          ///< e.g. media_type::kManifest
-  std::string digest;                              ///< "sha256:<hex>"
+  std::string digest;                              ///< "sha256:HEX"
   std::int64_t size = 0;                           ///< bytes
   std::map<std::string, std::string> annotations;  ///< e.g. kRefNameAnnotation
 
@@ -92,9 +92,9 @@ class ImageStore {
   const std::filesystem::path& layout_dir() const noexcept { return layout_; }
   /// ROOT/layers: the unpacked layers.
   const std::filesystem::path& layers_dir() const noexcept { return layers_; }
-  /// ROOT/images/blobs/sha256/<hex>. @throws Error for a digest that is not sha256.
+  /// ROOT/images/blobs/sha256/HEX. @throws Error for a digest that is not sha256.
   std::filesystem::path blob_path(std::string_view digest) const;
-  /// ROOT/layers/<hex>. @throws Error for a diff id that is not sha256.
+  /// ROOT/layers/HEX. @throws Error for a diff id that is not sha256.
   std::filesystem::path layer_path(std::string_view diff_id) const;
 
   /// Creates the layout if needed and takes the store's lock (ROOT/images.lock) until the
@@ -102,7 +102,7 @@ class ImageStore {
   UniqueFd lock() const;
 
   /// Stores the bytes read from `fd` as a blob: written to a temporary file beside the blobs
-  /// while their sha256 is computed, renamed to blobs/sha256/<hex> only when the digest is
+  /// while their sha256 is computed, renamed to blobs/sha256/HEX only when the digest is
   /// `expected` (any digest when empty). Call under lock().
   /// @returns the digest.
   /// @throws Error "blob EXPECTED: digest mismatch: its content is ACTUAL" (nothing stored).
@@ -114,7 +114,7 @@ class ImageStore {
   /// A small blob's bytes, checked against its digest. @throws Error when missing or changed.
   std::string read_blob(std::string_view digest) const;
 
-  /// Unpacks the stored layer blob `digest` into layers/<diff id>/ unless that layer is
+  /// Unpacks the stored layer blob `digest` into layers/DIFF_ID/ unless that layer is
   /// there already (each layer is unpacked once and shared): into a temporary directory
   /// beside it first, renamed at the end, removed on any error. When `expected_diff_id` is
   /// given, a layer whose diff id differs is refused. Call under lock().
@@ -129,7 +129,7 @@ class ImageStore {
   /// Every image, one per manifest of the index, newest first.
   std::vector<Image> images() const;
   /// The image `text` names, as docker looks one up: a reference ("busybox" is
-  /// busybox:latest; "name@sha256:…" a manifest digest), an image id ("sha256:<hex>"), or
+  /// busybox:latest; "name@sha256:…" a manifest digest), an image id ("sha256:HEX"), or
   /// an unambiguous prefix of one.
   /// @throws Error "No such image: TEXT" (exit code 1).
   Image find(const std::string& text) const;

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <ctime>
+#include <filesystem>
 #include <iostream>
 
 #include <fmt/format.h>
@@ -101,10 +102,18 @@ void ImagesStep::add_commands(CLI::App& app) {
 }
 
 std::optional<int> ImagesStep::run_command(const StateRoot& root) {
-  if (import_->parsed()) return import(root);
-  if (images_->parsed()) return images(root);
-  if (tag_->parsed()) return tag(root);
-  if (rmi_->parsed()) return rmi(root);
+  // Docker's image commands exit with 1 on any error (125 is `run`'s own failure).
+  try {
+    if (import_->parsed()) return import(root);
+    if (images_->parsed()) return images(root);
+    if (tag_->parsed()) return tag(root);
+    if (rmi_->parsed()) return rmi(root);
+  } catch (const Error& e) {
+    if (e.exit_code() == kExitRuntimeFailure) throw Error(e.what(), 1);
+    throw;
+  } catch (const std::filesystem::filesystem_error& e) {
+    throw Error(e.what(), 1);
+  }
   return std::nullopt;
 }
 

@@ -10,7 +10,7 @@ namespace dockling::ch10 {
 
 /// What unpacking a layer found.
 struct UnpackedLayer {
-  std::string diff_id;     ///< sha256 of the uncompressed tar stream, "sha256:<hex>"
+  std::string diff_id;     ///< sha256 of the uncompressed tar stream, "sha256:HEX"
   std::uint64_t size = 0;  ///< bytes of the regular files it holds
 };
 
@@ -26,6 +26,8 @@ struct UnpackedLayer {
 /// mtime and extended attributes. A whiteout `.wh.NAME` becomes a character device 0/0 named
 /// NAME, an opaque marker the `trusted.overlay.opaque=y` attribute of its directory.
 ///
+/// @param in_fd the layer tarball, read from where it stands to its end.
+/// @param dir_fd the directory to unpack into (opened O_DIRECTORY).
 /// @param what names the layer in messages, e.g. "layer sha256:abc…".
 /// @throws Error "WHAT: entry \"NAME\": REASON" for a refused entry (a name, symbolic link or
 /// hard link that climbs out of the layer, a path through a symbolic link, a directory of

@@ -108,6 +108,9 @@ TEST_F(Commands, BadInputSaysWhatAndExits1) {
   EXPECT_NE(escaped.err.find("entry \"../../evil\": climbs out of the layer"), std::string::npos) << escaped;
   EXPECT_FALSE(path_exists((tmp.path().parent_path() / "evil").string()));
   EXPECT_EQ(ch10({"images", "-q"}).out, "");
+  RunResult missing = ch10({"import", (tmp.path() / "nothing.tar").string()});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.err.find("nothing.tar\"): No such file or directory"), std::string::npos) << missing;
 }
 
 TEST_F(Commands, KeepsChapter09sRun) {
