@@ -367,7 +367,18 @@ std::string ImageStore::import_tarball(int fd, const std::optional<Reference>& n
 void ImageStore::tag(const std::string& source, const Reference& target) {
   if (!target.digest.empty()) throw Error("refusing to create a tag with a digest reference", 1);
   UniqueFd held = lock();
-  Image image = find(source);
+  Image image;
+  try {
+    image = find(source);
+  } catch (const Error&) {
+    // docker names the reference it looked for: "No such image: nosuch:latest"
+    std::string shown = source;
+    try {
+      shown = parse_reference(source).with_default_tag().familiar();
+    } catch (const Error&) {
+    }
+    throw Error(fmt::format("No such image: {}", shown), 1);
+  }
   std::vector<Descriptor> index = read_index();
   point(index, target.with_default_tag(), image.manifest);
   write_index(index);

@@ -100,7 +100,7 @@ TEST_F(Commands, BadInputSaysWhatAndExits1) {
   EXPECT_EQ(bad_ref.err, "ch10-images: invalid reference format: repository name must be lowercase\n");
   RunResult no_image = ch10({"tag", "nosuch", "x"});
   EXPECT_EQ(no_image.exit_code, 1);
-  EXPECT_EQ(no_image.err, "ch10-images: No such image: nosuch\n");
+  EXPECT_EQ(no_image.err, "ch10-images: No such image: nosuch:latest\n");
   std::string evil = (tmp.path() / "evil.tar").string();
   write_file(evil, make_tar({file("ok"), file("../../evil")}));
   RunResult escaped = ch10({"import", evil, "evil"});
