@@ -320,15 +320,13 @@ std::string ImageStore::import_tarball(int fd, const std::optional<Reference>& n
   UniqueFd held = lock();
   Changes changes;
   std::string layer_digest = put_blob(fd, "", changes);
+  // The media type from the blob's first bytes (gzip and zstd have magic numbers).
   unsigned char head[8] = {};
-  std::int64_t layer_size;
-  {
-    UniqueFd blob = open_fd(blob_path(layer_digest).string(), O_RDONLY);
-    ssize_t n = check(::pread(blob.get(), head, sizeof head, 0), "pread", blob_path(layer_digest).string());
-    layer_size = static_cast<std::int64_t>(fs::file_size(blob_path(layer_digest)));
-    (void)n;
-  }
-  std::string layer_type = layer_media_type(head, sizeof head);
+  UniqueFd blob = open_fd(blob_path(layer_digest).string(), O_RDONLY);
+  ssize_t head_size = check(::pread(blob.get(), head, sizeof head, 0), "pread", blob_path(layer_digest).string());
+  blob.reset();
+  auto layer_size = static_cast<std::int64_t>(fs::file_size(blob_path(layer_digest)));
+  std::string layer_type = layer_media_type(head, static_cast<size_t>(head_size));
   UnpackedLayer layer = unpack_layer(layer_digest, "", changes);
 
   std::string created = rfc3339_now();
