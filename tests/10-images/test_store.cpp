@@ -146,6 +146,24 @@ TEST_F(Store, ALayerIsUnpackedOnceAndSharedUntilNoImageNeedsIt) {
   EXPECT_EQ(store.remove("b:1", false).size(), 3u);
 }
 
+TEST_F(Store, TheSameLayerCompressedOrNotIsUnpackedOnce) {
+  DOCKLING_REQUIRE_ROOT();
+  std::vector<TarEntry> entries{dir("etc/"), file("etc/os-release", "NAME=test\n")};
+  std::string plain = import(make_tar(entries), "plain");
+  std::string gzip = import(make_tar(entries, Compression::gzip), "gzip");
+  std::string zstd = import(make_tar(entries, Compression::zstd), "zstd");
+  Image a = store.find("plain"), b = store.find("gzip"), c = store.find("zstd");
+  EXPECT_NE(a.layers[0].digest, b.layers[0].digest) << "three different blobs";
+  EXPECT_NE(b.layers[0].digest, c.layers[0].digest);
+  EXPECT_EQ(c.layers[0].media_type, "application/vnd.oci.image.layer.v1.tar+zstd");
+  EXPECT_EQ(a.diff_ids, b.diff_ids) << "one diff id";
+  EXPECT_EQ(b.diff_ids, c.diff_ids);
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(store.layers_dir()), std::filesystem::directory_iterator()), 1);
+  EXPECT_EQ(store.remove("gzip", false).size(), 2u) << "its blob goes, the shared layer stays";
+  EXPECT_FALSE(store.has_blob(b.layers[0].digest));
+  EXPECT_TRUE(store.has_blob(a.layers[0].digest));
+}
+
 TEST_F(Store, ATagMovedAwayLeavesTheOldImageUntagged) {
   DOCKLING_REQUIRE_ROOT();
   std::string first = import(make_tar({file("v", "1\n")}), "app");
