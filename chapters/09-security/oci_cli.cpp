@@ -119,6 +119,7 @@ void OciCommands::add(CLI::App& app) {
   kill_ = add_command(*oci, "kill", "Send a signal to a container's process (default SIGTERM)");
   kill_->add_option("ID", id_, "The container's id")->required();
   kill_->add_option("SIGNAL", signal_, "KILL, SIGKILL or 9 ...");
+  kill_->add_flag("-a,--all", all_, "Send the signal to every process of the container (its cgroup's), not only its first");
   delete_ = add_command(*oci, "delete", "Delete a stopped container: everything it set up goes");
   delete_->add_flag("-f,--force", force_, "Kill it first (SIGKILL) when it still runs");
   delete_->add_option("ID", id_, "The container's id")->required();
@@ -184,7 +185,16 @@ int OciCommands::state(const StateRoot& root) {
 int OciCommands::kill(const StateRoot& root) {
   int signal = parse_signal(signal_);
   Steps none;
-  Lifecycle(none, root).kill(id_, signal);
+  Lifecycle lifecycle(none, root);
+  if (all_) {
+    // As runc: every process in the container's cgroup (exec'd ones too), and also when its
+    // first process is gone (a container without a PID namespace of its own keeps the rest).
+    if (auto cgroup = container_cgroup(lifecycle.state(id_))) {
+      ch08::signal_all(*cgroup, signal);
+      return 0;
+    }
+  }
+  lifecycle.kill(id_, signal);
   return 0;
 }
 

@@ -49,6 +49,7 @@ class OciCommands {
   std::string signal_ = "SIGTERM";
   std::string format_ = "table";
   bool force_ = false;
+  bool all_ = false;
   bool quiet_ = false;
 };
 

@@ -129,6 +129,13 @@ void reexec_from_sealed_copy(char** argv) {
   throw SysError("fexecve", "the sealed copy", errno);
 }
 
+std::unique_ptr<ch08::Cgroup> container_cgroup(const ContainerState& state) {
+  auto record = state.record.find("cgroups");
+  if (record == state.record.end()) return nullptr;
+  auto version = record->value("version", 1) == 2 ? ch08::CgroupVersion::v2 : ch08::CgroupVersion::v1;
+  return ch08::make_cgroup(version, state.id, record->value("root", std::string(ch08::kCgroupRoot)));
+}
+
 int exec_in_container(const ContainerState& state, const ExecRequest& request) {
   if (state.status != Status::running) throw Error(fmt::format("cannot exec in a {} container", status_name(state.status)));
   if (request.args.empty()) throw Error("exec needs a command");
@@ -145,11 +152,7 @@ int exec_in_container(const ContainerState& state, const ExecRequest& request) {
   security.before_clone(container);  // the seccomp profile, read and parsed here
 
   std::vector<Namespace> namespaces = open_namespaces(state.process);
-  std::unique_ptr<ch08::Cgroup> cgroup;
-  if (auto record = state.record.find("cgroups"); record != state.record.end()) {
-    auto version = record->value("version", 1) == 2 ? ch08::CgroupVersion::v2 : ch08::CgroupVersion::v1;
-    cgroup = ch08::make_cgroup(version, spec.id, record->value("root", std::string(ch08::kCgroupRoot)));
-  }
+  std::unique_ptr<ch08::Cgroup> cgroup = container_cgroup(state);
 
   int sockets[2];
   check(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sockets), "socketpair");

@@ -3,10 +3,12 @@
 /// `exec`), in its namespaces and cgroup, confined as its first process is.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "cgroup.hpp"
 #include "dockling/state.hpp"
 #include "lifecycle.hpp"
 
@@ -20,6 +22,10 @@ struct ExecRequest {
   std::optional<std::string> cwd;      ///< instead of the container's working directory
   std::optional<ProcessUser> user;     ///< instead of the container's user (uid, gid, groups)
 };
+
+/// The cgroup the cgroups step made for the container `state` describes, from its record;
+/// nullptr when it has none. Nothing is created.
+std::unique_ptr<ch08::Cgroup> container_cgroup(const ContainerState& state);
 
 /// Runs `request` in the running container `state` and waits for it; returns docker's exit code.
 ///

@@ -207,6 +207,33 @@ TEST(OciLifecycle, DeleteUndoesWhatAKilledRunLeft_Exercise) {
   EXPECT_EQ(run({bin("ch09-security"), "oci", "list", "-q"}).out, "");
 }
 
+/// `kill --all` as runc's: the signal to every process of the container's cgroup, the exec'd
+/// one too; and once the first process is gone (stopped), still no error.
+TEST(OciLifecycle, KillAllReachesEveryProcessOfTheContainerAsRuncs_Exercise) {
+  DOCKLING_REQUIRE_ROOT();
+  ASSERT_TRUE(have("/usr/sbin/runc")) << "runc is missing: apt-get install runc";
+  Bundle bundle({"/bin/sleep", "60"});
+  dockling::TempDir runc_root("runc-root");
+  Runtime runc{{"/usr/sbin/runc", "--root", runc_root.path().string()}};
+  Runtime ours{{bin("ch09-security"), "oci"}};
+  for (const Runtime* runtime : {&runc, &ours}) {
+    std::string id = unique_name("kill");
+    SCOPED_TRACE(runtime->prefix.front());
+    ASSERT_EQ((*runtime)({"create", "--bundle", bundle.path(), id}).exit_code, 0);
+    ASSERT_EQ((*runtime)({"start", id}).exit_code, 0);
+    Background exec(runtime->with({"exec", id, "/bin/sh", "-c", "echo ready; exec sleep 61"}));
+    EXPECT_EQ(exec.read_line().value_or(""), "ready");
+    auto killed = (*runtime)({"kill", "--all", id, "KILL"});
+    EXPECT_EQ(killed.exit_code, 0) << killed;
+    EXPECT_EQ(exec.wait().exit_code, 137) << "the exec'd process is killed too";
+    EXPECT_EQ(runtime->wait_for(id, "stopped"), "stopped");
+    auto again = (*runtime)({"kill", "--all", id, "KILL"});
+    EXPECT_EQ(again.exit_code, 0) << "--all on a stopped container is no error\n" << again;
+    EXPECT_NE((*runtime)({"kill", id, "KILL"}).exit_code, 0) << "without --all it is";
+    EXPECT_EQ((*runtime)({"delete", id}).exit_code, 0);
+  }
+}
+
 /// A created container's cgroup holds its waiting process; delete -f kills it and removes it.
 TEST(OciLifecycle, DeleteForceRemovesTheCgroupOfACreatedContainer_Exercise) {
   DOCKLING_REQUIRE_ROOT();
