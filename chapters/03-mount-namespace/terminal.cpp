@@ -56,6 +56,23 @@ bool write_out(int fd, const char* data, size_t size) {
   return true;
 }
 
+/// A message of one data buffer and room for one file descriptor (SCM_RIGHTS), as send_fd
+/// and receive_fd exchange it: `header` points at `data` and at `control`.
+struct FdMessage {
+  iovec data;
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  msghdr header{};
+
+  FdMessage(char* bytes, size_t size) : data{bytes, size} {
+    header.msg_iov = &data;
+    header.msg_iovlen = 1;
+    header.msg_control = control;
+    header.msg_controllen = sizeof control;
+  }
+  FdMessage(const FdMessage&) = delete;  // header points into this object
+  FdMessage& operator=(const FdMessage&) = delete;
+};
+
 }  // namespace
 
 PtyPair open_pty() {
@@ -75,35 +92,23 @@ void attach_terminal(int slave) {
 }
 
 void send_fd(int socket, int fd, const std::string& name) {
-  iovec data{const_cast<char*>(name.data()), name.size()};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  msghdr message{};
-  message.msg_iov = &data;
-  message.msg_iovlen = 1;
-  message.msg_control = control;
-  message.msg_controllen = sizeof control;
-  cmsghdr* header = CMSG_FIRSTHDR(&message);
+  FdMessage message(const_cast<char*>(name.data()), name.size());
+  cmsghdr* header = CMSG_FIRSTHDR(&message.header);
   header->cmsg_level = SOL_SOCKET;
   header->cmsg_type = SCM_RIGHTS;
   header->cmsg_len = CMSG_LEN(sizeof(int));
   std::memcpy(CMSG_DATA(header), &fd, sizeof(int));
-  while (::sendmsg(socket, &message, MSG_NOSIGNAL) < 0)
+  while (::sendmsg(socket, &message.header, MSG_NOSIGNAL) < 0)
     if (errno != EINTR) throw_sys("sendmsg", name);
 }
 
 UniqueFd receive_fd(int socket) {
   char name[256];
-  iovec data{name, sizeof name};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  msghdr message{};
-  message.msg_iov = &data;
-  message.msg_iovlen = 1;
-  message.msg_control = control;
-  message.msg_controllen = sizeof control;
+  FdMessage message(name, sizeof name);
   ssize_t n;
-  while ((n = ::recvmsg(socket, &message, MSG_CMSG_CLOEXEC)) < 0)
+  while ((n = ::recvmsg(socket, &message.header, MSG_CMSG_CLOEXEC)) < 0)
     if (errno != EINTR) throw_sys("recvmsg", "the terminal's master");
-  cmsghdr* header = CMSG_FIRSTHDR(&message);
+  cmsghdr* header = CMSG_FIRSTHDR(&message.header);
   if (n == 0 || header == nullptr || header->cmsg_type != SCM_RIGHTS)
     throw Error("the container did not send its terminal");
   int fd;
