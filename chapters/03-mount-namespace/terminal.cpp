@@ -5,12 +5,15 @@
 #include <pthread.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <csignal>
 #include <cstring>
 #include <string>
+
+#include <fmt/format.h>
 
 #include "dockling/error.hpp"
 #include "dockling/log.hpp"
@@ -114,6 +117,16 @@ UniqueFd receive_fd(int socket) {
   int fd;
   std::memcpy(&fd, CMSG_DATA(header), sizeof(int));
   return UniqueFd(fd);
+}
+
+UniqueFd connect_console_socket(const std::string& path) {
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  if (path.size() >= sizeof address.sun_path) throw Error(fmt::format("console socket \"{}\": path too long", path));
+  std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
+  UniqueFd socket(check(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), "socket", "AF_UNIX"));
+  check(::connect(socket.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address), "connect", path);
+  return socket;
 }
 
 std::optional<winsize> host_window_size() {

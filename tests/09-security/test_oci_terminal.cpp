@@ -83,6 +83,92 @@ bool read_until(int fd, const std::string& text, std::string& seen) {
   return true;
 }
 
+/// A bundle of `sleep 60`, created and started by a runtime (dockling's `oci` or runc) as
+/// `id`; deleted at the end. Its stdio is /dev/null: a created container keeps its creator's.
+struct Started {
+  Bundle bundle{{"/bin/sleep", "60"}};
+  dockling::TempDir runc_root{"runc-root"};
+  std::vector<std::string> prefix;
+  std::string id;
+  explicit Started(bool runc)
+      : prefix(runc ? std::vector<std::string>{"/usr/sbin/runc", "--root", runc_root.path().string()}
+                    : std::vector<std::string>{bin("ch09-security"), "oci"}),
+        id(unique_name(runc ? "runc" : "oci")) {
+    EXPECT_EQ(quiet({"create", "--bundle", bundle.path(), id}), 0);
+    EXPECT_EQ(quiet({"start", id}), 0);
+  }
+  ~Started() { quiet({"delete", "-f", id}); }
+  std::vector<std::string> with(const std::vector<std::string>& args) const {
+    std::vector<std::string> argv = prefix;
+    argv.insert(argv.end(), args.begin(), args.end());
+    return argv;
+  }
+  int quiet(const std::vector<std::string>& args) const {
+    std::string command;
+    for (const auto& part : with(args)) command += "'" + part + "' ";
+    return run({"/bin/sh", "-c", command + "</dev/null >/dev/null 2>&1"}).exit_code;
+  }
+};
+
+TEST(OciTerminal, ExecTtyRelaysATerminalAsRuncs_Exercise) {
+  DOCKLING_REQUIRE_ROOT();
+  ASSERT_EQ(::access("/usr/sbin/runc", X_OK), 0) << "runc is missing: apt-get install runc";
+  Started ours(false), runc(true);
+  const std::vector<std::string> command = {"sh", "-c", "tty; stty size; echo $TERM; echo err >&2"};
+  auto exec = [&](const Started& container) {
+    std::vector<std::string> args = {"exec", "-t", container.id};
+    args.insert(args.end(), command.begin(), command.end());
+    return container.with(args);
+  };
+  PtySession mine(exec(ours), 30, 100);
+  PtySession theirs(exec(runc), 30, 100);
+  EXPECT_EQ(mine.wait(), 0) << mine.output();
+  EXPECT_EQ(theirs.wait(), 0) << theirs.output();
+  EXPECT_EQ(mine.output(), "/dev/pts/0\r\n30 100\r\nxterm\r\nerr\r\n");
+  EXPECT_EQ(mine.output(), theirs.output());
+
+  // Typed at the user's terminal, raw: the container's terminal does the line editing.
+  PtySession shell(ours.with({"exec", "-t", ours.id, "sh"}));
+  shell.type("echo $((6*7))\r");
+  EXPECT_TRUE(shell.expect("42\r\n")) << shell.output();
+  termios during = shell.mode();
+  EXPECT_EQ(during.c_lflag & ECHO, 0u) << "the user's terminal is raw while the process runs";
+  shell.resize(20, 60);
+  shell.type("stty size\r");
+  EXPECT_TRUE(shell.expect("20 60\r\n")) << shell.output();
+  shell.type("exit 3\r");
+  EXPECT_EQ(shell.wait(), 3) << shell.output();
+  EXPECT_NE(shell.mode().c_lflag & ECHO, 0u) << "the mode is restored";
+}
+
+TEST(OciTerminal, ExecTtyWithAConsoleSocketDetached_Exercise) {
+  DOCKLING_REQUIRE_ROOT();
+  Started ours(false);
+  ConsoleSocket console;
+  auto detached = run(ours.with({"exec", "-d", "-t", "--console-socket", console.path, ours.id, "sh", "-c",
+                                 "tty; read line; echo got-$line; exit 4"}));
+  EXPECT_EQ(detached.exit_code, 0) << detached;
+  EXPECT_EQ(detached.out, "");
+  std::string name;
+  dockling::UniqueFd master = console.receive(name);
+  ASSERT_TRUE(master);
+  EXPECT_EQ(name, "/dev/ptmx");
+  std::string seen;
+  EXPECT_TRUE(read_until(master.get(), "/dev/pts/0\r\n", seen)) << seen;
+  ASSERT_EQ(::write(master.get(), "hello\r", 6), 6);
+  EXPECT_TRUE(read_until(master.get(), "got-hello\r\n", seen)) << seen;
+
+  // runc's refusals, in runc's words.
+  auto no_socket = run(ours.with({"exec", "-d", "-t", ours.id, "true"}));
+  EXPECT_EQ(no_socket.exit_code, 125);
+  EXPECT_NE(no_socket.err.find("cannot allocate tty if runc will detach without setting console socket"),
+            std::string::npos) << no_socket;
+  auto no_tty = run(ours.with({"exec", "--console-socket", console.path, ours.id, "true"}));
+  EXPECT_EQ(no_tty.exit_code, 125);
+  EXPECT_NE(no_tty.err.find("cannot use console socket if runc will not detach or allocate tty"), std::string::npos)
+      << no_tty;
+}
+
 TEST(OciTerminal, ConsoleSocketReceivesTheTerminalsMaster_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   Bundle bundle({"sh", "-c", "tty; read line; echo got-$line; exit 4"});
