@@ -14,11 +14,13 @@
 
 #include <gtest/gtest.h>
 
+#include "dockling/error.hpp"
 #include "dockling/fs.hpp"
 #include "dockling/pty_session.hpp"
 #include "dockling/tempdir.hpp"
 #include "dockling/testing.hpp"
 #include "bundle.hpp"
+#include "oci_spec.hpp"
 
 namespace {
 
@@ -187,6 +189,89 @@ TEST(OciTerminal, ConsoleSocketReceivesTheTerminalsMaster_Exercise) {
   auto result = runtime.wait();
   EXPECT_EQ(result.exit_code, 4) << result;
   EXPECT_EQ(result.out, "") << "the runtime relays nothing when a console socket takes the terminal";
+}
+
+/// Runs argv with /dev/null as its stdio (a created container keeps its creator's); its exit code.
+int quietly(const std::vector<std::string>& argv) {
+  std::string command;
+  for (const auto& part : argv) command += "'" + part + "' ";
+  return run({"/bin/sh", "-c", command + "</dev/null >/dev/null 2>&1"}).exit_code;
+}
+
+/// process.consoleSize: the terminal is made with that size, as runc makes it (the console
+/// socket's receiver sees it; nobody resizes it).
+TEST(OciTerminal, ConsoleSizeIsTheTerminalsSizeAsRuncs_Exercise) {
+  DOCKLING_REQUIRE_ROOT();
+  ASSERT_EQ(::access("/usr/sbin/runc", X_OK), 0) << "runc is missing: apt-get install runc";
+  Bundle bundle({"sh", "-c", "stty size"});
+  set_terminal(bundle, true);
+  bundle.config["process"]["consoleSize"] = {{"height", 33}, {"width", 111}};
+  bundle.save();
+  std::string name;
+  {
+    ConsoleSocket console;
+    Background ours({bin("ch09-security"), "oci", "run", "--console-socket", console.path, "--bundle", bundle.path(),
+                     unique_name("oci")});
+    dockling::UniqueFd master = console.receive(name);
+    ASSERT_TRUE(master) << ours.wait(milliseconds(5000));
+    std::string seen;
+    EXPECT_TRUE(read_until(master.get(), "33 111\r\n", seen)) << "dockling: " << seen;
+    EXPECT_EQ(ours.wait().exit_code, 0);
+  }
+  {
+    // runc takes a console socket with create (or run -d) only.
+    dockling::TempDir runc_root("runc-root");
+    std::vector<std::string> runc = {"/usr/sbin/runc", "--root", runc_root.path().string()};
+    std::string id = unique_name("runc");
+    ConsoleSocket console;
+    auto with = [&](std::vector<std::string> args) {
+      args.insert(args.begin(), runc.begin(), runc.end());
+      return args;
+    };
+    ASSERT_EQ(quietly(with({"create", "--console-socket", console.path, "--bundle", bundle.path(), id})), 0);
+    dockling::UniqueFd master = console.receive(name);
+    ASSERT_TRUE(master);
+    EXPECT_EQ(quietly(with({"start", id})), 0);
+    std::string seen;
+    EXPECT_TRUE(read_until(master.get(), "33 111\r\n", seen)) << "runc: " << seen;
+    quietly(with({"delete", "-f", id}));
+  }
+  {
+    // exec --process: the process.json's consoleSize.
+    Started container(false);
+    dockling::TempDir files("ch09-process");
+    std::string file = (files.path() / "process.json").string();
+    std::ofstream(file) << json{{"args", {"sh", "-c", "stty size"}},
+                                {"cwd", "/"},
+                                {"terminal", true},
+                                {"consoleSize", {{"height", 44}, {"width", 55}}}}
+                               .dump();
+    ConsoleSocket console;
+    auto exec = run(container.with({"exec", "-d", "--console-socket", console.path, "-p", file, container.id}));
+    EXPECT_EQ(exec.exit_code, 0) << exec;
+    dockling::UniqueFd master = console.receive(name);
+    ASSERT_TRUE(master);
+    std::string seen;
+    EXPECT_TRUE(read_until(master.get(), "44 55\r\n", seen)) << "exec: " << seen;
+  }
+}
+
+TEST(OciTerminal, ConsoleSizeIsReadAndABadOneIsNamed) {
+  json config = dockling::ch09::default_spec();
+  config["process"]["consoleSize"] = {{"height", 33}, {"width", 111}};
+  auto bundle = dockling::ch09::parse_bundle(json::parse(config.dump()), "/tmp");
+  ASSERT_TRUE(bundle.spec.process.console_size.has_value());
+  EXPECT_EQ(bundle.spec.process.console_size->rows, 33);
+  EXPECT_EQ(bundle.spec.process.console_size->columns, 111);
+  for (const json& bad : {json{{"height", 33}}, json{{"height", "33"}, {"width", 1}}, json{{"height", 70000}, {"width", 1}}}) {
+    config["process"]["consoleSize"] = bad;
+    try {
+      dockling::ch09::parse_bundle(json::parse(config.dump()), "/tmp");
+      ADD_FAILURE() << bad << " was accepted";
+    } catch (const dockling::Error& e) {
+      EXPECT_NE(std::string(e.what()).find("config.json: process.consoleSize."), std::string::npos) << e.what();
+    }
+  }
 }
 
 TEST(OciTerminal, ConsoleSocketWithoutATerminalIsRefused) {
