@@ -64,6 +64,14 @@ struct Runtime {
   }
 };
 
+/// Deletes (-f) container `id` of `runtime` when it goes: also when an assertion or an
+/// exception ends the test early (runc's state root is a TempDir that goes too).
+struct ForceDelete {
+  const Runtime& runtime;
+  std::string id;
+  ~ForceDelete() { runtime({"delete", "-f", id}); }
+};
+
 /// The statuses a runtime goes through for create, start, kill KILL, delete; and its state
 /// JSON's keys while created.
 struct Walk {
@@ -219,6 +227,7 @@ TEST(OciLifecycle, KillAllReachesEveryProcessOfTheContainerAsRuncs_Exercise) {
   for (const Runtime* runtime : {&runc, &ours}) {
     std::string id = unique_name("kill");
     SCOPED_TRACE(runtime->prefix.front());
+    ForceDelete guard{*runtime, id};
     ASSERT_EQ((*runtime)({"create", "--bundle", bundle.path(), id}).exit_code, 0);
     ASSERT_EQ((*runtime)({"start", id}).exit_code, 0);
     Background exec(runtime->with({"exec", id, "/bin/sh", "-c", "echo ready; exec sleep 61"}));
@@ -344,6 +353,7 @@ TEST(OciExec, DetachReturnsAtOnceAndThePidFileNamesTheProcessAsRuncs_Exercise) {
   dockling::TempDir runc_root("runc-root");
   Runtime runc{{"/usr/sbin/runc", "--root", runc_root.path().string()}};
   std::string runc_id = unique_name("runc");
+  ForceDelete guard{runc, runc_id};
   ASSERT_EQ(runc({"create", "--bundle", container.bundle.path(), runc_id}).exit_code, 0);
   ASSERT_EQ(runc({"start", runc_id}).exit_code, 0);
   for (auto [runtime, id] : {std::pair{&runc, runc_id}, std::pair{&container.ours, container.id}}) {
@@ -355,6 +365,7 @@ TEST(OciExec, DetachReturnsAtOnceAndThePidFileNamesTheProcessAsRuncs_Exercise) {
     EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(10)) << "it must not wait";
     EXPECT_EQ(detached.exit_code, 0) << detached;
     EXPECT_EQ(detached.out, "") << "nothing printed";
+    ASSERT_TRUE(fs::exists(pid_file)) << "--pid-file";
     std::string pid = dockling::read_file(pid_file);
     ASSERT_FALSE(pid.empty());
     EXPECT_EQ(pid.find('\n'), std::string::npos) << "no newline, as runc";
@@ -363,7 +374,6 @@ TEST(OciExec, DetachReturnsAtOnceAndThePidFileNamesTheProcessAsRuncs_Exercise) {
     auto seen = run(runtime->with({"exec", id, "/bin/sh", "-c", "ps | grep -c '[s]leep'"}));
     EXPECT_EQ(seen.out, "2\n") << "the container sees it beside its own sleep\n" << seen;
   }
-  runc({"delete", "-f", runc_id});
 }
 
 /// `exec --process FILE` as runc's -p: args, env (the whole of it), cwd, user, capabilities,
@@ -399,10 +409,10 @@ TEST(OciExec, ProcessFileGivesTheWholeProcessAsRuncs_Exercise) {
   dockling::TempDir runc_root("runc-root");
   Runtime runc{{"/usr/sbin/runc", "--root", runc_root.path().string()}};
   std::string id = unique_name("runc");
+  ForceDelete guard{runc, id};
   ASSERT_EQ(runc({"create", "--bundle", container.bundle.path(), id}).exit_code, 0);
   ASSERT_EQ(runc({"start", id}).exit_code, 0);
   auto reference = run({"/usr/sbin/runc", "--root", runc_root.path().string(), "exec", "-p", theirs_file, id});
-  runc({"delete", "-f", id});
   EXPECT_EQ(ours.out, reference.out) << "dockling:\n" << ours << "\nrunc:\n" << reference;
 
   auto both = run(container.exec({"--process", ours_file, container.id, "/bin/true"}));

@@ -228,13 +228,16 @@ TEST(OciTerminal, ConsoleSizeIsTheTerminalsSizeAsRuncs_Exercise) {
       args.insert(args.begin(), runc.begin(), runc.end());
       return args;
     };
+    struct Delete {  // also when an assertion ends the test early
+      std::vector<std::string> argv;
+      ~Delete() { quietly(argv); }
+    } remove{with({"delete", "-f", id})};
     ASSERT_EQ(quietly(with({"create", "--console-socket", console.path, "--bundle", bundle.path(), id})), 0);
     dockling::UniqueFd master = console.receive(name);
     ASSERT_TRUE(master);
     EXPECT_EQ(quietly(with({"start", id})), 0);
     std::string seen;
     EXPECT_TRUE(read_until(master.get(), "33 111\r\n", seen)) << "runc: " << seen;
-    quietly(with({"delete", "-f", id}));
   }
   {
     // exec --process: the process.json's consoleSize.
