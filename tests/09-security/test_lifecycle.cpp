@@ -15,6 +15,7 @@
 #include <gtest/gtest.h>
 
 #include "cgroup.hpp"
+#include "dockling/error.hpp"
 #include "dockling/fs.hpp"
 #include "dockling/state.hpp"
 #include "dockling/tempdir.hpp"
@@ -369,8 +370,17 @@ TEST(OciExec, DetachReturnsAtOnceAndThePidFileNamesTheProcessAsRuncs_Exercise) {
     std::string pid = dockling::read_file(pid_file);
     ASSERT_FALSE(pid.empty());
     EXPECT_EQ(pid.find('\n'), std::string::npos) << "no newline, as runc";
-    std::string cmdline = dockling::read_file(fmt::format("/proc/{}/cmdline", pid));
-    EXPECT_EQ(cmdline, std::string("/bin/sleep\0" "31\0", 14)) << "the process runs on";
+    // runc may return just before its process has exec'd: wait for it a little.
+    std::string cmdline, expected("/bin/sleep\0" "31\0", 14);
+    for (int i = 0; i < 100 && cmdline != expected; ++i) {
+      if (i > 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      try {
+        cmdline = dockling::read_file(fmt::format("/proc/{}/cmdline", pid));
+      } catch (const dockling::Error&) {
+        break;  // gone
+      }
+    }
+    EXPECT_EQ(cmdline, expected) << "the process runs on";
     auto seen = run(runtime->with({"exec", id, "/bin/sh", "-c", "ps | grep -c '[s]leep'"}));
     EXPECT_EQ(seen.out, "2\n") << "the container sees it beside its own sleep\n" << seen;
   }
