@@ -156,9 +156,7 @@ void Lifecycle::save(const ContainerState& state) const {
                          {"process", identity_json(state.process)},
                          {"creator", identity_json(state.creator)},
                          {"created", state.created},
-                         {"bundle", state.bundle},
                          {"detached", state.detached},
-                         {"annotations", state.annotations},
                          {"spec", state.spec},
                          {"record", state.record}};
   write_file_atomically(root_.container_run_dir(state.id) / kStateFile, json.dump());
@@ -181,9 +179,7 @@ std::optional<ContainerState> Lifecycle::load(const std::string& id) const {
     state.creator = identity_from(json.value("creator", nlohmann::json::object()));
     state.status = current_status(status_from_name(json.value("status", "")), state.process, state.creator);
     state.created = json.value("created", "");
-    state.bundle = json.value("bundle", "");
     state.detached = json.value("detached", false);
-    state.annotations = json.value("annotations", nlohmann::json::object());
     state.spec = json.at("spec").get<ContainerSpec>();
     state.record = json.value("record", nlohmann::json::object());
     return state;
@@ -220,8 +216,8 @@ void Lifecycle::create(const ContainerSpec& spec, const CreateOptions& options) 
   auto attached = std::make_unique<Attached>(spec, root_);
   Container& container = attached->container;
   ContainerState& state = attached->state;
-  state = {spec.id, Status::creating, {}, ProcessIdentity::self(), rfc3339_now(), options.bundle, options.detached,
-           options.annotations, spec, nlohmann::json::object()};
+  state = {spec.id, Status::creating, {}, ProcessIdentity::self(), rfc3339_now(), options.detached, spec,
+           nlohmann::json::object()};
   container.detached = options.detached;
   try {
     fs::path fifo = dir / kExecFifo;

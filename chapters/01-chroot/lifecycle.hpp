@@ -44,10 +44,8 @@ struct ContainerState {
   ProcessIdentity process;          ///< its first process (pid as the host sees it)
   ProcessIdentity creator;          ///< the runtime process that created it
   std::string created;              ///< when, RFC 3339 in UTC with nanoseconds (runc's format)
-  std::string bundle;               ///< an OCI bundle's directory; "" for `run`
   bool detached = false;            ///< outlives its creator (`oci create`); else `run`'s
-  nlohmann::json annotations = nlohmann::json::object();  ///< an OCI bundle's annotations
-  ContainerSpec spec;               ///< what it is
+  ContainerSpec spec;               ///< what it is (an OCI bundle's directory and annotations too)
   nlohmann::json record = nlohmann::json::object();  ///< the steps' clean-up record
 };
 
@@ -55,8 +53,6 @@ struct ContainerState {
 struct CreateOptions {
   /// Outlives this process (`oci create`); otherwise it dies with it (PR_SET_PDEATHSIG).
   bool detached = false;
-  std::string bundle;  ///< an OCI bundle's directory, for state and list
-  nlohmann::json annotations = nlohmann::json::object();  ///< an OCI bundle's annotations
 };
 
 /// The lifecycle operations over one state root, with one binary's steps.

@@ -94,15 +94,27 @@ struct ProcessSpec {
 struct MountSpec {
   std::string destination;           ///< absolute, inside the container
   std::string type;                  ///< "tmpfs", "bind", "proc", ...
-  std::string source;                ///< bind: a host path; otherwise what mount(2) gets
+  std::string source;                ///< bind: a host path, absolute; otherwise what mount(2) gets
   std::vector<std::string> options;  ///< "ro", "nosuid", "rbind", "size=64m", "mode=1777", ...
+  std::string origin;                ///< where it was asked, for messages: "mounts[3]" of config.json
+};
+
+/// A device node made in the container's /dev (09: an OCI bundle's linux.devices).
+struct DeviceNode {
+  std::string path;  ///< absolute, inside the container, e.g. /dev/fuse
+  mode_t mode = 0;   ///< file type (S_IFCHR, S_IFBLK, S_IFIFO) and permission bits
+  dev_t rdev = 0;    ///< major and minor
+  uid_t uid = 0;     ///< owner
+  gid_t gid = 0;     ///< group
 };
 
 /// The root filesystem and what is mounted in it (chapters 01 and 03).
 struct RootSpec {
   std::filesystem::path path;        ///< the root filesystem directory, absolute
   bool read_only = false;            ///< --read-only: the root remounted read-only at the end
-  std::vector<MountSpec> mounts;     ///< beyond /proc, /sys and /dev: --tmpfs, binds, ...
+  /// Beyond /proc, /sys and /dev, in order: --tmpfs (03); an OCI bundle's own mounts (09).
+  std::vector<MountSpec> mounts;
+  std::vector<DeviceNode> devices;   ///< 09: device nodes beyond chapter 03's /dev
   /// Hidden from the container (docker's list by default; empty with --privileged).
   std::vector<std::string> masked_paths;
   /// Visible, but read-only (docker's list by default; empty with --privileged).
@@ -184,6 +196,43 @@ struct Resources {
   std::vector<std::pair<std::string, std::string>> unified;
 };
 
+/// A namespace the container enters by path instead of making its own (09: OCI's
+/// linux.namespaces[].path, e.g. {"network", "/proc/1234/ns/net"}).
+struct NamespaceJoin {
+  std::string type;  ///< "network", "ipc", "uts" or "cgroup"
+  std::string path;  ///< a namespace file, e.g. /proc/PID/ns/net or a bind mount of one
+};
+
+/// A program the runtime runs at a point of the container's life, with the container's
+/// state as JSON on its standard input (09: OCI's hooks).
+struct Hook {
+  std::string origin;             ///< "hooks.prestart[0]", for messages
+  std::string path;               ///< absolute path of the program
+  std::vector<std::string> args;  ///< its argv (argv[0] included); empty: just the path
+  std::vector<std::string> env;   ///< its whole environment
+  std::optional<int> timeout;     ///< seconds; none: no limit
+};
+
+/// The hooks of a container, by the point where they run (09). From the runtime: prestart
+/// and createRuntime once the container's process exists and waits, poststart once the
+/// command runs, poststop after it ended. From the container's process: createContainer in
+/// its namespaces before pivot_root (the path is the host's), startContainer inside the new
+/// root before the command (the path is the container's).
+struct Hooks {
+  std::vector<Hook> prestart;          ///< deprecated by the spec, still run (runc does)
+  std::vector<Hook> create_runtime;    ///< after prestart
+  std::vector<Hook> create_container;  ///< a failure stops the start
+  std::vector<Hook> start_container;   ///< a failure stops the start
+  std::vector<Hook> poststart;         ///< a failure is a warning
+  std::vector<Hook> poststop;          ///< a failure is a warning
+
+  /// True when there is no hook at all.
+  bool empty() const {
+    return prestart.empty() && create_runtime.empty() && create_container.empty() && start_container.empty() &&
+           poststart.empty() && poststop.empty();
+  }
+};
+
 /// Everything about one container. Defaults are docker's where a binary does not set a part.
 struct ContainerSpec {
   std::string id;                  ///< 64 hex digits, like docker's container ids
@@ -195,6 +244,16 @@ struct ContainerSpec {
   NetworkSpec network;             ///< 04
   UserNamespaceSpec user_namespace;  ///< 07
   Resources resources;             ///< 08
+  /// 09: namespaces entered by path instead of made (after the clone that made new ones).
+  std::vector<NamespaceJoin> joined_namespaces;
+  /// 09: a cgroup namespace rooted at the container's cgroup, as an OCI bundle asks. (`run`
+  /// makes one on cgroup v2 with its /sys/fs/cgroup: chapter 08's `root.cgroups`.)
+  bool cgroup_namespace = false;
+  /// 09: kernel parameters under /proc/sys, KEY=VALUE in order ("net.ipv4.ip_forward", "1").
+  std::vector<std::pair<std::string, std::string>> sysctl;
+  Hooks hooks;                     ///< 09
+  std::string bundle;              ///< 09: the OCI bundle it was read from, absolute; "" for `run`
+  nlohmann::json annotations = nlohmann::json::object();  ///< 09: an OCI bundle's annotations
 
   /// The first 12 hex digits of the id, as `docker ps` shows it.
   std::string short_id() const { return id.substr(0, 12); }

@@ -7,11 +7,12 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(CapabilitySets, bounding, effect
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Rlimit, name, resource, soft, hard)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(SeccompSpec, enabled, profile, source)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ProcessUser, uid, gid, groups)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ProcessSpec, args, env, cwd, user, init, capabilities,
-                                                no_new_privileges, seccomp, rlimits)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(MountSpec, destination, type, source, options)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(RootSpec, path, read_only, mounts, masked_paths, readonly_paths,
-                                                sys_read_only, host_devices, cgroups)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ProcessSpec, args, env, cwd, user, init, terminal, open_stdin,
+                                                capabilities, no_new_privileges, seccomp, rlimits)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(MountSpec, destination, type, source, options, origin)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DeviceNode, path, mode, rdev, uid, gid)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(RootSpec, path, read_only, mounts, devices, masked_paths,
+                                                readonly_paths, sys_read_only, host_devices, cgroups)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(PortMapping, host_ip, host_port, container_port, protocol)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(HostEntry, name, ip)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(NetworkSpec, mode, ports, dns, extra_hosts)
@@ -23,6 +24,10 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Resources, memory, memory_swap, 
                                                 cpuset_mems, pids_limit, blkio_weight, blkio_weight_device,
                                                 device_read_bps, device_write_bps, device_read_iops,
                                                 device_write_iops, unified)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(NamespaceJoin, type, path)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Hook, origin, path, args, env, timeout)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Hooks, prestart, create_runtime, create_container, start_container,
+                                                poststart, poststop)
 
 void to_json(nlohmann::json& json, const ContainerSpec& spec) {
   json = {{"id", spec.id},
@@ -33,7 +38,13 @@ void to_json(nlohmann::json& json, const ContainerSpec& spec) {
           {"ipc_mode", spec.ipc_mode},
           {"network", spec.network},
           {"user_namespace", spec.user_namespace},
-          {"resources", spec.resources}};
+          {"resources", spec.resources},
+          {"joined_namespaces", spec.joined_namespaces},
+          {"cgroup_namespace", spec.cgroup_namespace},
+          {"sysctl", spec.sysctl},
+          {"hooks", spec.hooks},
+          {"bundle", spec.bundle},
+          {"annotations", spec.annotations}};
 }
 
 void from_json(const nlohmann::json& json, ContainerSpec& spec) {
@@ -47,6 +58,12 @@ void from_json(const nlohmann::json& json, ContainerSpec& spec) {
   spec.network = json.value("network", defaults.network);
   spec.user_namespace = json.value("user_namespace", defaults.user_namespace);
   spec.resources = json.value("resources", defaults.resources);
+  spec.joined_namespaces = json.value("joined_namespaces", defaults.joined_namespaces);
+  spec.cgroup_namespace = json.value("cgroup_namespace", defaults.cgroup_namespace);
+  spec.sysctl = json.value("sysctl", defaults.sysctl);
+  spec.hooks = json.value("hooks", defaults.hooks);
+  spec.bundle = json.value("bundle", defaults.bundle);
+  spec.annotations = json.value("annotations", defaults.annotations);
 }
 
 }  // namespace dockling

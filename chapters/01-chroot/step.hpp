@@ -25,7 +25,6 @@ enum class Slot {
   root,      ///< 01 chroot, 03 mount namespace + pivot_root: after this, only the new root is seen
   uts,       ///< 05: hostname and domain name
   ipc,       ///< 06: the IPC namespace, and its /dev/mqueue inside the new root
-  mounts,    ///< 09: an OCI bundle's own mounts, devices and sysctls, inside the new root
   seal,      ///< 03: masked and read-only paths, a read-only root: after every mount
   terminal,  ///< 03: -t, a pseudo-terminal from the container's own devpts: after every mount
   security,  ///< 07 the -u user; 09 capabilities, no_new_privs, seccomp: last, just before exec

@@ -27,7 +27,7 @@ void MountStep::to_spec(ContainerSpec& spec) {
   spec.root.read_only = read_only_;
   for (const auto& flag : tmpfs_specs_) {
     TmpfsMount tmpfs = parse_tmpfs(flag);  // bad flags: 125 now, before anything exists
-    MountSpec mount{tmpfs.path, "tmpfs", "tmpfs", {}};
+    MountSpec mount{tmpfs.path, "tmpfs", "tmpfs", {}, "--tmpfs " + flag};
     if (size_t colon = flag.find(':'); colon != std::string::npos) {
       std::string options = flag.substr(colon + 1);
       for (size_t start = 0; start <= options.size();) {
@@ -45,6 +45,7 @@ void MountStep::to_spec(ContainerSpec& spec) {
 
 void MountStep::in_child(Container& container) {
   const RootSpec& root_spec = container.spec.root;
+  before_pivot(container);
   log::debug("child: mounts private, pivot_root {}", root_spec.path.string());
   make_mounts_private();
   // In a user namespace (chapter 07) the kernel refuses mknod, and a new proc or sysfs once
@@ -64,13 +65,17 @@ void MountStep::in_child(Container& container) {
   mount_proc(root.get(), host);
   mount_sys(root.get(), root_spec.sys_read_only, host);
   mount_dev(root.get(), host);
-  for (const auto& mount : root_spec.mounts) {
-    if (mount.type != "tmpfs") continue;  // binds and the rest: chapter 09's bundles, 13's volumes
-    log::debug("child: tmpfs {}", mount.destination);
-    mount_tmpfs(root.get(), tmpfs_of(mount));
-  }
+  mount_listed(root.get(), container);
   // Docker creates a missing working directory; do it while the root is still writable.
   make_directories_in_root(root.get(), container.spec.process.cwd);
+}
+
+void MountStep::mount_listed(int root_fd, const Container& container) {
+  for (const auto& mount : container.spec.root.mounts) {
+    if (mount.type != "tmpfs") continue;  // binds and the rest: chapter 09's bundles, 13's volumes
+    log::debug("child: tmpfs {}", mount.destination);
+    mount_tmpfs(root_fd, tmpfs_of(mount));
+  }
 }
 
 void SealStep::in_child(Container& container) {

@@ -26,6 +26,14 @@ class MountStep : public Step {
   int clone_flags(const ContainerSpec& spec) const override;
   void in_child(Container& container) override;
 
+ protected:
+  /// In the child, first of all, with the host's tree still in view. Nothing here; chapter
+  /// 09's bundle step opens its mounts' sources and joins namespaces.
+  virtual void before_pivot(Container& container) { (void)container; }
+  /// After pivot_root and /proc, /sys and /dev ("/" is `root_fd`): the spec's own mounts.
+  /// Here the tmpfs ones (--tmpfs); chapter 09's bundle step makes every kind, in order.
+  virtual void mount_listed(int root_fd, const Container& container);
+
  private:
   bool read_only_ = false;
   std::vector<std::string> tmpfs_specs_;

@@ -29,21 +29,13 @@ namespace fs = std::filesystem;
 
 namespace {
 
-/// The steps that created container `id`: its bundle's, when it came from a bundle that can
-/// still be read (its hooks run at start and delete); chapter 09's otherwise (`run`).
-/// `loaded` keeps the bundle the steps refer to.
-Steps steps_for(const StateRoot& root, const std::string& id, std::optional<BundleContainer>& loaded) {
+/// The steps that created container `id`: a bundle's (its hooks run at start and delete), or
+/// chapter 09's (`run`). What they do comes from the spec in its state.json.
+Steps steps_for(const StateRoot& root, const std::string& id) {
   Steps none;
   ContainerState state = Lifecycle(none, root).state(id);
-  if (!state.bundle.empty()) {
-    try {
-      loaded = load_bundle(state.bundle, state.id);
-      return std::move(loaded->steps);
-    } catch (const Error& e) {
-      log::warning("bundle {}: {}: its hooks do not run", state.bundle, e.what());
-    }
-  }
-  return make_pipeline(steps());
+  // As runc: the spec saved at create, not config.json as it may be now.
+  return state.spec.bundle.empty() ? make_pipeline(steps()) : bundle_steps("");
 }
 
 /// runc's state JSON for one container, its fields in runc's order.
@@ -52,11 +44,11 @@ nlohmann::ordered_json oci_state(const ContainerState& state) {
                          {"id", state.id},
                          {"pid", state.status == Status::stopped ? 0 : state.process.pid},
                          {"status", status_name(state.status)},
-                         {"bundle", state.bundle},
+                         {"bundle", state.spec.bundle},
                          {"rootfs", state.spec.root.path.string()},
                          {"created", state.created},
                          {"owner", ""}};
-  if (!state.annotations.empty()) json["annotations"] = state.annotations;
+  if (!state.spec.annotations.empty()) json["annotations"] = state.spec.annotations;
   return json;
 }
 
@@ -169,9 +161,7 @@ int OciCommands::create(const StateRoot& root) {
   if (loaded.bundle.spec.process.terminal && console_socket_.empty())
     throw Error("cannot allocate tty if runc will detach without setting console socket");
   Lifecycle lifecycle(loaded.steps, root);
-  CreateOptions options{true, fs::absolute(bundle_dir_).lexically_normal().string(), loaded.bundle.annotations};
-  if (!options.bundle.empty() && options.bundle.back() == '/') options.bundle.pop_back();
-  lifecycle.create(loaded.bundle.spec, options);
+  lifecycle.create(loaded.bundle.spec, CreateOptions{.detached = true});
   if (!pid_file_.empty()) {
     // As runc: the pid then a rename, so a reader never sees half of it.
     write_file_atomically(fs::absolute(pid_file_), std::to_string(lifecycle.state(id_).process.pid));
@@ -180,8 +170,7 @@ int OciCommands::create(const StateRoot& root) {
 }
 
 int OciCommands::start(const StateRoot& root) {
-  std::optional<BundleContainer> loaded;
-  Steps steps = steps_for(root, id_, loaded);
+  Steps steps = steps_for(root, id_);
   Lifecycle(steps, root).start(id_);
   return 0;
 }
@@ -209,8 +198,7 @@ int OciCommands::kill(const StateRoot& root) {
 }
 
 int OciCommands::remove(const StateRoot& root) {
-  std::optional<BundleContainer> loaded;
-  Steps steps = steps_for(root, id_, loaded);
+  Steps steps = steps_for(root, id_);
   Lifecycle(steps, root).remove(id_, force_);
   return 0;
 }
@@ -236,7 +224,7 @@ int OciCommands::list(const StateRoot& root) {
   for (const auto& state : states) {
     std::string pid = std::to_string(state.status == Status::stopped ? 0 : state.process.pid);
     rows.push_back({state.id, pid, std::string(status_name(state.status)),
-                    state.bundle.empty() ? state.spec.root.path.string() : state.bundle, state.created, owner_name()});
+                    state.spec.bundle.empty() ? state.spec.root.path.string() : state.spec.bundle, state.created, owner_name()});
   }
   std::cout << table(rows);
   return 0;

@@ -3,71 +3,62 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
 
 #include "dockling/state.hpp"
+#include "mount_step.hpp"
+#include "oci_devices.hpp"
+#include "oci_mounts.hpp"
 #include "oci_spec.hpp"
 #include "pipeline.hpp"
 #include "step.hpp"
 
 namespace dockling::ch09 {
 
-/// What a bundle asks for that no chapter step does on its own. The namespaces: a new network
-/// namespace (only a loopback, down, as runc gives), joining one by path, and a cgroup
-/// namespace rooted at the container's cgroup. It takes the network slot (a bundle brings no
-/// bridge), so its in_child runs before pivot_root: it opens the sources of the bundle's
-/// mounts there. in_root() (run by OciRootStep, after the root step) does the rest.
-class OciNamespaceStep : public Step {
+/// A bundle's network: a namespace of its own with a loopback (linux.namespaces lists
+/// network), or the host's. Nothing of chapter 04's bridge, addresses and /etc files: a
+/// bundle brings its own. A namespace joined by path replaces the new one later
+/// (BundleRootStep).
+class BundleNetworkStep : public Step {
  public:
-  /// @param bundle the bundle's namespaces, mounts, sysctls and root.readonly
-  explicit OciNamespaceStep(const OciBundle& bundle)
-      : namespaces_(bundle.namespaces), mounts_(bundle.mounts), devices_(bundle.devices), sysctl_(bundle.sysctl),
-        hooks_(bundle.hooks),
-        bundle_dir_(bundle.bundle_dir), annotations_(bundle.annotations) {}
-  std::string_view name() const override { return "oci-namespaces"; }
+  std::string_view name() const override { return "oci-network"; }
   Slot slot() const override { return Slot::network; }
   int clone_flags(const ContainerSpec& spec) const override;
+};
+
+/// A bundle's root: chapter 03's mount namespace and pivot_root, plus what config.json asks
+/// beyond the chapters' flags, all read from the spec. Before pivot_root: the namespaces it
+/// joins by path, its cgroup namespace, detached copies of its bind sources, the
+/// createContainer hooks. After /proc, /sys and /dev: every one of its mounts in order, its
+/// devices; then (in_root) its sysctls and the startContainer hooks. In the parent:
+/// linux.resources.unified, and the prestart, createRuntime, poststart and poststop hooks.
+class BundleRootStep : public ch03::MountStep {
+ public:
+  std::string_view name() const override { return "oci-bundle"; }
   /// linux.resources.unified: writes each file into the container's cgroup v2; then runs the
   /// prestart and createRuntime hooks (one failing stops the start).
   void after_clone(Container& container, pid_t child) override;
+  /// After the mounts, with /proc/sys writable: the sysctls, then the startContainer hooks.
+  void in_root(Container& container) override;
   /// The poststart hooks (a failure is a warning).
   void after_start(Container& container, pid_t child) noexcept override;
   /// The poststop hooks, when the container was created: its record says so (a failure is a
   /// warning).
   void after_exit(Container& container) noexcept override;
-  void in_child(Container& container) override;
-  /// In the child, inside the new root, with /proc mounted and /proc/sys writable, before
-  /// the masked and read-only paths: the bundle's mounts, its devices, its sysctls, then the
-  /// startContainer hooks.
-  void in_root();
+
+ protected:
+  void before_pivot(Container& container) override;
+  void mount_listed(int root_fd, const Container& container) override;
 
  private:
-  void write_unified(const Container& container);
-
-  std::vector<OciNamespace> namespaces_;
-  OciMounts mounts_;
-  OciDevices devices_;
-  std::vector<std::pair<std::string, std::string>> sysctl_;
-  OciHooks hooks_;
-  std::string bundle_dir_;
-  nlohmann::json annotations_;
-  std::string id_;        ///< the container's id, for the startContainer hooks' state
+  std::optional<OciMounts> mounts_;    ///< in the child: the mounts, their sources opened
+  std::optional<OciDevices> devices_;  ///< in the child: the devices, their host nodes opened
 };
 
-/// The bundle's mounts, devices and sysctls, in the new root before chapter 03 seals it:
-/// OciNamespaceStep::in_root in the mounts slot.
-class OciRootStep : public Step {
- public:
-  /// @param namespaces the bundle's namespace step, in the same pipeline: it opened the
-  /// mounts' sources before pivot_root, and mounts them now
-  explicit OciRootStep(OciNamespaceStep& namespaces) : namespaces_(namespaces) {}
-  std::string_view name() const override { return "oci-mounts"; }
-  Slot slot() const override { return Slot::mounts; }
-  void in_child(Container&) override { namespaces_.in_root(); }
-
- private:
-  OciNamespaceStep& namespaces_;
-};
+/// The steps that run a bundle: chapter 09's, with the bundle's network and root steps, and
+/// a terminal whose master goes to `console_socket` when one is given.
+Steps bundle_steps(const std::string& console_socket);
 
 /// Checks linux.resources.unified against the machine: it needs cgroup v2.
 /// @throws Error like runc's "invalid configuration" on cgroup v1 (nothing created yet).
@@ -81,7 +72,7 @@ void write_sysctl(const std::string& key, const std::string& value);
 /// A bundle read and checked, and the pipeline that runs it.
 struct BundleContainer {
   OciBundle bundle;  ///< config.json's contents; bundle.spec is the container, with its id
-  Steps steps;       ///< chapter 09's steps and the bundle's own (namespaces, mounts, hooks)
+  Steps steps;       ///< bundle_steps()
 };
 
 /// Reads the bundle in `dir` as container `id`: warnings printed, what this machine cannot do

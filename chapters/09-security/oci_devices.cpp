@@ -19,7 +19,7 @@ namespace dockling::ch09 {
 
 namespace {
 
-[[noreturn]] void refuse(const OciDevice& device, const SysError& e) {
+[[noreturn]] void refuse(const DeviceNode& device, const SysError& e) {
   throw Error(fmt::format("config.json: linux.devices ({}): {}", device.path, e.what()));
 }
 
@@ -37,7 +37,7 @@ void OciDevices::open_sources() {
 
 void OciDevices::make_all(int root_fd) {
   for (size_t i = 0; i < devices_.size(); ++i) {
-    const OciDevice& device = devices_[i];
+    const DeviceNode& device = devices_[i];
     std::filesystem::path path(device.path);
     try {
       UniqueFd parent = ch03::make_directories_in_root(root_fd, path.parent_path().string());

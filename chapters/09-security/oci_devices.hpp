@@ -12,23 +12,15 @@
 #include <vector>
 
 #include "dockling/fd.hpp"
+#include "spec.hpp"
 
 namespace dockling::ch09 {
-
-/// One of linux.devices.
-struct OciDevice {
-  std::string path;  ///< absolute, inside the container, e.g. /dev/fuse
-  mode_t mode = 0;   ///< file type (S_IFCHR, S_IFBLK, S_IFIFO) and permission bits (fileMode)
-  dev_t rdev = 0;    ///< major and minor
-  uid_t uid = 0;     ///< owner
-  gid_t gid = 0;     ///< group
-};
 
 /// A bundle's devices, made in the child in two halves around pivot_root.
 class OciDevices {
  public:
   /// @param devices in config.json's order
-  explicit OciDevices(std::vector<OciDevice> devices) : devices_(std::move(devices)) {}
+  explicit OciDevices(std::vector<DeviceNode> devices) : devices_(std::move(devices)) {}
 
   /// Before pivot_root: in a user namespace, detached copies of the host's nodes.
   /// @throws Error naming config.json, linux.devices and the path when the host lacks one.
@@ -39,7 +31,7 @@ class OciDevices {
   void make_all(int root_fd);
 
  private:
-  std::vector<OciDevice> devices_;
+  std::vector<DeviceNode> devices_;
   std::vector<UniqueFd> host_nodes_;  ///< per device, in a user namespace
 };
 

@@ -37,22 +37,22 @@ std::vector<std::string> strings(const json& entry, const char* key, const std::
   return out;
 }
 
-std::vector<OciHook> hook_list(const json& hooks, const char* name) {
-  std::vector<OciHook> out;
+std::vector<Hook> hook_list(const json& hooks, const char* name) {
+  std::vector<Hook> out;
   if (!hooks.contains(name) || hooks[name].is_null()) return out;
   if (!hooks[name].is_array()) bad(fmt::format("hooks.{}", name), "must be a list");
   for (size_t i = 0; i < hooks[name].size(); ++i) {
     const json& entry = hooks[name][i];
-    OciHook hook;
-    hook.field = fmt::format("hooks.{}[{}]", name, i);
-    if (!entry.is_object() || !entry.contains("path") || !entry["path"].is_string()) bad(hook.field + ".path", "missing");
+    Hook hook;
+    hook.origin = fmt::format("hooks.{}[{}]", name, i);
+    if (!entry.is_object() || !entry.contains("path") || !entry["path"].is_string()) bad(hook.origin + ".path", "missing");
     hook.path = entry["path"].get<std::string>();
-    if (hook.path.empty() || hook.path.front() != '/') bad(hook.field + ".path", fmt::format("\"{}\" must be an absolute path", hook.path));
-    hook.args = strings(entry, "args", hook.field);
-    hook.env = strings(entry, "env", hook.field);
+    if (hook.path.empty() || hook.path.front() != '/') bad(hook.origin + ".path", fmt::format("\"{}\" must be an absolute path", hook.path));
+    hook.args = strings(entry, "args", hook.origin);
+    hook.env = strings(entry, "env", hook.origin);
     if (entry.contains("timeout") && !entry["timeout"].is_null()) {
       if (!entry["timeout"].is_number_integer() || entry["timeout"].get<int>() <= 0)
-        bad(hook.field + ".timeout", "must be a number of seconds greater than 0");
+        bad(hook.origin + ".timeout", "must be a number of seconds greater than 0");
       hook.timeout = entry["timeout"].get<int>();
     }
     out.push_back(std::move(hook));
@@ -62,9 +62,9 @@ std::vector<OciHook> hook_list(const json& hooks, const char* name) {
 
 }  // namespace
 
-OciHooks parse_hooks(const json& hooks, std::vector<std::string>& warnings) {
+Hooks parse_hooks(const json& hooks, std::vector<std::string>& warnings) {
   if (!hooks.is_object()) bad("hooks", "must be an object");
-  OciHooks out;
+  Hooks out;
   out.prestart = hook_list(hooks, "prestart");
   out.create_runtime = hook_list(hooks, "createRuntime");
   out.poststart = hook_list(hooks, "poststart");
@@ -88,11 +88,11 @@ std::string hook_state(const std::string& id, const std::string& status, pid_t p
   return state.dump();
 }
 
-void run_hook(const OciHook& hook, const std::string& state) {
-  log::debug("hook {} {}", hook.field, hook.path);
+void run_hook(const Hook& hook, const std::string& state) {
+  log::debug("hook {} {}", hook.origin, hook.path);
   // A socket, not a pipe: a hook that exits without reading must not SIGPIPE the runtime.
   int ends[2];
-  check(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ends), "socketpair", hook.field);
+  check(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ends), "socketpair", hook.origin);
   UniqueFd read_end(ends[0]), write_end(ends[1]);
   std::vector<std::string> args = hook.args.empty() ? std::vector<std::string>{hook.path} : hook.args;
   std::vector<char*> argv, envp;
@@ -103,7 +103,7 @@ void run_hook(const OciHook& hook, const std::string& state) {
   envp.push_back(nullptr);
 
   pid_t pid = ::fork();
-  if (pid < 0) throw_sys("fork", hook.field);
+  if (pid < 0) throw_sys("fork", hook.origin);
   if (pid == 0) {
     // The state on stdin; the hook's output goes where ours goes, as with runc.
     if (::dup2(read_end.get(), 0) < 0) ::_exit(126);
@@ -125,11 +125,11 @@ void run_hook(const OciHook& hook, const std::string& state) {
   while (true) {
     pid_t done = ::waitpid(pid, &status, hook.timeout ? WNOHANG : 0);
     if (done == pid) break;
-    if (done < 0 && errno != EINTR) throw_sys("waitpid", hook.field);
+    if (done < 0 && errno != EINTR) throw_sys("waitpid", hook.origin);
     if (hook.timeout && Clock::now() >= deadline) {
       ::kill(pid, SIGKILL);
       ::waitpid(pid, &status, 0);
-      throw Error(fmt::format("config.json: {} ({}): timed out after {}s", hook.field, hook.path, *hook.timeout));
+      throw Error(fmt::format("config.json: {} ({}): timed out after {}s", hook.origin, hook.path, *hook.timeout));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
@@ -137,7 +137,7 @@ void run_hook(const OciHook& hook, const std::string& state) {
   std::string how = WIFSIGNALED(status) ? fmt::format("killed by signal {}", WTERMSIG(status))
                     : WEXITSTATUS(status) == 127 ? "could not be started (no such file)"
                                                  : fmt::format("exited with {}", WEXITSTATUS(status));
-  throw Error(fmt::format("config.json: {} ({}): {}", hook.field, hook.path, how));
+  throw Error(fmt::format("config.json: {} ({}): {}", hook.origin, hook.path, how));
 }
 
 }  // namespace dockling::ch09

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <map>
 
 #include <fmt/format.h>
@@ -115,34 +116,23 @@ void set_propagation(int root_fd, const OciMount& mount) {
 
 }  // namespace
 
-OciMount parse_mount(const json& entry, const std::string& field, const std::filesystem::path& bundle_dir) {
+MountSpec read_mount(const json& entry, const std::string& field, const std::filesystem::path& bundle_dir) {
   if (!entry.is_object()) bad(field, "must be an object");
-  OciMount mount;
-  mount.field = field;
+  MountSpec mount;
+  mount.origin = field;
   if (!entry.contains("destination")) bad(field + ".destination", "missing");
   mount.destination = text(entry["destination"], field + ".destination");
   if (mount.destination.empty() || mount.destination.front() != '/')
     bad(field + ".destination", fmt::format("\"{}\" must be an absolute path", mount.destination));
   mount.type = entry.contains("type") && !entry["type"].is_null() ? text(entry["type"], field + ".type") : "";
   if (entry.contains("source") && !entry["source"].is_null()) mount.source = text(entry["source"], field + ".source");
-  bool bind = mount.type == "bind";
   if (entry.contains("options") && !entry["options"].is_null()) {
     if (!entry["options"].is_array()) bad(field + ".options", "must be a list of strings");
-    for (const auto& item : entry["options"]) {
-      std::string option = text(item, field + ".options");
-      if (option == "bind" || option == "rbind") {
-        bind = true;
-        mount.recursive = mount.recursive || option == "rbind";
-      } else if (auto flag = kFlagOptions.find(option); flag != kFlagOptions.end()) {
-        (flag->second.clear ? mount.cleared : mount.set) |= flag->second.flag;
-        (flag->second.clear ? mount.set : mount.cleared) &= ~flag->second.flag;  // the last one wins
-      } else if (auto propagation = kPropagationOptions.find(option); propagation != kPropagationOptions.end()) {
-        mount.propagation = propagation->second;
-      } else {
-        mount.data += (mount.data.empty() ? "" : ",") + option;
-      }
-    }
+    for (const auto& item : entry["options"]) mount.options.push_back(text(item, field + ".options"));
   }
+  bool bind = mount.type == "bind" || std::any_of(mount.options.begin(), mount.options.end(), [](const auto& option) {
+                return option == "bind" || option == "rbind";
+              });
   if (bind) {
     mount.type = "bind";
     if (mount.source.empty()) bad(field + ".source", "a bind mount needs a source");
@@ -154,6 +144,31 @@ OciMount parse_mount(const json& entry, const std::string& field, const std::fil
     mount.source = mount.type;
   }
   return mount;
+}
+
+OciMount mount_plan(const MountSpec& spec) {
+  OciMount mount;
+  mount.field = spec.origin;
+  mount.destination = spec.destination;
+  mount.type = spec.type;
+  mount.source = spec.source;
+  for (const auto& option : spec.options) {
+    if (option == "bind" || option == "rbind") {
+      mount.recursive = mount.recursive || option == "rbind";
+    } else if (auto flag = kFlagOptions.find(option); flag != kFlagOptions.end()) {
+      (flag->second.clear ? mount.cleared : mount.set) |= flag->second.flag;
+      (flag->second.clear ? mount.set : mount.cleared) &= ~flag->second.flag;  // the last one wins
+    } else if (auto propagation = kPropagationOptions.find(option); propagation != kPropagationOptions.end()) {
+      mount.propagation = propagation->second;
+    } else {
+      mount.data += (mount.data.empty() ? "" : ",") + option;
+    }
+  }
+  return mount;
+}
+
+OciMounts::OciMounts(const std::vector<MountSpec>& mounts) {
+  for (const auto& mount : mounts) mounts_.push_back(mount_plan(mount));
 }
 
 void OciMounts::open_sources(const std::string& container_id) {

@@ -1,5 +1,5 @@
 /// @file oci_mounts.hpp
-/// @brief An OCI bundle's own mounts (config.json `mounts`): bind mounts, a second tmpfs,
+/// @brief An OCI bundle's own mounts (config.json `mounts`, the spec's root.mounts): bind mounts, a second tmpfs,
 /// proc, sysfs, mqueue or devpts elsewhere, and the cgroup filesystem.
 ///
 /// A bind mount's source lies on the host, its destination inside the container's root. The
@@ -18,10 +18,11 @@
 
 #include "cgroup_mount.hpp"
 #include "dockling/fd.hpp"
+#include "spec.hpp"
 
 namespace dockling::ch09 {
 
-/// One entry of config.json's `mounts` that chapter 03 does not make itself.
+/// How one of the spec's mounts is made: its options read into mount(2) flags.
 struct OciMount {
   std::string field;          ///< "mounts[3]", for messages
   std::string destination;    ///< absolute, inside the container
@@ -34,19 +35,22 @@ struct OciMount {
   std::string data;           ///< the filesystem's own options, e.g. "size=64m,mode=1777"
 };
 
-/// Reads mounts[i] as runc does: type "bind", or any type (or none) with a "bind"/"rbind"
-/// option, is a bind mount; a relative source is relative to `bundle_dir`. The options ro,
-/// rw, nosuid, suid, nodev, dev, noexec, exec, the atime ones and the propagation ones
-/// (private, rprivate, shared, rshared, slave, rslave, unbindable, runbindable) become flags;
-/// the rest is passed to the filesystem.
+/// Reads mounts[i] of config.json into the spec's form, as runc reads it: type "bind", or
+/// any type (or none) with a "bind"/"rbind" option, is a bind mount (type "bind"); a
+/// relative source is relative to `bundle_dir`.
 /// @throws Error naming config.json and the field, e.g. `config.json: mounts[2].destination: ...`.
-OciMount parse_mount(const nlohmann::json& entry, const std::string& field, const std::filesystem::path& bundle_dir);
+MountSpec read_mount(const nlohmann::json& entry, const std::string& field, const std::filesystem::path& bundle_dir);
+
+/// The flags of one mount: the options ro, rw, nosuid, suid, nodev, dev, noexec, exec, the
+/// atime ones and the propagation ones (private, rprivate, shared, rshared, slave, rslave,
+/// unbindable, runbindable) become flags; the rest is passed to the filesystem.
+OciMount mount_plan(const MountSpec& mount);
 
 /// A bundle's mounts, made in the child in two halves around pivot_root.
 class OciMounts {
  public:
-  /// @param mounts in config.json's order
-  explicit OciMounts(std::vector<OciMount> mounts) : mounts_(std::move(mounts)) {}
+  /// @param mounts in the order they are made (config.json's)
+  explicit OciMounts(const std::vector<MountSpec>& mounts);
 
   /// Before pivot_root, in the container's mount namespace, once it is in its cgroup (the
   /// cgroups step's `dockling/<container_id>`): detached copies of each bind source

@@ -13,6 +13,8 @@
 #include "container_mounts.hpp"
 #include "dockling/error.hpp"
 #include "hostname.hpp"
+#include "oci_hooks.hpp"
+#include "oci_mounts.hpp"
 #include "ulimits.hpp"
 
 namespace dockling::ch09 {
@@ -160,10 +162,38 @@ void read_mounts(const json& mounts, const std::filesystem::path& dir, OciBundle
   if (!mounts.is_array()) bad("mounts", "must be a list");
   for (size_t i = 0; i < mounts.size(); ++i) {
     std::string field = fmt::format("mounts[{}]", i);
-    OciMount mount = parse_mount(mounts[i], field, dir);
+    MountSpec mount = read_mount(mounts[i], field, dir);
     if (kStandardMounts.count(mount.destination)) continue;  // chapter 03 mounts these (with docker's options)
-    bundle.mounts.push_back(std::move(mount));
+    bundle.spec.root.mounts.push_back(std::move(mount));
   }
+}
+
+/// A namespace of linux.namespaces.
+struct OciNamespace {
+  std::string type;  ///< "pid", "network", "ipc", "uts", "mount", "cgroup", "user", "time"
+  std::string path;  ///< join this one (e.g. /proc/PID/ns/net) instead of making one
+};
+
+/// The namespaces chapters 02-06 always make: pid, mount, uts, ipc.
+const std::set<std::string> kAlwaysMade = {"pid", "mount", "uts", "ipc"};
+
+/// The spec's namespaces from the list: the network (its own, or the host's), those joined
+/// by path, a cgroup namespace; warnings for what the list asks that the steps do not do.
+void apply_namespaces(const std::vector<OciNamespace>& namespaces, OciBundle& bundle) {
+  ContainerSpec& spec = bundle.spec;
+  spec.network.mode = "host";
+  std::set<std::string> listed;
+  for (const auto& ns : namespaces) {
+    listed.insert(ns.type);
+    if (ns.type == "time") bundle.warnings.push_back("linux.namespaces: time is not honoured yet; ignored");
+    if (ns.type == "network") spec.network.mode = "none";  // its own, with a loopback only (or joined)
+    if (ns.type == "cgroup" && ns.path.empty()) spec.cgroup_namespace = true;
+    if (!ns.path.empty()) spec.joined_namespaces.push_back({ns.type, ns.path});
+  }
+  for (const auto& type : kAlwaysMade)
+    if (!listed.count(type))
+      bundle.warnings.push_back(
+          fmt::format("linux.namespaces has no {}: not honoured, a new one is made anyway", type));
 }
 
 /// linux.uidMappings or linux.gidMappings.
@@ -182,14 +212,13 @@ std::vector<ch07::IdMapping> id_mappings(const json& list, const std::string& fi
 }
 
 /// runc's rules: a sysctl is allowed only where the container has its own namespace for it.
-void check_sysctl(const OciBundle& bundle, bool has_hostname) {
+void check_sysctl(const OciBundle& bundle, const std::vector<OciNamespace>& namespaces, bool has_hostname) {
   auto listed = [&](const char* type) {
-    return std::any_of(bundle.namespaces.begin(), bundle.namespaces.end(),
-                       [&](const OciNamespace& ns) { return ns.type == type; });
+    return std::any_of(namespaces.begin(), namespaces.end(), [&](const OciNamespace& ns) { return ns.type == type; });
   };
   static const std::set<std::string> kIpc = {"kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
                                             "kernel.shmall", "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced"};
-  for (const auto& [key, value] : bundle.sysctl) {
+  for (const auto& [key, value] : bundle.spec.sysctl) {
     std::string field = fmt::format("linux.sysctl[\"{}\"]", key);
     if (key.empty() || key.find("..") != std::string::npos || key.front() == '.' || key.front() == '/')
       bad(field, "not a sysctl name");
@@ -256,7 +285,7 @@ void read_devices(const json& devices, OciBundle& bundle) {
   for (size_t i = 0; i < devices.size(); ++i) {
     std::string field = fmt::format("linux.devices[{}]", i);
     const json& entry = devices[i];
-    OciDevice device;
+    DeviceNode device;
     device.path = text(entry.value("path", json()), field + ".path");
     if (device.path.empty() || device.path.front() != '/' || device.path.find("..") != std::string::npos)
       bad(field + ".path", fmt::format("\"{}\" must be an absolute path", device.path));
@@ -276,11 +305,11 @@ void read_devices(const json& devices, OciBundle& bundle) {
     device.rdev = makedev(static_cast<unsigned>(major), static_cast<unsigned>(minor));
     if (const json* uid = find(entry, "uid")) device.uid = static_cast<uid_t>(number(*uid, field + ".uid"));
     if (const json* gid = find(entry, "gid")) device.gid = static_cast<gid_t>(number(*gid, field + ".gid"));
-    bundle.devices.push_back(device);
+    bundle.spec.root.devices.push_back(device);
   }
 }
 
-void read_linux(const json& linux, OciBundle& bundle) {
+void read_linux(const json& linux, OciBundle& bundle, std::vector<OciNamespace>& namespace_list) {
   warn_unknown(linux, "linux.",
                {"namespaces", "resources", "seccomp", "maskedPaths", "readonlyPaths", "cgroupsPath", "uidMappings",
                 "gidMappings", "sysctl", "devices"},
@@ -297,12 +326,12 @@ void read_linux(const json& linux, OciBundle& bundle) {
         bad(field + ".path", fmt::format("joining a {} namespace by path is not supported (dockling makes a new one "
                                          "when it creates the container); remove the path",
                                          ns.type));
-      bundle.namespaces.push_back(ns);
+      namespace_list.push_back(ns);
     }
   }
   const json* uids = find(linux, "uidMappings");
   const json* gids = find(linux, "gidMappings");
-  bool user = std::any_of(bundle.namespaces.begin(), bundle.namespaces.end(),
+  bool user = std::any_of(namespace_list.begin(), namespace_list.end(),
                           [](const OciNamespace& ns) { return ns.type == "user"; });
   if (user && (!uids || !gids || uids->empty() || gids->empty()))
     bad("linux.uidMappings", "a user namespace (linux.namespaces) needs both uidMappings and gidMappings");
@@ -317,7 +346,7 @@ void read_linux(const json& linux, OciBundle& bundle) {
   if (const json* sysctl = find(linux, "sysctl")) {
     if (!sysctl->is_object()) bad("linux.sysctl", "must be an object of strings");
     for (const auto& [key, value] : sysctl->items())
-      bundle.sysctl.emplace_back(key, text(value, fmt::format("linux.sysctl[\"{}\"]", key)));
+      bundle.spec.sysctl.emplace_back(key, text(value, fmt::format("linux.sysctl[\"{}\"]", key)));
   }
   if (const json* resources = find(linux, "resources")) read_resources(*resources, bundle);
   if (const json* devices = find(linux, "devices")) read_devices(*devices, bundle);
@@ -354,13 +383,17 @@ OciBundle parse_bundle(const json& config, const std::filesystem::path& dir) {
   if (const json* hostname = find(config, "hostname")) bundle.spec.hostname = checked_name(*hostname, "hostname");
   if (const json* domainname = find(config, "domainname"))
     bundle.spec.domainname = checked_name(*domainname, "domainname");
-  bundle.bundle_dir = std::filesystem::absolute(dir).lexically_normal().string();
+  std::string bundle_dir = std::filesystem::absolute(dir).lexically_normal().string();
+  if (bundle_dir.size() > 1 && bundle_dir.back() == '/') bundle_dir.pop_back();
+  bundle.spec.bundle = bundle_dir;
   if (const json* annotations = find(config, "annotations"); annotations && annotations->is_object())
-    bundle.annotations = *annotations;
-  if (const json* hooks = find(config, "hooks")) bundle.hooks = parse_hooks(*hooks, bundle.warnings);
+    bundle.spec.annotations = *annotations;
+  if (const json* hooks = find(config, "hooks")) bundle.spec.hooks = parse_hooks(*hooks, bundle.warnings);
   if (const json* mounts = find(config, "mounts")) read_mounts(*mounts, dir, bundle);
-  if (const json* linux = find(config, "linux")) read_linux(*linux, bundle);
-  check_sysctl(bundle, find(config, "hostname") || find(config, "domainname"));
+  std::vector<OciNamespace> namespaces;
+  if (const json* linux = find(config, "linux")) read_linux(*linux, bundle, namespaces);
+  apply_namespaces(namespaces, bundle);
+  check_sysctl(bundle, namespaces, find(config, "hostname") || find(config, "domainname"));
   return bundle;
 }
 

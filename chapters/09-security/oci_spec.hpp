@@ -1,6 +1,5 @@
 /// @file oci_spec.hpp
-/// @brief OCI runtime-spec bundles: config.json read into a Container and the steps'
-/// settings, and the default config.json that `oci spec` writes (like `runc spec`).
+/// @brief OCI runtime-spec bundles: config.json read into a ContainerSpec, and the default config.json that `oci spec` writes (like `runc spec`).
 #pragma once
 
 #include <filesystem>
@@ -13,33 +12,18 @@
 
 #include "capabilities.hpp"
 #include "container.hpp"
-#include "oci_devices.hpp"
-#include "oci_hooks.hpp"
-#include "oci_mounts.hpp"
 #include "seccomp_profile.hpp"
 #include "security_step.hpp"
 #include "userns.hpp"
 
 namespace dockling::ch09 {
 
-/// A namespace of linux.namespaces.
-struct OciNamespace {
-  std::string type;  ///< "pid", "network", "ipc", "uts", "mount", "cgroup", "user", "time"
-  std::string path;  ///< join this one (e.g. /proc/PID/ns/net) instead of making one
-};
-
-/// What a bundle asks for: the spec the chapters' steps honour, and what only the OCI steps do.
+/// A bundle read: the container it describes, and what config.json asked that is not honoured.
 struct OciBundle {
-  /// The container (no id yet): process, root, names, the user namespace and its maps,
-  /// resources (unified files included), masked and read-only paths, seccomp.
+  /// The container (no id yet): process, root and mounts, devices, names, the namespaces it
+  /// joins, the user namespace and its maps, resources (unified files included), masked and
+  /// read-only paths, seccomp, sysctls, hooks, the bundle directory and its annotations.
   ContainerSpec spec;
-  std::vector<OciNamespace> namespaces;     ///< linux.namespaces (network, joins, cgroup)
-  std::vector<OciMount> mounts;       ///< mounts that chapter 03 does not make, in order
-  std::vector<std::pair<std::string, std::string>> sysctl;  ///< linux.sysctl, checked against the namespaces
-  std::vector<OciDevice> devices;     ///< linux.devices
-  OciHooks hooks;                     ///< hooks run by the runtime
-  std::string bundle_dir;             ///< the bundle directory, absolute (for the hooks' state)
-  nlohmann::json annotations = nlohmann::json::object();  ///< annotations (for the hooks' state)
   std::vector<std::string> warnings;  ///< every field read but not honoured, by name
 };
 

@@ -153,6 +153,37 @@ TEST(OciLifecycle, ACreatedContainerWaitsForStartThenRunsItsCommand_Exercise) {
   EXPECT_EQ(deleted.exit_code, 0) << deleted;
 }
 
+/// As runc: `start` and `delete` use the spec saved at `create` (its command, mounts and
+/// hooks), not config.json, which may have changed or gone since.
+TEST(OciLifecycle, StartAndDeleteUseTheSpecSavedAtCreate_Exercise) {
+  DOCKLING_REQUIRE_ROOT();
+  ASSERT_TRUE(have("/usr/sbin/runc")) << "runc is missing: apt-get install runc";
+  dockling::TempDir runc_root("runc-root");
+  for (const Runtime& runtime : {Runtime{{bin("ch09-security"), "oci"}},
+                                 Runtime{{"/usr/sbin/runc", "--root", runc_root.path().string()}}}) {
+    const std::string& name = runtime.prefix.front();
+    dockling::TempDir out("ch09-out");
+    Bundle bundle({"/bin/sh", "-c", "echo started > /out/file"});
+    bundle.config["mounts"].push_back(
+        {{"destination", "/out"}, {"type", "bind"}, {"source", out.path()}, {"options", {"rbind"}}});
+    bundle.config["hooks"]["poststop"] = {
+        {{"path", "/bin/sh"}, {"args", {"sh", "-c", "echo stopped > \"$0\"", (out.path() / "poststop").string()}}}};
+    bundle.save();
+    std::string id = unique_name("saved");
+    auto created = runtime({"create", "--bundle", bundle.path(), id});
+    ASSERT_EQ(created.exit_code, 0) << name << "\n" << created;
+    std::ofstream(bundle.dir.path() / "config.json") << "not a config any more";
+    auto started = runtime({"start", id});
+    EXPECT_EQ(started.exit_code, 0) << name << "\n" << started;
+    EXPECT_EQ(runtime.wait_for(id, "stopped"), "stopped") << name;
+    auto deleted = runtime({"delete", "-f", id});
+    EXPECT_EQ(deleted.exit_code, 0) << name << "\n" << deleted;
+    EXPECT_EQ(dockling::read_file(out.path() / "file"), "started\n") << name << ": the saved command and mount";
+    ASSERT_TRUE(fs::exists(out.path() / "poststop")) << name << ": the saved poststop hook did not run";
+    EXPECT_EQ(dockling::read_file(out.path() / "poststop"), "stopped\n") << name;
+  }
+}
+
 TEST(OciLifecycle, ErrorsNameTheContainer_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   Runtime ours{{bin("ch09-security"), "oci"}};
