@@ -17,6 +17,7 @@ namespace dockling {
 /// Hooks run in this order (after_exit in reverse). A later chapter's step that takes the
 /// same slot replaces the earlier one: chapter 03's pivot_root takes chapter 01's chroot's.
 enum class Slot {
+  image,     ///< 10: the image (its store commands; its config gives defaults later flags override)
   user,      ///< 07: the user namespace owns every other namespace, so it comes first
   cgroups,   ///< 08: the child joins its cgroup before it runs anything
   network,   ///< 04: veth and addresses, set up from the parent

@@ -1,14 +1,15 @@
 /// @file security.hpp
-/// @brief Chapter 09's exercises: drop the capabilities, build and load the seccomp filter.
+/// @brief Chapter 09's exercises: drop the capabilities, build the seccomp filter.
 ///
 /// The exercise functions are defined in exercises/09-security/ (the stubs you fill in) or
-/// solutions/09-security/: drop_capabilities() in capabilities.cpp, load_seccomp() in
+/// solutions/09-security/: drop_capabilities() in capabilities.cpp, build_seccomp() in
 /// seccomp_filter.cpp.
 #pragma once
 
 #include <cstdint>
 
 #include "seccomp_profile.hpp"
+#include "seccomp_program.hpp"
 
 namespace dockling::ch09 {
 
@@ -22,9 +23,9 @@ namespace dockling::ch09 {
 /// @throws SysError naming the call that failed (e.g. `prctl(PR_CAPBSET_DROP, CAP_SYS_ADMIN)`).
 void drop_capabilities(CapabilitySet keep);
 
-/// Exercise: builds a seccomp filter from `profile` for a process that holds `caps`, and
-/// loads it into the calling process. Every thread and child the process makes, and every
-/// program it execs, stays under the filter.
+/// Exercise: builds the seccomp filter for `profile` and a process that holds `caps`, and
+/// returns it compiled to BPF (export_program() does that last part). The runtime loads it
+/// with load_program() and keeps it for the next start (seccomp_program.hpp).
 ///
 /// The default action comes from profile.default_action; each rule of
 /// applicable_rules(profile, caps) adds, for every system call name this machine knows
@@ -32,6 +33,6 @@ void drop_capabilities(CapabilitySet keep);
 /// argument conditions. Rules whose action is the default one are left out (libseccomp
 /// refuses them). The filter must not set no_new_privs by itself (docker does not).
 /// @throws SysError naming the libseccomp call that failed and its argument.
-void load_seccomp(const SeccompProfile& profile, CapabilitySet caps);
+SeccompProgram build_seccomp(const SeccompProfile& profile, CapabilitySet caps);
 
 }  // namespace dockling::ch09

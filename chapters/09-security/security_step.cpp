@@ -108,14 +108,13 @@ void SecurityStep::to_spec(ContainerSpec& spec) {
 
 void SecurityStep::before_clone(Container& container) {
   const ProcessSpec& process = container.spec.process;
-  profile_.reset();
+  program_.reset();
   if (process.seccomp.enabled)
-    profile_ = process.seccomp.profile ? parse_seccomp_profile(*process.seccomp.profile, process.seccomp.source)
-                                       : default_seccomp_profile();
+    program_ = seccomp_program(process.seccomp, process.capabilities.bounding, StateRoot::host_run_dir() / "seccomp");
   devices_.clear();
   if (container.spec.root.host_devices) devices_ = host_devices();
   log::debug("security: capabilities {:#x}, seccomp {}, no_new_privs {}", process.capabilities.bounding,
-             profile_ ? "on" : "unconfined", process.no_new_privileges);
+             program_ ? "on" : "unconfined", process.no_new_privileges);
 }
 
 void SecurityStep::in_child(Container& container) {
@@ -129,7 +128,7 @@ void SecurityStep::in_child(Container& container) {
   if (nnp) check(::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl", "PR_SET_NO_NEW_PRIVS");
   // Without no_new_privs, seccomp(2) needs CAP_SYS_ADMIN: load the filter while we have it
   // (runc's order). With it, load it last, so that it need not allow setuid or capset.
-  if (profile_ && !nnp) load_seccomp(*profile_, caps.bounding);
+  if (program_ && !nnp) load_program(*program_);
   become(container, process.user);
   drop_capabilities(caps.bounding);
   // docker's sets are all the bounding set but inheritable and ambient, which are empty: what
@@ -137,7 +136,7 @@ void SecurityStep::in_child(Container& container) {
   bool docker_sets = caps.permitted == caps.bounding && caps.effective == caps.bounding && caps.inheritable == 0 &&
                      caps.ambient == 0;
   if (!docker_sets) set_capability_sets(caps);
-  if (profile_ && nnp) load_seccomp(*profile_, caps.bounding);
+  if (program_ && nnp) load_program(*program_);
 }
 
 void SecurityStep::before_exec(Container& container) { check_workdir_inside_root(container.spec.process.cwd); }

@@ -15,6 +15,7 @@
 #include "paths.hpp"
 #include "pipeline.hpp"
 #include "seccomp_profile.hpp"
+#include "seccomp_program.hpp"
 #include "step.hpp"
 #include "user_switch_step.hpp"
 #include "ulimits.hpp"
@@ -52,7 +53,7 @@ class SecurityStep : public Step {
   bool privileged_ = false;
   ch07::UserFlags user_flags_;
   // From the spec, in before_clone: in the parent, where files and /dev are the host's.
-  std::optional<SeccompProfile> profile_;
+  std::optional<SeccompProgram> program_;  ///< compiled, or read from the cache
   std::vector<HostDevice> devices_;
 };
 

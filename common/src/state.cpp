@@ -81,6 +81,32 @@ void write_file_atomically(const fs::path& path, const std::string& data) {
   check(::rename(temporary.c_str(), path.c_str()), "rename", path.string());
 }
 
+void write_file_durably(const fs::path& path, const std::string& data) {
+  fs::path temporary = path.parent_path() / ("." + path.filename().string() + ".new");
+  {
+    UniqueFd fd = open_fd(temporary.string(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    try {
+      write_all(fd.get(), data);
+    } catch (const SysError& e) {
+      ::unlink(temporary.c_str());
+      throw SysError(e.call(), temporary.string(), e.error_number());
+    }
+    if (::fsync(fd.get()) != 0) {
+      int error = errno;
+      ::unlink(temporary.c_str());
+      throw SysError("fsync", temporary.string(), error);
+    }
+  }
+  if (::rename(temporary.c_str(), path.c_str()) != 0) {
+    int error = errno;
+    ::unlink(temporary.c_str());
+    throw SysError("rename", path.string(), error);
+  }
+  fs::path dir = path.parent_path().empty() ? fs::path(".") : path.parent_path();
+  UniqueFd dir_fd = open_fd(dir.string(), O_RDONLY | O_DIRECTORY);
+  check(::fsync(dir_fd.get()), "fsync", dir.string());
+}
+
 fs::path StateRoot::default_dir() {
   if (::geteuid() == 0) return "/var/lib/dockling";
   const char* runtime_dir = std::getenv("XDG_RUNTIME_DIR");

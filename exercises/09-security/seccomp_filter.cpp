@@ -9,7 +9,7 @@
 
 namespace dockling::ch09 {
 
-void load_seccomp(const SeccompProfile& profile, CapabilitySet caps) {
+SeccompProgram build_seccomp(const SeccompProfile& profile, CapabilitySet caps) {
   (void)profile;
   (void)caps;
   // TODO 1: seccomp_init(profile.default_action) makes a filter (a scmp_filter_ctx); hold it
@@ -24,10 +24,11 @@ void load_seccomp(const SeccompProfile& profile, CapabilitySet caps) {
   //         default: turn rule.args into scmp_arg_cmp{index, op, value, value_two}; for each
   //         name, seccomp_syscall_resolve_name() (skip __NR_SCMP_ERROR: unknown here) and
   //         seccomp_rule_add_array(filter, rule.action, number, count, conditions).
-  // TODO 5: seccomp_load(filter). From now on the kernel checks every system call.
+  // TODO 5: return export_program(filter.get()): the BPF program libseccomp compiled. The
+  //         runtime loads it in the container's process, and keeps it for the next start.
   // Check: `sudo build-ex/bin/ch09-security run build/rootfs/busybox grep Seccomp /proc/self/status`
   //         prints "Seccomp: 2" (filter mode).
-  throw NotImplemented("ch09::load_seccomp", "exercises/09-security/seccomp_filter.cpp");
+  throw NotImplemented("ch09::build_seccomp", "exercises/09-security/seccomp_filter.cpp");
 }
 
 }  // namespace dockling::ch09

@@ -9,7 +9,7 @@
 
 namespace dockling::ch09 {
 
-void load_seccomp(const SeccompProfile& profile, CapabilitySet caps) {
+SeccompProgram build_seccomp(const SeccompProfile& profile, CapabilitySet caps) {
   // The filter under construction; released however we leave.
   std::unique_ptr<void, void (*)(scmp_filter_ctx)> filter(seccomp_init(profile.default_action), seccomp_release);
   if (!filter) throw Error(fmt::format("seccomp_init({:#x}): invalid default action", profile.default_action));
@@ -34,8 +34,7 @@ void load_seccomp(const SeccompProfile& profile, CapabilitySet caps) {
       if (rc < 0) throw SysError("seccomp_rule_add", name, -rc);
     }
   }
-  rc = seccomp_load(filter.get());
-  if (rc < 0) throw SysError("seccomp_load", "", -rc);
+  return export_program(filter.get());
 }
 
 }  // namespace dockling::ch09

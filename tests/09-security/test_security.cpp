@@ -1,6 +1,8 @@
 // Chapter 09: capabilities, no_new_privs, seccomp, ulimits and a clean exec: attacks that
 // must fail inside a default container, and the flags that open them up again.
 #include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <sched.h>
 #include <sys/capability.h>
 #include <sys/stat.h>
@@ -85,14 +87,14 @@ TEST(DropCapabilities, KeepsTheGivenSetAndNothingInheritable_Exercise) {
   EXPECT_EQ(code, 0);
 }
 
-TEST(LoadSeccomp, TheProfilesErrnoComesBackFromTheDeniedCall_Exercise) {
+TEST(BuildSeccomp, TheProfilesErrnoComesBackFromTheDeniedCall_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   int error = 100 + static_cast<int>(std::random_device{}() % 100);  // random: no hard-coded answer
   nlohmann::json json = {{"defaultAction", "SCMP_ACT_ALLOW"},
                          {"syscalls", {{{"names", {"mkdir", "mkdirat"}}, {"action", "SCMP_ACT_ERRNO"}, {"errnoRet", error}}}}};
   auto profile = dockling::ch09::parse_seccomp_profile(json, "test");
   int code = run_in_child(0, [&] {
-    dockling::ch09::load_seccomp(profile, 0);
+    dockling::ch09::load_program(dockling::ch09::build_seccomp(profile, 0));
     std::string status = dockling::read_file("/proc/self/status");
     if (status.find("Seccomp:\t2") == std::string::npos) return 1;
     if (::mkdir("/nonexistent-dir-for-ch09/x", 0700) == 0 || errno != error) return 2;
@@ -100,6 +102,53 @@ TEST(LoadSeccomp, TheProfilesErrnoComesBackFromTheDeniedCall_Exercise) {
     return 0;
   });
   EXPECT_EQ(code, 0);
+}
+
+/// The compiled filter is kept: the second start reads it back instead of compiling, a file
+/// that is not a whole program is compiled again, and what comes back from the cache works.
+TEST(SeccompProgram, TheSecondStartReadsTheCompiledFilterBack_Exercise) {
+  DOCKLING_REQUIRE_ROOT();
+  namespace fs = std::filesystem;
+  using dockling::ch09::SeccompProgram;
+  int error = 100 + static_cast<int>(std::random_device{}() % 100);
+  dockling::SeccompSpec spec{true,
+                             nlohmann::json{{"defaultAction", "SCMP_ACT_ALLOW"},
+                                            {"syscalls", {{{"names", {"mkdir", "mkdirat"}},
+                                                           {"action", "SCMP_ACT_ERRNO"},
+                                                           {"errnoRet", error}}}}},
+                             "test"};
+  dockling::TempDir cache("ch09-seccomp-cache");
+  fs::path dir = cache.path() / "seccomp";
+  SeccompProgram first = dockling::ch09::seccomp_program(spec, 0, dir);
+  ASSERT_FALSE(first.empty());
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(dir)) files.push_back(entry.path());
+  ASSERT_EQ(files.size(), 1u) << "one compiled program in the cache";
+  EXPECT_EQ(fs::file_size(files[0]), first.size() * sizeof(sock_filter));
+
+  // A program of its own in the file: the next call must return it, not compile again.
+  SeccompProgram allow_all = {BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)};
+  std::ofstream(files[0], std::ios::binary).write(reinterpret_cast<const char*>(allow_all.data()), sizeof(sock_filter));
+  SeccompProgram again = dockling::ch09::seccomp_program(spec, 0, dir);
+  ASSERT_EQ(again.size(), 1u) << "the cached program was not read";
+  EXPECT_EQ(again[0].k, static_cast<unsigned>(SECCOMP_RET_ALLOW));
+
+  // Not a whole program (a crash, a full disk): compiled again and kept again.
+  std::ofstream(files[0], std::ios::binary | std::ios::trunc) << "abc";
+  SeccompProgram rebuilt = dockling::ch09::seccomp_program(spec, 0, dir);
+  EXPECT_EQ(rebuilt.size(), first.size());
+  EXPECT_EQ(fs::file_size(files[0]), first.size() * sizeof(sock_filter));
+
+  // Another set of capabilities is another program.
+  dockling::ch09::seccomp_program(spec, 1, dir);
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir), fs::directory_iterator()), 2);
+
+  int code = run_in_child(0, [&] {
+    dockling::ch09::load_program(dockling::ch09::seccomp_program(spec, 0, dir));
+    if (::mkdir("/nonexistent-dir-for-ch09/x", 0700) == 0 || errno != error) return 1;
+    return 0;
+  });
+  EXPECT_EQ(code, 0) << "the cached program does not deny mkdir with the profile's errno";
 }
 
 // --- rules and parsing ---------------------------------------------------------------

@@ -47,6 +47,13 @@ UniqueFd lock_file(const std::filesystem::path& path);
 /// @throws SysError naming the path.
 void write_file_atomically(const std::filesystem::path& path, const std::string& data);
 
+/// Like write_file_atomically(), and durable: the temporary file is fsync'ed before the rename
+/// and the directory after it, so that a crash leaves the old contents or the new ones on disk.
+/// For records under the state root that must survive a reboot (chapter 10: index.json).
+/// Callers that may race hold a lock_file() around it (the temporary file's name is fixed).
+/// @throws SysError naming the path.
+void write_file_durably(const std::filesystem::path& path, const std::string& data);
+
 /// The state root of one dockling installation, and its run directory.
 class StateRoot {
  public:

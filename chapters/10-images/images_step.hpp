@@ -1,0 +1,58 @@
+/// @file images_step.hpp
+/// @brief Chapter 10's step: the image commands beside `run` (import, images, tag, rmi).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "pipeline.hpp"
+#include "step.hpp"
+
+namespace dockling::ch10 {
+
+/// The image step. Stage 1 of the chapter: it adds docker's image commands; `run IMAGE`
+/// comes later. Each command is thin: flags, one ImageStore call, docker's output.
+class ImagesStep : public Step {
+ public:
+  std::string_view name() const override { return "images"; }
+  Slot slot() const override { return Slot::image; }
+  /// Adds `import`, `images`, `tag` and `rmi`.
+  void add_commands(CLI::App& app) override;
+  /// Runs the one that was chosen.
+  std::optional<int> run_command(const StateRoot& root) override;
+
+ private:
+  int import(const StateRoot& root);
+  int images(const StateRoot& root);
+  int tag(const StateRoot& root);
+  int rmi(const StateRoot& root);
+
+  CLI::App* import_ = nullptr;
+  CLI::App* images_ = nullptr;
+  CLI::App* tag_ = nullptr;
+  CLI::App* rmi_ = nullptr;
+  std::string import_source_, import_reference_, import_message_;
+  std::string images_filter_;
+  bool quiet_ = false, digests_ = false, all_ = false, no_trunc_ = false;
+  std::string tag_source_, tag_target_;
+  std::vector<std::string> rmi_images_;
+  bool force_ = false;
+};
+
+/// A size as docker prints it: 3 significant digits, units of 1000 ("1.98MB", "742kB", "0B").
+std::string human_size(std::uint64_t bytes);
+
+/// How long ago, as docker prints it: "Less than a second", "1 second", "5 minutes",
+/// "About an hour", "3 days", … (go-units' HumanDuration).
+std::string human_duration(double seconds);
+
+/// Rows as docker's tabwriter aligns them: every column but the last padded to its widest
+/// cell plus 3 spaces, at least 10; one line each.
+std::string format_table(const std::vector<std::vector<std::string>>& rows);
+
+/// Chapter 10's steps: chapter 09's, plus images.
+Steps steps();
+
+}  // namespace dockling::ch10

@@ -1,0 +1,388 @@
+#include "layer_unpack.hpp"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <memory>
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "digest.hpp"
+#include "dockling/error.hpp"
+#include "dockling/fd.hpp"
+#include "images.hpp"
+
+namespace dockling::ch10 {
+
+namespace {
+
+constexpr size_t kReadSize = 64 * 1024;
+/// Overlay's own attributes are never taken from a tarball: a lower layer's
+/// trusted.overlay.redirect or .metacopy would steer the mount (only the opaque marker,
+/// from `.wh..wh..opq`, sets one).
+constexpr std::string_view kOverlayXattrPrefix = "trusted.overlay.";
+
+using ArchivePtr = std::unique_ptr<archive, int (*)(archive*)>;
+
+/// Where the tar reader gets its bytes: the decompressed stream, hashed as it goes by.
+struct Stream {
+  archive* raw = nullptr;
+  Sha256 hash;
+  std::string error;  ///< the decompressor's message when it failed
+  char buffer[kReadSize];
+};
+
+la_ssize_t read_stream(archive* /*tar*/, void* data, const void** buffer) {
+  auto* stream = static_cast<Stream*>(data);
+  la_ssize_t n = archive_read_data(stream->raw, stream->buffer, sizeof stream->buffer);
+  if (n < 0) {
+    const char* message = archive_error_string(stream->raw);
+    stream->error = message != nullptr ? message : "read error";
+    return -1;
+  }
+  stream->hash.update(stream->buffer, static_cast<size_t>(n));
+  *buffer = stream->buffer;
+  return n;
+}
+
+std::pair<std::string, std::string> split_path(const std::string& path) {
+  size_t slash = path.rfind('/');
+  if (slash == std::string::npos) return {"", path};
+  return {path.substr(0, slash), path.substr(slash + 1)};
+}
+
+/// Opens the directory `path` ("" for the root) below `root_fd`, one component at a time,
+/// never following a symbolic link; creates missing components (0755) when `create`.
+/// Returns no fd, with `problem` set, when a component is a symbolic link or no directory.
+UniqueFd open_dir_below(int root_fd, const std::string& path, bool create, std::string& problem) {
+  UniqueFd current(check(::fcntl(root_fd, F_DUPFD_CLOEXEC, 3), "fcntl", "F_DUPFD_CLOEXEC"));
+  std::string walked;
+  size_t start = 0;
+  while (start < path.size()) {
+    size_t end = path.find('/', start);
+    if (end == std::string::npos) end = path.size();
+    std::string part = path.substr(start, end - start);
+    start = end + 1;
+    walked += (walked.empty() ? "" : "/") + part;
+    struct stat st;
+    if (::fstatat(current.get(), part.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+      if (errno != ENOENT) throw_sys("fstatat", walked);
+      if (!create) {
+        problem = fmt::format("{} does not exist in this layer", walked);
+        return {};
+      }
+      if (::mkdirat(current.get(), part.c_str(), 0755) != 0 && errno != EEXIST) throw_sys("mkdirat", walked);
+    } else if (S_ISLNK(st.st_mode)) {
+      problem = fmt::format("goes through the symbolic link {}", walked);
+      return {};
+    } else if (!S_ISDIR(st.st_mode)) {
+      problem = fmt::format("{} is not a directory", walked);
+      return {};
+    }
+    int fd = ::openat(current.get(), part.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+      if (errno == ELOOP || errno == ENOTDIR) {
+        problem = fmt::format("goes through the symbolic link {}", walked);
+        return {};
+      }
+      throw_sys("openat", walked);
+    }
+    current.reset(fd);
+  }
+  return current;
+}
+
+/// Removes `name` in `dir_fd` and, for a directory, everything below it; never follows links.
+void remove_at(int dir_fd, const std::string& name, const std::string& shown) {
+  struct stat st;
+  if (::fstatat(dir_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+    if (errno == ENOENT) return;
+    throw_sys("fstatat", shown);
+  }
+  if (S_ISDIR(st.st_mode)) {
+    int fd = ::openat(dir_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) throw_sys("openat", shown);
+    DIR* dir = ::fdopendir(fd);
+    if (dir == nullptr) {
+      ::close(fd);
+      throw_sys("fdopendir", shown);
+    }
+    std::vector<std::string> names;
+    while (dirent* ent = ::readdir(dir)) {
+      std::string child = ent->d_name;
+      if (child != "." && child != "..") names.push_back(child);
+    }
+    try {
+      for (const auto& child : names) remove_at(::dirfd(dir), child, shown + "/" + child);
+    } catch (...) {
+      ::closedir(dir);
+      throw;
+    }
+    ::closedir(dir);
+    check(::unlinkat(dir_fd, name.c_str(), AT_REMOVEDIR), "unlinkat", shown);
+  } else {
+    check(::unlinkat(dir_fd, name.c_str(), 0), "unlinkat", shown);
+  }
+}
+
+void write_all_at(int fd, const void* data, size_t size, off_t offset, const std::string& shown) {
+  const char* bytes = static_cast<const char*>(data);
+  while (size > 0) {
+    ssize_t n = ::pwrite(fd, bytes, size, offset);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw_sys("pwrite", shown);
+    }
+    bytes += n;
+    size -= static_cast<size_t>(n);
+    offset += n;
+  }
+}
+
+struct Times {
+  timespec times[2];
+};
+
+Times times_of(archive_entry* entry) {
+  Times t;
+  t.times[1] = {archive_entry_mtime(entry), archive_entry_mtime_nsec(entry)};
+  t.times[0] = archive_entry_atime_is_set(entry) != 0
+                   ? timespec{archive_entry_atime(entry), archive_entry_atime_nsec(entry)}
+                   : t.times[1];
+  return t;
+}
+
+class Unpacker {
+ public:
+  Unpacker(int root_fd, const std::string& what) : root_fd_(root_fd), what_(what) {}
+
+  UnpackedLayer run(int in_fd) {
+    ArchivePtr raw(archive_read_new(), archive_read_free);
+    ArchivePtr tar(archive_read_new(), archive_read_free);
+    if (!raw || !tar) throw Error("archive_read_new: out of memory");
+    archive_read_support_filter_gzip(raw.get());
+    archive_read_support_filter_zstd(raw.get());
+    archive_read_support_format_raw(raw.get());
+    archive_read_support_format_tar(tar.get());
+
+    auto stream = std::make_unique<Stream>();
+    stream->raw = raw.get();
+    archive_entry* entry = nullptr;
+    if (archive_read_open_fd(raw.get(), in_fd, kReadSize) != ARCHIVE_OK) damaged(raw.get(), "");
+    int rc = archive_read_next_header(raw.get(), &entry);
+    if (rc == ARCHIVE_EOF) throw Error(fmt::format("{}: empty", what_), 1);
+    if (rc < ARCHIVE_WARN) damaged(raw.get(), "");
+    if (archive_read_open(tar.get(), stream.get(), nullptr, read_stream, nullptr) != ARCHIVE_OK)
+      damaged(tar.get(), stream->error);
+
+    while (true) {
+      rc = archive_read_next_header(tar.get(), &entry);
+      if (rc == ARCHIVE_EOF) break;
+      if (rc < ARCHIVE_WARN) damaged(tar.get(), stream->error);
+      apply(tar.get(), entry);
+    }
+    // The diff id covers the whole stream, with what follows the tar's end-of-archive blocks.
+    const void* ignored = nullptr;
+    la_ssize_t n;
+    while ((n = read_stream(nullptr, stream.get(), &ignored)) > 0) {
+    }
+    if (n < 0) damaged(raw.get(), stream->error);
+
+    // Directories last: every entry created inside one changed its mtime.
+    for (auto it = directories_.rbegin(); it != directories_.rend(); ++it) {
+      std::string problem;
+      UniqueFd dir = open_dir_below(root_fd_, it->first, false, problem);
+      if (dir) ::futimens(dir.get(), it->second.times);
+    }
+    return {stream->hash.digest(), size_};
+  }
+
+ private:
+  [[noreturn]] void damaged(archive* a, const std::string& cause) const {
+    std::string message = !cause.empty() ? cause : archive_error_string(a) != nullptr ? archive_error_string(a) : "read error";
+    throw Error(fmt::format("{}: {}", what_, message), 1);
+  }
+
+  [[noreturn]] void refuse(const std::string& name, const std::string& reason) const {
+    throw Error(fmt::format("{}: entry \"{}\": {}", what_, name, reason), 1);
+  }
+
+  UniqueFd parent_of(const std::string& name, const std::string& parent_path, const std::string& prefix) {
+    std::string problem;
+    UniqueFd parent = open_dir_below(root_fd_, parent_path, true, problem);
+    if (!parent) refuse(name, prefix + problem);
+    return parent;
+  }
+
+  void set_xattrs(int fd, archive_entry* entry, const std::string& shown) {
+    archive_entry_xattr_reset(entry);
+    const char* key = nullptr;
+    const void* value = nullptr;
+    size_t size = 0;
+    while (archive_entry_xattr_next(entry, &key, &value, &size) == ARCHIVE_OK) {
+      if (std::string_view(key).substr(0, kOverlayXattrPrefix.size()) == kOverlayXattrPrefix) continue;
+      if (::fsetxattr(fd, key, value, size, 0) != 0 && errno != ENOTSUP)
+        throw SysError("fsetxattr", fmt::format("{}, {}", shown, key), errno);
+    }
+  }
+
+  void apply(archive* tar, archive_entry* entry) {
+    const char* raw_name = archive_entry_pathname(entry);
+    std::string name = raw_name != nullptr ? raw_name : "";
+    EntryDecision decision = decide_entry(name);
+    switch (decision.kind) {
+      case EntryKind::ignored:
+        return;
+      case EntryKind::refused:
+        refuse(name, decision.reason);
+      case EntryKind::opaque: {
+        std::string problem;
+        UniqueFd dir = open_dir_below(root_fd_, decision.path, true, problem);
+        if (!dir) refuse(name, "an opaque marker that " + problem);
+        check(::fsetxattr(dir.get(), "trusted.overlay.opaque", "y", 1, 0), "fsetxattr",
+              (decision.path.empty() ? "/" : decision.path) + ", trusted.overlay.opaque");
+        return;
+      }
+      case EntryKind::whiteout: {
+        auto [parent_path, base] = split_path(decision.path);
+        UniqueFd parent = parent_of(name, parent_path, "a whiteout that ");
+        remove_at(parent.get(), base, decision.path);
+        check(::mknodat(parent.get(), base.c_str(), S_IFCHR, ::makedev(0, 0)), "mknodat", decision.path);
+        return;
+      }
+      case EntryKind::regular:
+        create(tar, entry, name, decision.path);
+        return;
+    }
+  }
+
+  void create(archive* tar, archive_entry* entry, const std::string& name, const std::string& path) {
+    auto [parent_path, base] = split_path(path);
+    UniqueFd parent = parent_of(name, parent_path, "");
+    int dir = parent.get();
+    const char* c_base = base.c_str();
+    uid_t uid = static_cast<uid_t>(archive_entry_uid(entry));
+    gid_t gid = static_cast<gid_t>(archive_entry_gid(entry));
+    mode_t perm = archive_entry_perm(entry) & 07777;
+    Times times = times_of(entry);
+
+    if (const char* hardlink = archive_entry_hardlink(entry)) {
+      link(name, path, hardlink, dir, base);
+      return;
+    }
+    mode_t type = archive_entry_filetype(entry);
+    struct stat existing;
+    bool exists = ::fstatat(dir, c_base, &existing, AT_SYMLINK_NOFOLLOW) == 0;
+    bool keep_directory = exists && S_ISDIR(existing.st_mode) && type == AE_IFDIR;
+    if (exists && S_ISDIR(existing.st_mode) && type == AE_IFLNK)
+      refuse(name, fmt::format("replaces the directory {} with a symbolic link", path));
+    if (exists && !keep_directory) remove_at(dir, base, path);
+
+    switch (type) {
+      case AE_IFREG: {
+        UniqueFd file(::openat(dir, c_base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+        if (!file) throw_sys("openat", path);
+        const void* block = nullptr;
+        size_t size = 0;
+        la_int64_t offset = 0;
+        int rc;
+        while ((rc = archive_read_data_block(tar, &block, &size, &offset)) == ARCHIVE_OK)
+          write_all_at(file.get(), block, size, offset, path);
+        if (rc != ARCHIVE_EOF) damaged(tar, "");
+        check(::ftruncate(file.get(), archive_entry_size(entry)), "ftruncate", path);
+        check(::fchown(file.get(), uid, gid), "fchown", path);
+        check(::fchmod(file.get(), perm), "fchmod", path);
+        set_xattrs(file.get(), entry, path);
+        check(::futimens(file.get(), times.times), "futimens", path);
+        size_ += static_cast<std::uint64_t>(archive_entry_size(entry));
+        return;
+      }
+      case AE_IFDIR: {
+        if (!keep_directory) check(::mkdirat(dir, c_base, 0700), "mkdirat", path);
+        UniqueFd sub(::openat(dir, c_base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        if (!sub) throw_sys("openat", path);
+        check(::fchown(sub.get(), uid, gid), "fchown", path);
+        check(::fchmod(sub.get(), perm), "fchmod", path);
+        set_xattrs(sub.get(), entry, path);
+        directories_.emplace_back(path, times);
+        return;
+      }
+      case AE_IFLNK: {
+        const char* target_c = archive_entry_symlink(entry);
+        std::string target = target_c != nullptr ? target_c : "";
+        if (!target.empty() && target.front() != '/' &&
+            decide_entry(parent_path + "/" + target).kind == EntryKind::refused)
+          refuse(name, fmt::format("symbolic link to \"{}\" climbs out of the layer", target));
+        check(::symlinkat(target.c_str(), dir, c_base), "symlinkat", path);
+        check(::fchownat(dir, c_base, uid, gid, AT_SYMLINK_NOFOLLOW), "fchownat", path);
+        check(::utimensat(dir, c_base, times.times, AT_SYMLINK_NOFOLLOW), "utimensat", path);
+        return;
+      }
+      case AE_IFCHR:
+      case AE_IFBLK:
+      case AE_IFIFO: {
+        check(::mknodat(dir, c_base, type | perm, archive_entry_rdev(entry)), "mknodat", path);
+        check(::fchownat(dir, c_base, uid, gid, AT_SYMLINK_NOFOLLOW), "fchownat", path);
+        check(::fchmodat(dir, c_base, perm, 0), "fchmodat", path);
+        check(::utimensat(dir, c_base, times.times, AT_SYMLINK_NOFOLLOW), "utimensat", path);
+        return;
+      }
+      default:
+        return;  // sockets: nothing to unpack (as tar and docker)
+    }
+  }
+
+  void link(const std::string& name, const std::string& path, const std::string& hardlink, int dir,
+            const std::string& base) {
+    EntryDecision target = decide_entry(hardlink);
+    if (target.kind == EntryKind::refused)
+      refuse(name, fmt::format("hard link to \"{}\" {}", hardlink, target.reason));
+    if (target.kind != EntryKind::regular)
+      refuse(name, fmt::format("hard link to \"{}\", which is no file of this layer", hardlink));
+    if (target.path == path) return;
+    auto [target_parent_path, target_base] = split_path(target.path);
+    std::string problem;
+    UniqueFd target_parent = open_dir_below(root_fd_, target_parent_path, false, problem);
+    if (!target_parent) refuse(name, fmt::format("hard link to \"{}\" {}", hardlink, problem));
+    struct stat st;
+    if (::fstatat(target_parent.get(), target_base.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
+      refuse(name, fmt::format("hard link to \"{}\", which this layer does not hold", hardlink));
+    if (S_ISDIR(st.st_mode)) refuse(name, fmt::format("hard link to the directory \"{}\"", hardlink));
+    remove_at(dir, base, path);
+    check(::linkat(target_parent.get(), target_base.c_str(), dir, base.c_str(), 0), "linkat", path);
+  }
+
+  int root_fd_;
+  std::string what_;
+  std::uint64_t size_ = 0;
+  std::vector<std::pair<std::string, Times>> directories_;
+};
+
+}  // namespace
+
+UnpackedLayer unpack_layer(int in_fd, int dir_fd, const std::string& what) {
+  return Unpacker(dir_fd, what).run(in_fd);
+}
+
+std::string layer_media_type(const unsigned char* head, std::size_t size) {
+  auto starts = [&](std::initializer_list<unsigned char> magic) {
+    return size >= magic.size() && std::equal(magic.begin(), magic.end(), head);
+  };
+  if (starts({0x1f, 0x8b})) return "application/vnd.oci.image.layer.v1.tar+gzip";
+  if (starts({0x28, 0xb5, 0x2f, 0xfd})) return "application/vnd.oci.image.layer.v1.tar+zstd";
+  if (starts({'B', 'Z', 'h'})) throw Error("bzip2-compressed layers have no OCI media type: decompress it first", 1);
+  if (starts({0xfd, '7', 'z', 'X', 'Z', 0x00})) throw Error("xz-compressed layers have no OCI media type: decompress it first", 1);
+  return "application/vnd.oci.image.layer.v1.tar";
+}
+
+}  // namespace dockling::ch10
