@@ -63,6 +63,12 @@ struct ProcessUser {
   std::vector<gid_t> groups;   ///< supplementary groups, set with setgroups(2)
 };
 
+/// A terminal's window size (OCI's process.consoleSize). Chapter 03.
+struct ConsoleSize {
+  unsigned short rows = 0;     ///< height, in characters
+  unsigned short columns = 0;  ///< width, in characters
+};
+
 /// The command and how it runs.
 struct ProcessSpec {
   std::vector<std::string> args;  ///< the command and its arguments; not empty
@@ -75,6 +81,9 @@ struct ProcessSpec {
   bool terminal = false;
   /// 03: -i: the runtime's stdin reaches the command (through the terminal, with `terminal`).
   bool open_stdin = false;
+  /// 03: process.consoleSize: the terminal's size when it is made; unset: the size of the
+  /// runtime's own terminal (none when it has none).
+  std::optional<ConsoleSize> console_size;
   CapabilitySets capabilities;    ///< 09
   bool no_new_privileges = false; ///< 09: PR_SET_NO_NEW_PRIVS
   SeccompSpec seccomp;            ///< 09

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstring>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -107,6 +108,11 @@ void attach_mount_tree(const UniqueFd& tree, int target_fd, const std::string& n
 
 void mount_proc(int root_fd, const HostTrees& host) {
   UniqueFd target = open_in_root(root_fd, "/proc", O_DIRECTORY);
+  if (host.new_proc) {
+    log::debug("child: proc of this PID namespace, made before pivot_root");
+    attach_mount_tree(host.new_proc, target.get(), "/proc");
+    return;
+  }
   // /proc/self/fd/N needs a /proc, which is what we are mounting: mount on our working
   // directory instead, after moving it to the directory openat2 resolved.
   check(::fchdir(target.get()), "fchdir", "/proc");
@@ -122,6 +128,17 @@ void mount_proc(int root_fd, const HostTrees& host) {
 
 void mount_sys(int root_fd, bool read_only, const HostTrees& host) {
   UniqueFd target = open_in_root(root_fd, "/sys", O_DIRECTORY);
+  if (host.new_sys) {
+    log::debug("child: sysfs of this network namespace, made before pivot_root");
+    if (read_only) {
+      mount_attr attributes{};
+      attributes.attr_set = MOUNT_ATTR_RDONLY;
+      check(::mount_setattr(host.new_sys.get(), "", AT_EMPTY_PATH, &attributes, sizeof attributes), "mount_setattr",
+            "/sys (read-only)");
+    }
+    attach_mount_tree(host.new_sys, target.get(), "/sys");
+    return;
+  }
   try {
     mount_on(target.get(), "/sys", "sysfs", "sysfs", (read_only ? MS_RDONLY : 0) | MS_NOSUID | MS_NODEV | MS_NOEXEC);
   } catch (const SysError& e) {
@@ -184,12 +201,27 @@ bool group_is_mapped(unsigned long gid) {
   return false;
 }
 
+/// A new mount of file system `type`, detached (fsopen, fsmount; nosuid, nodev, noexec);
+/// empty when the kernel refuses it.
+UniqueFd detached_mount(const char* type) {
+  UniqueFd context(::fsopen(type, FSOPEN_CLOEXEC));
+  int mount = -1;
+  if (context && ::fsconfig(context.get(), FSCONFIG_SET_STRING, "source", type, 0) == 0 &&
+      ::fsconfig(context.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) == 0)
+    mount = ::fsmount(context.get(), FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+  if (mount < 0) log::debug("child: a new {} refused here: {}", type, std::strerror(errno));
+  return UniqueFd(mount);
+}
+
 }  // namespace
 
 HostTrees HostTrees::capture() {
   HostTrees host;
-  host.proc = copy_mount_tree("/proc", AT_RECURSIVE);  // recursive: the kernel locks submounts to their parent
-  host.sys = copy_mount_tree("/sys", AT_RECURSIVE);
+  host.new_proc = detached_mount("proc");
+  host.new_sys = detached_mount("sysfs");
+  // The host's, where a new one is refused: recursive, the kernel locks submounts to their parent.
+  if (!host.new_proc) host.proc = copy_mount_tree("/proc", AT_RECURSIVE);
+  if (!host.new_sys) host.sys = copy_mount_tree("/sys", AT_RECURSIVE);
   if (host.sys) {
     mount_attr read_only{};
     read_only.attr_set = MOUNT_ATTR_RDONLY;

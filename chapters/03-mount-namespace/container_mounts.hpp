@@ -56,6 +56,14 @@ void attach_mount_tree(const UniqueFd& tree, int target_fd, const std::string& n
 /// it make its own, as runc does: detached copies (open_tree(2) with OPEN_TREE_CLONE) of the
 /// host's /proc, /sys and device nodes. Empty (nothing borrowed) when default-constructed.
 struct HostTrees {
+  /// A new proc of the container's PID namespace, made detached (fsopen, fsmount) while the
+  /// host's /proc is still in the mount namespace: the kernel lets a user namespace mount a
+  /// proc only where one is fully visible already (mount_too_revealing), which after
+  /// pivot_root there is not. Empty when refused (a PID namespace it does not own).
+  UniqueFd new_proc;
+  /// A new sysfs of the container's network namespace, made the same way; empty when
+  /// refused (a network namespace it does not own, e.g. the host's).
+  UniqueFd new_sys;
   UniqueFd proc;  ///< recursive copy of /proc: used when mounting a new proc is refused
   UniqueFd sys;   ///< recursive read-only copy of /sys: used when mounting sysfs is refused
   UniqueFd mqueue;  ///< copy of /dev/mqueue: used when mounting mqueue is refused (the IPC
@@ -67,11 +75,13 @@ struct HostTrees {
   static HostTrees capture();
 };
 
-/// Mounts a fresh proc at /proc (nosuid, nodev, noexec); where that is refused (EPERM) and
-/// `host` holds a copy of the host's /proc, attaches the copy instead.
+/// Mounts a fresh proc at /proc (nosuid, nodev, noexec): `host.new_proc` when it holds one,
+/// else a new mount; where that is refused (EPERM) and `host` holds a copy of the host's
+/// /proc, attaches the copy instead.
 void mount_proc(int root_fd, const HostTrees& host = {});
-/// Mounts sysfs at /sys, read-only unless `read_only` is false (--privileged); where that is
-/// refused (EPERM) and `host` holds a copy of the host's /sys, attaches the copy instead.
+/// Mounts sysfs at /sys, read-only unless `read_only` is false (--privileged):
+/// `host.new_sys` when it holds one, else a new mount; where that is refused (EPERM) and
+/// `host` holds a copy of the host's /sys, attaches the copy instead.
 void mount_sys(int root_fd, bool read_only = true, const HostTrees& host = {});
 /// Builds /dev: a tmpfs with null, zero, full, random, urandom and tty, a new devpts instance
 /// at /dev/pts with /dev/ptmx pointing into it, /dev/shm, /dev/mqueue, and the symbolic

@@ -48,12 +48,13 @@ void MountStep::in_child(Container& container) {
   before_pivot(container);
   log::debug("child: mounts private, pivot_root {}", root_spec.path.string());
   make_mounts_private();
-  // In a user namespace (chapter 07) the kernel refuses mknod and, without a PID or network
-  // namespace of its own, proc and sysfs: take copies of the host's now, before pivot_root
-  // detaches the host's tree.
+  // In a user namespace (chapter 07) the kernel refuses mknod, and a new proc or sysfs once
+  // pivot_root has detached the host's (mount_too_revealing): make those now, detached, and
+  // take copies of the host's device nodes (and of /proc and /sys where a new one is refused:
+  // a PID or network namespace it does not own).
   HostTrees host;
   if (in_user_namespace()) {
-    log::debug("child: in a user namespace: copies of the host's /proc, /sys and device nodes");
+    log::debug("child: in a user namespace: proc and sysfs made before pivot_root, the host's device nodes copied");
     host = HostTrees::capture();
   }
   pivot_into(root_spec.path);

@@ -5,12 +5,15 @@
 #include <pthread.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <csignal>
 #include <cstring>
 #include <string>
+
+#include <fmt/format.h>
 
 #include "dockling/error.hpp"
 #include "dockling/log.hpp"
@@ -56,6 +59,23 @@ bool write_out(int fd, const char* data, size_t size) {
   return true;
 }
 
+/// A message of one data buffer and room for one file descriptor (SCM_RIGHTS), as send_fd
+/// and receive_fd exchange it: `header` points at `data` and at `control`.
+struct FdMessage {
+  iovec data;
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  msghdr header{};
+
+  FdMessage(char* bytes, size_t size) : data{bytes, size} {
+    header.msg_iov = &data;
+    header.msg_iovlen = 1;
+    header.msg_control = control;
+    header.msg_controllen = sizeof control;
+  }
+  FdMessage(const FdMessage&) = delete;  // header points into this object
+  FdMessage& operator=(const FdMessage&) = delete;
+};
+
 }  // namespace
 
 PtyPair open_pty() {
@@ -75,40 +95,38 @@ void attach_terminal(int slave) {
 }
 
 void send_fd(int socket, int fd, const std::string& name) {
-  iovec data{const_cast<char*>(name.data()), name.size()};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  msghdr message{};
-  message.msg_iov = &data;
-  message.msg_iovlen = 1;
-  message.msg_control = control;
-  message.msg_controllen = sizeof control;
-  cmsghdr* header = CMSG_FIRSTHDR(&message);
+  FdMessage message(const_cast<char*>(name.data()), name.size());
+  cmsghdr* header = CMSG_FIRSTHDR(&message.header);
   header->cmsg_level = SOL_SOCKET;
   header->cmsg_type = SCM_RIGHTS;
   header->cmsg_len = CMSG_LEN(sizeof(int));
   std::memcpy(CMSG_DATA(header), &fd, sizeof(int));
-  while (::sendmsg(socket, &message, MSG_NOSIGNAL) < 0)
+  while (::sendmsg(socket, &message.header, MSG_NOSIGNAL) < 0)
     if (errno != EINTR) throw_sys("sendmsg", name);
 }
 
 UniqueFd receive_fd(int socket) {
   char name[256];
-  iovec data{name, sizeof name};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  msghdr message{};
-  message.msg_iov = &data;
-  message.msg_iovlen = 1;
-  message.msg_control = control;
-  message.msg_controllen = sizeof control;
+  FdMessage message(name, sizeof name);
   ssize_t n;
-  while ((n = ::recvmsg(socket, &message, MSG_CMSG_CLOEXEC)) < 0)
+  while ((n = ::recvmsg(socket, &message.header, MSG_CMSG_CLOEXEC)) < 0)
     if (errno != EINTR) throw_sys("recvmsg", "the terminal's master");
-  cmsghdr* header = CMSG_FIRSTHDR(&message);
+  cmsghdr* header = CMSG_FIRSTHDR(&message.header);
   if (n == 0 || header == nullptr || header->cmsg_type != SCM_RIGHTS)
     throw Error("the container did not send its terminal");
   int fd;
   std::memcpy(&fd, CMSG_DATA(header), sizeof(int));
   return UniqueFd(fd);
+}
+
+UniqueFd connect_console_socket(const std::string& path) {
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  if (path.size() >= sizeof address.sun_path) throw Error(fmt::format("console socket \"{}\": path too long", path));
+  std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
+  UniqueFd socket(check(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), "socket", "AF_UNIX"));
+  check(::connect(socket.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address), "connect", path);
+  return socket;
 }
 
 std::optional<winsize> host_window_size() {

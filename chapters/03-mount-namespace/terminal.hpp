@@ -46,6 +46,11 @@ void send_fd(int socket, int fd, const std::string& name);
 /// @throws Error when the peer closed the socket without one, SysError for recvmsg(2).
 UniqueFd receive_fd(int socket);
 
+/// Connects to the unix socket at `path`, a stream as runc's --console-socket is: send_fd
+/// then hands it the terminal's master.
+/// @throws Error for a path too long for a socket address, SysError for socket(2) or connect(2).
+UniqueFd connect_console_socket(const std::string& path);
+
 /// The window size of the runtime's terminal: its stdin's, else its stdout's; nullopt when
 /// neither is a terminal.
 std::optional<winsize> host_window_size();

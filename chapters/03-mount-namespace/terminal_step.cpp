@@ -1,7 +1,6 @@
 #include "terminal_step.hpp"
 
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -19,17 +18,6 @@ namespace {
 
 bool has_variable(const std::vector<std::string>& env, const std::string& key) {
   return std::any_of(env.begin(), env.end(), [&](const std::string& entry) { return entry.rfind(key + "=", 0) == 0; });
-}
-
-/// Connects to the unix socket at `path` (runc's --console-socket), a stream as runc's.
-UniqueFd connect_console_socket(const std::string& path) {
-  sockaddr_un address{};
-  address.sun_family = AF_UNIX;
-  if (path.size() >= sizeof address.sun_path) throw Error(fmt::format("console socket \"{}\": path too long", path));
-  std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
-  UniqueFd socket(check(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), "socket", "AF_UNIX"));
-  check(::connect(socket.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address), "connect", path);
-  return socket;
 }
 
 }  // namespace
@@ -54,7 +42,11 @@ void TerminalStep::to_spec(ContainerSpec& spec) {
 }
 
 void TerminalStep::before_clone(Container& container) {
-  if (!container.spec.process.terminal) return;
+  const ProcessSpec& process = container.spec.process;
+  if (!process.terminal) return;
+  // OCI's process.consoleSize, as runc: the size the terminal is made with. Relayed, the
+  // host terminal's size then replaces it (TerminalRelay), as runc's does in the foreground.
+  if (process.console_size) size_ = winsize{process.console_size->rows, process.console_size->columns, 0, 0};
   if (!console_socket_.empty()) {
     log::debug("parent: terminal: the master goes to the console socket {}", console_socket_);
     child_end_ = connect_console_socket(console_socket_);
@@ -64,7 +56,7 @@ void TerminalStep::before_clone(Container& container) {
   check(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sockets), "socketpair", "terminal");
   parent_end_.reset(sockets[0]);
   child_end_.reset(sockets[1]);
-  size_ = host_window_size();
+  if (!size_) size_ = host_window_size();
 }
 
 void TerminalStep::after_clone(Container&, pid_t) { child_end_.reset(); }

@@ -56,7 +56,7 @@ class TerminalStep : public Step {
   bool interactive_ = false;
   UniqueFd parent_end_;              ///< receives the master (relay mode)
   UniqueFd child_end_;               ///< the child sends the master here (or the console socket)
-  std::optional<winsize> size_;      ///< the host terminal's size at the start
+  std::optional<winsize> size_;      ///< process.consoleSize, else the host terminal's size at the start
   std::optional<RawMode> raw_;       ///< the host terminal in raw mode while the container runs
   std::unique_ptr<TerminalRelay> relay_;
 };

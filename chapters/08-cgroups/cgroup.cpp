@@ -450,6 +450,36 @@ bool owned_by_a_live_run(const std::string& dir) {
 }
 }  // namespace
 
+std::vector<pid_t> processes(const Cgroup& cgroup) {
+  std::set<pid_t> found;
+  for (const auto& dir : cgroup.directories()) {
+    if (auto procs = read_optional(dir + "/cgroup.procs")) {
+      std::istringstream list(*procs);
+      for (pid_t pid; list >> pid;) found.insert(pid);
+    }
+  }
+  return {found.begin(), found.end()};
+}
+
+void signal_all(const Cgroup& cgroup, int signal) {
+  if (signal == SIGKILL && cgroup.version() == CgroupVersion::v2) {
+    std::string kill_file = cgroup.directories().front() + "/cgroup.kill";
+    if (path_exists(kill_file)) {
+      write_cgroup_file(kill_file, "1");
+      return;
+    }
+  }
+  std::set<pid_t> signalled;
+  for (bool more = true; more;) {
+    more = false;
+    for (pid_t pid : processes(cgroup)) {
+      if (!signalled.insert(pid).second) continue;
+      more = true;
+      if (::kill(pid, signal) < 0 && errno != ESRCH) throw SysError("kill", std::to_string(pid), errno);
+    }
+  }
+}
+
 void remove_stale_cgroups(CgroupVersion version, const std::string& root) {
   std::vector<std::string> parents;
   if (version == CgroupVersion::v2) {

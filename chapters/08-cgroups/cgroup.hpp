@@ -95,6 +95,17 @@ class Cgroup {
 std::unique_ptr<Cgroup> make_cgroup(CgroupVersion version, const std::string& id,
                                     const std::string& root = kCgroupRoot);
 
+/// The processes in the cgroup now (its cgroup.procs; on v1 those of every hierarchy, each
+/// once), in no particular order. Empty when the cgroup is gone.
+std::vector<pid_t> processes(const Cgroup& cgroup);
+
+/// Sends `signal` to every process in the cgroup, as runc's `kill --all` does: also those
+/// that `exec` added, and those left when the container's first process is gone. SIGKILL on
+/// v2 goes through cgroup.kill (Linux 5.14+), which no fork escapes; otherwise the list is
+/// read and signalled again until a pass finds no process it has not signalled yet (a child
+/// forked meanwhile is caught by the next pass). A process that exits on the way is no error.
+void signal_all(const Cgroup& cgroup, int signal);
+
 /// Held by a run from before it creates its cgroup until its child has joined it: a shared
 /// flock(2) on the cgroup root. Until the child joins, the new cgroup is empty, and a sweep
 /// by a parallel run (which takes the lock exclusively) would remove it. The child gets a

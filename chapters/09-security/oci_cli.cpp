@@ -14,7 +14,10 @@
 #include "dockling/cli.hpp"
 #include "dockling/error.hpp"
 #include "dockling/fd.hpp"
+#include "dockling/fs.hpp"
 #include "dockling/log.hpp"
+#include "exec_user.hpp"
+#include "in_root.hpp"
 #include "lifecycle.hpp"
 #include "oci_command.hpp"
 #include "oci_exec.hpp"
@@ -111,6 +114,7 @@ void OciCommands::add(CLI::App& app) {
   kill_ = add_command(*oci, "kill", "Send a signal to a container's process (default SIGTERM)");
   kill_->add_option("ID", id_, "The container's id")->required();
   kill_->add_option("SIGNAL", signal_, "KILL, SIGKILL or 9 ...");
+  kill_->add_flag("-a,--all", all_, "Send the signal to every process of the container (its cgroup's), not only its first");
   delete_ = add_command(*oci, "delete", "Delete a stopped container: everything it set up goes");
   delete_->add_flag("-f,--force", force_, "Kill it first (SIGKILL) when it still runs");
   delete_->add_option("ID", id_, "The container's id")->required();
@@ -122,8 +126,15 @@ void OciCommands::add(CLI::App& app) {
   exec_->add_option("-e,--env", env_, "Set an environment variable: KEY=VALUE")->allow_extra_args(false);
   exec_->add_option("-u,--user", user_, "UID[:GID] to run as (default: the container's user)");
   exec_->add_option("-g,--additional-gids", additional_gids_, "Additional group id")->allow_extra_args(false);
+  exec_->add_flag("-t,--tty", tty_, "Allocate a pseudo-TTY from the container's devpts");
+  exec_->add_option("--console-socket", console_socket_,
+                    "Path to an AF_UNIX socket which will receive the master end of the console's pseudoterminal");
+  exec_->add_flag("-d,--detach", detach_, "Return once the process runs; print nothing, it runs on");
+  exec_->add_option("--pid-file", pid_file_, "Write the process's pid to this file");
+  exec_->add_option("-p,--process", process_file_,
+                    "A process.json (args, env, cwd, user, terminal, capabilities, rlimits, ...) instead of the flags");
   exec_->add_option("ID", id_, "The container's id")->required();
-  exec_->add_option("COMMAND", args_, "The command and its arguments")->required();
+  exec_->add_option("COMMAND", args_, "The command and its arguments (none with --process)");
   exec_->positionals_at_end();
   exec_->prefix_command();
 }
@@ -173,7 +184,16 @@ int OciCommands::state(const StateRoot& root) {
 int OciCommands::kill(const StateRoot& root) {
   int signal = parse_signal(signal_);
   Steps none;
-  Lifecycle(none, root).kill(id_, signal);
+  Lifecycle lifecycle(none, root);
+  if (all_) {
+    // As runc: every process in the container's cgroup (exec'd ones too), and also when its
+    // first process is gone (a container without a PID namespace of its own keeps the rest).
+    if (auto cgroup = container_cgroup(lifecycle.state(id_))) {
+      ch08::signal_all(*cgroup, signal);
+      return 0;
+    }
+  }
+  lifecycle.kill(id_, signal);
   return 0;
 }
 
@@ -210,9 +230,58 @@ int OciCommands::list(const StateRoot& root) {
   return 0;
 }
 
+namespace {
+
+/// An `oci exec --process FILE` request: the process.json's process, the container's where
+/// the file leaves out capabilities, noNewPrivileges or rlimits (as runc).
+ExecRequest request_from_process_file(const std::string& file, const ContainerState& state) {
+  nlohmann::json json;
+  try {
+    json = nlohmann::json::parse(read_file(file));
+  } catch (const nlohmann::json::parse_error& e) {
+    throw Error(fmt::format("{}: not valid JSON: {}", file, e.what()));
+  }
+  std::vector<std::string> warnings;
+  ProcessSpec process = parse_process(json, file, warnings);
+  for (const auto& warning : warnings) log::warning("{}", warning);
+  ExecRequest request;
+  request.args = process.args;
+  // runc's HOME: the user's from the rootfs's passwd, unless the file's env has one.
+  std::string passwd = ch03::read_file_in_root(state.spec.root.path, "/etc/passwd").value_or("");
+  ch07::set_default_home(process.env, ch07::resolve_user(std::to_string(process.user.uid), passwd, "").home);
+  request.env = process.env;
+  request.env_replaces = true;
+  request.cwd = process.cwd;
+  request.user = process.user;
+  if (json.contains("capabilities")) request.capabilities = process.capabilities;
+  if (json.contains("noNewPrivileges")) request.no_new_privileges = process.no_new_privileges;
+  if (json.contains("rlimits")) request.rlimits = process.rlimits;
+  request.terminal = process.terminal;
+  request.console_size = process.console_size;
+  return request;
+}
+
+}  // namespace
+
 int OciCommands::exec(const StateRoot& root) {
   Steps none;
-  ExecRequest request{args_, env_, {}, {}};
+  if (!process_file_.empty()) {
+    if (!args_.empty()) throw Error("exec: give --process or a COMMAND, not both");
+    ExecRequest request = request_from_process_file(process_file_, Lifecycle(none, root).state(id_));
+    request.terminal = request.terminal || tty_;
+    request.detach = detach_;
+    request.pid_file = pid_file_;
+    request.console_socket = console_socket_;
+    return exec_in_container(Lifecycle(none, root).state(id_), request);
+  }
+  if (args_.empty()) throw Error("process args cannot be empty");  // runc's words
+  ExecRequest request;
+  request.args = args_;
+  request.env = env_;
+  request.terminal = tty_;
+  request.detach = detach_;
+  request.pid_file = pid_file_;
+  request.console_socket = console_socket_;
   for (const auto& entry : env_)
     if (entry.find('=') == std::string::npos) throw Error(fmt::format("invalid --env \"{}\": not KEY=VALUE", entry));
   if (!cwd_.empty()) request.cwd = cwd_;

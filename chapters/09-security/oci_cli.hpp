@@ -46,9 +46,13 @@ class OciCommands {
   std::string id_;
   std::string pid_file_;
   std::string console_socket_;
+  std::string process_file_;
   std::string signal_ = "SIGTERM";
   std::string format_ = "table";
   bool force_ = false;
+  bool all_ = false;
+  bool tty_ = false;
+  bool detach_ = false;
   bool quiet_ = false;
 };
 

@@ -8,12 +8,14 @@
 #include <sys/stat.h>
 #include <sys/sendfile.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <csignal>
+#include <filesystem>
 
 #include <fmt/format.h>
 
@@ -28,6 +30,7 @@
 #include "pipeline.hpp"
 #include "security_step.hpp"
 #include "signal_forwarder.hpp"
+#include "terminal.hpp"
 
 namespace dockling::ch09 {
 
@@ -76,14 +79,28 @@ std::vector<std::string> merge_env(std::vector<std::string> base, const std::vec
   return base;
 }
 
-/// In the process that will exec: confinement as the container's first process had it, then
-/// the command. Never returns.
-[[noreturn]] void exec_command(Container& container, SecurityStep& security, int report) {
+/// The terminal of an exec'd command: where its master goes, and the size it starts with.
+struct ExecTerminal {
+  int socket = -1;              ///< the runtime's socket pair, or the console socket; -1: none
+  std::optional<winsize> size;  ///< process.consoleSize, else the runtime's terminal's
+};
+
+/// In the process that will exec: its terminal, confinement as the container's first process
+/// had it, then the command. Never returns.
+[[noreturn]] void exec_command(Container& container, SecurityStep& security, int report, const ExecTerminal& terminal) {
   try {
     container.sync_fd = report;  // kept open by the security step: closed at exec (CLOEXEC)
     const ProcessSpec& process = container.spec.process;
     check(::chdir(process.cwd.c_str()), "chdir", process.cwd);
     std::string path = resolve_command(process.args.front(), process.env);
+    if (terminal.socket >= 0) {
+      ch03::PtyPair pty = ch03::open_pty();  // in the container's mount namespace: its devpts
+      if (terminal.size) check(::ioctl(pty.master.get(), TIOCSWINSZ, &*terminal.size), "ioctl", "TIOCSWINSZ");
+      ch03::send_fd(terminal.socket, pty.master.get(), "/dev/ptmx");
+      ::close(terminal.socket);
+      pty.master.reset();
+      ch03::attach_terminal(pty.slave.get());
+    }
     security.in_child(container);
     std::vector<std::string> argv = process.args, env = process.env;
     std::vector<char*> args, envp;
@@ -129,14 +146,29 @@ void reexec_from_sealed_copy(char** argv) {
   throw SysError("fexecve", "the sealed copy", errno);
 }
 
+std::unique_ptr<ch08::Cgroup> container_cgroup(const ContainerState& state) {
+  auto record = state.record.find("cgroups");
+  if (record == state.record.end()) return nullptr;
+  auto version = record->value("version", 1) == 2 ? ch08::CgroupVersion::v2 : ch08::CgroupVersion::v1;
+  return ch08::make_cgroup(version, state.id, record->value("root", std::string(ch08::kCgroupRoot)));
+}
+
 int exec_in_container(const ContainerState& state, const ExecRequest& request) {
   if (state.status != Status::running) throw Error(fmt::format("cannot exec in a {} container", status_name(state.status)));
   if (request.args.empty()) throw Error("exec needs a command");
+  // runc's refusals, in its words.
+  if (request.terminal && request.detach && request.console_socket.empty())
+    throw Error("cannot allocate tty if runc will detach without setting console socket");
+  if (!request.console_socket.empty() && !request.terminal)
+    throw Error("cannot use console socket if runc will not detach or allocate tty");
   ContainerSpec spec = state.spec;
   spec.process.args = request.args;
-  spec.process.env = merge_env(spec.process.env, request.env);
+  spec.process.env = request.env_replaces ? request.env : merge_env(spec.process.env, request.env);
   if (request.cwd) spec.process.cwd = *request.cwd;
   if (request.user) spec.process.user = *request.user;
+  if (request.capabilities) spec.process.capabilities = *request.capabilities;
+  if (request.no_new_privileges) spec.process.no_new_privileges = *request.no_new_privileges;
+  if (request.rlimits) spec.process.rlimits = *request.rlimits;
   spec.root.host_devices = false;  // the container's /dev is made already
   StateRoot unused;
   Container container(spec, unused);
@@ -145,15 +177,28 @@ int exec_in_container(const ContainerState& state, const ExecRequest& request) {
   security.before_clone(container);  // the seccomp profile, read and parsed here
 
   std::vector<Namespace> namespaces = open_namespaces(state.process);
-  std::unique_ptr<ch08::Cgroup> cgroup;
-  if (auto record = state.record.find("cgroups"); record != state.record.end()) {
-    auto version = record->value("version", 1) == 2 ? ch08::CgroupVersion::v2 : ch08::CgroupVersion::v1;
-    cgroup = ch08::make_cgroup(version, spec.id, record->value("root", std::string(ch08::kCgroupRoot)));
-  }
+  std::unique_ptr<ch08::Cgroup> cgroup = container_cgroup(state);
 
   int sockets[2];
   check(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sockets), "socketpair");
   UniqueFd ours(sockets[0]), theirs(sockets[1]);
+  // With a terminal, the master travels over a socket pair to us (we relay it), or to the
+  // console socket, connected now: its path is the host's, not the container's.
+  UniqueFd terminal_ours, terminal_theirs;
+  ExecTerminal terminal;
+  if (request.terminal) {
+    if (!request.console_socket.empty()) {
+      terminal_theirs = ch03::connect_console_socket(request.console_socket);
+    } else {
+      check(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sockets), "socketpair", "terminal");
+      terminal_ours.reset(sockets[0]);
+      terminal_theirs.reset(sockets[1]);
+      terminal.size = ch03::host_window_size();
+    }
+    if (request.console_size)
+      terminal.size = winsize{request.console_size->rows, request.console_size->columns, 0, 0};
+    terminal.socket = terminal_theirs.get();
+  }
   // The command is our grandchild (joining a PID namespace takes effect for children only);
   // its parent exits at once, and we adopt and wait for it as a subreaper (as runc does).
   check(::prctl(PR_SET_CHILD_SUBREAPER, 1), "prctl", "PR_SET_CHILD_SUBREAPER");
@@ -162,6 +207,7 @@ int exec_in_container(const ContainerState& state, const ExecRequest& request) {
   check(joiner, "fork");
   if (joiner == 0) {
     ours.reset();
+    terminal_ours.reset();
     try {
       char go = 0;
       if (::read(theirs.get(), &go, 1) != 1) ::_exit(kExitRuntimeFailure);  // in its cgroup now
@@ -170,7 +216,7 @@ int exec_in_container(const ContainerState& state, const ExecRequest& request) {
       namespaces.clear();
       pid_t command = ::fork();
       check(command, "fork");
-      if (command == 0) exec_command(container, security, theirs.get());
+      if (command == 0) exec_command(container, security, theirs.get(), terminal);
       std::string pid = std::to_string(command);
       [[maybe_unused]] ssize_t n = ::send(theirs.get(), pid.data(), pid.size(), MSG_NOSIGNAL);
       ::_exit(0);
@@ -181,6 +227,7 @@ int exec_in_container(const ContainerState& state, const ExecRequest& request) {
     }
   }
   theirs.reset();
+  terminal_theirs.reset();
   Child joining(joiner);
   if (cgroup) cgroup->join(joiner);
   char go = 1;
@@ -199,15 +246,39 @@ int exec_in_container(const ContainerState& state, const ExecRequest& request) {
   }
   pid_t command = std::stoi(first);
   forwarder.forward_to(command);
+  // Relayed as `oci run` relays a terminal: our terminal raw meanwhile (restored last).
+  std::optional<ch03::RawMode> raw;
+  std::unique_ptr<ch03::TerminalRelay> relay;
+  if (terminal_ours) {
+    try {
+      UniqueFd master = ch03::receive_fd(terminal_ours.get());
+      if (::isatty(STDIN_FILENO)) raw.emplace(STDIN_FILENO);
+      relay = std::make_unique<ch03::TerminalRelay>(std::move(master), STDIN_FILENO, STDOUT_FILENO);
+    } catch (const Error& e) {
+      log::debug("exec: no terminal: {}", e.what());  // it failed before it sent it: its report says why
+    }
+    terminal_ours.reset();
+  }
   // Its end of the socket closes on exec (CLOEXEC), or carries why it could not start.
   while ((n = ::recv(ours.get(), buffer, sizeof buffer, 0)) < 0 && errno == EINTR) {
   }
-  int status = ch00::wait_for_exit(command);
   if (n > 0) {
+    ch00::wait_for_exit(command);
     std::string report(buffer, static_cast<size_t>(n));
     size_t newline = report.find('\n');
     throw Error(report.substr(newline + 1), std::stoi(report.substr(0, newline)));
   }
+  if (request.terminal && request.console_socket.empty() && !relay) {
+    ::kill(command, SIGKILL);
+    ch00::wait_for_exit(command);
+    throw Error("the exec'd process did not send its terminal");
+  }
+  // As runc: the pid, then a rename, so a reader never sees half of it.
+  if (!request.pid_file.empty())
+    write_file_atomically(std::filesystem::absolute(request.pid_file), std::to_string(command));
+  if (request.detach) return 0;  // it runs on; whoever reaps it, not us
+  int status = ch00::wait_for_exit(command);
+  if (relay) relay->finish();
   return ch00::exit_code_from_status(status);
 }
 

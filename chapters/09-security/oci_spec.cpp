@@ -99,8 +99,17 @@ void read_process(const json& process, OciBundle& bundle) {
     spec.terminal = terminal->get<bool>();
     spec.open_stdin = spec.terminal;  // runc relays its stdin to the terminal in the foreground
   }
-  if (find(process, "consoleSize"))
-    bundle.warnings.push_back("process.consoleSize is not honoured yet: the terminal starts at the runtime's size, or 0x0");
+  if (const json* size = find(process, "consoleSize")) {
+    auto side = [&](const char* key) {
+      const json* value = find(*size, key);
+      std::string field = fmt::format("process.consoleSize.{}", key);
+      if (!value) bad(field, "missing");
+      std::uint64_t n = number(*value, field);
+      if (n > 65535) bad(field, "must be at most 65535");
+      return static_cast<unsigned short>(n);
+    };
+    spec.console_size = ConsoleSize{side("height"), side("width")};
+  }
   spec.args = texts(*args, "process.args");
   if (spec.args.empty()) bad("process.args", "empty");
   if (const json* env = find(process, "env")) spec.env = texts(*env, "process.env");
@@ -386,6 +395,19 @@ OciBundle parse_bundle(const json& config, const std::filesystem::path& dir) {
   apply_namespaces(namespaces, bundle);
   check_sysctl(bundle, namespaces, find(config, "hostname") || find(config, "domainname"));
   return bundle;
+}
+
+ProcessSpec parse_process(const json& process, const std::string& source, std::vector<std::string>& warnings) {
+  OciBundle bundle;
+  try {
+    read_process(process, bundle);
+  } catch (const Error& e) {  // config.json's rules, the file's name
+    std::string what = e.what();
+    if (what.rfind("config.json: ", 0) == 0) what = source + ": " + what.substr(13);
+    throw Error(what);
+  }
+  for (auto& warning : bundle.warnings) warnings.push_back(source + ": " + warning);
+  return bundle.spec.process;
 }
 
 OciBundle read_bundle(const std::filesystem::path& dir) {

@@ -34,6 +34,11 @@ OciBundle read_bundle(const std::filesystem::path& dir);
 /// Parses a config.json already read; `dir` is the bundle directory.
 OciBundle parse_bundle(const nlohmann::json& config, const std::filesystem::path& dir);
 
+/// Parses a process.json (`oci exec --process FILE`, runc's -p) by config.json's rules for
+/// its process object; what it reads but does not honour goes to `warnings`.
+/// @throws Error naming `source` and the field, e.g. `p.json: process.cwd: missing`.
+ProcessSpec parse_process(const nlohmann::json& process, const std::string& source, std::vector<std::string>& warnings);
+
 /// The config.json `oci spec` writes: runc spec's defaults (sh in rootfs/, pid, network, ipc,
 /// uts and mount namespaces, docker's masked and read-only paths), without a terminal.
 nlohmann::json default_spec();

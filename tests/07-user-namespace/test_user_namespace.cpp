@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <fstream>
 #include <optional>
+#include <sstream>
 
 #include <gtest/gtest.h>
 
@@ -237,6 +238,32 @@ TEST(UserNamespace, IdMappedRootfsKeepsRootsFilesRoots_Exercise) {
   ASSERT_EQ(result.exit_code, 0) << result;
   EXPECT_EQ(result.out, "0:0\n0:0\n") << result;  // not 65534 (nobody): the rootfs is id-mapped
   EXPECT_EQ(result.err, "") << result;            // no warning that id-mapping failed
+}
+
+/// The container's own /proc and /sys, not the host's: a new proc of its PID namespace (PID 1
+/// is its command, only its processes are listed) and a new sysfs of its network namespace
+/// (only lo with --network none). As root and rootless.
+TEST(UserNamespace, ProcAndSysAreTheContainersOwn_Exercise) {
+  DOCKLING_REQUIRE_ROOT();
+  std::string mounts = host_mounts();
+  const std::vector<std::string> command = {
+      "/bin/sh", "-c", "cat /proc/1/comm; ls /proc | grep -c '^[0-9]'; ls /sys/class/net; grep -E ' /(proc|sys) ' /proc/mounts"};
+  RootfsCopy root;
+  for (const auto& argv : {ch07({"--userns", "private"}, rootfs(), command), as_nobody(ch07({}, root.path, command))}) {
+    auto result = run(argv);
+    ASSERT_EQ(result.exit_code, 0) << result;
+    std::istringstream lines(result.out);
+    std::string comm, count, net;
+    std::getline(lines, comm);
+    std::getline(lines, count);
+    std::getline(lines, net);
+    EXPECT_EQ(comm, "sh") << "PID 1 is the host's init: the host's /proc\n" << result;
+    EXPECT_LT(std::stoi(count), 10) << "the host's processes are listed\n" << result;
+    EXPECT_EQ(net, "lo") << "the host's /sys\n" << result;
+    EXPECT_NE(result.out.find("proc /proc proc rw,nosuid,nodev,noexec"), std::string::npos) << result;
+    EXPECT_NE(result.out.find("sysfs /sys sysfs ro,nosuid,nodev,noexec"), std::string::npos) << result;
+  }
+  EXPECT_EQ(host_mounts(), mounts);
 }
 
 TEST(UserNamespace, IpcHostShowsTheHostsQueuesInAUserNamespace_Exercise) {

@@ -15,6 +15,7 @@
 #include <gtest/gtest.h>
 
 #include "cgroup.hpp"
+#include "dockling/error.hpp"
 #include "dockling/fs.hpp"
 #include "dockling/state.hpp"
 #include "dockling/tempdir.hpp"
@@ -62,6 +63,14 @@ struct Runtime {
     }
     return now;
   }
+};
+
+/// Deletes (-f) container `id` of `runtime` when it goes: also when an assertion or an
+/// exception ends the test early (runc's state root is a TempDir that goes too).
+struct ForceDelete {
+  const Runtime& runtime;
+  std::string id;
+  ~ForceDelete() { runtime({"delete", "-f", id}); }
 };
 
 /// The statuses a runtime goes through for create, start, kill KILL, delete; and its state
@@ -238,6 +247,34 @@ TEST(OciLifecycle, DeleteUndoesWhatAKilledRunLeft_Exercise) {
   EXPECT_EQ(run({bin("ch09-security"), "oci", "list", "-q"}).out, "");
 }
 
+/// `kill --all` as runc's: the signal to every process of the container's cgroup, the exec'd
+/// one too; and once the first process is gone (stopped), still no error.
+TEST(OciLifecycle, KillAllReachesEveryProcessOfTheContainerAsRuncs_Exercise) {
+  DOCKLING_REQUIRE_ROOT();
+  ASSERT_TRUE(have("/usr/sbin/runc")) << "runc is missing: apt-get install runc";
+  Bundle bundle({"/bin/sleep", "60"});
+  dockling::TempDir runc_root("runc-root");
+  Runtime runc{{"/usr/sbin/runc", "--root", runc_root.path().string()}};
+  Runtime ours{{bin("ch09-security"), "oci"}};
+  for (const Runtime* runtime : {&runc, &ours}) {
+    std::string id = unique_name("kill");
+    SCOPED_TRACE(runtime->prefix.front());
+    ForceDelete guard{*runtime, id};
+    ASSERT_EQ((*runtime)({"create", "--bundle", bundle.path(), id}).exit_code, 0);
+    ASSERT_EQ((*runtime)({"start", id}).exit_code, 0);
+    Background exec(runtime->with({"exec", id, "/bin/sh", "-c", "echo ready; exec sleep 61"}));
+    EXPECT_EQ(exec.read_line().value_or(""), "ready");
+    auto killed = (*runtime)({"kill", "--all", id, "KILL"});
+    EXPECT_EQ(killed.exit_code, 0) << killed;
+    EXPECT_EQ(exec.wait().exit_code, 137) << "the exec'd process is killed too";
+    EXPECT_EQ(runtime->wait_for(id, "stopped"), "stopped");
+    auto again = (*runtime)({"kill", "--all", id, "KILL"});
+    EXPECT_EQ(again.exit_code, 0) << "--all on a stopped container is no error\n" << again;
+    EXPECT_NE((*runtime)({"kill", id, "KILL"}).exit_code, 0) << "without --all it is";
+    EXPECT_EQ((*runtime)({"delete", id}).exit_code, 0);
+  }
+}
+
 /// A created container's cgroup holds its waiting process; delete -f kills it and removes it.
 TEST(OciLifecycle, DeleteForceRemovesTheCgroupOfACreatedContainer_Exercise) {
   DOCKLING_REQUIRE_ROOT();
@@ -337,6 +374,94 @@ TEST(OciExec, UserEnvAndCwdCanBeChangedAndExitCodesFollowDocker_Exercise) {
   auto stopped = run(container.exec({"no-such-container", "/bin/true"}));
   EXPECT_NE(stopped.exit_code, 0);
   EXPECT_NE(stopped.err.find("no-such-container does not exist"), std::string::npos) << stopped;
+}
+
+/// `exec -d` as runc's: nothing printed, back at once, the process runs on in the container,
+/// and --pid-file names it (as the host sees it).
+TEST(OciExec, DetachReturnsAtOnceAndThePidFileNamesTheProcessAsRuncs_Exercise) {
+  DOCKLING_REQUIRE_ROOT();
+  ASSERT_TRUE(have("/usr/sbin/runc"));
+  RunningBundle container;
+  dockling::TempDir runc_root("runc-root");
+  Runtime runc{{"/usr/sbin/runc", "--root", runc_root.path().string()}};
+  std::string runc_id = unique_name("runc");
+  ForceDelete guard{runc, runc_id};
+  ASSERT_EQ(runc({"create", "--bundle", container.bundle.path(), runc_id}).exit_code, 0);
+  ASSERT_EQ(runc({"start", runc_id}).exit_code, 0);
+  for (auto [runtime, id] : {std::pair{&runc, runc_id}, std::pair{&container.ours, container.id}}) {
+    SCOPED_TRACE(runtime->prefix.front());
+    dockling::TempDir scratch("ch09-pid");
+    std::string pid_file = (scratch.path() / "pid").string();
+    auto started = std::chrono::steady_clock::now();
+    auto detached = (*runtime)({"exec", "-d", "--pid-file", pid_file, id, "/bin/sleep", "31"});
+    EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(10)) << "it must not wait";
+    EXPECT_EQ(detached.exit_code, 0) << detached;
+    EXPECT_EQ(detached.out, "") << "nothing printed";
+    ASSERT_TRUE(fs::exists(pid_file)) << "--pid-file";
+    std::string pid = dockling::read_file(pid_file);
+    ASSERT_FALSE(pid.empty());
+    EXPECT_EQ(pid.find('\n'), std::string::npos) << "no newline, as runc";
+    // runc may return just before its process has exec'd: wait for it a little.
+    std::string cmdline, expected("/bin/sleep\0" "31\0", 14);
+    for (int i = 0; i < 100 && cmdline != expected; ++i) {
+      if (i > 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      try {
+        cmdline = dockling::read_file(fmt::format("/proc/{}/cmdline", pid));
+      } catch (const dockling::Error&) {
+        break;  // gone
+      }
+    }
+    EXPECT_EQ(cmdline, expected) << "the process runs on";
+    auto seen = run(runtime->with({"exec", id, "/bin/sh", "-c", "ps | grep -c '[s]leep'"}));
+    EXPECT_EQ(seen.out, "2\n") << "the container sees it beside its own sleep\n" << seen;
+  }
+}
+
+/// `exec --process FILE` as runc's -p: args, env (the whole of it), cwd, user, capabilities,
+/// noNewPrivileges and rlimits from the file; apparmorProfile read and ignored with a warning.
+TEST(OciExec, ProcessFileGivesTheWholeProcessAsRuncs_Exercise) {
+  DOCKLING_REQUIRE_ROOT();
+  ASSERT_TRUE(have("/usr/sbin/runc"));
+  RunningBundle container;
+  json process = {
+      {"args", {"/bin/sh", "-c", std::string(kExecView) + "; pwd; echo \"$FOO\""}},
+      {"env", {"PATH=/bin:/usr/bin", "FOO=from the file"}},
+      {"cwd", "/tmp"},
+      {"user", {{"uid", 65534}, {"gid", 65534}, {"additionalGids", {5}}}},
+      {"capabilities", {{"bounding", {"CAP_KILL", "CAP_CHOWN"}}, {"effective", {"CAP_KILL"}},
+                        {"permitted", {"CAP_KILL"}}}},
+      {"noNewPrivileges", false},
+      // soft = hard: runc 1.1's exec'd process gets its hard NOFILE limit as the soft one too
+      {"rlimits", {{{"type", "RLIMIT_NOFILE"}, {"soft", 77}, {"hard", 77}}}}};
+  dockling::TempDir files("ch09-process");
+  std::string theirs_file = (files.path() / "runc.json").string();
+  std::ofstream(theirs_file) << process.dump();
+  // runc applies an AppArmor profile where the kernel offers AppArmor: only ours gets one.
+  process["apparmorProfile"] = "docker-default";
+  std::string ours_file = (files.path() / "process.json").string();
+  std::ofstream(ours_file) << process.dump();
+  auto ours = run(container.exec({"--process", ours_file, container.id}));
+  EXPECT_EQ(ours.exit_code, 0) << ours;
+  EXPECT_NE(ours.err.find("process.apparmorProfile is not honoured"), std::string::npos) << ours;
+  EXPECT_NE(ours.out.find("uid=65534(nobody) gid=65534(nogroup) groups=5\n"), std::string::npos) << ours;
+  EXPECT_NE(ours.out.find("/nonexistent /bin:/usr/bin\n/tmp\nfrom the file\n"), std::string::npos)
+      << "HOME from passwd, PATH and FOO from the file\n" << ours;
+
+  dockling::TempDir runc_root("runc-root");
+  Runtime runc{{"/usr/sbin/runc", "--root", runc_root.path().string()}};
+  std::string id = unique_name("runc");
+  ForceDelete guard{runc, id};
+  ASSERT_EQ(runc({"create", "--bundle", container.bundle.path(), id}).exit_code, 0);
+  ASSERT_EQ(runc({"start", id}).exit_code, 0);
+  auto reference = run({"/usr/sbin/runc", "--root", runc_root.path().string(), "exec", "-p", theirs_file, id});
+  EXPECT_EQ(ours.out, reference.out) << "dockling:\n" << ours << "\nrunc:\n" << reference;
+
+  auto both = run(container.exec({"--process", ours_file, container.id, "/bin/true"}));
+  EXPECT_EQ(both.exit_code, 125) << both;
+  std::ofstream(ours_file) << json{{"args", {"true"}}}.dump();
+  auto no_cwd = run(container.exec({"-p", ours_file, container.id}));
+  EXPECT_EQ(no_cwd.exit_code, 125) << no_cwd;
+  EXPECT_NE(no_cwd.err.find(ours_file + ": process.cwd: missing"), std::string::npos) << no_cwd;
 }
 
 /// CVE-2019-5736: a process of the container that opens /proc/PID/exe of the joining runtime
