@@ -13,9 +13,11 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <climits>
 #include <csignal>
 #include <filesystem>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -31,6 +33,7 @@
 #include "security_step.hpp"
 #include "signal_forwarder.hpp"
 #include "terminal.hpp"
+#include "runtime_main.hpp"
 
 namespace dockling::ch09 {
 
@@ -280,6 +283,21 @@ int exec_in_container(const ContainerState& state, const ExecRequest& request) {
   int status = ch00::wait_for_exit(command);
   if (relay) relay->finish();
   return ch00::exit_code_from_status(status);
+}
+
+int sealed_runtime_main(const char* name, const char* description, int argc, char** argv, Steps steps) {
+  for (int i = 1; i + 1 < argc; ++i) {
+    if (std::string_view(argv[i]) == "oci" && std::string_view(argv[i + 1]) == "exec") {
+      try {
+        reexec_from_sealed_copy(argv);
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "%s: %s\n", name, e.what());
+        return 125;
+      }
+      break;
+    }
+  }
+  return runtime_main(name, description, argc, argv, std::move(steps));
 }
 
 }  // namespace dockling::ch09

@@ -3,6 +3,8 @@
 /// `exec`), in its namespaces and cgroup, confined as its first process is.
 #pragma once
 
+#include "pipeline.hpp"
+
 #include <memory>
 #include <optional>
 #include <string>
@@ -62,5 +64,11 @@ bool running_from_sealed_copy();
 /// unless it runs from one already. Returns only when it does.
 /// @throws SysError when the copy cannot be made.
 void reexec_from_sealed_copy(char** argv);
+
+/// The main() of chapter 09 and every later binary: for `oci exec` (which joins a running
+/// container) it first becomes a sealed copy of the binary, so that nothing inside can write
+/// to it through /proc/PID/exe (CVE-2019-5736); then runtime_main(name, description, ...).
+/// Returns the exit code (125 when the copy cannot be made).
+int sealed_runtime_main(const char* name, const char* description, int argc, char** argv, Steps steps);
 
 }  // namespace dockling::ch09
