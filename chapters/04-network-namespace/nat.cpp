@@ -1,6 +1,5 @@
 #include "nat.hpp"
 
-#include <dlfcn.h>
 #include <netinet/in.h>  // before the linux/ headers, which then leave its definitions alone
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
@@ -16,6 +15,7 @@
 
 #include "dockling/error.hpp"
 #include "dockling/log.hpp"
+#include "dockling/shared_library.hpp"
 #include "netlink.hpp"
 
 namespace dockling::ch04 {
@@ -35,25 +35,17 @@ struct LibNftables {
   decltype(&nft_ctx_get_error_buffer) get_error_buffer;
 };
 
-template <typename Function>
-void load(void* library, const char* name, Function& function) {
-  function = reinterpret_cast<Function>(::dlsym(library, name));
-  if (function == nullptr) throw Error(fmt::format("libnftables.so.1: no symbol {}", name));
-}
-
 const LibNftables& libnftables() {
   static const LibNftables lib = [] {
-    void* library = ::dlopen("libnftables.so.1", RTLD_NOW | RTLD_LOCAL);
-    if (library == nullptr)
-      throw Error(fmt::format("cannot load libnftables ({}): install libnftables1 (scripts/setup-deps)", ::dlerror()));
+    SharedLibrary library("libnftables.so.1", "libnftables1");
     LibNftables functions{};
-    load(library, "nft_ctx_new", functions.ctx_new);
-    load(library, "nft_ctx_free", functions.ctx_free);
-    load(library, "nft_ctx_buffer_output", functions.buffer_output);
-    load(library, "nft_ctx_buffer_error", functions.buffer_error);
-    load(library, "nft_run_cmd_from_buffer", functions.run_cmd_from_buffer);
-    load(library, "nft_ctx_get_output_buffer", functions.get_output_buffer);
-    load(library, "nft_ctx_get_error_buffer", functions.get_error_buffer);
+    library.load("nft_ctx_new", functions.ctx_new);
+    library.load("nft_ctx_free", functions.ctx_free);
+    library.load("nft_ctx_buffer_output", functions.buffer_output);
+    library.load("nft_ctx_buffer_error", functions.buffer_error);
+    library.load("nft_run_cmd_from_buffer", functions.run_cmd_from_buffer);
+    library.load("nft_ctx_get_output_buffer", functions.get_output_buffer);
+    library.load("nft_ctx_get_error_buffer", functions.get_error_buffer);
     return functions;
   }();
   return lib;

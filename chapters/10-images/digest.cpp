@@ -7,23 +7,55 @@
 #include <fmt/format.h>
 
 #include "dockling/error.hpp"
+#include "dockling/shared_library.hpp"
 
 namespace dockling::ch10 {
 
-Sha256::Sha256() : ctx_(EVP_MD_CTX_new(), EVP_MD_CTX_free) {
-  if (!ctx_ || EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr) != 1) throw Error("EVP_DigestInit_ex(sha256) failed");
+namespace {
+
+/// The libcrypto functions a sha256 needs, loaded on the first hash rather than at every start
+/// (libcrypto is 4 MB of relocations).
+struct LibCrypto {
+  decltype(&EVP_MD_CTX_new) md_ctx_new;
+  decltype(&EVP_MD_CTX_free) md_ctx_free;
+  decltype(&EVP_sha256) sha256;
+  decltype(&EVP_DigestInit_ex) digest_init;
+  decltype(&EVP_DigestUpdate) digest_update;
+  decltype(&EVP_DigestFinal_ex) digest_final;
+};
+
+const LibCrypto& libcrypto() {
+  static const LibCrypto lib = [] {
+    SharedLibrary library("libcrypto.so.3", "libssl3");
+    LibCrypto f{};
+    library.load("EVP_MD_CTX_new", f.md_ctx_new);
+    library.load("EVP_MD_CTX_free", f.md_ctx_free);
+    library.load("EVP_sha256", f.sha256);
+    library.load("EVP_DigestInit_ex", f.digest_init);
+    library.load("EVP_DigestUpdate", f.digest_update);
+    library.load("EVP_DigestFinal_ex", f.digest_final);
+    return f;
+  }();
+  return lib;
+}
+
+}  // namespace
+
+Sha256::Sha256() : ctx_(libcrypto().md_ctx_new(), libcrypto().md_ctx_free) {
+  if (!ctx_ || libcrypto().digest_init(ctx_.get(), libcrypto().sha256(), nullptr) != 1)
+    throw Error("EVP_DigestInit_ex(sha256) failed");
 }
 
 Sha256::~Sha256() = default;
 
 void Sha256::update(const void* data, std::size_t size) {
-  if (size > 0 && EVP_DigestUpdate(ctx_.get(), data, size) != 1) throw Error("EVP_DigestUpdate(sha256) failed");
+  if (size > 0 && libcrypto().digest_update(ctx_.get(), data, size) != 1) throw Error("EVP_DigestUpdate(sha256) failed");
 }
 
 std::string Sha256::digest() {
   unsigned char bytes[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
-  if (EVP_DigestFinal_ex(ctx_.get(), bytes, &length) != 1) throw Error("EVP_DigestFinal_ex(sha256) failed");
+  if (libcrypto().digest_final(ctx_.get(), bytes, &length) != 1) throw Error("EVP_DigestFinal_ex(sha256) failed");
   std::string text = "sha256:";
   for (unsigned int i = 0; i < length; ++i) text += fmt::format("{:02x}", bytes[i]);
   return text;

@@ -1,7 +1,5 @@
 #include "layer_unpack.hpp"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -21,6 +19,7 @@
 #include "dockling/error.hpp"
 #include "dockling/fd.hpp"
 #include "images.hpp"
+#include "libarchive.hpp"
 
 namespace dockling::ch10 {
 
@@ -44,9 +43,9 @@ struct Stream {
 
 la_ssize_t read_stream(archive* /*tar*/, void* data, const void** buffer) {
   auto* stream = static_cast<Stream*>(data);
-  la_ssize_t n = archive_read_data(stream->raw, stream->buffer, sizeof stream->buffer);
+  la_ssize_t n = libarchive().read_data(stream->raw, stream->buffer, sizeof stream->buffer);
   if (n < 0) {
-    const char* message = archive_error_string(stream->raw);
+    const char* message = libarchive().error_string(stream->raw);
     stream->error = message != nullptr ? message : "read error";
     return -1;
   }
@@ -155,9 +154,9 @@ struct Times {
 
 Times times_of(archive_entry* entry) {
   Times t;
-  t.times[1] = {archive_entry_mtime(entry), archive_entry_mtime_nsec(entry)};
-  t.times[0] = archive_entry_atime_is_set(entry) != 0
-                   ? timespec{archive_entry_atime(entry), archive_entry_atime_nsec(entry)}
+  t.times[1] = {libarchive().entry_mtime(entry), libarchive().entry_mtime_nsec(entry)};
+  t.times[0] = libarchive().entry_atime_is_set(entry) != 0
+                   ? timespec{libarchive().entry_atime(entry), libarchive().entry_atime_nsec(entry)}
                    : t.times[1];
   return t;
 }
@@ -167,26 +166,26 @@ class Unpacker {
   Unpacker(int root_fd, const std::string& what) : root_fd_(root_fd), what_(what) {}
 
   UnpackedLayer run(int in_fd) {
-    ArchivePtr raw(archive_read_new(), archive_read_free);
-    ArchivePtr tar(archive_read_new(), archive_read_free);
+    ArchivePtr raw(libarchive().read_new(), libarchive().read_free);
+    ArchivePtr tar(libarchive().read_new(), libarchive().read_free);
     if (!raw || !tar) throw Error("archive_read_new: out of memory");
-    archive_read_support_filter_gzip(raw.get());
-    archive_read_support_filter_zstd(raw.get());
-    archive_read_support_format_raw(raw.get());
-    archive_read_support_format_tar(tar.get());
+    libarchive().read_support_filter_gzip(raw.get());
+    libarchive().read_support_filter_zstd(raw.get());
+    libarchive().read_support_format_raw(raw.get());
+    libarchive().read_support_format_tar(tar.get());
 
     auto stream = std::make_unique<Stream>();
     stream->raw = raw.get();
     archive_entry* entry = nullptr;
-    if (archive_read_open_fd(raw.get(), in_fd, kReadSize) != ARCHIVE_OK) damaged(raw.get(), "");
-    int rc = archive_read_next_header(raw.get(), &entry);
+    if (libarchive().read_open_fd(raw.get(), in_fd, kReadSize) != ARCHIVE_OK) damaged(raw.get(), "");
+    int rc = libarchive().read_next_header(raw.get(), &entry);
     if (rc == ARCHIVE_EOF) throw Error(fmt::format("{}: empty", what_), 1);
     if (rc < ARCHIVE_WARN) damaged(raw.get(), "");
-    if (archive_read_open(tar.get(), stream.get(), nullptr, read_stream, nullptr) != ARCHIVE_OK)
+    if (libarchive().read_open(tar.get(), stream.get(), nullptr, read_stream, nullptr) != ARCHIVE_OK)
       damaged(tar.get(), stream->error);
 
     while (true) {
-      rc = archive_read_next_header(tar.get(), &entry);
+      rc = libarchive().read_next_header(tar.get(), &entry);
       if (rc == ARCHIVE_EOF) break;
       if (rc < ARCHIVE_WARN) damaged(tar.get(), stream->error);
       apply(tar.get(), entry);
@@ -209,7 +208,7 @@ class Unpacker {
 
  private:
   [[noreturn]] void damaged(archive* a, const std::string& cause) const {
-    std::string message = !cause.empty() ? cause : archive_error_string(a) != nullptr ? archive_error_string(a) : "read error";
+    std::string message = !cause.empty() ? cause : libarchive().error_string(a) != nullptr ? libarchive().error_string(a) : "read error";
     throw Error(fmt::format("{}: {}", what_, message), 1);
   }
 
@@ -225,11 +224,11 @@ class Unpacker {
   }
 
   void set_xattrs(int fd, archive_entry* entry, const std::string& shown) {
-    archive_entry_xattr_reset(entry);
+    libarchive().entry_xattr_reset(entry);
     const char* key = nullptr;
     const void* value = nullptr;
     size_t size = 0;
-    while (archive_entry_xattr_next(entry, &key, &value, &size) == ARCHIVE_OK) {
+    while (libarchive().entry_xattr_next(entry, &key, &value, &size) == ARCHIVE_OK) {
       if (std::string_view(key).substr(0, kOverlayXattrPrefix.size()) == kOverlayXattrPrefix) continue;
       if (::fsetxattr(fd, key, value, size, 0) != 0 && errno != ENOTSUP)
         throw SysError("fsetxattr", fmt::format("{}, {}", shown, key), errno);
@@ -237,7 +236,7 @@ class Unpacker {
   }
 
   void apply(archive* tar, archive_entry* entry) {
-    const char* raw_name = archive_entry_pathname(entry);
+    const char* raw_name = libarchive().entry_pathname(entry);
     std::string name = raw_name != nullptr ? raw_name : "";
     EntryDecision decision = decide_entry(name);
     switch (decision.kind) {
@@ -271,16 +270,16 @@ class Unpacker {
     UniqueFd parent = parent_of(name, parent_path, "");
     int dir = parent.get();
     const char* c_base = base.c_str();
-    uid_t uid = static_cast<uid_t>(archive_entry_uid(entry));
-    gid_t gid = static_cast<gid_t>(archive_entry_gid(entry));
-    mode_t perm = archive_entry_perm(entry) & 07777;
+    uid_t uid = static_cast<uid_t>(libarchive().entry_uid(entry));
+    gid_t gid = static_cast<gid_t>(libarchive().entry_gid(entry));
+    mode_t perm = libarchive().entry_perm(entry) & 07777;
     Times times = times_of(entry);
 
-    if (const char* hardlink = archive_entry_hardlink(entry)) {
+    if (const char* hardlink = libarchive().entry_hardlink(entry)) {
       link(name, path, hardlink, dir, base);
       return;
     }
-    mode_t type = archive_entry_filetype(entry);
+    mode_t type = libarchive().entry_filetype(entry);
     struct stat existing;
     bool exists = ::fstatat(dir, c_base, &existing, AT_SYMLINK_NOFOLLOW) == 0;
     bool keep_directory = exists && S_ISDIR(existing.st_mode) && type == AE_IFDIR;
@@ -296,15 +295,15 @@ class Unpacker {
         size_t size = 0;
         la_int64_t offset = 0;
         int rc;
-        while ((rc = archive_read_data_block(tar, &block, &size, &offset)) == ARCHIVE_OK)
+        while ((rc = libarchive().read_data_block(tar, &block, &size, &offset)) == ARCHIVE_OK)
           write_all_at(file.get(), block, size, offset, path);
         if (rc != ARCHIVE_EOF) damaged(tar, "");
-        check(::ftruncate(file.get(), archive_entry_size(entry)), "ftruncate", path);
+        check(::ftruncate(file.get(), libarchive().entry_size(entry)), "ftruncate", path);
         check(::fchown(file.get(), uid, gid), "fchown", path);
         check(::fchmod(file.get(), perm), "fchmod", path);
         set_xattrs(file.get(), entry, path);
         check(::futimens(file.get(), times.times), "futimens", path);
-        size_ += static_cast<std::uint64_t>(archive_entry_size(entry));
+        size_ += static_cast<std::uint64_t>(libarchive().entry_size(entry));
         return;
       }
       case AE_IFDIR: {
@@ -318,7 +317,7 @@ class Unpacker {
         return;
       }
       case AE_IFLNK: {
-        const char* target_c = archive_entry_symlink(entry);
+        const char* target_c = libarchive().entry_symlink(entry);
         std::string target = target_c != nullptr ? target_c : "";
         if (!target.empty() && target.front() != '/' &&
             decide_entry(parent_path + "/" + target).kind == EntryKind::refused)
@@ -331,7 +330,7 @@ class Unpacker {
       case AE_IFCHR:
       case AE_IFBLK:
       case AE_IFIFO: {
-        check(::mknodat(dir, c_base, type | perm, archive_entry_rdev(entry)), "mknodat", path);
+        check(::mknodat(dir, c_base, type | perm, libarchive().entry_rdev(entry)), "mknodat", path);
         check(::fchownat(dir, c_base, uid, gid, AT_SYMLINK_NOFOLLOW), "fchownat", path);
         check(::fchmodat(dir, c_base, perm, 0), "fchmodat", path);
         check(::utimensat(dir, c_base, times.times, AT_SYMLINK_NOFOLLOW), "utimensat", path);

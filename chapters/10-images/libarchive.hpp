@@ -1,0 +1,49 @@
+/// @file libarchive.hpp
+/// @brief libarchive's read side, loaded when a layer is first unpacked (SharedLibrary), not
+/// at every start: linked, it brings 13 more libraries (libxml2, libicu, liblzma, ...) that
+/// every container start of this binary would load and relocate.
+#pragma once
+
+#include <archive.h>
+#include <archive_entry.h>
+
+namespace dockling::ch10 {
+
+/// The libarchive functions chapter 10 calls, named as libarchive names them without the
+/// `archive_` prefix: `libarchive().read_new()` is archive_read_new().
+struct LibArchive {
+  decltype(&archive_read_new) read_new;                  ///< archive_read_new
+  decltype(&archive_read_free) read_free;                ///< archive_read_free
+  decltype(&archive_read_support_filter_gzip) read_support_filter_gzip;  ///< gzip layers
+  decltype(&archive_read_support_filter_zstd) read_support_filter_zstd;  ///< zstd layers
+  decltype(&archive_read_support_format_tar) read_support_format_tar;    ///< tar entries
+  decltype(&archive_read_support_format_raw) read_support_format_raw;    ///< the uncompressed stream
+  decltype(&archive_read_open) read_open;                ///< archive_read_open (callbacks)
+  decltype(&archive_read_open_fd) read_open_fd;          ///< archive_read_open_fd
+  decltype(&archive_read_next_header) read_next_header;  ///< archive_read_next_header
+  decltype(&archive_read_data) read_data;                ///< archive_read_data
+  decltype(&archive_read_data_block) read_data_block;    ///< archive_read_data_block
+  decltype(&archive_error_string) error_string;          ///< archive_error_string
+  decltype(&archive_entry_pathname) entry_pathname;      ///< archive_entry_pathname
+  decltype(&archive_entry_filetype) entry_filetype;      ///< archive_entry_filetype
+  decltype(&archive_entry_perm) entry_perm;              ///< archive_entry_perm
+  decltype(&archive_entry_uid) entry_uid;                ///< archive_entry_uid
+  decltype(&archive_entry_gid) entry_gid;                ///< archive_entry_gid
+  decltype(&archive_entry_size) entry_size;              ///< archive_entry_size
+  decltype(&archive_entry_rdev) entry_rdev;              ///< archive_entry_rdev
+  decltype(&archive_entry_symlink) entry_symlink;        ///< archive_entry_symlink
+  decltype(&archive_entry_hardlink) entry_hardlink;      ///< archive_entry_hardlink
+  decltype(&archive_entry_mtime) entry_mtime;            ///< archive_entry_mtime
+  decltype(&archive_entry_mtime_nsec) entry_mtime_nsec;  ///< archive_entry_mtime_nsec
+  decltype(&archive_entry_atime) entry_atime;            ///< archive_entry_atime
+  decltype(&archive_entry_atime_nsec) entry_atime_nsec;  ///< archive_entry_atime_nsec
+  decltype(&archive_entry_atime_is_set) entry_atime_is_set;  ///< archive_entry_atime_is_set
+  decltype(&archive_entry_xattr_reset) entry_xattr_reset;    ///< archive_entry_xattr_reset
+  decltype(&archive_entry_xattr_next) entry_xattr_next;      ///< archive_entry_xattr_next
+};
+
+/// The functions, from libarchive.so.13 loaded on the first call.
+/// @throws Error when the library or a function is missing.
+const LibArchive& libarchive();
+
+}  // namespace dockling::ch10
