@@ -383,16 +383,22 @@ struct HostUser {
     uid = entry->pw_uid;
     gid = entry->pw_gid;
   }
-  ~HostUser() { run({"/usr/sbin/userdel", name}); }
+  /// Removes the user and the run directory its rootless runs had (as_user: /tmp/dockling-run-UID).
+  ~HostUser() {
+    run({"/usr/sbin/userdel", name});
+    std::error_code ignored;
+    std::filesystem::remove_all("/tmp/dockling-run-" + std::to_string(uid), ignored);
+  }
   HostUser(const HostUser&) = delete;
   HostUser& operator=(const HostUser&) = delete;
 };
 
-/// `argv` run by `user` with no supplementary groups, with a state directory it may write.
+/// `argv` run by `user` with no supplementary groups, with a state directory it may write
+/// (and, without XDG_RUNTIME_DIR, its run directory in /tmp/dockling-run-UID).
 std::vector<std::string> as_user(const HostUser& user, const dockling::TempDir& state, std::vector<std::string> argv) {
   ::chown(state.path().c_str(), user.uid, user.gid);
   std::vector<std::string> with = {"/usr/bin/setpriv", "--reuid", std::to_string(user.uid), "--regid",
-                                   std::to_string(user.gid), "--clear-groups", "/usr/bin/env",
+                                   std::to_string(user.gid), "--clear-groups", "/usr/bin/env", "-u", "XDG_RUNTIME_DIR",
                                    "DOCKLING_ROOT=" + state.path().string()};
   with.insert(with.end(), argv.begin(), argv.end());
   return with;
@@ -441,6 +447,12 @@ TEST(Rootless, SubordinateRangesThroughNewuidmap) {
   runtime.signal(SIGKILL);
   runtime.wait();
   EXPECT_EQ(host_mounts(), mounts);
+  // The next run of the same root deletes what the killed one left (its state.json).
+  auto next = run(as_user(user, state, ch07({}, root.path, {"true"})));
+  EXPECT_EQ(next.exit_code, 0) << next;
+  std::string run_dir = "/tmp/dockling-run-" + std::to_string(user.uid) + "/roots";
+  EXPECT_TRUE(!std::filesystem::exists(run_dir) || std::filesystem::is_empty(run_dir))
+      << "the killed run's state is still in " << run_dir;
 }
 
 TEST(Rootless, HostUsernsNeedsRoot) {
