@@ -23,6 +23,7 @@
 #include "dockling/fd.hpp"
 #include "dockling/fs.hpp"
 #include "dockling/process.hpp"
+#include "dockling/state.hpp"
 #include "dockling/tempdir.hpp"
 #include "dockling/testing.hpp"
 #include "id_ranges.hpp"
@@ -385,9 +386,10 @@ struct HostUser {
   }
   /// Removes the user and the run directory its rootless runs had (as_user: /tmp/dockling-run-UID).
   ~HostUser() {
-    run({"/usr/sbin/userdel", name});
+    // The directory first: once the user is gone, another test's new user may get the same uid.
     std::error_code ignored;
     std::filesystem::remove_all("/tmp/dockling-run-" + std::to_string(uid), ignored);
+    run({"/usr/sbin/userdel", name});
   }
   HostUser(const HostUser&) = delete;
   HostUser& operator=(const HostUser&) = delete;
@@ -444,9 +446,14 @@ TEST(Rootless, SubordinateRangesThroughNewuidmap) {
   ASSERT_EQ(::stat(file.c_str(), &st), 0) << file;
   EXPECT_EQ(st.st_uid, uid_start + 999);
   EXPECT_EQ(st.st_gid, gid_start + 999);
+  auto container = dockling::ProcessIdentity::of(pid);
   runtime.signal(SIGKILL);
   runtime.wait();
   EXPECT_EQ(host_mounts(), mounts);
+  // The container dies with its runtime (parent-death signal), but a moment later: a run that
+  // still sees it alive rightly leaves its state alone.
+  for (int i = 0; i < 500 && container.alive(); ++i) ::usleep(10000);
+  ASSERT_FALSE(container.alive()) << "the container outlived its killed runtime by 5 s";
   // The next run of the same root deletes what the killed one left (its state.json).
   auto next = run(as_user(user, state, ch07({}, root.path, {"true"})));
   EXPECT_EQ(next.exit_code, 0) << next;
