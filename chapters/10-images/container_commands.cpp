@@ -96,8 +96,25 @@ std::optional<int> ContainerCommands::run_command(const StateRoot& root) {
   return std::nullopt;
 }
 
+namespace {
+
+/// The IMAGE column: the name it was run by while that name still means its image (docker's
+/// rule), its short id otherwise (untagged, or the name moved to another image).
+std::string image_column(const ContainerRecord& record, const ImageStore& images) {
+  std::string name = record.json.value("Config", nlohmann::json::object()).value("Image", "");
+  std::string id = record.json.value("Image", "");
+  try {
+    if (images.find(name).id == id) return name;
+  } catch (const Error&) {
+  }
+  return id.substr(id.rfind(':') + 1, 12);
+}
+
+}  // namespace
+
 int ContainerCommands::ps(const StateRoot& root) {
   std::vector<ContainerRecord> records = ContainerStore(root).list();
+  ImageStore images(root);
   if (latest_) last_ = 1;
   std::vector<std::vector<std::string>> rows{{"CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"}};
   std::string quiet_text;
@@ -112,8 +129,7 @@ int ContainerCommands::ps(const StateRoot& root) {
       quiet_text += id + "\n";
       continue;
     }
-    const auto& config = record.json.value("Config", nlohmann::json::object());
-    rows.push_back({id, config.value("Image", ""), ps_command(command_line(record.json), no_trunc_),
+    rows.push_back({id, image_column(record, images), ps_command(command_line(record.json), no_trunc_),
                     human_duration(now - rfc3339_seconds(record.json.value("Created", ""))) + " ago",
                     status_text(record, now), "", record.name()});
   }
