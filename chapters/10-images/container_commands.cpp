@@ -13,6 +13,7 @@
 #include "dockling/error.hpp"
 #include "image_store.hpp"
 #include "images_step.hpp"
+#include "rw_layer.hpp"
 
 namespace dockling::ch10 {
 
@@ -88,11 +89,15 @@ void ContainerCommands::add_commands(CLI::App& app) {
   rm_ = add_command(app, "rm", "Remove one or more containers");
   rm_->add_option("CONTAINER", rm_containers_, "Containers: names, ids or id prefixes")->required();
   rm_->add_flag("-f,--force", force_, "Force the removal of a running container (uses SIGKILL)");
+
+  diff_ = add_command(app, "diff", "Inspect changes to files or directories on a container's filesystem");
+  diff_->add_option("CONTAINER", diff_container_, "The container: a name, an id or an id prefix")->required();
 }
 
 std::optional<int> ContainerCommands::run_command(const StateRoot& root) {
   if (ps_->parsed()) return ps(root);
   if (rm_->parsed()) return rm(root);
+  if (diff_->parsed()) return diff(root);
   return std::nullopt;
 }
 
@@ -134,6 +139,16 @@ int ContainerCommands::ps(const StateRoot& root) {
                     status_text(record, now), "", record.name()});
   }
   std::cout << (quiet_ ? quiet_text : format_table(rows)) << std::flush;
+  return 0;
+}
+
+int ContainerCommands::diff(const StateRoot& root) {
+  ContainerRecord record = ContainerStore(root).find(diff_container_);
+  const auto& data = record.json.at("GraphDriver").at("Data");
+  for (const auto& change : rw_layer_changes(data.at("UpperDir").get<std::string>(),
+                                             data.at("LowerDir").get<std::vector<std::string>>()))
+    std::cout << change.kind << " " << change.path << "\n";
+  std::cout << std::flush;
   return 0;
 }
 

@@ -239,6 +239,24 @@ TEST_F(RunImage, AStoppedContainerIsKeptWithItsRwLayerUntilRm_Exercise) {
   EXPECT_EQ(ch10({"rmi", "busybox"}).exit_code, 0);
 }
 
+TEST_F(RunImage, DiffListsWhatTheContainerAddedChangedAndDeleted_Exercise) {
+  DOCKLING_REQUIRE_ROOT();
+  add_busybox("busybox");
+  std::string name = unique_name("diff-");
+  RunResult result = ch10({"run", "--network", "none", "--name", name, "busybox", "sh", "-c",
+                           "echo x > /new; echo y >> /etc/passwd; rm /bin/vi; mkdir -p /a/b; touch /a/b/c; "
+                           "rm -r /root"});
+  ASSERT_EQ(result.exit_code, 0) << result;
+  RunResult diff = ch10({"diff", name});
+  ASSERT_EQ(diff.exit_code, 0) << diff;
+  // Docker's lines, sorted by path; a directory a change was copied up into is changed.
+  EXPECT_EQ(diff.out, "A /a\nA /a/b\nA /a/b/c\nC /bin\nD /bin/vi\nC /etc\nC /etc/passwd\nA /new\nD /root\n");
+  RunResult missing = ch10({"diff", "no-" + name});
+  EXPECT_EQ(missing.exit_code, 1) << missing;
+  EXPECT_NE(missing.err.find("No such container: no-" + name), std::string::npos) << missing;
+  EXPECT_EQ(ch10({"rm", name}).exit_code, 0);
+}
+
 TEST_F(RunImage, RmLeavesNothing_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   add_busybox("busybox");
