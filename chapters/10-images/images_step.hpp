@@ -18,7 +18,7 @@ class ImagesStep : public Step {
  public:
   std::string_view name() const override { return "images"; }
   Slot slot() const override { return Slot::image; }
-  /// Adds `import`, `images`, `tag` and `rmi`.
+  /// Adds `import`, `images`, `tag`, `rmi`, `save` and `load`.
   void add_commands(CLI::App& app) override;
   /// Runs the one that was chosen.
   std::optional<int> run_command(const StateRoot& root) override;
@@ -28,6 +28,9 @@ class ImagesStep : public Step {
   int images(const StateRoot& root);
   int tag(const StateRoot& root);
   int rmi(const StateRoot& root);
+  void add_archive_commands(CLI::App& app);  // archive_commands.cpp
+  int save(const StateRoot& root);
+  int load(const StateRoot& root);
 
   CLI::App* import_ = nullptr;
   CLI::App* images_ = nullptr;
@@ -39,6 +42,11 @@ class ImagesStep : public Step {
   std::string tag_source_, tag_target_;
   std::vector<std::string> rmi_images_;
   bool force_ = false;
+  CLI::App* save_ = nullptr;
+  CLI::App* load_ = nullptr;
+  std::vector<std::string> save_images_;
+  std::string save_output_, load_input_;
+  bool load_quiet_ = false;
 };
 
 /// A size as docker prints it: 3 significant digits, units of 1000 ("1.98MB", "742kB", "0B").
