@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 #include <regex>
 #include <string>
 #include <vector>
@@ -38,6 +39,7 @@ std::string program(const std::string& name) {
 std::vector<TarEntry> read_tar(const std::string& data) {
   std::vector<TarEntry> entries;
   archive* a = archive_read_new();
+  archive_read_support_filter_gzip(a);
   archive_read_support_format_tar(a);
   if (archive_read_open_memory(a, data.data(), data.size()) != ARCHIVE_OK) throw std::runtime_error(archive_error_string(a));
   archive_entry* entry = nullptr;
@@ -85,6 +87,51 @@ std::vector<TarEntry> docker_only(std::vector<TarEntry> entries) {
                                }),
                 entries.end());
   return entries;
+}
+
+/// What docker 20.10.24 (Debian 12's docker.io) wrote for `docker save dockling/fixture:two-layers`,
+/// gzip'ed and in base64: two COPY layers on scratch, built with
+///     FROM scratch / COPY a.txt /a.txt / COPY b.txt /b.txt / ENV PATH=/bin GREETING="a<b>&c" /
+///     LABEL course=dockling / CMD ["/a.txt"]
+/// Its v1 ids and V1ID/json files are docker's own: save must write the same bytes.
+const char* const kDocker2010Save =
+    "H4sIAAAAAAACA+1bW2/bNhTO836FoL1smOPwTslAH9o06Ap0TdFmHdY2CHg5TLTakiHJXYPC/31HipO2zhZnTeImLT8YFiXx"
+    "cqTDj4f8TEulSC5yEiDz1KrgXaBcaGmZ0tQRzokHICEEqjMXgg8OCDOUEac4UZptbawGIYJoKfHYY/nYp6nkhDOpNMF8jBFG"
+    "NhK5sQbMmtbUaEpdVe1F+VbdX364OwJ5Vf+/3Hn+4vHu0wtfDSVECXGB//mS/zmRaiMh0f83Djq8M6ZG3Eb+/9VU5arx/2L+"
+    "M6bV8vivu/E/8v/m8SEtfDpKr9oN0kE6NTWULdZlTbCZUBj1HaUZyXMbwNKM5dpngTpuGDXGS2N4ICEHkgetAgTJMuuZ94B1"
+    "uRpMC51hOBNQm5RucrJH6YhlIyKHXFMlc6r5qy5rVbamKKHGzM4yjRUHnYM2mQBOQEipHZEcbAgmZxKfxSovCMkpkfi81Eqw"
+    "2mZ5MM58Wt0BpkJxmI4+pL9WTVuaCSy1gLkfVhPMvLiH5783vR2Yut+2xh29aH1RpqNgxg18cq2atecvQl2fXdxrj8/Su1Mo"
+    "P6+nP9stHZxd2SnfpaPX6bP7e7/e27KYdZA+er6zs/f46aN75s0MA6yz/QG6b6Zcuj9Itye+K9Tl32qOsMimw68ffyqr6c8J"
+    "prZ/e5i8fpNumWH7vn2T7ndlHk/MYfeszZFBso5IprUywmQyd9QoDaA5vlHmnJAGfWlAMWutcJ5S7D7aeatySkMGTAYJObby"
+    "shrPJtCko3I2Hg/SP6r6bVEePiwW73GnbOvjaVV0Peskx275YFaM/enpE2Nh3HRuctWsbjrjfOXejrGSdD4f9CfozXdQN0VV"
+    "9j1qSMmQiV98aA7picvPO/pbcW7vvLvpOVO7o6IF187q7p6ZeCWw3gqLpJhp9j6dx/j91eP/2BxDPexi6JfGf3F+/ccV5zH+"
+    "rwO2Gx9uuI2V6z8qN6iQQmBPYN117F5MRP+vAw1g+PNJz+If4nAYERER8d3gqov1G9L/sUDU/++E/29G/xdCxvnfOhD1/zj+"
+    "X4n/V9f/iWJ0mf9M68j/dWCh/1+rZk9zTTYJxc8eIaP+82q1tH7bFNcTkbLXUU+SpwrqNUqf3dn8q0qaV+b/jeh/gjEW+b8O"
+    "mFuh/4nz+l/0/1oQirppo/wXERER8d3Bg/BaewghA8IUJrjilmmOs0DhPWfUgiEigAvANBXM6wzLGGIJTgB1GF59/ceVYuf0"
+    "Hx71nzWt//5jm0XcFXM7d8XE/W5xv9uF/ePyWydXb407Kpq2qtE3rz9cWLEYEqUpLtuy7NVHKejAYsnT951sumTxrrd3n/2Z"
+    "hGIMoyxIy6zhznEj8lxnucuM4do6wQPWB0AplSRgwjumHVWUCO4Ey8FyLlVSlMmJv5J0Plhlo1BSUEEV+182dgbkVgjFNHpf"
+    "OIv8YoAdTHBrvHPKKgMiqGC988DAK2cE0wpbM5T7ExvtZW3UhCqRicuYmOw8fZmcUSBZQYBBCpNpe3zQL/XSUVvPYJU1ckhy"
+    "yYSg+jLWPLn/YOdJctIp7511yS9q9vMNvivaPUfbf2ty/zORbZB20Tz0LGqPpx2H+sxNR4oihIPCN91QsWB9FgSVTFGnKKdS"
+    "gyQyEOYkkpxYqnD+RJST0gvpPPMWtFNGW5pZ54J0LGCti5pwTNYm557m3GYux7kXN0Fg/+K5FFIbHJwF18CEp4EbcEYRoYgi"
+    "OrNBW5al+/NrFggnpiwCNO1l5nE3pf90P/Z9+lswoVxG/Wc9wIF9exH402tZC2Bnfw7Tas8c9hQ6HQi2QvG+m2GO2r+rzQXZ"
+    "9rto1qcw4/UJ0WjB9e1qRcbtf8vCWI2+agoM8gU0X0v/pUIv81/oyP81rf+WGdoHxY8kvYb/Bs3nUVqOiIiIuG34BwP9zucA"
+    "QgAA";
+
+std::string base64_decode(std::string_view text) {
+  std::string out;
+  unsigned bits = 0, value = 0;
+  for (char c : text) {
+    const char* alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const char* at = std::strchr(alphabet, c);
+    if (c == '=' || at == nullptr || c == '\0') continue;
+    value = (value << 6) | static_cast<unsigned>(at - alphabet);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out += static_cast<char>((value >> bits) & 0xff);
+    }
+  }
+  return out;
 }
 
 /// A snapshot without directory sizes (they depend on the filesystem, not on the contents).
@@ -256,6 +303,35 @@ TEST_F(Archive, LoadsDocker2010sOwnArchiveAndRenamesLikeDocker) {
   EXPECT_EQ(id_of(other, "plain:1"), id_of(root, "plain:1"));
   RunResult run_it = ch10(other, {"images", "-q", "--no-trunc"});
   EXPECT_NE(run_it.out.find(old_id), std::string::npos) << run_it;  // kept, untagged
+}
+
+TEST_F(Archive, LoadsDockersOwnSaveAndSavesItWithDockersV1Ids) {
+  DOCKLING_REQUIRE_ROOT();
+  std::string docker = (tmp.path() / "docker-20.10.tar.gz").string();
+  write_file(docker, base64_decode(kDocker2010Save));
+  RunResult load = ch10(root, {"load", "-i", docker});
+  ASSERT_EQ(load.exit_code, 0) << load;
+  EXPECT_EQ(load.out, "Loaded image: dockling/fixture:two-layers\n");
+  EXPECT_EQ(id_of(root, "dockling/fixture:two-layers"),
+            "sha256:de4d77deff8e026def363b273eb14dd321bea04fecfe27142d78de4a0b0bd27f");
+
+  ASSERT_EQ(ch10(root, {"save", "-o", saved, "dockling/fixture:two-layers"}).exit_code, 0);
+  std::vector<TarEntry> theirs = read_tar(read_file(docker)), ours = read_tar(read_file(saved));
+  for (auto& entry : theirs) {
+    if (entry.type == AE_IFDIR) continue;
+    TarEntry* mine = entry_named(ours, entry.name);
+    ASSERT_NE(mine, nullptr) << entry.name;
+    if (mine->type == AE_IFLNK) mine = entry_named(ours, mine->link.substr(3));  // ../blobs/sha256/HEX
+    ASSERT_NE(mine, nullptr) << entry.name;
+    EXPECT_EQ(mine->data, entry.data) << entry.name;
+  }
+  // Both layers unpacked, one above the other.
+  json config = config_of(root, id_of(root, "dockling/fixture:two-layers"));
+  ASSERT_EQ(config["rootfs"]["diff_ids"].size(), 2u);
+  EXPECT_EQ(read_file(root + "/layers/" + config["rootfs"]["diff_ids"][0].get<std::string>().substr(7) + "/a.txt"),
+            "first layer\n");
+  EXPECT_EQ(read_file(root + "/layers/" + config["rootfs"]["diff_ids"][1].get<std::string>().substr(7) + "/b.txt"),
+            "second layer\n");
 }
 
 TEST_F(Archive, SaveOfAnUnknownImageWritesNothing) {
