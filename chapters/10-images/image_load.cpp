@@ -178,8 +178,14 @@ class StagedArchive {
 };
 
 /// The image a name of a docker or OCI archive names; nullopt for one that names none.
-std::optional<Reference> image_name(const std::string& text) {
-  Reference ref = parse_reference(text).with_default_tag();
+/// `where` says where the name stands, for the message when it is no reference.
+std::optional<Reference> image_name(const std::string& text, const std::string& where) {
+  Reference ref;
+  try {
+    ref = parse_reference(text).with_default_tag();
+  } catch (const Error& e) {
+    throw Error(fmt::format("{}: \"{}\": {}", where, text, e.what()), 1);
+  }
   if (!ref.digest.empty()) return std::nullopt;  // a digest is no name to tag with
   return ref;
 }
@@ -201,7 +207,7 @@ class Loader {
         std::vector<Reference> names;
         if (item.contains("RepoTags") && item["RepoTags"].is_array())
           for (const auto& tag : item["RepoTags"])
-            if (auto name = image_name(tag.get<std::string>())) names.push_back(*name);
+            if (auto name = image_name(tag.get<std::string>(), "manifest.json: RepoTags")) names.push_back(*name);
 
         // A config named by its digest (docker's HEX.json, docker 25's blobs/sha256/HEX) is
         // checked against it.
@@ -276,7 +282,7 @@ class Loader {
         return found == descriptor.annotations.end() ? std::string() : found->second;
       };
       if (std::string name = annotation(kImageNameAnnotation); !name.empty()) {
-        if (auto ref = image_name(name)) names.push_back(*ref);
+        if (auto ref = image_name(name, fmt::format("index.json: {}", kImageNameAnnotation))) names.push_back(*ref);
       } else if (std::string ref_name = annotation(kRefNameAnnotation); !ref_name.empty()) {
         // A whole reference ("u:latest", "docker.io/library/busybox:latest"), not a bare tag.
         try {
@@ -289,7 +295,7 @@ class Loader {
       if (!kManifestTypes.count(descriptor.media_type))
         throw Error(fmt::format("index.json: {}: unknown media type \"{}\"", descriptor.digest, descriptor.media_type), 1);
       std::string manifest_name = blob_name(descriptor.digest);
-      put(manifest_name, descriptor.digest);
+      put(descriptor);
       json manifest = parse(store_.read_blob(descriptor.digest), manifest_name);
       try {
         Descriptor config = Descriptor::from_json(manifest.at("config"));
@@ -297,7 +303,7 @@ class Loader {
           throw Error(fmt::format("manifest {}: config {}: unknown media type \"{}\"", descriptor.digest, config.digest,
                                   config.media_type),
                       1);
-        put(blob_name(config.digest), config.digest);
+        put(config);
         std::vector<std::string> diff_ids = diff_ids_of(config.digest, blob_name(config.digest));
         const json& layers = manifest.at("layers");
         if (!layers.is_array() || layers.size() != diff_ids.size())
@@ -310,7 +316,7 @@ class Loader {
             throw Error(fmt::format("manifest {}: layer {}: unknown media type \"{}\"", descriptor.digest,
                                     layer_descriptor.digest, layer_descriptor.media_type),
                         1);
-          put(blob_name(layer_descriptor.digest), layer_descriptor.digest);
+          put(layer_descriptor);
           layer(layer_descriptor.digest, diff_ids[i], blob_name(layer_descriptor.digest));
         }
         Descriptor stored{descriptor.media_type, descriptor.digest, descriptor.size, {}};
@@ -348,6 +354,15 @@ class Loader {
     }
   }
 
+  /// The blob a descriptor names into the store, checked against its digest and its size.
+  void put(const Descriptor& descriptor) {
+    std::string name = blob_name(descriptor.digest);
+    put(name, descriptor.digest);
+    auto size = static_cast<std::int64_t>(fs::file_size(store_.blob_path(descriptor.digest)));
+    if (size != descriptor.size)
+      throw Error(fmt::format("{}: {} bytes, its descriptor says {}", name, size, descriptor.size), 1);
+  }
+
   std::vector<std::string> diff_ids_of(const std::string& config_digest, const std::string& name) {
     json config = parse(store_.read_blob(config_digest), name);
     try {
@@ -381,7 +396,7 @@ class Loader {
   /// The manifest of an image index for this machine's platform (linux and its architecture).
   Descriptor platform_manifest(const Descriptor& index) {
     std::string name = blob_name(index.digest);
-    put(name, index.digest);
+    put(index);
     json list = parse(store_.read_blob(index.digest), name);
     std::string architecture = oci_architecture();
     if (list.contains("manifests") && list["manifests"].is_array())

@@ -334,6 +334,56 @@ TEST_F(Archive, LoadsDockersOwnSaveAndSavesItWithDockersV1Ids) {
             "second layer\n");
 }
 
+TEST_F(Archive, NeitherSavesToNorLoadsFromATerminal) {
+  DOCKLING_REQUIRE_ROOT();
+  std::string script = program("script");  // util-linux: runs a command on a pseudo-terminal
+  ASSERT_FALSE(script.empty()) << "script (util-linux) is not installed";
+  import_images();
+  std::string ch10_images = bin("ch10-images");
+  RunResult save = run({script, "-qec", ch10_images + " --root " + root + " save plain:1", "/dev/null"});
+  EXPECT_EQ(save.exit_code, 1) << save;
+  EXPECT_NE(save.out.find("ch10-images: cowardly refusing to save to a terminal. Use the -o flag or redirect"),
+            std::string::npos)
+      << save;
+  RunResult load = run({script, "-qec", ch10_images + " --root " + other + " load", "/dev/null"});
+  EXPECT_EQ(load.exit_code, 1) << load;
+  EXPECT_NE(load.out.find("ch10-images: requested load from stdin, but stdin is empty"), std::string::npos) << load;
+}
+
+TEST_F(Archive, LoadsTheImageOfThisPlatformFromAnIndex) {
+  DOCKLING_REQUIRE_ROOT();
+  import_images();
+  std::string id = id_of(root, "plain:1");
+  ASSERT_EQ(ch10(root, {"save", "-o", saved, "plain:1"}).exit_code, 0);
+  // The OCI part as a multi-platform image: index.json → an image index → this platform's
+  // manifest, beside one for a platform that does not exist (its blobs are not there).
+  std::vector<TarEntry> entries = read_tar(read_file(saved));
+  TarEntry* index_entry = entry_named(entries, "index.json");
+  json index = json::parse(index_entry->data);
+  json manifest = index["manifests"][0];
+  manifest.erase("annotations");
+  manifest["platform"] = {{"os", "linux"}, {"architecture", config_of(root, id)["architecture"]}};
+  json elsewhere = manifest;
+  elsewhere["digest"] = "sha256:" + std::string(64, '0');
+  elsewhere["platform"] = {{"os", "linux"}, {"architecture", "nonesuch"}};
+  json platforms{{"schemaVersion", 2},
+                 {"mediaType", "application/vnd.oci.image.index.v1+json"},
+                 {"manifests", {elsewhere, manifest}}};
+  std::string data = platforms.dump();
+  entries.push_back(file("blobs/sha256/" + sha256_digest(data).substr(7), data));
+  index["manifests"] = {{{"mediaType", "application/vnd.oci.image.index.v1+json"},
+                         {"digest", sha256_digest(data)},
+                         {"size", data.size()},
+                         {"annotations", {{"io.containerd.image.name", "docker.io/library/multi:1"}}}}};
+  index_entry->data = index.dump();
+  std::string archive = (tmp.path() / "platforms.tar").string();
+  write_file(archive, make_tar(entries));
+  RunResult load = ch10(other, {"load", "-i", archive});
+  ASSERT_EQ(load.exit_code, 0) << load;
+  EXPECT_EQ(load.out, "Loaded image: multi:1\n");
+  EXPECT_EQ(id_of(other, "multi:1"), id);
+}
+
 TEST_F(Archive, SaveOfAnUnknownImageWritesNothing) {
   DOCKLING_REQUIRE_ROOT();
   import_images();
@@ -497,6 +547,22 @@ const BadArchive kBadArchives[] = {
        entries.push_back(file("blobs/sha256/" + sha256_digest(data).substr(7), data));
        index["manifests"][0]["digest"] = sha256_digest(data);
        index["manifests"][0]["size"] = data.size();
+       index_entry->data = index.dump();
+       return make_tar(entries);
+     }},
+    {"wrong size", "blobs/sha256/[0-9a-f]{64}: [0-9]+ bytes, its descriptor says 1",
+     [](std::vector<TarEntry> entries, const std::string&) {
+       TarEntry* index_entry = entry_named(entries, "index.json");
+       json index = json::parse(index_entry->data);
+       index["manifests"][0]["size"] = 1;
+       index_entry->data = index.dump();
+       return make_tar(entries);
+     }},
+    {"bad name", "index.json: io.containerd.image.name: \"Plain:1\": invalid reference format: repository name must be lowercase",
+     [](std::vector<TarEntry> entries, const std::string&) {
+       TarEntry* index_entry = entry_named(entries, "index.json");
+       json index = json::parse(index_entry->data);
+       index["manifests"][0]["annotations"]["io.containerd.image.name"] = "Plain:1";
        index_entry->data = index.dump();
        return make_tar(entries);
      }},
