@@ -158,7 +158,7 @@ class StagedArchive {
         continue;
       }
       if (type != AE_IFREG) continue;  // directories: implied by the names
-      std::string staged = (dir_ / std::to_string(files_.size())).string();
+      std::string staged = (dir_ / std::to_string(staged_++)).string();
       UniqueFd out = open_fd(staged, O_WRONLY | O_CREAT | O_EXCL, 0600);
       while (true) {
         la_ssize_t n = la.read_data(tar.get(), buffer.data(), buffer.size());
@@ -175,6 +175,7 @@ class StagedArchive {
   std::map<std::string, std::string> files_;  ///< archive name → staged file
   std::map<std::string, std::string> links_;  ///< archive name → symbolic link target
   std::string last_;                          ///< the last entry read, for messages
+  size_t staged_ = 0;                         ///< files staged so far (a name may come twice)
 };
 
 /// The image a name of a docker or OCI archive names; nullopt for one that names none.
@@ -454,8 +455,15 @@ std::vector<std::string> load_images(ImageStore& store, int in_fd) {
   // (.tmp-…) goes with the store's next garbage collection.
   StagedArchive archive(store.layers_dir() / (".tmp-load-" + random_hex(8)), in_fd);
   Loader loader(store, archive, changes);
-  if (archive.has("oci-layout") && archive.has("index.json")) {
-    loader.oci_archive();  // docker 25's and ours have both parts: the OCI one keeps the manifests
+  bool oci = archive.has("oci-layout") && archive.has("index.json");
+  if (oci && archive.has("manifest.json")) {
+    // docker 25's archives and ours have both parts: the OCI one keeps the manifests (and
+    // their digests), unless it is empty.
+    json index = archive.read_json("index.json");
+    oci = index.is_object() && index.contains("manifests") && !index["manifests"].empty();
+  }
+  if (oci) {
+    loader.oci_archive();
   } else if (archive.has("manifest.json")) {
     loader.docker_archive();
   } else {

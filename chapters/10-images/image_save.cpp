@@ -211,7 +211,7 @@ void save_images(const ImageStore& store, const std::vector<std::string>& names,
 
   tar.directory("blobs/", 0);
   tar.directory("blobs/sha256/", 0);
-  auto put_blob = [&](const std::string& digest) {
+  auto write_blob = [&](const std::string& digest) {
     std::string path = "blobs/sha256/" + digest_hex(digest);
     if (!written.insert(path).second) return;
     CheckedBlob blob(store, digest);
@@ -221,9 +221,9 @@ void save_images(const ImageStore& store, const std::vector<std::string>& names,
   for (const auto& [image, saved_names] : images) {
     auto mtime = static_cast<std::int64_t>(rfc3339_seconds(image.created));
     // The OCI part: the store's own blobs, unchanged (the manifest keeps its digest).
-    put_blob(image.manifest.digest);
-    put_blob(image.id);
-    for (const auto& layer : image.layers) put_blob(layer.digest);
+    write_blob(image.manifest.digest);
+    write_blob(image.id);
+    for (const auto& layer : image.layers) write_blob(layer.digest);
     if (saved_names.empty()) {
       index_manifests.push_back(image.manifest.to_json());
     }

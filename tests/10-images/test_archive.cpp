@@ -290,6 +290,10 @@ TEST_F(Archive, LoadsDocker2010sOwnArchiveAndRenamesLikeDocker) {
   ASSERT_EQ(ch10(root, {"save", "-o", saved, "hello:1", "plain:1"}).exit_code, 0);
   std::vector<TarEntry> docker = docker_only(read_tar(read_file(saved)));
   for (const auto& name : names_of(docker)) ASSERT_EQ(name.find("blobs/"), std::string::npos) << name;
+  // A name twice (`tar -r` appends): the later entry is the file, as tar extracts it.
+  TarEntry stale = *entry_named(docker, "manifest.json");
+  stale.data = "[]";
+  docker.insert(docker.begin(), stale);
   std::string archive = (tmp.path() / "docker.tar").string();
   write_file(archive, make_tar(docker));
   // `other` has another image named plain:1 already: the name moves, docker says so.
