@@ -423,7 +423,11 @@ class Loader {
             lines_.push_back(fmt::format("The image {} already exists, renaming the old one with ID {} to empty string",
                                          name.familiar(), image.id));
       }
-      store_.point(index_, name, manifest);
+      bool there = std::any_of(index_.begin(), index_.end(), [&](const Descriptor& d) {
+        auto ref = d.annotations.find(kRefNameAnnotation);
+        return d.digest == manifest.digest && ref != d.annotations.end() && ref->second == name.full();
+      });
+      if (!there) store_.point(index_, name, manifest);  // a name already right keeps its place
       lines_.push_back("Loaded image: " + name.familiar());
     }
     if (names.empty()) {
