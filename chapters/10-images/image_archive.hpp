@@ -12,8 +12,9 @@
 ///     oci-layout, index.json   an OCI image layout: one descriptor a name, naming it in
 ///     blobs/sha256/HEX         io.containerd.image.name and org.opencontainers.image.ref.name
 ///
-/// This is the shape docker 25 writes. `load` reads it, docker 20.10's own (no OCI part), and
-/// OCI archives (skopeo's oci-archive:, no manifest.json).
+/// Both parts are what docker 25 writes too (its manifest.json points into blobs/ instead of
+/// V1ID directories). `load` reads that, docker 20.10's own (no OCI part), and OCI archives
+/// (skopeo's oci-archive:, no manifest.json).
 #pragma once
 
 #include <string>

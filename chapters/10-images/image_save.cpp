@@ -233,10 +233,11 @@ void save_images(const ImageStore& store, const std::vector<std::string>& names,
       index_manifests.push_back(named.to_json());
     }
 
-    // The docker part. Its layers are uncompressed tars (docker 20.10 reads nothing else
-    // before it unpacks): a layer stored uncompressed is the very blob above, so its
-    // layer.tar is a symbolic link to it (docker itself links a layer saved twice); a
-    // compressed one is written once more, decompressed on the way.
+    // The docker part. Its layers are uncompressed tars, as docker writes them and as the
+    // readers of this shape expect (a layer.tar's sha256 is its diff id): a layer stored
+    // uncompressed is the very blob above, so its layer.tar is a symbolic link to it (docker
+    // itself links a layer saved twice); a compressed one is written once more, decompressed
+    // on the way. Simplest: the OCI part stays the store's bytes, manifest digests included.
     ojson config = ojson::parse(store.read_blob(image.id));
     if (image.diff_ids.size() != image.layers.size())
       throw Error(fmt::format("image {}: its config names {} layers, its manifest {}", image.id, image.diff_ids.size(),
