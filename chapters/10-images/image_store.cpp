@@ -41,7 +41,8 @@ bool is_hex_prefix(std::string_view text) {
          std::all_of(text.begin(), text.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
 
-/// Docker's empty container config: the fields `docker import` writes, all unset.
+}  // namespace
+
 ojson empty_container_config() {
   return ojson{{"Hostname", ""},     {"Domainname", ""},  {"User", ""},         {"AttachStdin", false},
                {"AttachStdout", false}, {"AttachStderr", false}, {"Tty", false},  {"OpenStdin", false},
@@ -49,8 +50,6 @@ ojson empty_container_config() {
                {"Volumes", nullptr}, {"WorkingDir", ""},  {"Entrypoint", nullptr}, {"OnBuild", nullptr},
                {"Labels", nullptr}};
 }
-
-}  // namespace
 
 Changes::~Changes() {
   for (auto it = created_.rbegin(); it != created_.rend(); ++it) remove_tree(*it);

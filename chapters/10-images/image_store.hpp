@@ -158,18 +158,26 @@ class ImageStore {
   /// Call under lock(). @returns the diff ids of the layers removed.
   std::vector<std::string> collect_garbage() const;
 
+  /// Points the name `name` (with a tag) at `manifest` in `index` (a read_index() to be
+  /// written back): the name moves off any other manifest, which stays untagged when that was
+  /// its last name; an untagged entry of `manifest` goes, as it has a name now.
+  void point(std::vector<Descriptor>& index, const Reference& name, const Descriptor& manifest) const;
+
   /// Bytes of the regular files of an unpacked layer (hard links counted once); 0 when it
   /// is not unpacked.
   std::uint64_t layer_size(std::string_view diff_id) const;
 
  private:
   Image load(const Descriptor& manifest) const;
-  void point(std::vector<Descriptor>& index, const Reference& name, const Descriptor& manifest) const;
 
   std::filesystem::path root_;
   std::filesystem::path layout_;
   std::filesystem::path layers_;
 };
+
+/// Docker's empty container config: the fields `docker import` writes, all unset, in the
+/// order docker writes them.
+nlohmann::ordered_json empty_container_config();
 
 /// The architecture as OCI names it (GOARCH): amd64, arm64, … from uname(2).
 std::string oci_architecture();

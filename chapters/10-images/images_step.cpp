@@ -111,6 +111,8 @@ void ImagesStep::add_commands(CLI::App& app) {
   rmi_->add_option("IMAGE", rmi_images_, "Images: names or ids")->required();
   rmi_->add_flag("-f,--force", force_, "Remove every name of an image given by id");
   containers_.add_commands(app);
+
+  add_archive_commands(app);
 }
 
 std::optional<int> ImagesStep::run_command(const StateRoot& root) {
@@ -121,6 +123,8 @@ std::optional<int> ImagesStep::run_command(const StateRoot& root) {
     if (tag_->parsed()) return tag(root);
     if (rmi_->parsed()) return rmi(root);
     if (auto code = containers_.run_command(root)) return code;
+    if (save_->parsed()) return save(root);
+    if (load_->parsed()) return load(root);
   } catch (const Error& e) {
     if (e.exit_code() == kExitRuntimeFailure) throw Error(e.what(), 1);
     throw;

@@ -31,7 +31,7 @@ class ImagesStep : public Step {
   void after_start(Container& container, pid_t child) noexcept override { run_.after_start(container, child); }
   /// Its root unmounted; removed (--rm) or kept, with its exit code.
   void after_exit(Container& container) noexcept override { run_.after_exit(container); }
-  /// Adds `import`, `images`, `tag`, `rmi`, `ps` and `rm`.
+  /// Adds `import`, `images`, `tag`, `rmi`, `save`, `load`, and the container commands.
   void add_commands(CLI::App& app) override;
   /// Runs the one that was chosen.
   std::optional<int> run_command(const StateRoot& root) override;
@@ -41,6 +41,9 @@ class ImagesStep : public Step {
   int images(const StateRoot& root);
   int tag(const StateRoot& root);
   int rmi(const StateRoot& root);
+  void add_archive_commands(CLI::App& app);  // archive_commands.cpp
+  int save(const StateRoot& root);
+  int load(const StateRoot& root);
 
   ImageRun run_;
   ContainerCommands containers_;
@@ -54,6 +57,11 @@ class ImagesStep : public Step {
   std::string tag_source_, tag_target_;
   std::vector<std::string> rmi_images_;
   bool force_ = false;
+  CLI::App* save_ = nullptr;
+  CLI::App* load_ = nullptr;
+  std::vector<std::string> save_images_;
+  std::string save_output_, load_input_;
+  bool load_quiet_ = false;
 };
 
 /// A size as docker prints it: 3 significant digits, units of 1000 ("1.98MB", "742kB", "0B").
