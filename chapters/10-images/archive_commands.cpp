@@ -9,6 +9,7 @@
 #include "dockling/error.hpp"
 #include "dockling/fd.hpp"
 #include "dockling/fs.hpp"
+#include "archive_io.hpp"
 #include "image_archive.hpp"
 #include "images_step.hpp"
 
@@ -27,28 +28,7 @@ void ImagesStep::add_archive_commands(CLI::App& app) {
 
 int ImagesStep::save(const StateRoot& root) {
   ImageStore store(root);
-  if (save_output_.empty()) {
-    if (::isatty(STDOUT_FILENO))
-      throw Error("cowardly refusing to save to a terminal. Use the -o flag or redirect", 1);
-    save_images(store, save_images_, STDOUT_FILENO);
-    return 0;
-  }
-  // As docker's CLI: into a temporary file beside FILE, renamed when complete, so that a
-  // failed save leaves no half archive under FILE's name.
-  std::filesystem::path target(save_output_);
-  std::filesystem::path temporary =
-      target.parent_path() / ("." + target.filename().string() + ".tmp-" + random_hex(4));
-  try {
-    {
-      UniqueFd out = open_fd(temporary.string(), O_WRONLY | O_CREAT | O_EXCL, 0644);
-      save_images(store, save_images_, out.get());
-      check(::fsync(out.get()), "fsync", temporary.string());
-    }
-    check(::rename(temporary.c_str(), target.c_str()), "rename", target.string());
-  } catch (...) {
-    ::unlink(temporary.c_str());
-    throw;
-  }
+  write_output(save_output_, [&](int fd) { save_images(store, save_images_, fd); });
   return 0;
 }
 

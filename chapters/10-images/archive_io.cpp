@@ -1,11 +1,17 @@
 #include "archive_io.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <filesystem>
 #include <utility>
 
 #include <fmt/format.h>
 
 #include "digest.hpp"
 #include "dockling/error.hpp"
+#include "dockling/fd.hpp"
+#include "dockling/fs.hpp"
 #include "libarchive.hpp"
 
 namespace dockling::ch10 {
@@ -86,6 +92,40 @@ void TarWriter::symlink(const std::string& name, const std::string& target, std:
   header(name, AE_IFLNK, 0777, 0, target, mtime);
 }
 
+void TarWriter::entry(const std::string& name, const struct stat& st, const std::string& link, bool hardlink,
+                      const std::vector<std::pair<std::string, std::string>>& xattrs, const Reader& read) {
+  const LibArchive& la = libarchive();
+  archive_entry* entry = la.entry_new();
+  if (entry == nullptr) throw Error("archive_entry_new: out of memory", 1);
+  bool regular = S_ISREG(st.st_mode) && !hardlink;
+  la.entry_set_pathname(entry, name.c_str());
+  la.entry_set_filetype(entry, st.st_mode & S_IFMT);
+  la.entry_set_perm(entry, st.st_mode & 07777);
+  la.entry_set_uid(entry, st.st_uid);
+  la.entry_set_gid(entry, st.st_gid);
+  la.entry_set_size(entry, regular ? st.st_size : 0);
+  la.entry_set_mtime(entry, st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+  if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) la.entry_set_rdev(entry, st.st_rdev);
+  if (hardlink)
+    la.entry_set_hardlink(entry, link.c_str());
+  else if (S_ISLNK(st.st_mode))
+    la.entry_set_symlink(entry, link.c_str());
+  for (const auto& [key, value] : xattrs) la.entry_xattr_add_entry(entry, key.c_str(), value.data(), value.size());
+  int rc = la.write_header(archive_, entry);
+  la.entry_free(entry);
+  if (rc < ARCHIVE_WARN) throw Error(fmt::format("{}: {}: {}", what_, name, archive_message(archive_, "cannot write")), 1);
+  if (!regular) return;
+  std::string buffer(kPiece, '\0');
+  std::int64_t left = st.st_size;
+  while (std::size_t n = read(buffer.data(), buffer.size())) {
+    if (static_cast<std::int64_t>(n) > left)
+      throw Error(fmt::format("{}: {}: it grew while it was written", what_, name), 1);
+    write(buffer.data(), n, name);
+    left -= static_cast<std::int64_t>(n);
+  }
+  if (left != 0) throw Error(fmt::format("{}: {}: it shrank while it was written", what_, name), 1);
+}
+
 void TarWriter::close() {
   if (libarchive().write_close(archive_) != ARCHIVE_OK)
     throw Error(fmt::format("{}: {}", what_, archive_message(archive_, "cannot write")), 1);
@@ -117,6 +157,27 @@ std::size_t Decompressed::read(char* buffer, std::size_t size) {
   if (n < 0) throw Error(fmt::format("{}: damaged: {}", what_, archive_message(archive_, "read error")), 1);
   if (n == 0) end_ = true;
   return static_cast<std::size_t>(n);
+}
+
+void write_output(const std::string& output, const std::function<void(int fd)>& write) {
+  if (output.empty()) {
+    if (::isatty(STDOUT_FILENO)) throw Error("cowardly refusing to save to a terminal. Use the -o flag or redirect", 1);
+    write(STDOUT_FILENO);
+    return;
+  }
+  std::filesystem::path target(output);
+  std::filesystem::path temporary = target.parent_path() / ("." + target.filename().string() + ".tmp-" + random_hex(4));
+  try {
+    {
+      UniqueFd out = open_fd(temporary.string(), O_WRONLY | O_CREAT | O_EXCL, 0644);
+      write(out.get());
+      check(::fsync(out.get()), "fsync", temporary.string());
+    }
+    check(::rename(temporary.c_str(), target.c_str()), "rename", target.string());
+  } catch (...) {
+    ::unlink(temporary.c_str());
+    throw;
+  }
 }
 
 std::pair<std::string, std::uint64_t> uncompressed_digest(int fd, const std::string& what) {

@@ -8,6 +8,10 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
+
+#include <sys/stat.h>
 
 struct archive;
 
@@ -35,6 +39,12 @@ class TarWriter {
   void file(const std::string& name, std::int64_t size, const Reader& read, std::int64_t mtime);
   /// A symbolic link to `target` (relative to the link's directory).
   void symlink(const std::string& name, const std::string& target, std::int64_t mtime);
+  /// An entry as the disk has it (`commit`, `export`): type, permissions, owner, mtime and
+  /// device numbers from `st`, and the extended attributes `xattrs` (name, value). `link` is
+  /// a symbolic link's target, or, with `hardlink`, the earlier entry it is a hard link of.
+  /// A regular file's `st.st_size` bytes come from `read`.
+  void entry(const std::string& name, const struct stat& st, const std::string& link, bool hardlink,
+             const std::vector<std::pair<std::string, std::string>>& xattrs, const Reader& read);
   /// Writes the archive's end. @throws Error when the output refuses it.
   void close();
 
@@ -46,6 +56,12 @@ class TarWriter {
   archive* archive_;
   std::string what_;
 };
+
+/// Writes an archive with `write` to `output`, or to stdout when `output` is empty (refused
+/// when stdout is a terminal, as docker refuses it). A file is written beside `output` first
+/// and renamed when complete, as docker's CLI does: a failure leaves no half archive there.
+/// @throws Error naming the output; SysError.
+void write_output(const std::string& output, const std::function<void(int fd)>& write);
 
 /// A blob's bytes uncompressed: gzip and zstd are recognized from the stream, anything else
 /// passes through unchanged.

@@ -12,6 +12,8 @@
 #include "dockling/cli.hpp"
 #include "dockling/error.hpp"
 #include "image_store.hpp"
+#include "archive_io.hpp"
+#include "image_commit.hpp"
 #include "images_step.hpp"
 #include "rw_layer.hpp"
 
@@ -91,13 +93,27 @@ void ContainerCommands::add_commands(CLI::App& app) {
   rm_->add_flag("-f,--force", force_, "Force the removal of a running container (uses SIGKILL)");
 
   diff_ = add_command(app, "diff", "Inspect changes to files or directories on a container's filesystem");
-  diff_->add_option("CONTAINER", diff_container_, "The container: a name, an id or an id prefix")->required();
+  diff_->add_option("CONTAINER", container_, "The container: a name, an id or an id prefix")->required();
+
+  commit_ = add_command(app, "commit", "Create a new image from a container's changes");
+  commit_->add_option("CONTAINER", container_, "The container: a name, an id or an id prefix")->required();
+  commit_->add_option("REPOSITORY[:TAG]", reference_, "The new image's name (none: untagged)");
+  commit_->add_option("-m,--message", message_, "Commit message");
+  commit_->add_option("-a,--author", author_, "Author (e.g., \"John Hannibal Smith <hannibal@a-team.com>\")");
+  commit_->add_flag("-p,--pause,!--no-pause", pause_, "Pause container during commit (accepted; a running "
+                                                     "container is read as it is)");
+
+  export_command_ = add_command(app, "export", "Export a container's filesystem as a tar archive");
+  export_command_->add_option("CONTAINER", container_, "The container: a name, an id or an id prefix")->required();
+  export_command_->add_option("-o,--output", output_, "Write to a file, instead of STDOUT");
 }
 
 std::optional<int> ContainerCommands::run_command(const StateRoot& root) {
   if (ps_->parsed()) return ps(root);
   if (rm_->parsed()) return rm(root);
   if (diff_->parsed()) return diff(root);
+  if (commit_->parsed()) return commit(root);
+  if (export_command_->parsed()) return export_(root);
   return std::nullopt;
 }
 
@@ -143,12 +159,27 @@ int ContainerCommands::ps(const StateRoot& root) {
 }
 
 int ContainerCommands::diff(const StateRoot& root) {
-  ContainerRecord record = ContainerStore(root).find(diff_container_);
+  ContainerRecord record = ContainerStore(root).find(container_);
   const auto& data = record.json.at("GraphDriver").at("Data");
   for (const auto& change : rw_layer_changes(data.at("UpperDir").get<std::string>(),
                                              data.at("LowerDir").get<std::vector<std::string>>()))
     std::cout << change.kind << " " << change.path << "\n";
   std::cout << std::flush;
+  return 0;
+}
+
+int ContainerCommands::commit(const StateRoot& root) {
+  std::optional<Reference> name;
+  if (!reference_.empty()) name = parse_reference(reference_);
+  ContainerRecord record = ContainerStore(root).find(container_);
+  std::cout << commit_container(root, record, name, {message_, author_}) << std::endl;
+  return 0;
+}
+
+int ContainerCommands::export_(const StateRoot& root) {
+  ContainerRecord record = ContainerStore(root).find(container_);
+  ::signal(SIGPIPE, SIG_IGN);  // a reader that stops early: an error, and the clean-up runs
+  write_output(output_, [&](int fd) { export_container(record, fd); });
   return 0;
 }
 

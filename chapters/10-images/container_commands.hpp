@@ -1,5 +1,5 @@
 /// @file container_commands.hpp
-/// @brief `ps`, `rm` and `diff`: the kept containers of `run IMAGE`, listed and removed as docker does.
+/// @brief `ps`, `rm`, `diff`, `commit` and `export`: the kept containers of `run IMAGE`, listed and removed as docker does.
 #pragma once
 
 #include <optional>
@@ -16,7 +16,7 @@ namespace dockling::ch10 {
 /// ROOT/containers (container_store.hpp).
 class ContainerCommands {
  public:
-  /// Adds `ps`, `rm` and `diff` to `app`.
+  /// Adds `ps`, `rm`, `diff`, `commit` and `export` to `app`.
   void add_commands(CLI::App& app);
   /// Runs the one that was chosen; nullopt when neither was.
   std::optional<int> run_command(const StateRoot& root);
@@ -25,11 +25,16 @@ class ContainerCommands {
   int ps(const StateRoot& root);
   int rm(const StateRoot& root);
   int diff(const StateRoot& root);
+  int commit(const StateRoot& root);
+  int export_(const StateRoot& root);
 
   CLI::App* ps_ = nullptr;
   CLI::App* rm_ = nullptr;
   CLI::App* diff_ = nullptr;
-  std::string diff_container_;
+  CLI::App* commit_ = nullptr;
+  CLI::App* export_command_ = nullptr;
+  std::string container_, reference_, message_, author_, output_;
+  bool pause_ = true;
   bool all_ = false, quiet_ = false, no_trunc_ = false, latest_ = false;
   int last_ = -1;
   std::vector<std::string> rm_containers_;

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -134,8 +135,8 @@ void ImageRun::to_spec(ContainerSpec& spec, const StateRoot& root) {
             {"UpperDir", (dir / "upper").string()},
             {"WorkDir", (dir / "work").string()},
             {"MergedDir", (dir / "merged").string()}}}}}};
-    // A --rm container is gone after a reboot anyway: its record need not be durable.
-    ContainerStore::save(record, !remove_);
+    // Not durable yet: before_clone writes it again, with what the later steps decided.
+    ContainerStore::save(record, false);
   }
   fs::path dir = record.dir;
   make_directory(dir / "upper", 0755);
@@ -157,6 +158,23 @@ void ImageRun::to_spec(ContainerSpec& spec, const StateRoot& root) {
 
 void ImageRun::before_clone(Container& container) {
   if (!prepared_) return;
+  // The container's config as docker keeps it: the image's, with the flags (-e, -w) over it;
+  // not what the runtime adds itself (HOSTNAME, root's HOME), unless the image has them.
+  ContainerRecord& record = prepared_->record;
+  auto& config = record.json["Config"];
+  auto image_env = config.value("Env", std::vector<std::string>{});
+  auto has_key = [](const std::vector<std::string>& env, const std::string& key) {
+    return std::any_of(env.begin(), env.end(), [&](const std::string& entry) { return entry.rfind(key, 0) == 0; });
+  };
+  std::vector<std::string> env;
+  for (const auto& entry : container.spec.process.env)
+    if ((entry.rfind("HOSTNAME=", 0) != 0 && entry.rfind("HOME=", 0) != 0) ||
+        has_key(image_env, entry.substr(0, entry.find('=') + 1)))
+      env.push_back(entry);
+  config["Env"] = env;
+  if (container.spec.process.cwd != "/") config["WorkingDir"] = container.spec.process.cwd;
+  // A --rm container is gone after a reboot anyway: its record need not be durable.
+  ContainerStore::save(record, !remove_);
   container.record["image"] = {{"dir", prepared_->record.dir.string()}, {"remove", remove_}};
   prepared_->root->release();
   prepared_->record.dir.clear();  // after_exit's now

@@ -53,6 +53,11 @@ const LibArchive& libarchive() {
     library.load("archive_entry_set_symlink", f.entry_set_symlink);
     library.load("archive_entry_set_uname", f.entry_set_uname);
     library.load("archive_entry_set_gname", f.entry_set_gname);
+    library.load("archive_entry_set_uid", f.entry_set_uid);
+    library.load("archive_entry_set_gid", f.entry_set_gid);
+    library.load("archive_entry_set_rdev", f.entry_set_rdev);
+    library.load("archive_entry_set_hardlink", f.entry_set_hardlink);
+    library.load("archive_entry_xattr_add_entry", f.entry_xattr_add_entry);
     return f;
   }();
   return lib;

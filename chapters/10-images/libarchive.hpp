@@ -60,6 +60,12 @@ struct LibArchive {
   decltype(&archive_entry_set_symlink) entry_set_symlink;    ///< archive_entry_set_symlink
   decltype(&archive_entry_set_uname) entry_set_uname;        ///< archive_entry_set_uname
   decltype(&archive_entry_set_gname) entry_set_gname;        ///< archive_entry_set_gname
+  // Entries as the disk has them, for `commit` and `export`.
+  decltype(&archive_entry_set_uid) entry_set_uid;            ///< archive_entry_set_uid
+  decltype(&archive_entry_set_gid) entry_set_gid;            ///< archive_entry_set_gid
+  decltype(&archive_entry_set_rdev) entry_set_rdev;          ///< archive_entry_set_rdev
+  decltype(&archive_entry_set_hardlink) entry_set_hardlink;  ///< archive_entry_set_hardlink
+  decltype(&archive_entry_xattr_add_entry) entry_xattr_add_entry;  ///< archive_entry_xattr_add_entry
 };
 
 /// The functions, from libarchive.so.13 loaded on the first call.

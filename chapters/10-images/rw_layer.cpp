@@ -3,9 +3,17 @@
 #include <sys/stat.h>
 #include <sys/xattr.h>
 
-#include <algorithm>
+#include <fcntl.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <map>
+
+#include "archive_io.hpp"
 #include "dockling/error.hpp"
+#include "dockling/fd.hpp"
 
 namespace fs = std::filesystem;
 
@@ -33,7 +41,98 @@ bool shown_below(const std::vector<std::string>& lowers, const fs::path& relativ
   return false;
 }
 
+/// The extended attributes of `path` but overlay's own (trusted.overlay.*).
+std::vector<std::pair<std::string, std::string>> xattrs_of(const fs::path& path) {
+  std::vector<std::pair<std::string, std::string>> found;
+  ssize_t size = ::llistxattr(path.c_str(), nullptr, 0);
+  if (size <= 0) return found;
+  std::string names(static_cast<size_t>(size), '\0');
+  size = ::llistxattr(path.c_str(), names.data(), names.size());
+  if (size < 0) throw SysError("llistxattr", path.string(), errno);
+  for (size_t at = 0; at < static_cast<size_t>(size); at += std::strlen(names.c_str() + at) + 1) {
+    std::string name = names.c_str() + at;
+    if (name.rfind("trusted.overlay.", 0) == 0) continue;
+    ssize_t length = ::lgetxattr(path.c_str(), name.c_str(), nullptr, 0);
+    if (length < 0) continue;  // removed meanwhile
+    std::string value(static_cast<size_t>(length), '\0');
+    length = ::lgetxattr(path.c_str(), name.c_str(), value.data(), value.size());
+    if (length < 0) continue;
+    value.resize(static_cast<size_t>(length));
+    found.emplace_back(name, value);
+  }
+  return found;
+}
+
+struct TreeWalk {
+  TarWriter& tar;
+  TreeForm form;
+  std::map<std::pair<dev_t, ino_t>, std::string> first_names;  ///< hard links: the first name written
+
+  void directory(const fs::path& dir, const std::string& prefix) {
+    std::vector<std::string> names;
+    std::error_code error;
+    for (const auto& entry : fs::directory_iterator(dir, error)) names.push_back(entry.path().filename());
+    if (error) throw SysError("opendir", dir.string(), error.value());
+    std::sort(names.begin(), names.end());
+    for (const auto& name : names) one(dir / name, prefix + name);
+  }
+
+  void one(const fs::path& path, const std::string& name) {
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) != 0) throw SysError("lstat", path.string(), errno);
+    auto no_data = [](char*, size_t) -> size_t { return 0; };
+    if (form == TreeForm::rw_layer && is_whiteout(st)) {
+      fs::path as_name(name);
+      std::string whiteout = (as_name.parent_path() / (".wh." + as_name.filename().string())).string();
+      struct stat marker = st;
+      marker.st_mode = S_IFREG | 0644;
+      marker.st_size = 0;
+      tar.entry(whiteout, marker, "", false, {}, no_data);
+      return;
+    }
+    if (S_ISDIR(st.st_mode)) {
+      tar.entry(name + "/", st, "", false, xattrs_of(path), no_data);
+      if (form == TreeForm::rw_layer && is_opaque(path)) {
+        struct stat marker = st;
+        marker.st_mode = S_IFREG | 0644;
+        marker.st_size = 0;
+        tar.entry(name + "/.wh..wh..opq", marker, "", false, {}, no_data);
+      }
+      directory(path, name + "/");
+      return;
+    }
+    if (st.st_nlink > 1) {
+      auto [it, first] = first_names.emplace(std::make_pair(st.st_dev, st.st_ino), name);
+      if (!first) {
+        tar.entry(name, st, it->second, true, {}, no_data);
+        return;
+      }
+    }
+    std::string target;
+    if (S_ISLNK(st.st_mode)) {
+      std::error_code error;
+      target = fs::read_symlink(path, error).string();
+      if (error) throw SysError("readlink", path.string(), error.value());
+    }
+    UniqueFd file;
+    if (S_ISREG(st.st_mode)) file = open_fd(path.string(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    auto read = [&](char* buffer, size_t size) -> size_t {
+      ssize_t n;
+      while ((n = ::read(file.get(), buffer, size)) < 0 && errno == EINTR) {
+      }
+      if (n < 0) throw SysError("read", path.string(), errno);
+      return static_cast<size_t>(n);
+    };
+    tar.entry(name, st, target, false, xattrs_of(path), read);
+  }
+};
+
 }  // namespace
+
+void write_tree(TarWriter& tar, const fs::path& dir, TreeForm form) {
+  TreeWalk walk{tar, form, {}};
+  walk.directory(dir, "");
+}
 
 std::vector<Change> rw_layer_changes(const fs::path& upper, const std::vector<std::string>& lowers) {
   std::vector<Change> changes;

@@ -23,4 +23,19 @@ struct Change {
 /// @throws SysError when `upper` cannot be read.
 std::vector<Change> rw_layer_changes(const std::filesystem::path& upper, const std::vector<std::string>& lowers);
 
+class TarWriter;
+
+/// How write_tree() reads overlay's marks.
+enum class TreeForm {
+  rw_layer,  ///< an upper directory: whiteouts become `.wh.NAME`, opaque directories get `.wh..wh..opq` (OCI's form)
+  plain,     ///< a merged root (`export`): every file as it is
+};
+
+/// Writes every entry below `dir` (not `dir` itself) into `tar`, names relative to it, in a
+/// stable order (sorted by name, a directory before what it holds): owners, modes, times,
+/// device numbers, extended attributes (overlay's own left out), hard links as links to the
+/// first name written.
+/// @throws SysError or Error naming the entry that could not be read or written.
+void write_tree(TarWriter& tar, const std::filesystem::path& dir, TreeForm form);
+
 }  // namespace dockling::ch10

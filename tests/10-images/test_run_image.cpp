@@ -2,6 +2,7 @@
 // containers kept after they stop (ps -a, rm), as docker does.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <random>
@@ -95,6 +96,15 @@ TEST(ImageConfig, EnvWorkdirAndUserBecomeDefaults) {
 }
 
 // --- run IMAGE ------------------------------------------------------------------------
+
+/// The path of a program on PATH, or "" when there is none.
+std::string which(const std::string& program) {
+  for (const char* dir : {"/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"}) {
+    std::string path = std::string(dir) + "/" + program;
+    if (::access(path.c_str(), X_OK) == 0) return path;
+  }
+  return "";
+}
 
 class RunImage : public ::testing::Test {
  protected:
@@ -254,6 +264,54 @@ TEST_F(RunImage, DiffListsWhatTheContainerAddedChangedAndDeleted_Exercise) {
   RunResult missing = ch10({"diff", "no-" + name});
   EXPECT_EQ(missing.exit_code, 1) << missing;
   EXPECT_NE(missing.err.find("No such container: no-" + name), std::string::npos) << missing;
+  EXPECT_EQ(ch10({"rm", name}).exit_code, 0);
+}
+
+TEST_F(RunImage, CommitMakesTheRwLayerAnImageThatUmociUnpacksTheSame_Exercise) {
+  DOCKLING_REQUIRE_ROOT();
+  std::string umoci = which("umoci");
+  ASSERT_FALSE(umoci.empty()) << "umoci is not installed: run sudo scripts/setup-deps";
+  add_busybox("busybox", json{{"Cmd", {"sh"}}, {"Env", {"FROM=image"}}});
+  std::string name = unique_name("commit-");
+  RunResult result = ch10({"run", "--network", "none", "--name", name, "-e", "ADDED=yes", "busybox", "sh", "-c",
+                           "echo " + name + " > /new; echo changed >> /etc/passwd; rm /bin/vi; rm -r /root; "
+                           "mkdir /srv; echo kept > /srv/file; ln /srv/file /srv/link"});
+  ASSERT_EQ(result.exit_code, 0) << result;
+  RunResult committed = ch10({"commit", "-m", "from the test", "-a", "tester", name, "committed:1"});
+  ASSERT_EQ(committed.exit_code, 0) << committed;
+  ASSERT_TRUE(std::regex_match(committed.out, std::regex("sha256:[0-9a-f]{64}\n"))) << committed;
+
+  // Its containers see the change; its config is the container's (Env with the -e, the command).
+  RunResult seen = ch10({"run", "--rm", "--network", "none", "committed:1", "sh", "-c",
+                         "cat /new; tail -1 /etc/passwd; test -e /bin/vi || echo no-vi; test -e /root || echo no-root;"
+                         " echo $FROM $ADDED"});
+  ASSERT_EQ(seen.exit_code, 0) << seen;
+  EXPECT_EQ(seen.out, name + "\nchanged\nno-vi\nno-root\nimage yes\n");
+  RunResult cmd = ch10({"run", "--rm", "--network", "none", "committed:1"});
+  EXPECT_EQ(cmd.out, "") << cmd;  // its Cmd is the container's command: it writes, prints nothing
+  EXPECT_EQ(cmd.exit_code, 1) << cmd;  // mkdir /srv: it exists now
+
+  // The new layer in OCI's form: umoci applies its whiteouts to the same tree.
+  std::string bundle = (tmp.path() / "bundle").string();
+  RunResult unpacked = run({umoci, "unpack", "--image", root + "/images:docker.io/library/committed:1", bundle});
+  ASSERT_EQ(unpacked.exit_code, 0) << unpacked;
+  EXPECT_EQ(read_file(bundle + "/rootfs/new"), name + "\n");
+  EXPECT_FALSE(path_exists(bundle + "/rootfs/bin/vi"));
+  EXPECT_FALSE(path_exists(bundle + "/rootfs/root"));
+  EXPECT_TRUE(path_exists(bundle + "/rootfs/bin/sh"));
+  struct stat file {}, link {};
+  ASSERT_EQ(::stat((bundle + "/rootfs/srv/file").c_str(), &file), 0);
+  ASSERT_EQ(::stat((bundle + "/rootfs/srv/link").c_str(), &link), 0);
+  EXPECT_EQ(file.st_ino, link.st_ino) << "the hard link stays one";
+
+  // export: the container's whole root, as it sees it.
+  RunResult exported = ch10({"export", "-o", (tmp.path() / "export.tar").string(), name});
+  ASSERT_EQ(exported.exit_code, 0) << exported;
+  RunResult listing = run({"/bin/tar", "-tf", (tmp.path() / "export.tar").string()});
+  EXPECT_NE(listing.out.find("\nnew\n"), std::string::npos) << listing;
+  EXPECT_NE(listing.out.find("\nbin/sh\n"), std::string::npos) << listing;
+  EXPECT_EQ(listing.out.find("bin/vi\n"), std::string::npos) << listing;
+  EXPECT_EQ(listing.out.find(".wh."), std::string::npos) << listing;
   EXPECT_EQ(ch10({"rm", name}).exit_code, 0);
 }
 

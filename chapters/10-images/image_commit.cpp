@@ -1,0 +1,133 @@
+#include "image_commit.hpp"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "archive_io.hpp"
+#include "dockling/error.hpp"
+#include "dockling/fd.hpp"
+#include "dockling/mount.hpp"
+#include "dockling/tempdir.hpp"
+#include "image_store.hpp"
+#include "images.hpp"
+#include "rw_layer.hpp"
+
+namespace fs = std::filesystem;
+using ojson = nlohmann::ordered_json;
+
+namespace dockling::ch10 {
+
+namespace {
+
+/// The container's command line, as docker's history shows what made a layer.
+std::string command_line(const nlohmann::json& record) {
+  std::string text = record.value("Path", "");
+  for (const auto& arg : record.value("Args", std::vector<std::string>{})) text += " " + arg;
+  return text;
+}
+
+/// The new image's container config: docker's shape, filled from the container's.
+ojson committed_config(const nlohmann::json& config, const std::string& image_id) {
+  ojson result = empty_container_config();
+  for (const char* key : {"User", "Env", "Cmd", "Volumes", "WorkingDir", "Entrypoint", "Labels"}) {
+    auto it = config.find(key);
+    if (it == config.end()) continue;
+    bool empty = it->is_null() || (it->is_string() && it->get<std::string>().empty()) ||
+                 ((it->is_array() || it->is_object()) && it->empty());
+    if (!empty) result[key] = *it;
+  }
+  for (const char* key : {"ExposedPorts", "StopSignal"}) {
+    auto it = config.find(key);
+    if (it != config.end() && !it->is_null() && !it->empty()) result[key] = *it;
+  }
+  result["Image"] = image_id;
+  return result;
+}
+
+}  // namespace
+
+std::string commit_container(const StateRoot& root, const ContainerRecord& container, const std::optional<Reference>& name,
+                             const CommitOptions& options) {
+  if (name && !name->digest.empty()) throw Error("refusing to create a tag with a digest reference", 1);
+  ImageStore store(root);
+  UniqueFd held = store.lock();
+  Image base = store.find(container.json.value("Image", ""));
+  const auto& data = container.json.at("GraphDriver").at("Data");
+  fs::path upper = data.at("UpperDir").get<std::string>();
+
+  Changes changes;
+  // The layer goes to an unnamed file on the store's file system first, then into the store
+  // as a blob (its digest is its diff id: it is not compressed).
+  int raw = ::open(store.layout_dir().c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+  if (raw < 0) throw SysError("open(O_TMPFILE)", store.layout_dir().string(), errno);
+  UniqueFd layer_file(raw);
+  {
+    TarWriter tar(layer_file.get(), fmt::format("the rw layer of {}", container.id().substr(0, 12)));
+    write_tree(tar, upper, TreeForm::rw_layer);
+    tar.close();
+  }
+  check(static_cast<int>(::lseek(layer_file.get(), 0, SEEK_SET)), "lseek", "the new layer");
+  std::string layer_digest = store.put_blob(layer_file.get(), "", changes);
+  auto layer_size = static_cast<std::int64_t>(fs::file_size(store.blob_path(layer_digest)));
+  store.unpack_layer(layer_digest, layer_digest, changes);
+
+  std::string created = rfc3339_now();
+  ojson config = ojson::parse(base.config.dump());
+  config["config"] = committed_config(container.json.value("Config", nlohmann::json::object()), base.id);
+  config["container"] = container.id();
+  config["container_config"] = config["config"];
+  config["created"] = created;
+  if (!options.author.empty()) config["author"] = options.author;
+  config["rootfs"]["diff_ids"].push_back(layer_digest);
+  ojson history{{"created", created}, {"created_by", command_line(container.json)}};
+  if (!options.author.empty()) history["author"] = options.author;
+  if (!options.message.empty()) history["comment"] = options.message;
+  config["history"].push_back(history);
+  std::string config_data = config.dump();
+  Descriptor config_descriptor{media_type::kConfig, store.put_blob(config_data, "", changes),
+                               static_cast<std::int64_t>(config_data.size()), {}};
+
+  ojson layers = ojson::array();
+  for (const auto& layer : base.layers) layers.push_back(layer.to_json());
+  layers.push_back(Descriptor{"application/vnd.oci.image.layer.v1.tar", layer_digest, layer_size, {}}.to_json());
+  ojson manifest{{"schemaVersion", 2},
+                 {"mediaType", media_type::kManifest},
+                 {"config", config_descriptor.to_json()},
+                 {"layers", layers}};
+  std::string manifest_data = manifest.dump();
+  Descriptor manifest_descriptor{media_type::kManifest, store.put_blob(manifest_data, "", changes),
+                                 static_cast<std::int64_t>(manifest_data.size()), {}};
+  std::vector<Descriptor> index = store.read_index();
+  if (name)
+    store.point(index, name->with_default_tag(), manifest_descriptor);
+  else
+    index.push_back(manifest_descriptor);
+  store.write_index(index);
+  changes.commit();
+  return config_descriptor.digest;
+}
+
+void export_container(const ContainerRecord& container, int fd) {
+  const auto& data = container.json.at("GraphDriver").at("Data");
+  // In a mount namespace of our own, private: the view is never seen on the host, and goes
+  // with this process however it ends.
+  check(::unshare(CLONE_NEWNS), "unshare", "CLONE_NEWNS");
+  check(::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr), "mount", "/ (private)");
+  // The rw layer as the top lower directory: a read-only view of the container's root.
+  std::vector<std::string> layers = data.at("LowerDir").get<std::vector<std::string>>();
+  layers.push_back(data.at("UpperDir").get<std::string>());
+  TempDir view("dockling-export");
+  for (const char* dir : {"root", "upper", "work"}) fs::create_directory(view.path() / dir);
+  std::string options =
+      overlay_mount_options(layers, (view.path() / "upper").string(), (view.path() / "work").string());
+  Mount root("overlay", (view.path() / "root").string(), "overlay", MS_RDONLY, options);
+  TarWriter tar(fd, fmt::format("the export of {}", container.id().substr(0, 12)));
+  write_tree(tar, view.path() / "root", TreeForm::plain);
+  tar.close();
+}
+
+}  // namespace dockling::ch10

@@ -1,0 +1,34 @@
+/// @file image_commit.hpp
+/// @brief `commit` (a container's rw layer becomes the top layer of a new image) and `export`
+/// (a container's whole root as one tarball).
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "container_store.hpp"
+#include "dockling/state.hpp"
+#include "reference.hpp"
+
+namespace dockling::ch10 {
+
+/// `commit`'s flags.
+struct CommitOptions {
+  std::string message;  ///< -m: the new history entry's comment
+  std::string author;   ///< -a: the image's author
+};
+
+/// Makes an image of `container`: its image's layers, plus one layer written from its upper
+/// directory (whiteouts as `.wh.` entries, opaque directories as `.wh..wh..opq`), with the
+/// container's config (its command, env, workdir, user ...) and a history entry for the new
+/// layer. Tagged `name` when given, untagged otherwise. The store is left as it was on error.
+/// @returns the new image's id ("sha256:…").
+std::string commit_container(const StateRoot& root, const ContainerRecord& container, const std::optional<Reference>& name,
+                             const CommitOptions& options);
+
+/// Writes `container`'s root as one tar (its image's layers with its rw layer over them, as
+/// the container sees them) to `fd`: mounted read-only on a directory of its own, in a mount
+/// namespace of its own that the calling process enters (unshare(2)) and keeps.
+void export_container(const ContainerRecord& container, int fd);
+
+}  // namespace dockling::ch10
