@@ -17,6 +17,7 @@
 #include "dockling/tempdir.hpp"
 #include "image_store.hpp"
 #include "images.hpp"
+#include "overlay_mount.hpp"
 #include "reference.hpp"
 
 namespace fs = std::filesystem;
@@ -24,9 +25,6 @@ namespace fs = std::filesystem;
 namespace dockling::ch10 {
 
 namespace {
-
-/// mount(2)'s data must fit in one page.
-constexpr size_t kMountDataMax = 4095;
 
 /// A name for an existing directory rather than an image: a path that shows it is one.
 bool looks_like_path(const std::string& text) {
@@ -147,13 +145,16 @@ void ImageRun::to_spec(ContainerSpec& spec, const StateRoot& root) {
     make_directory(dir / "empty", 0755);
     lowers.push_back((dir / "empty").string());
   }
-  std::string options = overlay_mount_options(lowers, (dir / "upper").string(), (dir / "work").string());
-  if (options.size() > kMountDataMax)
-    throw Error(fmt::format("{}: {} layers are too many for one overlay mount's options ({} bytes, at most {})", text,
-                            lowers.size(), options.size(), kMountDataMax));
-  prepared.root.emplace("overlay", (dir / "merged").string(), "overlay", 0, options);
+  OverlayMethod method = OverlayMethod::options;
+  try {
+    prepared.root.emplace(mount_overlay(lowers, dir / "upper", dir / "work", dir / "merged", images.layers_dir(), method));
+  } catch (const Error& e) {
+    throw Error(fmt::format("{}: {}", text, e.what()));
+  }
   spec.root.path = dir / "merged";
-  log::debug("image: {} ({} layers) mounted on {}", text, image->diff_ids.size(), spec.root.path.string());
+  static const char* const methods[] = {"one mount(2)", "lowerdir+", "short links"};
+  log::debug("image: {} ({} layers) mounted on {} ({})", text, image->diff_ids.size(), spec.root.path.string(),
+             methods[static_cast<int>(method)]);
 }
 
 void ImageRun::before_clone(Container& container) {

@@ -1,5 +1,7 @@
 #include "image_store.hpp"
 
+#include "overlay_mount.hpp"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
@@ -487,10 +489,15 @@ std::vector<std::string> ImageStore::collect_garbage() const {
     for (const auto& entry : fs::directory_iterator(layers_)) {
       std::string name = entry.path().filename().string();
       if (diff_ids.count("sha256:" + name)) continue;
+      if (name == kShortLinksDir) continue;  // below
       doomed.push_back(entry.path());
       if (name.rfind(kTemporaryPrefix, 0) != 0) removed.push_back("sha256:" + name);
     }
     for (const auto& path : doomed) remove_tree(path);
+    // A short link whose layer has gone (overlay_mount.hpp).
+    std::error_code error;
+    for (const auto& entry : fs::directory_iterator(layers_ / kShortLinksDir, error))
+      if (!fs::exists(entry.path(), error)) ::unlink(entry.path().c_str());
   }
   std::sort(removed.begin(), removed.end());
   return removed;

@@ -315,6 +315,39 @@ TEST_F(RunImage, CommitMakesTheRwLayerAnImageThatUmociUnpacksTheSame_Exercise) {
   EXPECT_EQ(ch10({"rm", name}).exit_code, 0);
 }
 
+/// An image of 70 layers: more than one mount(2)'s options hold with absolute paths.
+class ManyLayers : public RunImage, public ::testing::WithParamInterface<bool> {};
+
+TEST_P(ManyLayers, AnImageOfMoreLayersThanOneMountsOptionsHoldRuns_Exercise) {
+  DOCKLING_REQUIRE_ROOT();
+  RunResult tar = run({"/bin/tar", "-C", rootfs(), "-cf", "-", "."});
+  ASSERT_EQ(tar.exit_code, 0) << tar;
+  std::vector<std::string> layers{tar.out};
+  for (int i = 1; i < 70; ++i)
+    layers.push_back(make_tar({dir("layers/"), file("layers/" + std::to_string(i), std::to_string(i) + "\n"),
+                               file("top", "layer " + std::to_string(i) + "\n")}));
+  add_image(layers, json{{"Cmd", {"sh"}}}, "many:1");
+  std::vector<std::string> argv = {"run", "--rm", "--network", "none", "many:1", "sh", "-c",
+                                   "cat /top /layers/1 /layers/69; ls /layers | wc -l"};
+  if (GetParam()) argv.insert(argv.begin(), "-v");
+  // DOCKLING_NO_LOWERDIR_PLUS=1: the short links, also on a kernel that has lowerdir+ (6.8+).
+  argv = ch10_argv(argv);
+  if (GetParam()) argv.insert(argv.begin(), {"/usr/bin/env", "DOCKLING_NO_LOWERDIR_PLUS=1"});
+  RunResult result = run(argv);
+  ASSERT_EQ(result.exit_code, 0) << result;
+  EXPECT_EQ(result.out, "layer 69\n1\n69\n69\n");
+  if (GetParam()) {
+    EXPECT_NE(result.err.find("(short links)"), std::string::npos) << result;
+  }
+  EXPECT_TRUE(std::filesystem::is_empty(containers_dir()));
+  // The links go with the layers.
+  EXPECT_EQ(ch10({"rmi", "many:1"}).exit_code, 0);
+  EXPECT_TRUE(!path_exists(root + "/layers/l") || std::filesystem::is_empty(root + "/layers/l"));
+}
+
+INSTANTIATE_TEST_SUITE_P(RunImage, ManyLayers, ::testing::Values(false, true),
+                         [](const auto& info) { return info.param ? std::string("ShortLinks") : std::string("Default"); });
+
 TEST_F(RunImage, RmLeavesNothing_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   add_busybox("busybox");

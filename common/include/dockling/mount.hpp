@@ -17,6 +17,8 @@ class Mount {
   /// @param data file-system options, e.g. "mode=755"
   Mount(const std::string& source, const std::string& target, const std::string& fstype,
         unsigned long flags, const std::string& data = {});
+  /// Takes over the mount at `target`, made another way (the new mount API's move_mount(2)).
+  static Mount adopt(const std::string& target) noexcept { return Mount(target); }
   /// Takes over `other`'s mount.
   Mount(Mount&& other) noexcept;
   Mount& operator=(Mount&&) = delete;
@@ -30,6 +32,7 @@ class Mount {
   void release() noexcept { target_.clear(); }
 
  private:
+  explicit Mount(const std::string& target) noexcept : target_(target) {}
   std::string target_;
 };
 
