@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "inspect_commands.hpp"
 #include "pipeline.hpp"
 #include "step.hpp"
 
@@ -18,7 +19,7 @@ class ImagesStep : public Step {
  public:
   std::string_view name() const override { return "images"; }
   Slot slot() const override { return Slot::image; }
-  /// Adds `import`, `images`, `tag` and `rmi`.
+  /// Adds `import`, `images`, `tag`, `rmi`, `inspect` and `history`.
   void add_commands(CLI::App& app) override;
   /// Runs the one that was chosen.
   std::optional<int> run_command(const StateRoot& root) override;
@@ -34,11 +35,13 @@ class ImagesStep : public Step {
   CLI::App* tag_ = nullptr;
   CLI::App* rmi_ = nullptr;
   std::string import_source_, import_reference_, import_message_;
-  std::string images_filter_;
+  std::vector<std::string> import_changes_;
+  std::string images_filter_, images_format_;
   bool quiet_ = false, digests_ = false, all_ = false, no_trunc_ = false;
   std::string tag_source_, tag_target_;
   std::vector<std::string> rmi_images_;
   bool force_ = false;
+  InspectCommands inspect_;  // inspect and history
 };
 
 /// A size as docker prints it: 3 significant digits, units of 1000 ("1.98MB", "742kB", "0B").
