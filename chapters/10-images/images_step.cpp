@@ -63,18 +63,22 @@ std::string human_duration(double seconds_elapsed) {
 }
 
 std::string format_table(const std::vector<std::vector<std::string>>& rows) {
+  // Widths in characters, as Go's tabwriter counts them: history's "…" is one, not three bytes.
+  auto width = [](const std::string& cell) {
+    return static_cast<size_t>(std::count_if(cell.begin(), cell.end(), [](char c) { return (c & 0xC0) != 0x80; }));
+  };
   std::vector<size_t> widths;
   for (const auto& row : rows)
     for (size_t i = 0; i + 1 < row.size(); ++i) {
       if (widths.size() <= i) widths.resize(i + 1, 0);
-      widths[i] = std::max(widths[i], row[i].size());
+      widths[i] = std::max(widths[i], width(row[i]));
     }
   std::string text;
   for (const auto& row : rows) {
     std::string line;
     for (size_t i = 0; i < row.size(); ++i) {
       line += row[i];
-      if (i + 1 < row.size()) line.append(std::max<size_t>(10, widths[i] + 3) - row[i].size(), ' ');
+      if (i + 1 < row.size()) line.append(std::max<size_t>(10, widths[i] + 3) - width(row[i]), ' ');
     }
     text += line + "\n";
   }
