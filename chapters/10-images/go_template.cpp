@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -300,7 +301,7 @@ struct Node {
 const std::vector<std::string>& function_names() {
   static const std::vector<std::string> names{"and",   "eq",    "ge",      "gt",    "index", "join",   "json",
                                               "le",    "len",   "lower",   "lt",    "ne",    "not",    "or",
-                                              "pad",   "print", "println", "split", "title", "truncate", "upper"};
+                                              "pad",   "print", "printf", "println", "split", "title", "truncate", "upper"};
   return names;
 }
 
@@ -549,7 +550,9 @@ class Parser {
         next();
         op.kind = Operand::pipeline;
         op.pipe = std::make_shared<Pipeline>(pipeline("parenthesized pipeline", Item::right_paren));
-        op.text = "(…)";
+        std::vector<std::string> texts;
+        for (const auto& cmd : op.pipe->commands) texts.push_back(cmd.text);
+        op.text = fmt::format("({})", fmt::join(texts, " | "));
         break;
       }
       default:
@@ -598,6 +601,8 @@ std::string go_type(const Value& value) {
     default: return "json.Number";
   }
 }
+
+std::string go_printf(const std::string& format, const std::vector<Value>& values);
 
 bool truthy(const Value& value) {
   switch (value.type()) {
@@ -938,6 +943,16 @@ class Executor {
       if (name == "gt") return order > 0;
       return order >= 0;
     }
+    if (name == "printf") {
+      if (args.empty()) {
+        at(function);
+        fail("wrong number of args for printf: want at least 1 got 0");
+      }
+      std::string format = string_arg(0);
+      std::vector<Value> values;
+      for (size_t i = 1; i < args.size(); ++i) values.push_back(args[i].value);
+      return go_printf(format, values);
+    }
     if (name == "print" || name == "println") {
       std::string text;
       for (size_t i = 0; i < args.size(); ++i) {
@@ -996,6 +1011,81 @@ class Executor {
   size_t at_pos_ = 0;
   std::string at_text_;
 };
+
+// Go's fmt.Sprintf for the verbs templates use: %s %v %d %q %t %x %f %%, with flags
+// (-, 0), width and precision; a missing operand prints as Go's "%!s(MISSING)".
+std::string go_printf(const std::string& format, const std::vector<Value>& values) {
+  std::string out;
+  size_t next = 0;
+  for (size_t i = 0; i < format.size(); ++i) {
+    if (format[i] != '%') {
+      out += format[i];
+      continue;
+    }
+    if (++i >= format.size()) {
+      out += "%!(NOVERB)";
+      break;
+    }
+    bool left = false, zero = false;
+    for (; i < format.size() && std::strchr("-+# 0", format[i]) != nullptr; ++i) {
+      if (format[i] == '-') left = true;
+      if (format[i] == '0') zero = true;
+    }
+    size_t width = 0;
+    for (; i < format.size() && std::isdigit(static_cast<unsigned char>(format[i])); ++i)
+      width = width * 10 + static_cast<size_t>(format[i] - '0');
+    std::optional<size_t> precision;
+    if (i < format.size() && format[i] == '.') {
+      precision = 0;
+      for (++i; i < format.size() && std::isdigit(static_cast<unsigned char>(format[i])); ++i)
+        *precision = *precision * 10 + static_cast<size_t>(format[i] - '0');
+    }
+    if (i >= format.size()) {
+      out += "%!(NOVERB)";
+      break;
+    }
+    char verb = format[i];
+    if (verb == '%') {
+      out += '%';
+      continue;
+    }
+    if (next >= values.size()) {
+      out += fmt::format("%!{}(MISSING)", verb);
+      continue;
+    }
+    const Value& value = values[next++];
+    std::string text;
+    bool numeric = value.is_number();
+    switch (verb) {
+      case 'd':
+        text = value.is_number() ? fmt::format("{}", static_cast<long long>(value.get<double>())) : go_format(value);
+        break;
+      case 'f':
+        text = value.is_number() ? fmt::format("{:.{}f}", value.get<double>(), precision.value_or(6)) : go_format(value);
+        break;
+      case 'x':
+        if (value.is_number_integer()) {
+          text = fmt::format("{:x}", value.get<long long>());
+        } else {
+          for (unsigned char c : go_format(value)) text += fmt::format("{:02x}", c);
+        }
+        break;
+      case 'q':
+        text = value.is_string() ? value.dump(-1, ' ', false, Value::error_handler_t::replace) : go_format(value);
+        break;
+      default:  // s, v, t: as Go prints the value
+        text = value.is_null() ? "<nil>" : go_format(value);
+        if (precision && verb == 's' && *precision < text.size()) text.resize(*precision);
+        break;
+    }
+    if (text.size() < width) {
+      std::string pad(width - text.size(), zero && numeric && !left ? '0' : ' ');
+      text = left ? text + pad : pad + text;
+    }
+    out += text;
+  }
+  return out;
+}
 
 std::string format_number(const Value& value) {
   if (!value.is_number_float()) return value.dump();

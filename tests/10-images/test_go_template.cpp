@@ -103,6 +103,9 @@ TEST(GoTemplate, Functions) {
   EXPECT_EQ(render(R"({{and .Size .Os}} {{or .Config.User "none"}})"), "linux none");
   EXPECT_EQ(render(R"({{pad .Os 1 2}}|{{truncate .Os 3}})"), " linux  |lin");
   EXPECT_EQ(render(R"({{json (index .Config.Env 0)}})"), R"("a=b c")");
+  EXPECT_EQ(render(R"({{printf "%s=%d %q %v%%" .Os .Size .Os .Config.Env}})"), R"(linux=3 "linux" [a=b c x y=1]%)");
+  EXPECT_EQ(render(R"({{printf "[%-7s|%7s|%03d|%.2s]" .Os .Os .Size .Os}})"), "[linux  |  linux|003|li]");
+  EXPECT_EQ(render(R"({{.Os | printf "%s %s"}})"), "linux %!s(MISSING)");
 }
 
 TEST(GoTemplate, VariablesTrimAndComments) {
@@ -155,6 +158,8 @@ TEST(GoTemplate, ExecutionErrorsNameTheNodeAndExit1) {
             exec_error(":1:8: executing \"\" at <.Size>: wrong type for value; expected string; got json.Number"));
   EXPECT_EQ(error_of("{{range .Size}}x{{end}}"), exec_error(":1:8: executing \"\" at <.Size>: range can't iterate over 3"));
   EXPECT_EQ(error_of("{{.Config.Env 1}}"), exec_error(":1:9: executing \"\" at <.Config.Env>: Env is not a method but has arguments"));
+  EXPECT_EQ(error_of("{{len (index .Config.Env 0 | upper) .Os}}"),
+            exec_error(":1:2: executing \"\" at <len>: wrong number of args for len: want 1 got 2"));
   TemplateOptions context;
   context.root_type = "*formatter.imageContext";
   EXPECT_EQ(error_of("{{.Nope}}", context),
