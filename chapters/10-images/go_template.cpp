@@ -249,7 +249,6 @@ class Lexer {
     }
     ++pos_;
     emit(Item::string, value, start);
-    items_.back().type = Item::string;
     return true;
   }
 
@@ -387,14 +386,15 @@ class Parser {
   // The list of a block up to its {{end}} or {{else}}; returns which.
   std::string item_list(List* list) {
     while (true) {
-      if (peek_non_space_text().type == Item::eof) fail("unexpected EOF", peek());
+      if (peek_checked().type == Item::eof) fail("unexpected EOF", peek());
       Node node;
       std::string stop;
       if (!text_or_action(&node, &stop)) list->push_back(std::move(node));
       if (!stop.empty()) return stop;
     }
   }
-  const Token& peek_non_space_text() {
+  // The next item; a lexer error is reported here.
+  const Token& peek_checked() {
     if (peek().type == Item::error) fail(peek().value, peek());
     return peek();
   }
@@ -906,8 +906,8 @@ class Executor {
           // A missing key (or a missing map) is "": docker's maps (Labels, GraphDriver.Data)
           // are map[string]string, whose zero value is the empty string.
           item = found == item.end() ? Value("") : Value(*found);
-        } else if (item.is_null() || (item.is_string() && item.get_ref<const std::string&>().empty() && i > 1)) {
-          item = "";
+        } else if (item.is_null() || (i > 1 && item == "")) {
+          item = "";  // a missing map, or indexing on past a missing key (see above)
         } else {
           call_error("can't index item of type " + go_type(item));
         }

@@ -69,13 +69,13 @@ int InspectCommands::inspect(const StateRoot& root) {
   if (!inspect_format_.empty()) format.emplace(inspect_format_, TemplateOptions{true, ""});
   ImageStore store(root);
   nlohmann::ordered_json found = nlohmann::ordered_json::array();
-  std::vector<std::string> missing;
+  std::vector<std::string> missing;  // docker prints the ones found first, then says which were not
   for (const auto& name : inspect_names_) {
     try {
       found.push_back(inspect_image(store, store.find(name)));
     } catch (const Error& e) {
       if (std::string(e.what()).rfind("No such image", 0) != 0) throw;
-      missing.push_back(name);
+      missing.push_back(e.what());
     }
   }
   if (format) {
@@ -87,7 +87,7 @@ int InspectCommands::inspect(const StateRoot& root) {
     std::cout << (found.empty() ? "[]" : found.dump(4, ' ', false, nlohmann::ordered_json::error_handler_t::replace))
               << std::endl;
   }
-  for (const auto& name : missing) std::cerr << program_invocation_short_name << ": No such image: " << name << "\n";
+  for (const auto& message : missing) std::cerr << program_invocation_short_name << ": " << message << "\n";
   return missing.empty() ? 0 : 1;
 }
 
