@@ -27,13 +27,13 @@ class InspectCommands : public ::testing::Test {
     return run(args, milliseconds(30000));
   }
 
-  /// Stores an image made of `config` (its layers are not unpacked: no root needed) named
-  /// `name`; returns its id.
-  std::string craft(const std::string& name, const nlohmann::json& config) {
+  /// Stores an image made of the config `config_data` (its layers are not unpacked: no root
+  /// needed) named `name`; returns its id.
+  std::string craft(const std::string& name, const std::string& config_data) {
+    nlohmann::json config = nlohmann::json::parse(config_data);
     ImageStore store{StateRoot(root)};
     UniqueFd held = store.lock();
     Changes changes;
-    std::string config_data = config.dump();
     std::string config_digest = store.put_blob(config_data, "", changes);
     nlohmann::json layers = nlohmann::json::array();
     for (const auto& diff_id : config["rootfs"]["diff_ids"])
@@ -66,7 +66,7 @@ class InspectCommands : public ::testing::Test {
       ],
       "rootfs": {"type": "layers", "diff_ids": ["sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
                                                 "sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"]}
-    })"));
+    })").dump());
   }
 };
 
@@ -174,6 +174,38 @@ TEST_F(InspectCommands, ImagesFormat) {
       << json;
   // -q wins over --format, as docker's.
   EXPECT_EQ(ch10({"images", "-q", "--format", "{{.Tag}}"}).out, id.substr(7, 12) + "\n");
+}
+
+// The config docker 20.10's classic builder wrote for
+//   FROM <busybox imported>; RUN echo hi > /x && echo "a long …" > /y; ENV A=b; LABEL team=a; CMD ["sh"]
+// (docker save), and what docker printed for it.
+constexpr const char* kDockerBuiltConfig = R"json({"architecture":"amd64","config":{"Hostname":"","Domainname":"","User":"","AttachStdin":false,"AttachStdout":false,"AttachStderr":false,"Tty":false,"OpenStdin":false,"StdinOnce":false,"Env":["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin","A=b"],"Cmd":["sh"],"Image":"sha256:6421866d80bd2468a1d67b7171da2bccbd085260eecdbaa655547bfd5cab8dc7","Volumes":null,"WorkingDir":"","Entrypoint":null,"OnBuild":null,"Labels":{"team":"a"}},"container":"02c0c64c271c68f1545ede07f94b2d7c3b45c0550545c24fc8b8b8260f1bcc01","container_config":{"Hostname":"02c0c64c271c","Domainname":"","User":"","AttachStdin":false,"AttachStdout":false,"AttachStderr":false,"Tty":false,"OpenStdin":false,"StdinOnce":false,"Env":["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin","A=b"],"Cmd":["/bin/sh","-c","#(nop) ","CMD [\"sh\"]"],"Image":"sha256:6421866d80bd2468a1d67b7171da2bccbd085260eecdbaa655547bfd5cab8dc7","Volumes":null,"WorkingDir":"","Entrypoint":null,"OnBuild":null,"Labels":{"team":"a"}},"created":"2026-11-30T11:34:03.439470046Z","docker_version":"20.10.24+dfsg1","history":[{"created":"2026-11-30T11:34:01.09350816Z","comment":"Imported from -"},{"created":"2026-11-30T11:34:02.580706152Z","created_by":"/bin/sh -c echo hi \u003e /x \u0026\u0026 echo \"a long command line that goes on and on and on\" \u003e /y"},{"created":"2026-11-30T11:34:02.872904941Z","created_by":"/bin/sh -c #(nop)  ENV A=b","empty_layer":true},{"created":"2026-11-30T11:34:03.163945563Z","created_by":"/bin/sh -c #(nop)  LABEL team=a","empty_layer":true},{"created":"2026-11-30T11:34:03.439470046Z","created_by":"/bin/sh -c #(nop)  CMD [\"sh\"]","empty_layer":true}],"os":"linux","rootfs":{"type":"layers","diff_ids":["sha256:8c1c75e6cfb31b84f2abd3f2f7b6faecbc09cc9e898cdffb66be4a6416c26ace","sha256:eb1e297583caad2b641857d5231c39bb30b06dfa154a82a04f65da2afd85386e"]}})json";
+
+TEST_F(InspectCommands, ADockerBuiltImageInspectsAsInDocker) {
+  std::string id = craft("builtinsp:1", kDockerBuiltConfig);  // the same bytes: the same id
+  EXPECT_EQ(id, "sha256:2ce21d23d60e1d18eb3db4d6b52e203537b5c8059e9d5a0ed747c87bcba4ea29");
+  RunResult config = ch10({"inspect", "-f", "{{json .ContainerConfig}}", "builtinsp:1"});
+  EXPECT_EQ(config.out,
+            R"({"Hostname":"02c0c64c271c","Domainname":"","User":"","AttachStdin":false,"AttachStdout":false,)"
+            R"("AttachStderr":false,"Tty":false,"OpenStdin":false,"StdinOnce":false,)"
+            R"("Env":["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin","A=b"],)"
+            R"("Cmd":["/bin/sh","-c","#(nop) ","CMD [\"sh\"]"],)"
+            R"("Image":"sha256:6421866d80bd2468a1d67b7171da2bccbd085260eecdbaa655547bfd5cab8dc7","Volumes":null,)"
+            R"("WorkingDir":"","Entrypoint":null,"OnBuild":null,"Labels":{"team":"a"}})"
+            "\n")
+      << config;
+  RunResult fields = ch10({"inspect", "-f", "{{.Container}}|{{.DockerVersion}}|{{.Created}}|{{len .RootFS.Layers}}", id});
+  EXPECT_EQ(fields.out,
+            "02c0c64c271c68f1545ede07f94b2d7c3b45c0550545c24fc8b8b8260f1bcc01|20.10.24+dfsg1|2026-11-30T11:34:03.439470046Z|2\n")
+      << fields;
+  RunResult history = ch10({"history", "--format", "{{.CreatedBy}}|{{.Comment}}", "builtinsp:1"});
+  EXPECT_EQ(history.out,
+            "/bin/sh -c #(nop)  CMD [\"sh\"]|\n"
+            "/bin/sh -c #(nop)  LABEL team=a|\n"
+            "/bin/sh -c #(nop)  ENV A=b|\n"
+            "/bin/sh -c echo hi > /x && echo \"a long comm…|\n"
+            "|Imported from -\n")
+      << history;
 }
 
 TEST_F(InspectCommands, ImportChangesTheConfig) {
