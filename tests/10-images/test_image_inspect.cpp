@@ -82,10 +82,20 @@ TEST(GoTimes, AsGoPrintsThem) {
   EXPECT_EQ(rfc3339_nano("2026-11-30T11:17:03.262667560Z"), "2026-11-30T11:17:03.26266756Z");
   EXPECT_EQ(rfc3339_nano("2026-11-30T11:17:03.000000000Z"), "2026-11-30T11:17:03Z");
   EXPECT_EQ(rfc3339_nano("2026-11-30T11:17:03Z"), "2026-11-30T11:17:03Z");
+  const char* saved = std::getenv("TZ");
+  std::string previous = saved != nullptr ? saved : "";
   ::setenv("TZ", "UTC", 1);
   ::tzset();
   EXPECT_EQ(go_rfc3339(1796037434), "2026-11-30T11:17:14Z");
   EXPECT_EQ(go_time_string(1796037434), "2026-11-30 11:17:14 +0000 UTC");
+  ::setenv("TZ", "CET-1", 1);  // Go prints local time: an offset instead of Z
+  ::tzset();
+  EXPECT_EQ(go_rfc3339(1796037434), "2026-11-30T12:17:14+01:00");
+  if (saved != nullptr)
+    ::setenv("TZ", previous.c_str(), 1);
+  else
+    ::unsetenv("TZ");
+  ::tzset();
 }
 
 }  // namespace
