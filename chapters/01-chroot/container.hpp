@@ -2,6 +2,8 @@
 /// @brief A container being started: its spec, and what the start learns on the way.
 #pragma once
 
+#include <optional>
+
 #include <nlohmann/json.hpp>
 
 #include "dockling/state.hpp"
@@ -24,6 +26,9 @@ struct Container {
   int cgroup_fd = -1;           ///< set by chapter 08 (v2): the cgroup to clone the child into
   bool born_in_cgroup = false;  ///< the pipeline cloned the child into cgroup_fd
   bool detached = false;        ///< outlives the process that created it (`oci create`)
+  /// The command's exit code once the process that created it has waited for it; unset in
+  /// a process that cleans up after another one (which died without waiting).
+  std::optional<int> exit_code;
 
   /// The container `what` describes, with its state under `where`; both must outlive it.
   Container(const ContainerSpec& what, const StateRoot& where) : spec(what), root(where) {}

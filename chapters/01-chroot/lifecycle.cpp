@@ -299,6 +299,7 @@ int Lifecycle::wait() {
     attached.child.mark_reaped();
     attached.waited = true;
     attached.exit_code = ch00::exit_code_from_status(status);
+    attached.container.exit_code = attached.exit_code;
   }
   return attached.exit_code;
 }

@@ -129,8 +129,11 @@ Steps make_pipeline(Steps steps) {
   return ordered;
 }
 
-void fill_spec(ContainerSpec& spec, const Steps& steps) {
-  for (const auto& step : steps) step->to_spec(spec);
+void fill_spec(ContainerSpec& spec, const Steps& steps, const StateRoot& root) {
+  for (const auto& step : steps) {
+    step->to_spec(spec);
+    step->prepare(spec, root);
+  }
   // Root's home, unless -e or a step (chapter 07: the -u user's passwd entry) has set one.
   auto& env = spec.process.env;
   if (std::none_of(env.begin(), env.end(), [](const std::string& entry) { return entry.rfind("HOME=", 0) == 0; }))

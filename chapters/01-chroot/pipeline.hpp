@@ -22,9 +22,10 @@ using Steps = std::vector<std::unique_ptr<Step>>;
 /// Orders `steps` by slot; where two share a slot the later one (a later chapter's) wins.
 Steps make_pipeline(Steps steps);
 
-/// The spec `run`'s flags ask for: every step's to_spec, in slot order, over `spec` (which
-/// holds the id, the root and the command), then docker's defaults for what no step set.
-void fill_spec(ContainerSpec& spec, const Steps& steps);
+/// The spec `run`'s flags ask for: every step's to_spec (and prepare, with the state root
+/// `root`), in slot order, over `spec` (which holds the id, the root and the command), then
+/// docker's defaults for what no step set.
+void fill_spec(ContainerSpec& spec, const Steps& steps, const StateRoot& root);
 
 /// The FIFO in a container's run directory where a created container waits for `start`.
 inline constexpr const char* kExecFifo = "exec.fifo";

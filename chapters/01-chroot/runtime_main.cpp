@@ -17,13 +17,13 @@ RunCommand::RunCommand(CLI::App& app, const Steps& pipeline) : pipeline_(pipelin
   for (const auto& step : pipeline) step->add_flags(*command_);
 }
 
-ContainerSpec RunCommand::spec() const {
+ContainerSpec RunCommand::spec(const StateRoot& root) const {
   ContainerSpec spec;
   spec.id = random_hex(32);
   spec.root.path = std::filesystem::absolute(rootfs_).lexically_normal();
   spec.process.args = args_.empty() ? std::vector<std::string>{"/bin/sh"} : args_;
   spec.process.env = {std::string("PATH=") + kDefaultPath};
-  fill_spec(spec, pipeline_);
+  fill_spec(spec, pipeline_, root);
   return spec;
 }
 
@@ -43,7 +43,7 @@ int runtime_main(std::string_view program, std::string_view description, int arg
       for (const auto& step : pipeline)
         if (auto code = step->run_command(root)) return *code;
     }
-    return run_container(run.spec(), pipeline, root);
+    return run_container(run.spec(root), pipeline, root);
   });
 }
 

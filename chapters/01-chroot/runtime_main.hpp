@@ -18,9 +18,10 @@ class RunCommand {
   RunCommand(CLI::App& app, const Steps& pipeline);
   /// True when `run` was the subcommand given.
   bool parsed() const { return command_->parsed(); }
-  /// After parsing: the spec (a new id, the root, the command, PATH, then every step's part).
+  /// After parsing: the spec (a new id, the root, the command, PATH, then every step's part);
+  /// `root` is the state root, for steps that prepare files there (Step::prepare).
   /// @throws Error for flags a step refuses.
-  ContainerSpec spec() const;
+  ContainerSpec spec(const StateRoot& root) const;
 
  private:
   const Steps& pipeline_;

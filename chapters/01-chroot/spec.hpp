@@ -75,6 +75,9 @@ struct ProcessSpec {
   std::vector<std::string> env;   ///< KEY=VALUE, the whole environment (HOME and HOSTNAME included)
   std::string cwd = "/";          ///< the working directory, absolute, created if missing (03)
   ProcessUser user;               ///< 07 (-u, --group-add)
+  /// 07: the user asked for when there is no -u, as -u takes it (USER[:GROUP], names or
+  /// numbers): chapter 10's image config (its User). Empty: root.
+  std::string default_user;
   bool init = false;              ///< 02: an init as PID 1 that forwards signals and reaps (--init)
   /// 03: -t, process.terminal: stdin, stdout and stderr are a pseudo-terminal of the
   /// container's devpts, its controlling terminal.

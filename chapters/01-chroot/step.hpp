@@ -47,6 +47,15 @@ class Step {
   /// slot order, so a later one sees what earlier ones wrote). Bad flags throw here, before
   /// anything exists. Not called when the spec comes from elsewhere (an OCI bundle).
   virtual void to_spec(ContainerSpec& spec) { (void)spec; }
+  /// Right after this step's to_spec(), before the next step's: for a step that must make
+  /// something under the state root that later steps read while they write their part
+  /// (chapter 10: the container's root, mounted from its image, whose /etc/passwd chapter
+  /// 07 reads). What it made is undone by after_exit() once before_clone() has run, and by
+  /// the step itself when the start fails earlier.
+  virtual void prepare(ContainerSpec& spec, const StateRoot& root) {
+    (void)spec;
+    (void)root;
+  }
   /// Adds subcommands beside `run` and flags of the whole binary (chapter 04: `network
   /// prune`). run_command() does the work when one of them was chosen.
   virtual void add_commands(CLI::App& app) { (void)app; }

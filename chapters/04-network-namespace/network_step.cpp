@@ -343,7 +343,13 @@ void NetworkStep::after_exit(Container& container) noexcept {
   } catch (const std::exception& e) {
     log::warning("network clean-up: {}", e.what());
   }
-  if (record.contains("files")) remove_tree(record["files"].get<std::string>());
+  if (record.contains("files")) {
+    // Only our files: the directory is the container's, and chapter 10 keeps its rw layer
+    // there after it stops. rmdir(2) removes the directory when nothing else is in it.
+    fs::path dir = record["files"].get<std::string>();
+    for (const char* name : kEtcFiles) ::unlink((dir / name).c_str());
+    ::rmdir(dir.c_str());
+  }
 }
 
 int NetworkStep::prune() {

@@ -23,7 +23,8 @@ void UserFlags::to_spec(ContainerSpec& spec) const {
   // The container's own files, read as a path inside its root (as docker does, before start).
   const auto& root = spec.root.path;
   std::string group = ch03::read_file_in_root(root, "/etc/group").value_or("");
-  ExecUser exec_user = resolve_user(user, ch03::read_file_in_root(root, "/etc/passwd").value_or(""), group);
+  const std::string& asked = user.empty() ? spec.process.default_user : user;
+  ExecUser exec_user = resolve_user(asked, ch03::read_file_in_root(root, "/etc/passwd").value_or(""), group);
   add_groups(exec_user, group_add, group);
   spec.process.user = exec_user;
   set_default_home(spec.process.env, exec_user.home);

@@ -41,7 +41,8 @@ bool is_hex_prefix(std::string_view text) {
          std::all_of(text.begin(), text.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
 
-/// Docker's empty container config: the fields `docker import` writes, all unset.
+}  // namespace
+
 ojson empty_container_config() {
   return ojson{{"Hostname", ""},     {"Domainname", ""},  {"User", ""},         {"AttachStdin", false},
                {"AttachStdout", false}, {"AttachStderr", false}, {"Tty", false},  {"OpenStdin", false},
@@ -49,8 +50,6 @@ ojson empty_container_config() {
                {"Volumes", nullptr}, {"WorkingDir", ""},  {"Entrypoint", nullptr}, {"OnBuild", nullptr},
                {"Labels", nullptr}};
 }
-
-}  // namespace
 
 Changes::~Changes() {
   for (auto it = created_.rbegin(); it != created_.rend(); ++it) remove_tree(*it);
@@ -383,7 +382,8 @@ void ImageStore::tag(const std::string& source, const Reference& target) {
   write_index(index);
 }
 
-std::vector<std::string> ImageStore::remove(const std::string& text, bool force) {
+std::vector<std::string> ImageStore::remove(const std::string& text, bool force,
+                                            const std::map<std::string, ImageUser>& users) {
   UniqueFd held = lock();
   Image image = find(text);
   // Named by one of its names (not by its id or a digest): only that name goes.
@@ -408,6 +408,28 @@ std::vector<std::string> ImageStore::remove(const std::string& text, bool force)
                   1);
     untag = image.names;
   }
+  // An image a container runs on keeps its layers: refused, or (forced) only untagged.
+  auto user = users.find(image.id);
+  bool last_name = untag.size() == image.names.size();
+  if (user != users.end() && last_name) {
+    std::string image_short = image.id.substr(7, 12), container_short = user->second.container_id.substr(0, 12);
+    if (user->second.running)
+      throw Error(fmt::format("conflict: unable to delete {} (cannot be forced) - image is being used by running "
+                              "container {}",
+                              image_short, container_short),
+                  1);
+    if (!force && by_name)
+      throw Error(fmt::format("conflict: unable to remove repository reference \"{}\" (must force) - container {} is "
+                              "using its referenced image {}",
+                              text, container_short, image_short),
+                  1);
+    if (!force)
+      throw Error(fmt::format("conflict: unable to delete {} (must be forced) - image is being used by stopped "
+                              "container {}",
+                              image_short, container_short),
+                  1);
+  }
+  bool keep = user != users.end();
   std::vector<std::string> lines;
   std::vector<Descriptor> index = read_index();
   std::set<std::string> gone;
@@ -425,6 +447,13 @@ std::vector<std::string> ImageStore::remove(const std::string& text, bool force)
   bool still_named = std::any_of(index.begin(), index.end(), [&](const Descriptor& d) {
     return d.digest == image.manifest.digest && d.annotations.count(kRefNameAnnotation) > 0;
   });
+  if (!still_named && keep) {  // untagged, kept for its container: one descriptor without a name
+    Descriptor untagged = image.manifest;
+    untagged.annotations.clear();
+    if (std::none_of(index.begin(), index.end(), [&](const Descriptor& d) { return d.digest == untagged.digest; }))
+      index.push_back(untagged);
+    still_named = true;
+  }
   if (!still_named) {
     index.erase(std::remove_if(index.begin(), index.end(),
                                [&](const Descriptor& d) { return d.digest == image.manifest.digest; }),

@@ -63,6 +63,12 @@ struct Image {
   std::string created;                  ///< the config's "created" (RFC 3339)
 };
 
+/// A container that uses an image (its layers are its root's lower directories).
+struct ImageUser {
+  std::string container_id;  ///< the container's id
+  bool running = false;      ///< it runs now
+};
+
 /// Paths created by a store operation, removed again unless the operation commits: after an
 /// error the store is as it was before.
 class Changes {
@@ -145,12 +151,19 @@ class ImageStore {
   void tag(const std::string& source, const Reference& target);
   /// `rmi`: untags `text` (a name), or every name of the image (an id: refused for an image
   /// with several names unless `force`); an image left without a name is deleted, with the
-  /// blobs and layers no other image needs.
+  /// blobs and layers no other image needs. `users` (image id → a container of it): such an
+  /// image is not deleted: losing its last name is refused unless `force` (then it stays,
+  /// untagged), and always refused while the container runs.
   /// @returns docker's lines: "Untagged: busybox:latest", "Deleted: sha256:…".
-  std::vector<std::string> remove(const std::string& text, bool force);
+  std::vector<std::string> remove(const std::string& text, bool force, const std::map<std::string, ImageUser>& users = {});
   /// Removes the blobs and layers no image of the index needs, and leftover temporary files.
   /// Call under lock(). @returns the diff ids of the layers removed.
   std::vector<std::string> collect_garbage() const;
+
+  /// Points the name `name` (with a tag) at `manifest` in `index` (a read_index() to be
+  /// written back): the name moves off any other manifest, which stays untagged when that was
+  /// its last name; an untagged entry of `manifest` goes, as it has a name now.
+  void point(std::vector<Descriptor>& index, const Reference& name, const Descriptor& manifest) const;
 
   /// Bytes of the regular files of an unpacked layer (hard links counted once); 0 when it
   /// is not unpacked.
@@ -158,12 +171,15 @@ class ImageStore {
 
  private:
   Image load(const Descriptor& manifest) const;
-  void point(std::vector<Descriptor>& index, const Reference& name, const Descriptor& manifest) const;
 
   std::filesystem::path root_;
   std::filesystem::path layout_;
   std::filesystem::path layers_;
 };
+
+/// Docker's empty container config: the fields `docker import` writes, all unset, in the
+/// order docker writes them.
+nlohmann::ordered_json empty_container_config();
 
 /// The architecture as OCI names it (GOARCH): amd64, arm64, … from uname(2).
 std::string oci_architecture();

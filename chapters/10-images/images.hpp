@@ -1,13 +1,17 @@
 /// @file images.hpp
-/// @brief Chapter 10's exercise: what one entry of a layer tarball does to the layer.
+/// @brief Chapter 10's exercises: what one entry of a layer tarball does to the layer, and the
+/// overlay mount that stacks the layers.
 ///
-/// The exercise function is defined in exercises/10-images/layer_entry.cpp (the stub you fill
-/// in) or solutions/10-images/layer_entry.cpp. The unpacker (layer_unpack.hpp) calls it for
-/// every entry of every layer, and for the targets of links, before it touches the disk.
+/// The exercise functions are defined in exercises/10-images/ (the stubs you fill in) or
+/// solutions/10-images/: layer_entry.cpp and overlay_options.cpp. The unpacker
+/// (layer_unpack.hpp) calls decide_entry() for every entry of every layer, and for the
+/// targets of links, before it touches the disk; `run IMAGE` (image_run.cpp) mounts the
+/// container's root with overlay_mount_options().
 #pragma once
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace dockling::ch10 {
 
@@ -44,5 +48,19 @@ struct EntryDecision {
 /// - A component before the last that starts with `.wh.` (a path through a whiteout) is
 ///   refused, except for the aufs case above.
 EntryDecision decide_entry(std::string_view name);
+
+/// Exercise: the data argument of mount(2) for a container's overlay root: the image's
+/// unpacked `layers` (absolute paths, bottom layer first, at least one) under the rw layer's
+/// `upper` and `work` directories.
+///
+/// The contract:
+/// - `lowerdir=TOP:...:BOTTOM,upperdir=UPPER,workdir=WORK`: overlay stacks its lower
+///   directories left to right, the first one on top, so the list is the reverse of the
+///   image's order.
+/// - overlay splits the options at ',' and the lower directories at ':'. A path holding
+///   either (or a '\', the escape character itself) gets a '\' before each of them.
+/// - No layers: throws std::invalid_argument (overlay needs at least one lower directory).
+std::string overlay_mount_options(const std::vector<std::string>& layers, const std::string& upper,
+                                  const std::string& work);
 
 }  // namespace dockling::ch10

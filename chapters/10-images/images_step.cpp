@@ -16,6 +16,7 @@
 #include "dockling/error.hpp"
 #include "dockling/fd.hpp"
 #include "config_changes.hpp"
+#include "container_store.hpp"
 #include "go_template.hpp"
 #include "image_inspect.hpp"
 #include "image_store.hpp"
@@ -62,23 +63,29 @@ std::string human_duration(double seconds_elapsed) {
   return fmt::format("{} years", static_cast<long>(seconds_elapsed / 3600) / 24 / 365);
 }
 
+namespace {
+
+/// The columns a cell takes: its UTF-8 characters ("…" is one), as Go's tabwriter counts.
+size_t display_width(const std::string& text) {
+  return static_cast<size_t>(
+      std::count_if(text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+}
+
+}  // namespace
+
 std::string format_table(const std::vector<std::vector<std::string>>& rows) {
-  // Widths in characters, as Go's tabwriter counts them: history's "…" is one, not three bytes.
-  auto width = [](const std::string& cell) {
-    return static_cast<size_t>(std::count_if(cell.begin(), cell.end(), [](char c) { return (c & 0xC0) != 0x80; }));
-  };
   std::vector<size_t> widths;
   for (const auto& row : rows)
     for (size_t i = 0; i + 1 < row.size(); ++i) {
       if (widths.size() <= i) widths.resize(i + 1, 0);
-      widths[i] = std::max(widths[i], width(row[i]));
+      widths[i] = std::max(widths[i], display_width(row[i]));
     }
   std::string text;
   for (const auto& row : rows) {
     std::string line;
     for (size_t i = 0; i < row.size(); ++i) {
       line += row[i];
-      if (i + 1 < row.size()) line.append(std::max<size_t>(10, widths[i] + 3) - width(row[i]), ' ');
+      if (i + 1 < row.size()) line.append(std::max<size_t>(10, widths[i] + 3) - display_width(row[i]), ' ');
     }
     text += line + "\n";
   }
@@ -111,6 +118,9 @@ void ImagesStep::add_commands(CLI::App& app) {
   rmi_->add_flag("-f,--force", force_, "Remove every name of an image given by id");
 
   inspect_.add_commands(app);
+  containers_.add_commands(app);
+
+  add_archive_commands(app);
 }
 
 std::optional<int> ImagesStep::run_command(const StateRoot& root) {
@@ -121,6 +131,9 @@ std::optional<int> ImagesStep::run_command(const StateRoot& root) {
     if (tag_->parsed()) return tag(root);
     if (rmi_->parsed()) return rmi(root);
     if (auto code = inspect_.run_command(root)) return code;
+    if (auto code = containers_.run_command(root)) return code;
+    if (save_->parsed()) return save(root);
+    if (load_->parsed()) return load(root);
   } catch (const Error& e) {
     if (e.exit_code() == kExitRuntimeFailure) throw Error(e.what(), 1);
     throw;
@@ -201,10 +214,16 @@ int ImagesStep::tag(const StateRoot& root) {
 
 int ImagesStep::rmi(const StateRoot& root) {
   ImageStore store(root);
+  std::map<std::string, ImageUser> users;
+  for (const auto& record : ContainerStore(root).list()) {
+    ImageUser& user = users[record.json.value("Image", "")];
+    if (user.container_id.empty() || (!user.running && record.status() == "running"))
+      user = {record.id(), record.status() == "running"};
+  }
   int code = 0;
   for (const auto& image : rmi_images_) {
     try {
-      for (const auto& line : store.remove(image, force_)) std::cout << line << "\n";
+      for (const auto& line : store.remove(image, force_, users)) std::cout << line << "\n";
     } catch (const Error& e) {
       std::cout << std::flush;
       std::cerr << program_invocation_short_name << ": " << e.what() << std::endl;

@@ -7,19 +7,33 @@
 #include <string>
 #include <vector>
 
+#include "container_commands.hpp"
+#include "image_run.hpp"
 #include "inspect_commands.hpp"
 #include "pipeline.hpp"
 #include "step.hpp"
 
 namespace dockling::ch10 {
 
-/// The image step. Stage 1 of the chapter: it adds docker's image commands; `run IMAGE`
-/// comes later. Each command is thin: flags, one ImageStore call, docker's output.
+/// The image step: `run IMAGE` (image_run.hpp), docker's image commands, and the container
+/// commands of kept containers (container_commands.hpp). Each command is thin: flags, one
+/// ImageStore or ContainerStore call, docker's output.
 class ImagesStep : public Step {
  public:
   std::string_view name() const override { return "images"; }
   Slot slot() const override { return Slot::image; }
-  /// Adds `import`, `images`, `tag`, `rmi`, `inspect` and `history`.
+  /// `run`'s --name, --rm and --entrypoint.
+  void add_flags(CLI::App& run) override { run_.add_flags(run); }
+  /// An image's container made, its config in the spec (ImageRun::to_spec).
+  void prepare(ContainerSpec& spec, const StateRoot& root) override { run_.to_spec(spec, root); }
+  /// The container made by prepare() goes into the clean-up record.
+  void before_clone(Container& container) override { run_.before_clone(container); }
+  /// Its record says it runs.
+  void after_start(Container& container, pid_t child) noexcept override { run_.after_start(container, child); }
+  /// Its root unmounted; removed (--rm) or kept, with its exit code.
+  void after_exit(Container& container) noexcept override { run_.after_exit(container); }
+  /// Adds `import`, `images`, `tag`, `rmi`, `inspect`, `history`, `save`, `load`, and the
+  /// container commands.
   void add_commands(CLI::App& app) override;
   /// Runs the one that was chosen.
   std::optional<int> run_command(const StateRoot& root) override;
@@ -29,7 +43,12 @@ class ImagesStep : public Step {
   int images(const StateRoot& root);
   int tag(const StateRoot& root);
   int rmi(const StateRoot& root);
+  void add_archive_commands(CLI::App& app);  // archive_commands.cpp
+  int save(const StateRoot& root);
+  int load(const StateRoot& root);
 
+  ImageRun run_;
+  ContainerCommands containers_;
   CLI::App* import_ = nullptr;
   CLI::App* images_ = nullptr;
   CLI::App* tag_ = nullptr;
@@ -41,6 +60,11 @@ class ImagesStep : public Step {
   std::string tag_source_, tag_target_;
   std::vector<std::string> rmi_images_;
   bool force_ = false;
+  CLI::App* save_ = nullptr;
+  CLI::App* load_ = nullptr;
+  std::vector<std::string> save_images_;
+  std::string save_output_, load_input_;
+  bool load_quiet_ = false;
   InspectCommands inspect_;  // inspect and history
 };
 

@@ -1,7 +1,8 @@
 /// @file libarchive.hpp
-/// @brief libarchive's read side, loaded when a layer is first unpacked (SharedLibrary), not
-/// at every start: linked, it brings 13 more libraries (libxml2, libicu, liblzma, ...) that
-/// every container start of this binary would load and relocate.
+/// @brief libarchive (read side for layers and `load`, write side for `save`), loaded when
+/// first needed (SharedLibrary), not at every start: linked, it brings 13 more libraries
+/// (libxml2, libicu, liblzma, ...) that every container start of this binary would load and
+/// relocate.
 #pragma once
 
 #include <archive.h>
@@ -40,6 +41,25 @@ struct LibArchive {
   decltype(&archive_entry_atime_is_set) entry_atime_is_set;  ///< archive_entry_atime_is_set
   decltype(&archive_entry_xattr_reset) entry_xattr_reset;    ///< archive_entry_xattr_reset
   decltype(&archive_entry_xattr_next) entry_xattr_next;      ///< archive_entry_xattr_next
+
+  // The write side, for `save`.
+  decltype(&archive_write_new) write_new;                ///< archive_write_new
+  decltype(&archive_write_free) write_free;              ///< archive_write_free
+  decltype(&archive_write_set_format_pax_restricted) write_set_format_pax_restricted;  ///< ustar, pax when needed
+  decltype(&archive_write_open_fd) write_open_fd;        ///< archive_write_open_fd
+  decltype(&archive_write_header) write_header;          ///< archive_write_header
+  decltype(&archive_write_data) write_data;              ///< archive_write_data
+  decltype(&archive_write_close) write_close;            ///< archive_write_close
+  decltype(&archive_entry_new) entry_new;                ///< archive_entry_new
+  decltype(&archive_entry_free) entry_free;              ///< archive_entry_free
+  decltype(&archive_entry_set_pathname) entry_set_pathname;  ///< archive_entry_set_pathname
+  decltype(&archive_entry_set_filetype) entry_set_filetype;  ///< archive_entry_set_filetype
+  decltype(&archive_entry_set_perm) entry_set_perm;          ///< archive_entry_set_perm
+  decltype(&archive_entry_set_size) entry_set_size;          ///< archive_entry_set_size
+  decltype(&archive_entry_set_mtime) entry_set_mtime;        ///< archive_entry_set_mtime
+  decltype(&archive_entry_set_symlink) entry_set_symlink;    ///< archive_entry_set_symlink
+  decltype(&archive_entry_set_uname) entry_set_uname;        ///< archive_entry_set_uname
+  decltype(&archive_entry_set_gname) entry_set_gname;        ///< archive_entry_set_gname
 };
 
 /// The functions, from libarchive.so.13 loaded on the first call.

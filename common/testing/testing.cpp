@@ -22,6 +22,8 @@
 #include <cstring>
 #include <filesystem>
 #include <ostream>
+#include <regex>
+#include <sstream>
 
 #include "dockling/error.hpp"
 #include "dockling/fs.hpp"
@@ -293,7 +295,27 @@ nlohmann::json parse_json(const std::string& text) {
   }
 }
 
-std::string host_mounts() { return read_file("/proc/self/mounts"); }
+std::string host_mounts() {
+  // Chapter 10 mounts a container's root on the host, as docker does: tests running beside
+  // this one may have theirs mounted now. Each such test checks its own (mounts_under).
+  static const std::regex container_root("^overlay \\S+/containers/[0-9a-f]{64}/merged overlay .*\n?");
+  std::string kept;
+  std::istringstream lines(read_file("/proc/self/mounts"));
+  for (std::string line; std::getline(lines, line);)
+    if (!std::regex_match(line, container_root)) kept += line + "\n";
+  return kept;
+}
+
+std::string mounts_under(const std::filesystem::path& dir) {
+  std::string found;
+  std::istringstream lines(read_file("/proc/self/mounts"));
+  for (std::string line; std::getline(lines, line);) {
+    size_t start = line.find(' ') + 1;
+    std::string target = line.substr(start, line.find(' ', start) - start);
+    if (target == dir.string() || target.rfind(dir.string() + "/", 0) == 0) found += line + "\n";
+  }
+  return found;
+}
 
 ino_t namespace_inode(const std::string& pid, const std::string& name) {
   struct stat st {};

@@ -33,7 +33,7 @@ ContainerSpec spec_of(std::vector<std::string> flags) {
   args.push_back("true");
   std::reverse(args.begin(), args.end());  // CLI11 takes a vector last argument first
   app.parse(args);
-  return run.spec();
+  return run.spec(dockling::StateRoot(dockling::StateRoot::default_dir()));
 }
 
 bool has(const std::vector<std::string>& env, const std::string& entry) {

@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <filesystem>
 #include <functional>
 #include <optional>
 #include <string>
@@ -96,8 +97,13 @@ class Background {
 /// Parses the probe's output; a parse failure becomes a test failure that shows the text.
 nlohmann::json parse_json(const std::string& text);
 
-/// The host's mount table (/proc/self/mounts), to compare before and after a test.
+/// The host's mount table (/proc/self/mounts), to compare before and after a test; without
+/// the roots of chapter 10's containers (ROOT/containers/ID/merged), which tests running at
+/// the same time mount on the host: compare those with mounts_under().
 std::string host_mounts();
+
+/// The lines of /proc/self/mounts whose mount point is `dir` or below it.
+std::string mounts_under(const std::filesystem::path& dir);
 
 /// The inode of /proc/PID/ns/NAME ("self" for this process), or 0 if it cannot be read.
 /// Two processes share a namespace exactly when these inodes are equal.

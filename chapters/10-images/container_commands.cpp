@@ -1,0 +1,188 @@
+#include "container_commands.hpp"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <ctime>
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "container_store.hpp"
+#include "dockling/cli.hpp"
+#include "dockling/error.hpp"
+#include "image_store.hpp"
+#include "images_step.hpp"
+#include "rw_layer.hpp"
+
+namespace dockling::ch10 {
+
+namespace {
+
+double now_seconds() { return static_cast<double>(std::time(nullptr)); }
+
+/// The command line as docker's list shows it: Path, then Args, joined by spaces.
+std::string command_line(const nlohmann::json& json) {
+  std::string text = json.value("Path", "");
+  for (const auto& arg : json.value("Args", std::vector<std::string>{})) text += " " + arg;
+  return text;
+}
+
+/// The STATUS column: "Up 5 seconds", "Exited (0) 5 seconds ago", "Created".
+std::string status_text(const ContainerRecord& record, double now) {
+  const auto& state = record.json.value("State", nlohmann::json::object());
+  std::string status = record.status();
+  if (status == "running")
+    return "Up " + human_duration(now - rfc3339_seconds(state.value("StartedAt", "")));
+  if (status == "exited") {
+    std::string finished = state.value("FinishedAt", "");
+    // A runtime killed before it could record the end: the container died with it.
+    if (finished.empty()) return "Exited (137)";
+    return fmt::format("Exited ({}) {} ago", state.value("ExitCode", 0), human_duration(now - rfc3339_seconds(finished)));
+  }
+  return "Created";
+}
+
+/// Waits up to `seconds` for `process` to be gone.
+bool wait_gone(const ProcessIdentity& process, int seconds) {
+  for (int i = 0; i < seconds * 100 && process.alive(); ++i) ::usleep(10000);
+  return !process.alive();
+}
+
+}  // namespace
+
+std::string ps_command(const std::string& command, bool full) {
+  std::string text = command;
+  if (!full) {
+    // Go counts runes: cut on UTF-8 character boundaries.
+    size_t runes = 0, cut = std::string::npos;
+    for (size_t i = 0; i < text.size(); ++i)
+      if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80 && runes++ == 19) cut = i;
+    if (runes > 20) text = text.substr(0, cut) + "…";
+  }
+  std::string quoted = "\"";
+  for (unsigned char c : text) {
+    if (c == '"' || c == '\\')
+      quoted += std::string("\\") + static_cast<char>(c);
+    else if (c == '\n')
+      quoted += "\\n";
+    else if (c == '\t')
+      quoted += "\\t";
+    else if (c == '\r')
+      quoted += "\\r";
+    else if (c < 0x20 || c == 0x7f)
+      quoted += fmt::format("\\x{:02x}", c);
+    else
+      quoted += static_cast<char>(c);
+  }
+  return quoted + "\"";
+}
+
+void ContainerCommands::add_commands(CLI::App& app) {
+  ps_ = add_command(app, "ps", "List containers");
+  ps_->add_flag("-a,--all", all_, "Show all containers (default shows just running)");
+  ps_->add_flag("-q,--quiet", quiet_, "Only display container IDs");
+  ps_->add_flag("--no-trunc", no_trunc_, "Don't truncate output");
+  ps_->add_option("-n,--last", last_, "Show n last created containers (includes all states)");
+  ps_->add_flag("-l,--latest", latest_, "Show the latest created container (includes all states)");
+
+  rm_ = add_command(app, "rm", "Remove one or more containers");
+  rm_->add_option("CONTAINER", rm_containers_, "Containers: names, ids or id prefixes")->required();
+  rm_->add_flag("-f,--force", force_, "Force the removal of a running container (uses SIGKILL)");
+
+  diff_ = add_command(app, "diff", "Inspect changes to files or directories on a container's filesystem");
+  diff_->add_option("CONTAINER", diff_container_, "The container: a name, an id or an id prefix")->required();
+}
+
+std::optional<int> ContainerCommands::run_command(const StateRoot& root) {
+  if (ps_->parsed()) return ps(root);
+  if (rm_->parsed()) return rm(root);
+  if (diff_->parsed()) return diff(root);
+  return std::nullopt;
+}
+
+namespace {
+
+/// The IMAGE column: the name it was run by while that name still means its image (docker's
+/// rule), its short id otherwise (untagged, or the name moved to another image).
+std::string image_column(const ContainerRecord& record, const ImageStore& images) {
+  std::string name = record.json.value("Config", nlohmann::json::object()).value("Image", "");
+  std::string id = record.json.value("Image", "");
+  try {
+    if (images.find(name).id == id) return name;
+  } catch (const Error&) {
+  }
+  return id.substr(id.rfind(':') + 1, 12);
+}
+
+}  // namespace
+
+int ContainerCommands::ps(const StateRoot& root) {
+  std::vector<ContainerRecord> records = ContainerStore(root).list();
+  ImageStore images(root);
+  if (latest_) last_ = 1;
+  std::vector<std::vector<std::string>> rows{{"CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"}};
+  std::string quiet_text;
+  double now = now_seconds();
+  int shown = 0;
+  for (const auto& record : records) {
+    if (last_ >= 0 && shown >= last_) break;
+    if (!all_ && last_ < 0 && record.status() != "running") continue;
+    ++shown;
+    std::string id = no_trunc_ ? record.id() : record.id().substr(0, 12);
+    if (quiet_) {
+      quiet_text += id + "\n";
+      continue;
+    }
+    rows.push_back({id, image_column(record, images), ps_command(command_line(record.json), no_trunc_),
+                    human_duration(now - rfc3339_seconds(record.json.value("Created", ""))) + " ago",
+                    status_text(record, now), "", record.name()});
+  }
+  std::cout << (quiet_ ? quiet_text : format_table(rows)) << std::flush;
+  return 0;
+}
+
+int ContainerCommands::diff(const StateRoot& root) {
+  ContainerRecord record = ContainerStore(root).find(diff_container_);
+  const auto& data = record.json.at("GraphDriver").at("Data");
+  for (const auto& change : rw_layer_changes(data.at("UpperDir").get<std::string>(),
+                                             data.at("LowerDir").get<std::vector<std::string>>()))
+    std::cout << change.kind << " " << change.path << "\n";
+  std::cout << std::flush;
+  return 0;
+}
+
+int ContainerCommands::rm(const StateRoot& root) {
+  ContainerStore store(root);
+  int code = 0;
+  for (const auto& text : rm_containers_) {
+    try {
+      ContainerRecord record = store.find(text);
+      if (record.status() == "running") {
+        if (!force_)
+          throw Error(fmt::format("You cannot remove a running container {}. Stop the container before attempting "
+                                  "removal or force remove",
+                                  record.id()),
+                      1);
+        const auto& state = record.json["State"];
+        ProcessIdentity process{state.value("Pid", 0), state.value("PidStartTime", std::uint64_t{0})};
+        const auto& holder = state.value("Monitor", nlohmann::json::object());
+        ProcessIdentity monitor{holder.value("Pid", 0), holder.value("StartTime", std::uint64_t{0})};
+        if (process.alive()) ::kill(process.pid, SIGKILL);
+        // The `run` that holds it cleans up its network and cgroups when it ends: let it.
+        wait_gone(process, 10);
+        wait_gone(monitor, 10);
+      }
+      ContainerStore::remove(record);
+      std::cout << text << "\n";
+    } catch (const Error& e) {
+      std::cout << std::flush;
+      std::cerr << program_invocation_short_name << ": " << e.what() << std::endl;
+      code = 1;
+    }
+  }
+  std::cout << std::flush;
+  return code;
+}
+
+}  // namespace dockling::ch10

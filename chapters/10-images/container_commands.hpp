@@ -1,0 +1,43 @@
+/// @file container_commands.hpp
+/// @brief `ps`, `rm` and `diff`: the kept containers of `run IMAGE`, listed and removed as docker does.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "dockling/state.hpp"
+
+namespace dockling::ch10 {
+
+/// The container commands beside `run`, daemonless: they read and change the records under
+/// ROOT/containers (container_store.hpp).
+class ContainerCommands {
+ public:
+  /// Adds `ps`, `rm` and `diff` to `app`.
+  void add_commands(CLI::App& app);
+  /// Runs the one that was chosen; nullopt when neither was.
+  std::optional<int> run_command(const StateRoot& root);
+
+ private:
+  int ps(const StateRoot& root);
+  int rm(const StateRoot& root);
+  int diff(const StateRoot& root);
+
+  CLI::App* ps_ = nullptr;
+  CLI::App* rm_ = nullptr;
+  CLI::App* diff_ = nullptr;
+  std::string diff_container_;
+  bool all_ = false, quiet_ = false, no_trunc_ = false, latest_ = false;
+  int last_ = -1;
+  std::vector<std::string> rm_containers_;
+  bool force_ = false;
+};
+
+/// The COMMAND column of `ps`: the command line, cut to 20 characters with "…" unless
+/// `full`, in Go's double quotes (strconv.Quote), as docker prints it.
+std::string ps_command(const std::string& command, bool full);
+
+}  // namespace dockling::ch10

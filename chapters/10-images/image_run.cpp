@@ -1,0 +1,210 @@
+#include "image_run.hpp"
+
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "dockling/error.hpp"
+#include "dockling/fs.hpp"
+#include "dockling/log.hpp"
+#include "dockling/tempdir.hpp"
+#include "image_store.hpp"
+#include "images.hpp"
+#include "reference.hpp"
+
+namespace fs = std::filesystem;
+
+namespace dockling::ch10 {
+
+namespace {
+
+/// mount(2)'s data must fit in one page.
+constexpr size_t kMountDataMax = 4095;
+
+/// A name for an existing directory rather than an image: a path that shows it is one.
+bool looks_like_path(const std::string& text) {
+  return text.find('/') != std::string::npos || text == "." || text == ".." || text.rfind("./", 0) == 0;
+}
+
+/// The image `text` names, or nullopt when it names a directory (chapters 01-09's ROOTFS).
+std::optional<Image> image_named(const std::string& text, const StateRoot& root) {
+  if (looks_like_path(text) && is_directory(text)) return std::nullopt;
+  std::optional<Reference> reference;
+  try {
+    reference = parse_reference(text);
+  } catch (const Error&) {
+    return std::nullopt;  // not a reference: a directory, or chapter 01's "rootfs: No such file"
+  }
+  try {
+    return ImageStore(root).find(text);
+  } catch (const Error&) {
+    if (is_directory(text)) return std::nullopt;
+    // Docker's words, then what it would do next: pull (chapter 12).
+    throw Error(fmt::format("Unable to find image '{}' locally (pulling comes in chapter 12: import or load it)",
+                            reference->with_default_tag().familiar()));
+  }
+}
+
+void make_directory(const fs::path& path, mode_t mode) {
+  if (::mkdir(path.c_str(), mode) != 0) throw SysError("mkdir", path.string(), errno);
+}
+
+std::string now_text() { return rfc3339_now(); }
+
+}  // namespace
+
+ImageRun::Prepared::~Prepared() {
+  root.reset();  // unmounted first: remove_tree never crosses a mount point
+  if (!record.dir.empty()) remove_tree(record.dir);
+}
+
+void ImageRun::add_flags(CLI::App& run) {
+  run_ = &run;
+  if (CLI::Option* rootfs = run.get_option_no_throw("ROOTFS"))
+    rootfs->description("An image (name[:tag], name@digest, an id), or a root filesystem directory");
+  run.add_option("--name", name_, "Assign a name to the container")->allow_extra_args(false);
+  run.add_flag("--rm", remove_, "Automatically remove the container when it exits");
+  run.add_option("--entrypoint", entrypoint_, "Overwrite the default ENTRYPOINT of the image")
+      ->allow_extra_args(false);
+}
+
+void ImageRun::to_spec(ContainerSpec& spec, const StateRoot& root) {
+  std::string text = run_->get_option("ROOTFS")->as<std::string>();
+  std::optional<Image> image = image_named(text, root);
+  if (!image) {
+    log::debug("image: {} is a directory: the container is not kept", text);
+    return;
+  }
+  if (::geteuid() != 0)
+    throw Error(fmt::format("{}: running an image needs root for now (rootless overlay comes later); run a "
+                            "directory instead",
+                            text));
+  if (!name_.empty()) check_container_name(name_);
+  const nlohmann::json& config = image->config.value("config", nlohmann::json::object());
+  RunOverrides overrides{run_->get_option("COMMAND")->count() > 0 ? spec.process.args : std::vector<std::string>{},
+                         entrypoint_};
+  apply_image_config(config, overrides, spec);
+
+  ContainerStore containers(root);
+  ImageStore images(root);
+  Prepared& prepared = prepared_.emplace();
+  ContainerRecord& record = prepared.record;
+  {
+    UniqueFd lock = containers.lock();
+    std::string name = name_.empty() ? containers.unused_name() : (name_[0] == '/' ? name_.substr(1) : name_);
+    containers.check_name_free(name);
+    fs::path dir = containers.make_dir(spec.id);
+    record.dir = dir;
+    std::vector<std::string> args(spec.process.args.begin() + 1, spec.process.args.end());
+    std::vector<std::string> lowers;
+    for (const auto& diff_id : image->diff_ids) lowers.push_back(images.layer_path(diff_id).string());
+    record.json = {
+        {"Id", spec.id},
+        {"Created", now_text()},
+        {"Path", spec.process.args.front()},
+        {"Args", args},
+        {"State", {{"Status", "created"}, {"Running", false}, {"Pid", 0}, {"ExitCode", 0}}},
+        {"Image", image->id},
+        {"Name", "/" + name},
+        {"Driver", "overlay"},
+        {"Config",
+         {{"Image", text},
+          {"Cmd", overrides.command.empty() ? config.value("Cmd", nlohmann::json()) : nlohmann::json(overrides.command)},
+          {"Entrypoint", entrypoint_ ? nlohmann::json(entrypoint_->empty() ? std::vector<std::string>{}
+                                                                            : std::vector<std::string>{*entrypoint_})
+                                     : config.value("Entrypoint", nlohmann::json())},
+          {"Env", spec.process.env},
+          {"WorkingDir", config.value("WorkingDir", "")},
+          {"User", config.value("User", "")},
+          {"Labels", config.value("Labels", nlohmann::json::object())},
+          {"ExposedPorts", config.value("ExposedPorts", nlohmann::json::object())},
+          {"Volumes", config.value("Volumes", nlohmann::json())},
+          {"StopSignal", config.value("StopSignal", "")}}},
+        {"HostConfig", {{"AutoRemove", remove_}}},
+        {"GraphDriver",
+         {{"Name", "overlay"},
+          {"Data",
+           {{"LowerDir", lowers},
+            {"UpperDir", (dir / "upper").string()},
+            {"WorkDir", (dir / "work").string()},
+            {"MergedDir", (dir / "merged").string()}}}}}};
+    // A --rm container is gone after a reboot anyway: its record need not be durable.
+    ContainerStore::save(record, !remove_);
+  }
+  fs::path dir = record.dir;
+  make_directory(dir / "upper", 0755);
+  make_directory(dir / "work", 0700);
+  make_directory(dir / "merged", 0755);
+  std::vector<std::string> lowers = record.json["GraphDriver"]["Data"]["LowerDir"];
+  if (lowers.empty()) {  // an image without layers: overlay still wants one lower directory
+    make_directory(dir / "empty", 0755);
+    lowers.push_back((dir / "empty").string());
+  }
+  std::string options = overlay_mount_options(lowers, (dir / "upper").string(), (dir / "work").string());
+  if (options.size() > kMountDataMax)
+    throw Error(fmt::format("{}: {} layers are too many for one overlay mount's options ({} bytes, at most {})", text,
+                            lowers.size(), options.size(), kMountDataMax));
+  prepared.root.emplace("overlay", (dir / "merged").string(), "overlay", 0, options);
+  spec.root.path = dir / "merged";
+  log::debug("image: {} ({} layers) mounted on {}", text, image->diff_ids.size(), spec.root.path.string());
+}
+
+void ImageRun::before_clone(Container& container) {
+  if (!prepared_) return;
+  container.record["image"] = {{"dir", prepared_->record.dir.string()}, {"remove", remove_}};
+  prepared_->root->release();
+  prepared_->record.dir.clear();  // after_exit's now
+  prepared_.reset();
+}
+
+void ImageRun::after_start(Container& container, pid_t child) noexcept {
+  if (!container.record.contains("image")) return;
+  try {
+    fs::path dir = container.record["image"]["dir"].get<std::string>();
+    ContainerRecord record{dir, nlohmann::json::parse(read_file((dir / "config.json").string()))};
+    ProcessIdentity process = ProcessIdentity::of(child), monitor = ProcessIdentity::self();
+    record.json["State"] = {{"Status", "running"},   {"Running", true},           {"Pid", process.pid},
+                            {"PidStartTime", process.start_time}, {"ExitCode", 0},  {"StartedAt", now_text()},
+                            {"Monitor", {{"Pid", monitor.pid}, {"StartTime", monitor.start_time}}}};
+    ContainerStore::save(record, false);  // running is gone after a reboot anyway
+  } catch (const std::exception& e) {
+    log::warning("recording that the container runs: {}", e.what());
+  }
+}
+
+void ImageRun::after_exit(Container& container) noexcept {
+  if (!container.record.contains("image")) return;
+  try {
+    const auto& image = container.record["image"];
+    fs::path dir = image.at("dir").get<std::string>();
+    ContainerRecord record{dir, nlohmann::json::object()};
+    if (::umount2(record.merged().c_str(), MNT_DETACH) != 0 && errno != EINVAL && errno != ENOENT)
+      log::warning("umount2(\"{}\"): {}", record.merged().string(), std::strerror(errno));
+    if (image.value("remove", false)) {
+      remove_tree(dir);
+      return;
+    }
+    record.json = nlohmann::json::parse(read_file((dir / "config.json").string()));
+    auto& state = record.json["State"];
+    if (state.value("Status", "") == "created") return;  // it never ran: docker's "Created"
+    // Unknown when another process cleans up after a killed runtime: its container was
+    // killed with it (PR_SET_PDEATHSIG), as with docker's 137.
+    state["ExitCode"] = container.exit_code.value_or(137);
+    state["Status"] = "exited";
+    state["Running"] = false;
+    state["Pid"] = 0;
+    state["FinishedAt"] = now_text();
+    state.erase("Monitor");
+    ContainerStore::save(record, true);
+  } catch (const std::exception& e) {
+    log::warning("recording that the container exited: {}", e.what());
+  }
+}
+
+}  // namespace dockling::ch10

@@ -1,0 +1,324 @@
+// `run IMAGE`: the overlay root from the image's layers, the config's defaults, and the
+// containers kept after they stop (ps -a, rm), as docker does.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <random>
+#include <regex>
+#include <stdexcept>
+#include <string>
+
+#include "dockling/error.hpp"
+#include "dockling/fs.hpp"
+#include "dockling/tempdir.hpp"
+#include "dockling/testing.hpp"
+#include "image_config.hpp"
+#include "image_store.hpp"
+#include "images.hpp"
+#include "tar_builder.hpp"
+
+namespace dockling::ch10 {
+namespace {
+
+using namespace dockling::testing;
+using namespace dockling::ch10::testing;
+using nlohmann::json;
+
+// --- the exercise: the overlay mount's options ---------------------------------------
+
+std::string random_path(std::mt19937& random) {
+  static const std::string letters = "abcdefghijklmnopqrstuvwxyz0123456789-_.";
+  std::string path;
+  for (int part = 0, parts = 1 + static_cast<int>(random() % 4); part < parts; ++part) {
+    path += '/';
+    for (int i = 0, n = 1 + static_cast<int>(random() % 10); i < n; ++i) path += letters[random() % letters.size()];
+  }
+  return path;
+}
+
+TEST(OverlayOptions, TheTopLayerComesFirstThenTheRwLayer_Exercise) {
+  std::mt19937 random(std::random_device{}());
+  for (int round = 0; round < 20; ++round) {
+    std::vector<std::string> layers;
+    for (int i = 0, n = 1 + static_cast<int>(random() % 6); i < n; ++i) layers.push_back(random_path(random));
+    std::string upper = random_path(random), work = random_path(random);
+    std::string expected = "lowerdir=";
+    for (size_t i = layers.size(); i-- > 0;) expected += layers[i] + (i > 0 ? ":" : "");
+    expected += ",upperdir=" + upper + ",workdir=" + work;
+    EXPECT_EQ(overlay_mount_options(layers, upper, work), expected);
+  }
+}
+
+TEST(OverlayOptions, SeparatorsInPathsAreEscaped_Exercise) {
+  EXPECT_EQ(overlay_mount_options({"/l/a:b", "/l/c,d"}, "/u\\v", "/w:x"),
+            "lowerdir=/l/c\\,d:/l/a\\:b,upperdir=/u\\\\v,workdir=/w\\:x");
+  EXPECT_EQ(overlay_mount_options({"/plain"}, "/up", "/wo"), "lowerdir=/plain,upperdir=/up,workdir=/wo");
+}
+
+TEST(OverlayOptions, NoLayersIsRefused_Exercise) {
+  EXPECT_THROW(overlay_mount_options({}, "/u", "/w"), std::invalid_argument);
+}
+
+// --- docker's rules for the command ---------------------------------------------------
+
+TEST(ImageCommand, EntrypointThenTheCommandLineOrElseCmd) {
+  json config{{"Entrypoint", {"/bin/ep", "-x"}}, {"Cmd", {"default", "args"}}};
+  EXPECT_EQ(image_command(config, {}), (std::vector<std::string>{"/bin/ep", "-x", "default", "args"}));
+  EXPECT_EQ(image_command(config, {{"mine"}, std::nullopt}), (std::vector<std::string>{"/bin/ep", "-x", "mine"}));
+  // --entrypoint replaces the image's, and drops its Cmd.
+  EXPECT_EQ(image_command(config, {{}, std::string("/bin/other")}), (std::vector<std::string>{"/bin/other"}));
+  EXPECT_EQ(image_command(config, {{"a"}, std::string("")}), (std::vector<std::string>{"a"}));
+  EXPECT_EQ(image_command(json{{"Cmd", {"sh"}}}, {}), (std::vector<std::string>{"sh"}));
+  EXPECT_EQ(image_command(json{{"Cmd", nullptr}, {"Entrypoint", nullptr}}, {{"ls"}, std::nullopt}),
+            (std::vector<std::string>{"ls"}));
+}
+
+TEST(ImageCommand, NothingToRunIsAnError) {
+  try {
+    image_command(json{{"Cmd", {"sh"}}}, {{}, std::string("")});
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(), "No command specified");
+  }
+  EXPECT_THROW(image_command(json::object(), {}), Error);
+}
+
+TEST(ImageConfig, EnvWorkdirAndUserBecomeDefaults) {
+  ContainerSpec spec;
+  apply_image_config(json{{"Cmd", {"sh"}}, {"Env", {"A=1"}}, {"WorkingDir", "srv"}, {"User", "nobody"}}, {}, spec);
+  EXPECT_EQ(spec.process.env, (std::vector<std::string>{std::string("PATH=") + kDefaultPath, "A=1"}));
+  EXPECT_EQ(spec.process.cwd, "/srv");
+  EXPECT_EQ(spec.process.default_user, "nobody");
+  apply_image_config(json{{"Cmd", {"sh"}}, {"Env", {"PATH=/opt/bin", "B=2"}}}, {}, spec);
+  EXPECT_EQ(spec.process.env, (std::vector<std::string>{"PATH=/opt/bin", "B=2"}));
+}
+
+// --- run IMAGE ------------------------------------------------------------------------
+
+class RunImage : public ::testing::Test {
+ protected:
+  TempDir tmp{"dockling-ch10-run"};
+  std::string root = (tmp.path() / "root").string();
+
+  RunResult ch10(std::vector<std::string> args, milliseconds timeout = milliseconds(30000)) {
+    args.insert(args.begin(), {bin("ch10-images"), "--root", root});
+    return run(args, timeout);
+  }
+  std::vector<std::string> ch10_argv(std::vector<std::string> args) {
+    args.insert(args.begin(), {bin("ch10-images"), "--root", root});
+    return args;
+  }
+
+  /// Stores an image of the tar layers `layers` (bottom first) and the container config
+  /// `config`, named `name`, as a pull or a build would.
+  void add_image(const std::vector<std::string>& layers, const json& config, const std::string& name) {
+    ImageStore store{StateRoot(root)};
+    UniqueFd lock = store.lock();
+    Changes changes;
+    nlohmann::ordered_json manifest_layers = nlohmann::ordered_json::array();
+    json diff_ids = json::array();
+    for (const auto& layer : layers) {
+      std::string digest = store.put_blob(std::string_view(layer), "", changes);
+      diff_ids.push_back(store.unpack_layer(digest, "", changes).diff_id);
+      manifest_layers.push_back(Descriptor{"application/vnd.oci.image.layer.v1.tar", digest,
+                                           static_cast<std::int64_t>(layer.size()), {}}
+                                    .to_json());
+    }
+    json image_config{{"architecture", oci_architecture()},
+                      {"os", "linux"},
+                      {"created", rfc3339_now()},
+                      {"config", config},
+                      {"rootfs", {{"type", "layers"}, {"diff_ids", diff_ids}}}};
+    std::string config_data = image_config.dump();
+    std::string config_digest = store.put_blob(std::string_view(config_data), "", changes);
+    nlohmann::ordered_json manifest{{"schemaVersion", 2},
+                  {"mediaType", media_type::kManifest},
+                  {"config", Descriptor{media_type::kConfig, config_digest,
+                                        static_cast<std::int64_t>(config_data.size()), {}}
+                                 .to_json()},
+                  {"layers", manifest_layers}};
+    std::string manifest_data = manifest.dump();
+    Descriptor descriptor{media_type::kManifest, store.put_blob(std::string_view(manifest_data), "", changes),
+                          static_cast<std::int64_t>(manifest_data.size()),
+                          {{kRefNameAnnotation, parse_reference(name).with_default_tag().full()}}};
+    std::vector<Descriptor> index = store.read_index();
+    index.push_back(descriptor);
+    store.write_index(index);
+    changes.commit();
+  }
+
+  /// The busybox rootfs of the tests as a one-layer image `name` with `config`.
+  void add_busybox(const std::string& name, const json& config = json{{"Cmd", {"sh"}}}) {
+    RunResult tar = run({"/bin/tar", "-C", rootfs(), "-cf", "-", "."});
+    ASSERT_EQ(tar.exit_code, 0) << tar;
+    add_image({tar.out}, config, name);
+  }
+
+  std::string containers_dir() const { return root + "/containers"; }
+};
+
+TEST_F(RunImage, LayersStackWithWhiteoutsAndOpaqueDirectories_Exercise) {
+  DOCKLING_REQUIRE_ROOT();
+  RunResult tar = run({"/bin/tar", "-C", rootfs(), "-cf", "-", "."});
+  ASSERT_EQ(tar.exit_code, 0) << tar;
+  std::string name = unique_name("keep-");
+  std::string lower = make_tar({file("gone", "lower\n"), dir("opaque/"), file("opaque/old", "old\n"),
+                                file("kept", "lower\n"), file("changed", "lower\n")});
+  std::string upper = make_tar({file(".wh.gone", ""), file("opaque/.wh..wh..opq", ""), file("opaque/new", "new\n"),
+                                file("changed", "upper " + name + "\n")});
+  add_image({tar.out, lower, upper}, json{{"Cmd", {"sh"}}}, "layers:1");
+
+  RunResult result = ch10({"run", "--rm", "--network", "none", "layers:1", "sh", "-c",
+                           "ls /opaque; cat /kept /changed; test -e /gone || echo no-gone"});
+  ASSERT_EQ(result.exit_code, 0) << result;
+  EXPECT_EQ(result.out, "new\nlower\nupper " + name + "\nno-gone\n");
+}
+
+TEST_F(RunImage, TheConfigGivesCommandEnvWorkdirAndUser_Exercise) {
+  DOCKLING_REQUIRE_ROOT();
+  std::string value = unique_name("v");
+  add_busybox("cfg", json{{"Entrypoint", {"/bin/sh", "-c"}},
+                          {"Cmd", {"echo \"$(id -u):$(id -g) $PWD $VALUE $PATH\""}},
+                          {"Env", {"VALUE=" + value, "PATH=/bin:/usr/bin"}},
+                          {"WorkingDir", "/tmp"},
+                          {"User", "nobody"}});
+  RunResult defaults = ch10({"run", "--rm", "--network", "none", "cfg"});
+  ASSERT_EQ(defaults.exit_code, 0) << defaults;
+  EXPECT_EQ(defaults.out, "65534:65534 /tmp " + value + " /bin:/usr/bin\n");
+  // Flags win: -u, -w, -e; a command line replaces Cmd and keeps the Entrypoint.
+  RunResult flags = ch10({"run", "--rm", "--network", "none", "-u", "0", "-w", "/etc", "-e", "VALUE=flag", "cfg",
+                          "echo $(id -u) $PWD $VALUE"});
+  ASSERT_EQ(flags.exit_code, 0) << flags;
+  EXPECT_EQ(flags.out, "0 /etc flag\n");
+  RunResult entrypoint = ch10({"run", "--rm", "--network", "none", "--entrypoint", "/bin/echo", "cfg", "plain"});
+  EXPECT_EQ(entrypoint.out, "plain\n") << entrypoint;
+}
+
+TEST_F(RunImage, AStoppedContainerIsKeptWithItsRwLayerUntilRm_Exercise) {
+  DOCKLING_REQUIRE_ROOT();
+  add_busybox("busybox");
+  std::string name = unique_name("kept-");
+  std::string mounts = host_mounts() + mounts_under(root);
+  RunResult result = ch10({"run", "--network", "none", "--name", name, "busybox", "sh", "-c", "echo x > /new; exit 3"});
+  EXPECT_EQ(result.exit_code, 3) << result;
+  EXPECT_EQ(host_mounts() + mounts_under(root), mounts);
+
+  RunResult running = ch10({"ps"});
+  EXPECT_EQ(running.out, "CONTAINER ID   IMAGE     COMMAND   CREATED   STATUS    PORTS     NAMES\n") << running;
+  RunResult all = ch10({"ps", "-a"});
+  ASSERT_EQ(all.exit_code, 0) << all;
+  std::smatch match;
+  ASSERT_TRUE(std::regex_search(all.out, match,
+                                std::regex("\n([0-9a-f]{12})   busybox   \"sh -c echo x > /new…\"   .* ago +Exited \\(3\\) "
+                                           ".* ago +" + name + "\n")))
+      << all;
+  std::string id = match[1];
+  RunResult quiet = ch10({"ps", "-aq"});
+  EXPECT_EQ(quiet.out, id + "\n") << quiet;
+  std::string dir;
+  for (const auto& entry : std::filesystem::directory_iterator(containers_dir())) dir = entry.path();
+  EXPECT_EQ(read_file(dir + "/upper/new"), "x\n");
+
+  // The name is taken until rm.
+  RunResult again = ch10({"run", "--network", "none", "--name", name, "busybox", "true"});
+  EXPECT_EQ(again.exit_code, 125) << again;
+  EXPECT_NE(again.err.find("Conflict. The container name \"/" + name + "\" is already in use by container"),
+            std::string::npos)
+      << again;
+  // The image too, unless forced.
+  RunResult rmi = ch10({"rmi", "busybox"});
+  EXPECT_EQ(rmi.exit_code, 1) << rmi;
+  EXPECT_NE(rmi.err.find("(must force) - container " + id + " is using its referenced image"), std::string::npos) << rmi;
+
+  RunResult removed = ch10({"rm", name, "no-such-" + name});
+  EXPECT_EQ(removed.exit_code, 1) << removed;
+  EXPECT_EQ(removed.out, name + "\n");
+  EXPECT_NE(removed.err.find("No such container: no-such-" + name), std::string::npos) << removed;
+  EXPECT_FALSE(path_exists(dir));
+  EXPECT_EQ(ch10({"rmi", "busybox"}).exit_code, 0);
+}
+
+TEST_F(RunImage, DiffListsWhatTheContainerAddedChangedAndDeleted_Exercise) {
+  DOCKLING_REQUIRE_ROOT();
+  add_busybox("busybox");
+  std::string name = unique_name("diff-");
+  RunResult result = ch10({"run", "--network", "none", "--name", name, "busybox", "sh", "-c",
+                           "echo x > /new; echo y >> /etc/passwd; rm /bin/vi; mkdir -p /a/b; touch /a/b/c; "
+                           "rm -r /root"});
+  ASSERT_EQ(result.exit_code, 0) << result;
+  RunResult diff = ch10({"diff", name});
+  ASSERT_EQ(diff.exit_code, 0) << diff;
+  // Docker's lines, sorted by path; a directory a change was copied up into is changed.
+  EXPECT_EQ(diff.out, "A /a\nA /a/b\nA /a/b/c\nC /bin\nD /bin/vi\nC /etc\nC /etc/passwd\nA /new\nD /root\n");
+  RunResult missing = ch10({"diff", "no-" + name});
+  EXPECT_EQ(missing.exit_code, 1) << missing;
+  EXPECT_NE(missing.err.find("No such container: no-" + name), std::string::npos) << missing;
+  EXPECT_EQ(ch10({"rm", name}).exit_code, 0);
+}
+
+TEST_F(RunImage, RmLeavesNothing_Exercise) {
+  DOCKLING_REQUIRE_ROOT();
+  add_busybox("busybox");
+  std::string mounts = host_mounts() + mounts_under(root);
+  RunResult result = ch10({"run", "--rm", "--network", "none", "busybox", "sh", "-c", "echo x > /new"});
+  EXPECT_EQ(result.exit_code, 0) << result;
+  EXPECT_EQ(host_mounts() + mounts_under(root), mounts);
+  EXPECT_TRUE(std::filesystem::is_empty(containers_dir()));
+  // A start that fails (no such command) leaves nothing either.
+  RunResult missing = ch10({"run", "--rm", "--network", "none", "busybox", "no-such-command"});
+  EXPECT_EQ(missing.exit_code, 127) << missing;
+  EXPECT_TRUE(std::filesystem::is_empty(containers_dir()));
+  EXPECT_EQ(host_mounts() + mounts_under(root), mounts);
+}
+
+TEST_F(RunImage, AKilledRunIsCleanedUpByTheNextAndRmForceKillsARunningOne_Exercise) {
+  DOCKLING_REQUIRE_ROOT();
+  add_busybox("busybox");
+  std::string mounts = host_mounts() + mounts_under(root);
+  std::string name = unique_name("killed-");
+  {
+    Background runtime(ch10_argv({"run", "--network", "none", "--name", name, "busybox", "sh", "-c",
+                                  "echo ready; exec sleep 60"}));
+    ASSERT_EQ(runtime.read_line(), "ready");
+    RunResult up = ch10({"ps"});
+    EXPECT_TRUE(std::regex_search(up.out, std::regex("   Up .*   " + name + "\n"))) << up;
+    runtime.signal(SIGKILL);
+    runtime.wait();
+  }
+  // The next run finds the dead one's state: unmounted, and listed as killed.
+  for (int i = 0; i < 500 && ch10({"ps", "-q"}).out != ""; ++i) ::usleep(10000);
+  RunResult next = ch10({"run", "--rm", "--network", "none", "busybox", "true"});
+  EXPECT_EQ(next.exit_code, 0) << next;
+  EXPECT_EQ(host_mounts() + mounts_under(root), mounts);
+  RunResult all = ch10({"ps", "-a"});
+  EXPECT_TRUE(std::regex_search(all.out, std::regex("Exited \\(137\\).*   " + name + "\n"))) << all;
+  EXPECT_EQ(ch10({"rm", name}).exit_code, 0);
+
+  // rm -f of a running one: killed, then removed.
+  Background runtime(ch10_argv({"run", "--network", "none", "--name", name, "busybox", "sh", "-c",
+                                "echo ready; exec sleep 60"}));
+  ASSERT_EQ(runtime.read_line(), "ready");
+  RunResult refused = ch10({"rm", name});
+  EXPECT_EQ(refused.exit_code, 1) << refused;
+  EXPECT_NE(refused.err.find("You cannot remove a running container"), std::string::npos) << refused;
+  RunResult forced = ch10({"rm", "-f", name});
+  EXPECT_EQ(forced.exit_code, 0) << forced;
+  EXPECT_EQ(runtime.wait().exit_code, 137);
+  EXPECT_TRUE(std::filesystem::is_empty(containers_dir()));
+  EXPECT_EQ(host_mounts() + mounts_under(root), mounts);
+}
+
+TEST_F(RunImage, AnUnknownImageIsNamedAndExits125) {
+  DOCKLING_REQUIRE_ROOT();
+  std::string name = unique_name("nosuch-");
+  RunResult result = ch10({"run", "--rm", "--network", "none", name});
+  EXPECT_EQ(result.exit_code, 125) << result;
+  EXPECT_NE(result.err.find("Unable to find image '" + name + ":latest' locally"), std::string::npos) << result;
+  // A directory still runs as in chapter 09.
+  RunResult rootfs_run = ch10({"run", "--network", "none", rootfs(), "true"});
+  EXPECT_EQ(rootfs_run.exit_code, 0) << rootfs_run;
+}
+
+}  // namespace
+}  // namespace dockling::ch10
