@@ -316,7 +316,8 @@ void ImageStore::point(std::vector<Descriptor>& index, const Reference& name, co
   }
 }
 
-std::string ImageStore::import_tarball(int fd, const std::optional<Reference>& name, const std::string& comment) {
+std::string ImageStore::import_tarball(int fd, const std::optional<Reference>& name, const std::string& comment,
+                                      const ojson& container_config) {
   if (name && !name->digest.empty()) throw Error("refusing to create a tag with a digest reference", 1);
   UniqueFd held = lock();
   Changes changes;
@@ -334,7 +335,7 @@ std::string ImageStore::import_tarball(int fd, const std::optional<Reference>& n
   ojson history_entry{{"created", created}, {"comment", comment}};
   ojson config{{"architecture", oci_architecture()},
                {"comment", comment},
-               {"config", empty_container_config()},
+               {"config", container_config.is_null() ? empty_container_config() : container_config},
                {"container_config", empty_container_config()},
                {"created", created},
                {"history", ojson::array({history_entry})},

@@ -141,9 +141,11 @@ class ImageStore {
   Image find(const std::string& text) const;
 
   /// `import`: the tarball read from `fd` (plain, gzip or zstd) becomes a one-layer image,
-  /// tagged `name` when given, untagged otherwise; `comment` goes to its history.
+  /// tagged `name` when given, untagged otherwise; `comment` goes to its history, `config`
+  /// (docker's container config, `import --change`) to its config: docker's empty one when null.
   /// @returns the new image's id.
-  std::string import_tarball(int fd, const std::optional<Reference>& name, const std::string& comment);
+  std::string import_tarball(int fd, const std::optional<Reference>& name, const std::string& comment,
+                             const nlohmann::ordered_json& config = nullptr);
   /// `tag`: `target` (default tag latest) names the image `source` names. A name that
   /// pointed at another image moves; that image stays, untagged if it has no other name.
   void tag(const std::string& source, const Reference& target);

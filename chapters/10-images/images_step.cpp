@@ -15,7 +15,10 @@
 #include "dockling/cli.hpp"
 #include "dockling/error.hpp"
 #include "dockling/fd.hpp"
+#include "config_changes.hpp"
 #include "container_store.hpp"
+#include "go_template.hpp"
+#include "image_inspect.hpp"
 #include "image_store.hpp"
 #include "reference.hpp"
 #include "security_step.hpp"
@@ -95,6 +98,8 @@ void ImagesStep::add_commands(CLI::App& app) {
       ->required();
   import_->add_option("REPOSITORY[:TAG]", import_reference_, "The new image's name");
   import_->add_option("-m,--message", import_message_, "Set commit message for imported image");
+  import_->add_option("-c,--change", import_changes_, "Apply Dockerfile instruction to the created image")
+      ->allow_extra_args(false);
 
   images_ = add_command(app, "images", "List images");
   images_->add_option("REPOSITORY[:TAG]", images_filter_, "Only images of this repository (and tag)");
@@ -102,6 +107,7 @@ void ImagesStep::add_commands(CLI::App& app) {
   images_->add_flag("--digests", digests_, "Show digests (the manifest's)");
   images_->add_flag("-a,--all", all_, "Show all images (there are no intermediate ones yet)");
   images_->add_flag("--no-trunc", no_trunc_, "Don't truncate output");
+  images_->add_option("--format", images_format_, "Pretty-print images using a Go template");
 
   tag_ = add_command(app, "tag", "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE");
   tag_->add_option("SOURCE_IMAGE[:TAG]", tag_source_, "The image")->required();
@@ -110,6 +116,8 @@ void ImagesStep::add_commands(CLI::App& app) {
   rmi_ = add_command(app, "rmi", "Remove one or more images");
   rmi_->add_option("IMAGE", rmi_images_, "Images: names or ids")->required();
   rmi_->add_flag("-f,--force", force_, "Remove every name of an image given by id");
+
+  inspect_.add_commands(app);
   containers_.add_commands(app);
 
   add_archive_commands(app);
@@ -122,6 +130,7 @@ std::optional<int> ImagesStep::run_command(const StateRoot& root) {
     if (images_->parsed()) return images(root);
     if (tag_->parsed()) return tag(root);
     if (rmi_->parsed()) return rmi(root);
+    if (auto code = inspect_.run_command(root)) return code;
     if (auto code = containers_.run_command(root)) return code;
     if (save_->parsed()) return save(root);
     if (load_->parsed()) return load(root);
@@ -143,9 +152,14 @@ int ImagesStep::import(const StateRoot& root) {
     file = open_fd(import_source_, O_RDONLY);
     fd = file.get();
   }
+  nlohmann::ordered_json config = nullptr;
+  if (!import_changes_.empty()) {
+    config = docker_container_config(nullptr);
+    apply_changes(config, import_changes_);
+  }
   ImageStore store(root);
   std::string comment = import_message_.empty() ? "Imported from -" : import_message_;
-  std::cout << store.import_tarball(fd, name, comment) << std::endl;
+  std::cout << store.import_tarball(fd, name, comment, config) << std::endl;
   return 0;
 }
 
@@ -159,7 +173,9 @@ int ImagesStep::images(const StateRoot& root) {
     rows.push_back({"REPOSITORY", "TAG", "DIGEST", "IMAGE ID", "CREATED", "SIZE"});
   else
     rows.push_back({"REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"});
-  std::string quiet_text;
+  std::string quiet_text, formatted;
+  std::optional<Template> format;
+  if (!images_format_.empty() && !quiet_) format.emplace(images_format_, TemplateOptions{false, "*formatter.imageContext"});
   for (const auto& image : store.images()) {
     std::uint64_t size = 0;
     for (const auto& diff_id : image.diff_ids) size += store.layer_size(diff_id);
@@ -176,13 +192,17 @@ int ImagesStep::images(const StateRoot& root) {
         quiet_text += id + "\n";
         continue;
       }
+      if (format) {
+        formatted += format->render(image_format_context(image, repository, tag, id, created, human_size(size))) + "\n";
+        continue;
+      }
       std::vector<std::string> row{repository, tag};
       if (digests_) row.push_back(image.manifest.digest);
       row.insert(row.end(), {id, created, human_size(size)});
       rows.push_back(row);
     }
   }
-  std::cout << (quiet_ ? quiet_text : format_table(rows)) << std::flush;
+  std::cout << (quiet_ ? quiet_text : format ? formatted : format_table(rows)) << std::flush;
   return 0;
 }
 

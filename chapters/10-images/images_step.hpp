@@ -9,6 +9,7 @@
 
 #include "container_commands.hpp"
 #include "image_run.hpp"
+#include "inspect_commands.hpp"
 #include "pipeline.hpp"
 #include "step.hpp"
 
@@ -31,7 +32,8 @@ class ImagesStep : public Step {
   void after_start(Container& container, pid_t child) noexcept override { run_.after_start(container, child); }
   /// Its root unmounted; removed (--rm) or kept, with its exit code.
   void after_exit(Container& container) noexcept override { run_.after_exit(container); }
-  /// Adds `import`, `images`, `tag`, `rmi`, `save`, `load`, and the container commands.
+  /// Adds `import`, `images`, `tag`, `rmi`, `inspect`, `history`, `save`, `load`, and the
+  /// container commands.
   void add_commands(CLI::App& app) override;
   /// Runs the one that was chosen.
   std::optional<int> run_command(const StateRoot& root) override;
@@ -52,7 +54,8 @@ class ImagesStep : public Step {
   CLI::App* tag_ = nullptr;
   CLI::App* rmi_ = nullptr;
   std::string import_source_, import_reference_, import_message_;
-  std::string images_filter_;
+  std::vector<std::string> import_changes_;
+  std::string images_filter_, images_format_;
   bool quiet_ = false, digests_ = false, all_ = false, no_trunc_ = false;
   std::string tag_source_, tag_target_;
   std::vector<std::string> rmi_images_;
@@ -62,6 +65,7 @@ class ImagesStep : public Step {
   std::vector<std::string> save_images_;
   std::string save_output_, load_input_;
   bool load_quiet_ = false;
+  InspectCommands inspect_;  // inspect and history
 };
 
 /// A size as docker prints it: 3 significant digits, units of 1000 ("1.98MB", "742kB", "0B").
