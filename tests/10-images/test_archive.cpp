@@ -199,7 +199,8 @@ TEST_F(Archive, SaveThenLoadIntoAnotherRootGivesTheSameImages) {
   for (const char* name : {"hello:1", "plain:1"}) {
     std::string id = id_of(root, name);
     ASSERT_EQ(id_of(other, name), id);
-    for (const auto& diff_id : config_of(root, id)["rootfs"]["diff_ids"]) {
+    json config = config_of(root, id);
+    for (const auto& diff_id : config["rootfs"]["diff_ids"]) {
       std::string hex = diff_id.get<std::string>().substr(7);
       EXPECT_EQ(tree(other + "/layers/" + hex), tree(root + "/layers/" + hex)) << name;
       EXPECT_FALSE(tree(other + "/layers/" + hex).empty()) << name;
