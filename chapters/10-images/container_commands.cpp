@@ -99,6 +99,8 @@ void ContainerCommands::add_commands(CLI::App& app) {
   commit_->add_option("CONTAINER", container_, "The container: a name, an id or an id prefix")->required();
   commit_->add_option("REPOSITORY[:TAG]", reference_, "The new image's name (none: untagged)");
   commit_->add_option("-m,--message", message_, "Commit message");
+  commit_->add_option("-c,--change", changes_, "Apply Dockerfile instruction to the created image")
+      ->allow_extra_args(false);
   commit_->add_option("-a,--author", author_, "Author (e.g., \"John Hannibal Smith <hannibal@a-team.com>\")");
   commit_->add_flag("-p,--pause,!--no-pause", pause_, "Pause container during commit (accepted; a running "
                                                      "container is read as it is)");
@@ -172,7 +174,7 @@ int ContainerCommands::commit(const StateRoot& root) {
   std::optional<Reference> name;
   if (!reference_.empty()) name = parse_reference(reference_);
   ContainerRecord record = ContainerStore(root).find(container_);
-  std::cout << commit_container(root, record, name, {message_, author_}) << std::endl;
+  std::cout << commit_container(root, record, name, {message_, author_, changes_}) << std::endl;
   return 0;
 }
 

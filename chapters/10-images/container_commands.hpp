@@ -34,6 +34,7 @@ class ContainerCommands {
   CLI::App* commit_ = nullptr;
   CLI::App* export_command_ = nullptr;
   std::string container_, reference_, message_, author_, output_;
+  std::vector<std::string> changes_;
   bool pause_ = true;
   bool all_ = false, quiet_ = false, no_trunc_ = false, latest_ = false;
   int last_ = -1;

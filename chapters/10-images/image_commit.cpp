@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "archive_io.hpp"
+#include "config_changes.hpp"
 #include "dockling/error.hpp"
 #include "dockling/fd.hpp"
 #include "dockling/mount.hpp"
@@ -30,21 +31,17 @@ std::string command_line(const nlohmann::json& record) {
   return text;
 }
 
-/// The new image's container config: docker's shape, filled from the container's.
-ojson committed_config(const nlohmann::json& config, const std::string& image_id) {
-  ojson result = empty_container_config();
-  for (const char* key : {"User", "Env", "Cmd", "Volumes", "WorkingDir", "Entrypoint", "Labels"}) {
-    auto it = config.find(key);
-    if (it == config.end()) continue;
-    bool empty = it->is_null() || (it->is_string() && it->get<std::string>().empty()) ||
-                 ((it->is_array() || it->is_object()) && it->empty());
-    if (!empty) result[key] = *it;
-  }
-  for (const char* key : {"ExposedPorts", "StopSignal"}) {
-    auto it = config.find(key);
-    if (it != config.end() && !it->is_null() && !it->empty()) result[key] = *it;
-  }
+/// The new image's container config: docker's shape, filled from the container's, with
+/// `--change` applied.
+ojson committed_config(const nlohmann::json& config, const std::string& image_id,
+                       const std::vector<std::string>& changes) {
+  nlohmann::json kept = config;
+  for (const char* key : {"Volumes", "Labels", "ExposedPorts", "Entrypoint", "Cmd"})  // {} and [] are "none"
+    if (kept.contains(key) && kept[key].is_structured() && kept[key].empty()) kept[key] = nullptr;
+  if (kept.value("StopSignal", "").empty()) kept.erase("StopSignal");
+  ojson result = docker_container_config(kept);
   result["Image"] = image_id;
+  apply_changes(result, changes);
   return result;
 }
 
@@ -77,7 +74,7 @@ std::string commit_container(const StateRoot& root, const ContainerRecord& conta
 
   std::string created = rfc3339_now();
   ojson config = ojson::parse(base.config.dump());
-  config["config"] = committed_config(container.json.value("Config", nlohmann::json::object()), base.id);
+  config["config"] = committed_config(container.json.value("Config", nlohmann::json::object()), base.id, options.changes);
   config["container"] = container.id();
   config["container_config"] = config["config"];
   config["created"] = created;

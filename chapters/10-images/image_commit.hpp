@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "container_store.hpp"
 #include "dockling/state.hpp"
@@ -16,6 +17,7 @@ namespace dockling::ch10 {
 struct CommitOptions {
   std::string message;  ///< -m: the new history entry's comment
   std::string author;   ///< -a: the image's author
+  std::vector<std::string> changes;  ///< -c: Dockerfile instructions applied to the config
 };
 
 /// Makes an image of `container`: its image's layers, plus one layer written from its upper

@@ -291,6 +291,14 @@ TEST_F(RunImage, CommitMakesTheRwLayerAnImageThatUmociUnpacksTheSame_Exercise) {
   EXPECT_EQ(cmd.out, "") << cmd;  // its Cmd is the container's command: it writes, prints nothing
   EXPECT_EQ(cmd.exit_code, 1) << cmd;  // mkdir /srv: it exists now
 
+  // --change edits the committed config as a Dockerfile instruction would.
+  RunResult changed = ch10({"commit", "-c", "CMD [\"cat\", \"/new\"]", "-c", "ENV FROM=change", name, "committed:2"});
+  ASSERT_EQ(changed.exit_code, 0) << changed;
+  RunResult changed_run = ch10({"run", "--rm", "--network", "none", "committed:2"});
+  EXPECT_EQ(changed_run.out, name + "\n") << changed_run;
+  RunResult changed_env = ch10({"run", "--rm", "--network", "none", "committed:2", "sh", "-c", "echo $FROM"});
+  EXPECT_EQ(changed_env.out, "change\n") << changed_env;
+
   // The new layer in OCI's form: umoci applies its whiteouts to the same tree.
   std::string bundle = (tmp.path() / "bundle").string();
   RunResult unpacked = run({umoci, "unpack", "--image", root + "/images:docker.io/library/committed:1", bundle});
