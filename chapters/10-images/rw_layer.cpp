@@ -19,14 +19,14 @@ namespace fs = std::filesystem;
 
 namespace dockling::ch10 {
 
-namespace {
-
 bool is_whiteout(const struct stat& st) { return S_ISCHR(st.st_mode) && st.st_rdev == 0; }
 
 bool is_opaque(const fs::path& dir) {
   char value[2] = {};
   return ::lgetxattr(dir.c_str(), "trusted.overlay.opaque", value, sizeof value) == 1 && value[0] == 'y';
 }
+
+namespace {
 
 /// True when the image's layers show `relative`: looked up from the top layer down, a
 /// whiteout hides it, an opaque parent directory ends the search, the first layer that has
@@ -41,7 +41,8 @@ bool shown_below(const std::vector<std::string>& lowers, const fs::path& relativ
   return false;
 }
 
-/// The extended attributes of `path` but overlay's own (trusted.overlay.*).
+}  // namespace
+
 std::vector<std::pair<std::string, std::string>> xattrs_of(const fs::path& path) {
   std::vector<std::pair<std::string, std::string>> found;
   ssize_t size = ::llistxattr(path.c_str(), nullptr, 0);
@@ -63,75 +64,86 @@ std::vector<std::pair<std::string, std::string>> xattrs_of(const fs::path& path)
   return found;
 }
 
-struct TreeWalk {
-  TarWriter& tar;
-  TreeForm form;
-  std::map<std::pair<dev_t, ino_t>, std::string> first_names;  ///< hard links: the first name written
+std::vector<std::string> sorted_names(const fs::path& dir) {
+  std::vector<std::string> names;
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator(dir, error)) names.push_back(entry.path().filename());
+  if (error) throw SysError("opendir", dir.string(), error.value());
+  std::sort(names.begin(), names.end());
+  return names;
+}
 
-  void directory(const fs::path& dir, const std::string& prefix) {
-    std::vector<std::string> names;
-    std::error_code error;
-    for (const auto& entry : fs::directory_iterator(dir, error)) names.push_back(entry.path().filename());
-    if (error) throw SysError("opendir", dir.string(), error.value());
-    std::sort(names.begin(), names.end());
-    for (const auto& name : names) one(dir / name, prefix + name);
+void LayerEntries::whiteout(const std::string& name, const struct stat& st) {
+  fs::path as_name(name);
+  struct stat marker = st;
+  marker.st_mode = S_IFREG | 0644;
+  marker.st_size = 0;
+  tar_.entry((as_name.parent_path() / (".wh." + as_name.filename().string())).string(), marker, "", false, {},
+             [](char*, size_t) -> size_t { return 0; });
+}
+
+void LayerEntries::opaque(const std::string& name, const struct stat& st) {
+  struct stat marker = st;
+  marker.st_mode = S_IFREG | 0644;
+  marker.st_size = 0;
+  tar_.entry(name + "/.wh..wh..opq", marker, "", false, {}, [](char*, size_t) -> size_t { return 0; });
+}
+
+void LayerEntries::add(const fs::path& path, const std::string& name, const struct stat& st) {
+  auto no_data = [](char*, size_t) -> size_t { return 0; };
+  if (S_ISDIR(st.st_mode)) {
+    tar_.entry(name + "/", st, "", false, xattrs_of(path), no_data);
+    return;
   }
+  if (st.st_nlink > 1) {
+    auto [it, first] = first_names_.emplace(std::make_pair(st.st_dev, st.st_ino), name);
+    if (!first) {
+      tar_.entry(name, st, it->second, true, {}, no_data);
+      return;
+    }
+  }
+  std::string target;
+  if (S_ISLNK(st.st_mode)) {
+    std::error_code error;
+    target = fs::read_symlink(path, error).string();
+    if (error) throw SysError("readlink", path.string(), error.value());
+  }
+  UniqueFd file;
+  if (S_ISREG(st.st_mode)) file = open_fd(path.string(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  auto read = [&](char* buffer, size_t size) -> size_t {
+    ssize_t n;
+    while ((n = ::read(file.get(), buffer, size)) < 0 && errno == EINTR) {
+    }
+    if (n < 0) throw SysError("read", path.string(), errno);
+    return static_cast<size_t>(n);
+  };
+  tar_.entry(name, st, target, false, xattrs_of(path), read);
+}
 
-  void one(const fs::path& path, const std::string& name) {
+namespace {
+
+void write_directory(LayerEntries& entries, const fs::path& dir, const std::string& prefix, TreeForm form) {
+  for (const auto& base : sorted_names(dir)) {
+    fs::path path = dir / base;
+    std::string name = prefix + base;
     struct stat st {};
     if (::lstat(path.c_str(), &st) != 0) throw SysError("lstat", path.string(), errno);
-    auto no_data = [](char*, size_t) -> size_t { return 0; };
     if (form == TreeForm::rw_layer && is_whiteout(st)) {
-      fs::path as_name(name);
-      std::string whiteout = (as_name.parent_path() / (".wh." + as_name.filename().string())).string();
-      struct stat marker = st;
-      marker.st_mode = S_IFREG | 0644;
-      marker.st_size = 0;
-      tar.entry(whiteout, marker, "", false, {}, no_data);
-      return;
+      entries.whiteout(name, st);
+      continue;
     }
-    if (S_ISDIR(st.st_mode)) {
-      tar.entry(name + "/", st, "", false, xattrs_of(path), no_data);
-      if (form == TreeForm::rw_layer && is_opaque(path)) {
-        struct stat marker = st;
-        marker.st_mode = S_IFREG | 0644;
-        marker.st_size = 0;
-        tar.entry(name + "/.wh..wh..opq", marker, "", false, {}, no_data);
-      }
-      directory(path, name + "/");
-      return;
-    }
-    if (st.st_nlink > 1) {
-      auto [it, first] = first_names.emplace(std::make_pair(st.st_dev, st.st_ino), name);
-      if (!first) {
-        tar.entry(name, st, it->second, true, {}, no_data);
-        return;
-      }
-    }
-    std::string target;
-    if (S_ISLNK(st.st_mode)) {
-      std::error_code error;
-      target = fs::read_symlink(path, error).string();
-      if (error) throw SysError("readlink", path.string(), error.value());
-    }
-    UniqueFd file;
-    if (S_ISREG(st.st_mode)) file = open_fd(path.string(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-    auto read = [&](char* buffer, size_t size) -> size_t {
-      ssize_t n;
-      while ((n = ::read(file.get(), buffer, size)) < 0 && errno == EINTR) {
-      }
-      if (n < 0) throw SysError("read", path.string(), errno);
-      return static_cast<size_t>(n);
-    };
-    tar.entry(name, st, target, false, xattrs_of(path), read);
+    entries.add(path, name, st);
+    if (!S_ISDIR(st.st_mode)) continue;
+    if (form == TreeForm::rw_layer && is_opaque(path)) entries.opaque(name, st);
+    write_directory(entries, path, name + "/", form);
   }
-};
+}
 
 }  // namespace
 
 void write_tree(TarWriter& tar, const fs::path& dir, TreeForm form) {
-  TreeWalk walk{tar, form, {}};
-  walk.directory(dir, "");
+  LayerEntries entries(tar);
+  write_directory(entries, dir, "", form);
 }
 
 std::vector<Change> rw_layer_changes(const fs::path& upper, const std::vector<std::string>& lowers) {

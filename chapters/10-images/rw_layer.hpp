@@ -3,8 +3,12 @@
 /// image's layers below it, for `diff` and `commit`.
 #pragma once
 
+#include <sys/stat.h>
+
 #include <filesystem>
+#include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace dockling::ch10 {
@@ -24,6 +28,33 @@ struct Change {
 std::vector<Change> rw_layer_changes(const std::filesystem::path& upper, const std::vector<std::string>& lowers);
 
 class TarWriter;
+
+/// True for overlay's whiteout: a character device 0/0.
+bool is_whiteout(const struct stat& st);
+/// True for a directory overlay treats as opaque (trusted.overlay.opaque=y).
+bool is_opaque(const std::filesystem::path& dir);
+/// The extended attributes of `path` (not followed) but overlay's own (trusted.overlay.*).
+std::vector<std::pair<std::string, std::string>> xattrs_of(const std::filesystem::path& path);
+/// The names in `dir`, sorted. @throws SysError.
+std::vector<std::string> sorted_names(const std::filesystem::path& dir);
+
+/// Entries of a layer tarball in OCI's form, one at a time.
+class LayerEntries {
+ public:
+  /// Entries go to `tar`, which must outlive this object.
+  explicit LayerEntries(TarWriter& tar) : tar_(tar) {}
+  /// `name` was deleted: an empty `.wh.NAME` beside it (`st`: times and owner).
+  void whiteout(const std::string& name, const struct stat& st);
+  /// The directory `name` hides what lower layers hold in it: `NAME/.wh..wh..opq`.
+  void opaque(const std::string& name, const struct stat& st);
+  /// The file `path` (with `st`, its lstat) as entry `name`, not what a directory holds; a
+  /// second name of a hard-linked file becomes a link to the first.
+  void add(const std::filesystem::path& path, const std::string& name, const struct stat& st);
+
+ private:
+  TarWriter& tar_;
+  std::map<std::pair<dev_t, ino_t>, std::string> first_names_;  ///< hard links: the first name written
+};
 
 /// How write_tree() reads overlay's marks.
 enum class TreeForm {
