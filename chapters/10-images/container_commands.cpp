@@ -162,9 +162,7 @@ int ContainerCommands::ps(const StateRoot& root) {
 
 int ContainerCommands::diff(const StateRoot& root) {
   ContainerRecord record = ContainerStore(root).find(container_);
-  const auto& data = record.json.at("GraphDriver").at("Data");
-  for (const auto& change : rw_layer_changes(data.at("UpperDir").get<std::string>(),
-                                             data.at("LowerDir").get<std::vector<std::string>>()))
+  for (const auto& change : container_changes(record))
     std::cout << change.kind << " " << change.path << "\n";
   std::cout << std::flush;
   return 0;

@@ -16,6 +16,7 @@
 #include "image_store.hpp"
 #include "images.hpp"
 #include "rw_layer.hpp"
+#include "vfs_driver.hpp"
 
 namespace fs = std::filesystem;
 using ojson = nlohmann::ordered_json;
@@ -45,7 +46,18 @@ ojson committed_config(const nlohmann::json& config, const std::string& image_id
   return result;
 }
 
+bool copied(const nlohmann::json& container) {
+  return container.at("GraphDriver").value("Name", "") == "vfs";
+}
+
 }  // namespace
+
+std::vector<Change> container_changes(const ContainerRecord& container) {
+  const auto& data = container.json.at("GraphDriver").at("Data");
+  auto lowers = data.at("LowerDir").get<std::vector<std::string>>();
+  if (copied(container.json)) return copied_root_changes(data.at("Dir").get<std::string>(), lowers);
+  return rw_layer_changes(data.at("UpperDir").get<std::string>(), lowers);
+}
 
 std::string commit_container(const StateRoot& root, const ContainerRecord& container, const std::optional<Reference>& name,
                              const CommitOptions& options) {
@@ -54,7 +66,6 @@ std::string commit_container(const StateRoot& root, const ContainerRecord& conta
   UniqueFd held = store.lock();
   Image base = store.find(container.json.value("Image", ""));
   const auto& data = container.json.at("GraphDriver").at("Data");
-  fs::path upper = data.at("UpperDir").get<std::string>();
 
   Changes changes;
   // The layer goes to an unnamed file on the store's file system first, then into the store
@@ -64,7 +75,10 @@ std::string commit_container(const StateRoot& root, const ContainerRecord& conta
   UniqueFd layer_file(raw);
   {
     TarWriter tar(layer_file.get(), fmt::format("the rw layer of {}", container.id().substr(0, 12)));
-    write_tree(tar, upper, TreeForm::rw_layer);
+    if (copied(container.json))
+      write_changes(tar, data.at("Dir").get<std::string>(), container_changes(container));
+    else
+      write_tree(tar, data.at("UpperDir").get<std::string>(), TreeForm::rw_layer);
     tar.close();
   }
   check(static_cast<int>(::lseek(layer_file.get(), 0, SEEK_SET)), "lseek", "the new layer");
@@ -110,6 +124,12 @@ std::string commit_container(const StateRoot& root, const ContainerRecord& conta
 
 void export_container(const ContainerRecord& container, int fd) {
   const auto& data = container.json.at("GraphDriver").at("Data");
+  TarWriter tar(fd, fmt::format("the export of {}", container.id().substr(0, 12)));
+  if (copied(container.json)) {
+    write_tree(tar, data.at("Dir").get<std::string>(), TreeForm::plain);
+    tar.close();
+    return;
+  }
   // In a mount namespace of our own, private: the view is never seen on the host, and goes
   // with this process however it ends.
   check(::unshare(CLONE_NEWNS), "unshare", "CLONE_NEWNS");
@@ -122,7 +142,6 @@ void export_container(const ContainerRecord& container, int fd) {
   std::string options =
       overlay_mount_options(layers, (view.path() / "upper").string(), (view.path() / "work").string());
   Mount root("overlay", (view.path() / "root").string(), "overlay", MS_RDONLY, options);
-  TarWriter tar(fd, fmt::format("the export of {}", container.id().substr(0, 12)));
   write_tree(tar, view.path() / "root", TreeForm::plain);
   tar.close();
 }

@@ -10,6 +10,7 @@
 #include "container_store.hpp"
 #include "dockling/state.hpp"
 #include "reference.hpp"
+#include "rw_layer.hpp"
 
 namespace dockling::ch10 {
 
@@ -19,6 +20,10 @@ struct CommitOptions {
   std::string author;   ///< -a: the image's author
   std::vector<std::string> changes;  ///< -c: Dockerfile instructions applied to the config
 };
+
+/// What `container` changed over its image (`diff`): its upper directory read against the
+/// layers (overlay), or its copy compared with them (vfs).
+std::vector<Change> container_changes(const ContainerRecord& container);
 
 /// Makes an image of `container`: its image's layers, plus one layer written from its upper
 /// directory (whiteouts as `.wh.` entries, opaque directories as `.wh..wh..opq`), with the

@@ -18,6 +18,7 @@
 #include "image_store.hpp"
 #include "images.hpp"
 #include "overlay_mount.hpp"
+#include "vfs_driver.hpp"
 #include "reference.hpp"
 
 namespace fs = std::filesystem;
@@ -73,7 +74,7 @@ void ImageRun::add_flags(CLI::App& run) {
       ->allow_extra_args(false);
 }
 
-void ImageRun::to_spec(ContainerSpec& spec, const StateRoot& root) {
+void ImageRun::to_spec(ContainerSpec& spec, const StateRoot& root, const std::string& storage_driver) {
   std::string text = run_->get_option("ROOTFS")->as<std::string>();
   std::optional<Image> image = image_named(text, root);
   if (!image) {
@@ -85,6 +86,17 @@ void ImageRun::to_spec(ContainerSpec& spec, const StateRoot& root) {
                             "directory instead",
                             text));
   if (!name_.empty()) check_container_name(name_);
+  std::string driver = storage_driver;
+  if (driver.empty()) {
+    driver = "overlay";
+    if (on_overlayfs(root.dir())) {
+      log::warning("the state root {} is on overlayfs (are you in a container?): overlay cannot put a container's rw "
+                   "layer there, so each container gets a copy of its image instead (the vfs driver: slower; "
+                   "--storage-driver chooses)",
+                   root.dir().string());
+      driver = "vfs";
+    }
+  }
   const nlohmann::json& config = image->config.value("config", nlohmann::json::object());
   RunOverrides overrides{run_->get_option("COMMAND")->count() > 0 ? spec.process.args : std::vector<std::string>{},
                          entrypoint_};
@@ -111,7 +123,7 @@ void ImageRun::to_spec(ContainerSpec& spec, const StateRoot& root) {
         {"State", {{"Status", "created"}, {"Running", false}, {"Pid", 0}, {"ExitCode", 0}}},
         {"Image", image->id},
         {"Name", "/" + name},
-        {"Driver", "overlay"},
+        {"Driver", driver},
         {"Config",
          {{"Image", text},
           {"Cmd", overrides.command.empty() ? config.value("Cmd", nlohmann::json()) : nlohmann::json(overrides.command)},
@@ -125,18 +137,27 @@ void ImageRun::to_spec(ContainerSpec& spec, const StateRoot& root) {
           {"ExposedPorts", config.value("ExposedPorts", nlohmann::json::object())},
           {"Volumes", config.value("Volumes", nlohmann::json())},
           {"StopSignal", config.value("StopSignal", "")}}},
-        {"HostConfig", {{"AutoRemove", remove_}}},
-        {"GraphDriver",
-         {{"Name", "overlay"},
-          {"Data",
-           {{"LowerDir", lowers},
-            {"UpperDir", (dir / "upper").string()},
-            {"WorkDir", (dir / "work").string()},
-            {"MergedDir", (dir / "merged").string()}}}}}};
+        {"HostConfig", {{"AutoRemove", remove_}}}};
+    if (driver == "vfs")
+      record.json["GraphDriver"] = {{"Name", "vfs"}, {"Data", {{"Dir", (dir / "rootfs").string()}, {"LowerDir", lowers}}}};
+    else
+      record.json["GraphDriver"] = {{"Name", "overlay"},
+                                    {"Data",
+                                     {{"LowerDir", lowers},
+                                      {"UpperDir", (dir / "upper").string()},
+                                      {"WorkDir", (dir / "work").string()},
+                                      {"MergedDir", (dir / "merged").string()}}}};
     // Not durable yet: before_clone writes it again, with what the later steps decided.
     ContainerStore::save(record, false);
   }
   fs::path dir = record.dir;
+  if (record.json["GraphDriver"]["Name"] == "vfs") {
+    make_directory(dir / "rootfs", 0755);
+    copy_layers(record.json["GraphDriver"]["Data"]["LowerDir"], dir / "rootfs");
+    spec.root.path = dir / "rootfs";
+    log::debug("image: {} ({} layers) copied to {} (vfs)", text, image->diff_ids.size(), spec.root.path.string());
+    return;
+  }
   make_directory(dir / "upper", 0755);
   make_directory(dir / "work", 0700);
   make_directory(dir / "merged", 0755);
@@ -148,6 +169,12 @@ void ImageRun::to_spec(ContainerSpec& spec, const StateRoot& root) {
   OverlayMethod method = OverlayMethod::options;
   try {
     prepared.root.emplace(mount_overlay(lowers, dir / "upper", dir / "work", dir / "merged", images.layers_dir(), method));
+  } catch (const SysError& e) {
+    if (e.error_number() == EINVAL && on_overlayfs(root.dir()))
+      throw Error(fmt::format("{}: {}: the state root {} is on overlayfs, where overlay cannot put a rw layer: use "
+                              "--storage-driver vfs",
+                              text, e.what(), root.dir().string()));
+    throw;
   } catch (const Error& e) {
     throw Error(fmt::format("{}: {}", text, e.what()));
   }
@@ -177,7 +204,7 @@ void ImageRun::before_clone(Container& container) {
   // A --rm container is gone after a reboot anyway: its record need not be durable.
   ContainerStore::save(record, !remove_);
   container.record["image"] = {{"dir", prepared_->record.dir.string()}, {"remove", remove_}};
-  prepared_->root->release();
+  if (prepared_->root) prepared_->root->release();
   prepared_->record.dir.clear();  // after_exit's now
   prepared_.reset();
 }

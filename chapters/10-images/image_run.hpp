@@ -23,8 +23,9 @@ class ImageRun {
   void add_flags(CLI::App& run);
   /// When `run` was given an image: its config's defaults into `spec`, and the container
   /// made (its record, rw layer and mounted root) so that later steps read its files (the
-  /// -u user's /etc/passwd). A directory: nothing to do.
-  void to_spec(ContainerSpec& spec, const StateRoot& root);
+  /// -u user's /etc/passwd). A directory: nothing to do. `storage_driver`: "overlay",
+  /// "vfs", or "" to choose (vfs where the state root is on overlayfs).
+  void to_spec(ContainerSpec& spec, const StateRoot& root, const std::string& storage_driver);
   /// Hands the container made by to_spec() over to the clean-up record.
   void before_clone(Container& container);
   /// Records that it runs: its pid, and when it started.

@@ -119,6 +119,11 @@ void ImagesStep::add_commands(CLI::App& app) {
 
   inspect_.add_commands(app);
   containers_.add_commands(app);
+  app.add_option("--storage-driver", storage_driver_,
+                 "How containers get their root: overlay, or vfs (a copy of the image; chosen where the state root "
+                 "is on overlayfs)")
+      ->envname("DOCKLING_STORAGE_DRIVER")
+      ->check(CLI::IsMember({"overlay", "vfs"}));
 
   add_archive_commands(app);
 }

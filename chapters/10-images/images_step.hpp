@@ -25,7 +25,7 @@ class ImagesStep : public Step {
   /// `run`'s --name, --rm and --entrypoint.
   void add_flags(CLI::App& run) override { run_.add_flags(run); }
   /// An image's container made, its config in the spec (ImageRun::to_spec).
-  void prepare(ContainerSpec& spec, const StateRoot& root) override { run_.to_spec(spec, root); }
+  void prepare(ContainerSpec& spec, const StateRoot& root) override { run_.to_spec(spec, root, storage_driver_); }
   /// The container made by prepare() goes into the clean-up record.
   void before_clone(Container& container) override { run_.before_clone(container); }
   /// Its record says it runs.
@@ -48,6 +48,7 @@ class ImagesStep : public Step {
   int load(const StateRoot& root);
 
   ImageRun run_;
+  std::string storage_driver_;  ///< --storage-driver, DOCKLING_STORAGE_DRIVER
   ContainerCommands containers_;
   CLI::App* import_ = nullptr;
   CLI::App* images_ = nullptr;

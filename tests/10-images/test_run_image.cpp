@@ -356,6 +356,54 @@ TEST_P(ManyLayers, AnImageOfMoreLayersThanOneMountsOptionsHoldRuns_Exercise) {
 INSTANTIATE_TEST_SUITE_P(RunImage, ManyLayers, ::testing::Values(false, true),
                          [](const auto& info) { return info.param ? std::string("ShortLinks") : std::string("Default"); });
 
+TEST_F(RunImage, TheVfsDriverCopiesTheImageAndFindsTheSameChanges_Exercise) {
+  DOCKLING_REQUIRE_ROOT();
+  add_busybox("busybox");
+  std::string name = unique_name("vfs-");
+  std::string mounts = host_mounts() + mounts_under(root);
+  RunResult result = ch10({"--storage-driver", "vfs", "run", "--network", "none", "--name", name, "busybox", "sh", "-c",
+                           "echo x > /new; echo y >> /etc/passwd; rm /bin/vi; rm -r /root; grep ' / ' /proc/mounts"});
+  ASSERT_EQ(result.exit_code, 0) << result;
+  EXPECT_EQ(result.out.find("overlay"), std::string::npos) << "its root is a copy, not an overlay: " << result;
+  EXPECT_EQ(host_mounts() + mounts_under(root), mounts);
+  RunResult diff = ch10({"diff", name});
+  ASSERT_EQ(diff.exit_code, 0) << diff;
+  EXPECT_EQ(diff.out, "C /bin\nD /bin/vi\nC /etc/passwd\nA /new\nD /root\n");
+  // Its commit runs on overlay like any image.
+  ASSERT_EQ(ch10({"commit", name, "from-vfs:1"}).exit_code, 0);
+  RunResult seen = ch10({"run", "--rm", "--network", "none", "from-vfs:1", "sh", "-c",
+                         "cat /new; tail -1 /etc/passwd; test -e /bin/vi || echo no-vi; test -e /root || echo no-root"});
+  EXPECT_EQ(seen.out, "x\ny\nno-vi\nno-root\n") << seen;
+  RunResult exported = ch10({"export", "-o", (tmp.path() / "vfs.tar").string(), name});
+  ASSERT_EQ(exported.exit_code, 0) << exported;
+  EXPECT_NE(run({"/bin/tar", "-tf", (tmp.path() / "vfs.tar").string()}).out.find("\nnew\n"), std::string::npos);
+  EXPECT_EQ(ch10({"rm", name}).exit_code, 0);
+}
+
+TEST_F(RunImage, AStateRootOnOverlayfsFallsBackToTheVfsDriver_Exercise) {
+  DOCKLING_REQUIRE_ROOT();
+  // The course run inside a container: the state root itself on overlayfs. All in a mount
+  // namespace of its own (unshare), so that tests running beside it never see the mount.
+  for (const char* dir : {"lower", "upper", "work", "merged"}) std::filesystem::create_directory(tmp.path() / dir);
+  std::string t = tmp.path().string(), ch10 = bin("ch10-images") + " --root " + t + "/merged/root";
+  std::string script = "mount -t overlay overlay -o lowerdir=" + t + "/lower,upperdir=" + t + "/upper,workdir=" + t +
+                       "/work " + t + "/merged || exit 99\n"
+                       "tar -C " + rootfs() + " -c . | " + ch10 + " import - busybox >/dev/null || exit 98\n" +
+                       ch10 + " run --rm --network none busybox sh -c 'echo hello > /x; cat /x'\n"
+                       "echo \"exit $?\"\n" +
+                       ch10 + " --storage-driver overlay run --rm --network none busybox true\n"
+                       "echo \"exit $?\"\n"
+                       "ls " + t + "/merged/root/containers | wc -l\n";
+  RunResult result = run({"/usr/bin/unshare", "--mount", "--propagation", "private", "/bin/sh", "-c", script});
+  ASSERT_EQ(result.exit_code, 0) << result;
+  EXPECT_EQ(result.out, "hello\nexit 0\nexit 125\n0\n") << result;
+  EXPECT_NE(result.err.find("is on overlayfs (are you in a container?)"), std::string::npos) << result;
+  // Asked for overlay all the same: said plainly.
+  EXPECT_NE(result.err.find("is on overlayfs, where overlay cannot put a rw layer: use --storage-driver vfs"),
+            std::string::npos)
+      << result;
+}
+
 TEST_F(RunImage, RmLeavesNothing_Exercise) {
   DOCKLING_REQUIRE_ROOT();
   add_busybox("busybox");
