@@ -13,6 +13,7 @@
 #include "dockling/error.hpp"
 #include "image_store.hpp"
 #include "archive_io.hpp"
+#include "go_template.hpp"
 #include "image_commit.hpp"
 #include "images_step.hpp"
 #include "rw_layer.hpp"
@@ -87,6 +88,7 @@ void ContainerCommands::add_commands(CLI::App& app) {
   ps_->add_flag("--no-trunc", no_trunc_, "Don't truncate output");
   ps_->add_option("-n,--last", last_, "Show n last created containers (includes all states)");
   ps_->add_flag("-l,--latest", latest_, "Show the latest created container (includes all states)");
+  ps_->add_option("--format", format_, "Pretty-print containers using a Go template (\"table ...\" adds the headers)");
 
   rm_ = add_command(app, "rm", "Remove one or more containers");
   rm_->add_option("CONTAINER", rm_containers_, "Containers: names, ids or id prefixes")->required();
@@ -135,10 +137,73 @@ std::string image_column(const ContainerRecord& record, const ImageStore& images
 
 }  // namespace
 
+namespace {
+
+/// The fields `ps --format` templates see, docker's names (formatter.ContainerContext).
+nlohmann::ordered_json ps_fields(const std::string& id, const std::string& image, const std::string& command,
+                                 const std::string& created_at, const std::string& running_for,
+                                 const std::string& state, const std::string& status, const std::string& name,
+                                 const nlohmann::json& labels) {
+  std::string label_text;
+  for (const auto& [key, value] : labels.items())
+    label_text += (label_text.empty() ? "" : ",") + key + "=" + value.get<std::string>();
+  return {{"ID", id},       {"Image", image},         {"Command", command}, {"CreatedAt", created_at},
+          {"RunningFor", running_for}, {"Ports", ""},  {"State", state},     {"Status", status},
+          {"Size", "0B"},   {"Names", name},          {"Labels", label_text}, {"Mounts", ""},
+          {"Networks", ""}};
+}
+
+/// `ps --format`'s output: each row rendered; with "table ", a header row of docker's column
+/// names first and the tab-separated cells aligned as docker's tabwriter does.
+std::string render_rows(const std::string& format, const std::vector<nlohmann::ordered_json>& rows) {
+  // As docker's formatter: "table" off the front, spaces trimmed, \t and \n as typed become
+  // a tab and a newline.
+  bool table = format.rfind("table", 0) == 0;
+  std::string text = table ? format.substr(5) : format;
+  text.erase(0, text.find_first_not_of(' '));
+  text.erase(text.find_last_not_of(' ') + 1);
+  for (auto [typed, meant] : {std::pair<const char*, const char*>{"\\t", "\t"}, {"\\n", "\n"}})
+    for (size_t at; (at = text.find(typed)) != std::string::npos;) text.replace(at, 2, meant);
+  Template tmpl(text, TemplateOptions{false, "*formatter.ContainerContext"});
+  std::vector<std::string> lines;
+  if (table)
+    lines.push_back(tmpl.render(ps_fields("CONTAINER ID", "IMAGE", "COMMAND", "CREATED AT", "CREATED", "STATE",
+                                          "STATUS", "NAMES", nlohmann::json::object())));
+  for (const auto& row : rows) lines.push_back(tmpl.render(row));
+  if (!table) {
+    std::string out;
+    for (const auto& line : lines) out += line + "\n";
+    return out;
+  }
+  std::vector<std::vector<std::string>> cells;
+  for (const auto& line : lines) {
+    std::vector<std::string> row;
+    size_t start = 0;
+    for (size_t tab; (tab = line.find('\t', start)) != std::string::npos; start = tab + 1)
+      row.push_back(line.substr(start, tab - start));
+    row.push_back(line.substr(start));
+    cells.push_back(row);
+  }
+  return format_table(cells);
+}
+
+/// "2026-11-30 12:00:00 +0000 UTC", as Go prints a time (docker's CreatedAt).
+std::string go_time(const std::string& rfc3339) {
+  std::time_t seconds = static_cast<std::time_t>(rfc3339_seconds(rfc3339));
+  std::tm utc{};
+  ::gmtime_r(&seconds, &utc);
+  char text[64];
+  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S +0000 UTC", &utc);
+  return text;
+}
+
+}  // namespace
+
 int ContainerCommands::ps(const StateRoot& root) {
   std::vector<ContainerRecord> records = ContainerStore(root).list();
   ImageStore images(root);
   if (latest_) last_ = 1;
+  std::vector<nlohmann::ordered_json> formatted;
   std::vector<std::vector<std::string>> rows{{"CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"}};
   std::string quiet_text;
   double now = now_seconds();
@@ -152,11 +217,22 @@ int ContainerCommands::ps(const StateRoot& root) {
       quiet_text += id + "\n";
       continue;
     }
-    rows.push_back({id, image_column(record, images), ps_command(command_line(record.json), no_trunc_),
-                    human_duration(now - rfc3339_seconds(record.json.value("Created", ""))) + " ago",
-                    status_text(record, now), "", record.name()});
+    std::string image = image_column(record, images), command = ps_command(command_line(record.json), no_trunc_);
+    std::string created = human_duration(now - rfc3339_seconds(record.json.value("Created", ""))) + " ago";
+    std::string status = status_text(record, now);
+    if (!format_.empty()) {
+      formatted.push_back(ps_fields(id, image, command, go_time(record.json.value("Created", "")), created,
+                                    record.status(), status, record.name(),
+                                    record.json.value("Config", nlohmann::json::object())
+                                        .value("Labels", nlohmann::json::object())));
+      continue;
+    }
+    rows.push_back({id, image, command, created, status, "", record.name()});
   }
-  std::cout << (quiet_ ? quiet_text : format_table(rows)) << std::flush;
+  if (quiet_)
+    std::cout << quiet_text << std::flush;
+  else
+    std::cout << (format_.empty() ? format_table(rows) : render_rows(format_, formatted)) << std::flush;
   return 0;
 }
 

@@ -38,6 +38,7 @@ class ContainerCommands {
   bool pause_ = true;
   bool all_ = false, quiet_ = false, no_trunc_ = false, latest_ = false;
   int last_ = -1;
+  std::string format_;
   std::vector<std::string> rm_containers_;
   bool force_ = false;
 };

@@ -224,6 +224,10 @@ TEST_F(RunImage, AStoppedContainerIsKeptWithItsRwLayerUntilRm_Exercise) {
                                            ".* ago +" + name + "\n")))
       << all;
   std::string id = match[1];
+  RunResult formatted = ch10({"ps", "-a", "--format", "table {{.Names}}\\t{{.State}}\\t{{.Command}}"});
+  EXPECT_EQ(formatted.out, "NAMES" + std::string(name.size() - 2, ' ') + "STATE     COMMAND\n" + name +
+                               "   exited    \"sh -c echo x > /new…\"\n")
+      << formatted;
   RunResult quiet = ch10({"ps", "-aq"});
   EXPECT_EQ(quiet.out, id + "\n") << quiet;
   std::string dir;
