@@ -432,7 +432,9 @@ TEST_F(RunImage, AKilledRunIsCleanedUpByTheNextAndRmForceKillsARunningOne_Exerci
     Background runtime(ch10_argv({"run", "--network", "none", "--name", name, "busybox", "sh", "-c",
                                   "echo ready; exec sleep 60"}));
     ASSERT_EQ(runtime.read_line(), "ready");
+    // "ready" comes from the command: the run records "running" a moment after its exec.
     RunResult up = ch10({"ps"});
+    for (int i = 0; i < 500 && up.out.find(name) == std::string::npos; ++i, up = ch10({"ps"})) ::usleep(10000);
     EXPECT_TRUE(std::regex_search(up.out, std::regex("   Up .*   " + name + "\n"))) << up;
     runtime.signal(SIGKILL);
     runtime.wait();
