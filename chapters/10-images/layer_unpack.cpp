@@ -287,11 +287,22 @@ class Unpacker {
     throw Error(fmt::format("{}: entry \"{}\": {}", what_, name, reason), 1);
   }
 
-  UniqueFd parent_of(const std::string& name, const std::string& parent_path, const std::string& prefix) {
+  /// The directory an entry is created in (or a whiteout removes from), walked as
+  /// open_dir_below() does; the fd stays owned here. The last one is kept for the next entry:
+  /// a layer lists a directory's files one after another, and walking every component again
+  /// for each is most of the system calls of a layer of small files. Keeping it is safe: an
+  /// entry only ever changes the name `base` inside its own parent, so no directory above or
+  /// at the kept path changes between two entries with that same parent (any other path is
+  /// walked afresh, and becomes the kept one).
+  int parent_of(const std::string& name, const std::string& parent_path, const std::string& prefix) {
+    if (last_parent_ && last_parent_path_ == parent_path) return last_parent_.get();
+    last_parent_.reset();
     std::string problem;
     UniqueFd parent = open_dir_below(root_fd_, parent_path, true, problem);
     if (!parent) refuse(name, prefix + problem);
-    return parent;
+    last_parent_ = std::move(parent);
+    last_parent_path_ = parent_path;
+    return last_parent_.get();
   }
 
   void set_xattrs(int fd, archive_entry* entry, const std::string& shown) {
@@ -325,9 +336,9 @@ class Unpacker {
       }
       case EntryKind::whiteout: {
         auto [parent_path, base] = split_path(decision.path);
-        UniqueFd parent = parent_of(name, parent_path, "a whiteout that ");
-        remove_at(parent.get(), base, decision.path);
-        check(::mknodat(parent.get(), base.c_str(), S_IFCHR, ::makedev(0, 0)), "mknodat", decision.path);
+        int parent = parent_of(name, parent_path, "a whiteout that ");
+        remove_at(parent, base, decision.path);
+        check(::mknodat(parent, base.c_str(), S_IFCHR, ::makedev(0, 0)), "mknodat", decision.path);
         return;
       }
       case EntryKind::regular:
@@ -338,8 +349,7 @@ class Unpacker {
 
   void create(archive* tar, archive_entry* entry, const std::string& name, const std::string& path) {
     auto [parent_path, base] = split_path(path);
-    UniqueFd parent = parent_of(name, parent_path, "");
-    int dir = parent.get();
+    int dir = parent_of(name, parent_path, "");
     const char* c_base = base.c_str();
     uid_t uid = static_cast<uid_t>(libarchive().entry_uid(entry));
     gid_t gid = static_cast<gid_t>(libarchive().entry_gid(entry));
@@ -436,6 +446,8 @@ class Unpacker {
   std::string what_;
   std::uint64_t size_ = 0;
   std::vector<std::pair<std::string, Times>> directories_;
+  UniqueFd last_parent_;          ///< the directory of the last entry (parent_of)
+  std::string last_parent_path_;  ///< its path below the root
 };
 
 }  // namespace
