@@ -18,6 +18,7 @@
 #include "digest.hpp"
 #include "dockling/error.hpp"
 #include "dockling/fd.hpp"
+#include "gzip_inflate.hpp"
 #include "images.hpp"
 #include "libarchive.hpp"
 
@@ -33,16 +34,72 @@ constexpr std::string_view kOverlayXattrPrefix = "trusted.overlay.";
 
 using ArchivePtr = std::unique_ptr<archive, int (*)(archive*)>;
 
-/// Where the tar reader gets its bytes: the decompressed stream, hashed as it goes by.
+/// The layer as read from its fd, with the first bytes (taken to recognise gzip) handed out
+/// again first: libarchive's raw reader reads through it.
+struct Input {
+  int fd = -1;
+  std::string head;
+  bool head_given = false;
+  std::string error;  ///< why a read failed
+  char buffer[kReadSize];
+};
+
+la_ssize_t read_input(archive* /*raw*/, void* data, const void** buffer) {
+  auto* input = static_cast<Input*>(data);
+  if (!input->head_given) {
+    input->head_given = true;
+    if (!input->head.empty()) {
+      *buffer = input->head.data();
+      return static_cast<la_ssize_t>(input->head.size());
+    }
+  }
+  ssize_t n;
+  do n = ::read(input->fd, input->buffer, sizeof input->buffer);
+  while (n < 0 && errno == EINTR);
+  if (n < 0) {
+    input->error = fmt::format("read: {}", std::strerror(errno));
+    return -1;
+  }
+  *buffer = input->buffer;
+  return n;
+}
+
+/// Up to kReadSize first bytes of `fd` (at least 2 unless the stream is shorter).
+std::string read_head(int fd) {
+  std::string head(kReadSize, '\0');
+  size_t size = 0;
+  while (size < 2) {
+    ssize_t n = ::read(fd, head.data() + size, head.size() - size);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw_sys("read", "layer");
+    if (n == 0) break;
+    size += static_cast<size_t>(n);
+  }
+  head.resize(size);
+  return head;
+}
+
+/// Where the tar reader gets its bytes: the uncompressed stream, hashed as it goes by. A gzip
+/// layer comes from a GzipInflater (ISA-L, in a thread of its own, which hashes too) when
+/// libisal is installed; every other layer from libarchive's raw reader (its gzip or zstd
+/// filter, or none), hashed here.
 struct Stream {
   archive* raw = nullptr;
+  std::unique_ptr<GzipInflater> gzip;
   Sha256 hash;
   std::string error;  ///< the decompressor's message when it failed
   char buffer[kReadSize];
+
+  std::string diff_id() { return gzip ? gzip->diff_id() : hash.digest(); }
 };
 
 la_ssize_t read_stream(archive* /*tar*/, void* data, const void** buffer) {
   auto* stream = static_cast<Stream*>(data);
+  if (stream->gzip) {
+    ssize_t n = stream->gzip->read(buffer);
+    if (n < 0) stream->error = stream->gzip->error();
+    return n;
+  }
   la_ssize_t n = libarchive().read_data(stream->raw, stream->buffer, sizeof stream->buffer);
   if (n < 0) {
     const char* message = libarchive().error_string(stream->raw);
@@ -166,21 +223,34 @@ class Unpacker {
   Unpacker(int root_fd, const std::string& what) : root_fd_(root_fd), what_(what) {}
 
   UnpackedLayer run(int in_fd) {
-    ArchivePtr raw(libarchive().read_new(), libarchive().read_free);
+    ArchivePtr raw(nullptr, libarchive().read_free);
     ArchivePtr tar(libarchive().read_new(), libarchive().read_free);
-    if (!raw || !tar) throw Error("archive_read_new: out of memory");
-    libarchive().read_support_filter_gzip(raw.get());
-    libarchive().read_support_filter_zstd(raw.get());
-    libarchive().read_support_format_raw(raw.get());
+    if (!tar) throw Error("archive_read_new: out of memory");
     libarchive().read_support_format_tar(tar.get());
 
+    auto input = std::make_unique<Input>();
+    input->fd = in_fd;
+    input->head = read_head(in_fd);
     auto stream = std::make_unique<Stream>();
-    stream->raw = raw.get();
     archive_entry* entry = nullptr;
-    if (libarchive().read_open_fd(raw.get(), in_fd, kReadSize) != ARCHIVE_OK) damaged(raw.get(), "");
-    int rc = libarchive().read_next_header(raw.get(), &entry);
-    if (rc == ARCHIVE_EOF) throw Error(fmt::format("{}: empty", what_), 1);
-    if (rc < ARCHIVE_WARN) damaged(raw.get(), "");
+    int rc;
+    bool gzip = input->head.size() >= 2 && static_cast<unsigned char>(input->head[0]) == 0x1f &&
+                static_cast<unsigned char>(input->head[1]) == 0x8b;
+    if (gzip && gzip_inflater_available()) {
+      stream->gzip = std::make_unique<GzipInflater>(in_fd, std::move(input->head));
+    } else {
+      raw.reset(libarchive().read_new());
+      if (!raw) throw Error("archive_read_new: out of memory");
+      libarchive().read_support_filter_gzip(raw.get());
+      libarchive().read_support_filter_zstd(raw.get());
+      libarchive().read_support_format_raw(raw.get());
+      stream->raw = raw.get();
+      if (libarchive().read_open(raw.get(), input.get(), nullptr, read_input, nullptr) != ARCHIVE_OK)
+        damaged(raw.get(), input->error);
+      rc = libarchive().read_next_header(raw.get(), &entry);
+      if (rc == ARCHIVE_EOF) throw Error(fmt::format("{}: empty", what_), 1);
+      if (rc < ARCHIVE_WARN) damaged(raw.get(), input->error);
+    }
     if (libarchive().read_open(tar.get(), stream.get(), nullptr, read_stream, nullptr) != ARCHIVE_OK)
       damaged(tar.get(), stream->error);
 
@@ -203,12 +273,13 @@ class Unpacker {
       UniqueFd dir = open_dir_below(root_fd_, it->first, false, problem);
       if (dir) ::futimens(dir.get(), it->second.times);
     }
-    return {stream->hash.digest(), size_};
+    return {stream->diff_id(), size_};
   }
 
  private:
   [[noreturn]] void damaged(archive* a, const std::string& cause) const {
-    std::string message = !cause.empty() ? cause : libarchive().error_string(a) != nullptr ? libarchive().error_string(a) : "read error";
+    const char* reported = a != nullptr ? libarchive().error_string(a) : nullptr;
+    std::string message = !cause.empty() ? cause : reported != nullptr ? reported : "read error";
     throw Error(fmt::format("{}: {}", what_, message), 1);
   }
 
@@ -216,11 +287,22 @@ class Unpacker {
     throw Error(fmt::format("{}: entry \"{}\": {}", what_, name, reason), 1);
   }
 
-  UniqueFd parent_of(const std::string& name, const std::string& parent_path, const std::string& prefix) {
+  /// The directory an entry is created in (or a whiteout removes from), walked as
+  /// open_dir_below() does; the fd stays owned here. The last one is kept for the next entry:
+  /// a layer lists a directory's files one after another, and walking every component again
+  /// for each is most of the system calls of a layer of small files. Keeping it is safe: an
+  /// entry only ever changes the name `base` inside its own parent, so no directory above or
+  /// at the kept path changes between two entries with that same parent (any other path is
+  /// walked afresh, and becomes the kept one).
+  int parent_of(const std::string& name, const std::string& parent_path, const std::string& prefix) {
+    if (last_parent_ && last_parent_path_ == parent_path) return last_parent_.get();
+    last_parent_.reset();
     std::string problem;
     UniqueFd parent = open_dir_below(root_fd_, parent_path, true, problem);
     if (!parent) refuse(name, prefix + problem);
-    return parent;
+    last_parent_ = std::move(parent);
+    last_parent_path_ = parent_path;
+    return last_parent_.get();
   }
 
   void set_xattrs(int fd, archive_entry* entry, const std::string& shown) {
@@ -254,9 +336,9 @@ class Unpacker {
       }
       case EntryKind::whiteout: {
         auto [parent_path, base] = split_path(decision.path);
-        UniqueFd parent = parent_of(name, parent_path, "a whiteout that ");
-        remove_at(parent.get(), base, decision.path);
-        check(::mknodat(parent.get(), base.c_str(), S_IFCHR, ::makedev(0, 0)), "mknodat", decision.path);
+        int parent = parent_of(name, parent_path, "a whiteout that ");
+        remove_at(parent, base, decision.path);
+        check(::mknodat(parent, base.c_str(), S_IFCHR, ::makedev(0, 0)), "mknodat", decision.path);
         return;
       }
       case EntryKind::regular:
@@ -267,8 +349,7 @@ class Unpacker {
 
   void create(archive* tar, archive_entry* entry, const std::string& name, const std::string& path) {
     auto [parent_path, base] = split_path(path);
-    UniqueFd parent = parent_of(name, parent_path, "");
-    int dir = parent.get();
+    int dir = parent_of(name, parent_path, "");
     const char* c_base = base.c_str();
     uid_t uid = static_cast<uid_t>(libarchive().entry_uid(entry));
     gid_t gid = static_cast<gid_t>(libarchive().entry_gid(entry));
@@ -365,6 +446,8 @@ class Unpacker {
   std::string what_;
   std::uint64_t size_ = 0;
   std::vector<std::pair<std::string, Times>> directories_;
+  UniqueFd last_parent_;          ///< the directory of the last entry (parent_of)
+  std::string last_parent_path_;  ///< its path below the root
 };
 
 }  // namespace

@@ -15,9 +15,11 @@ struct UnpackedLayer {
 };
 
 /// Unpacks the layer tarball read from `in_fd` into the directory `dir_fd` (normally empty),
-/// reading it once, in 64 KiB pieces: never the whole layer in memory. The compression (none,
-/// gzip, zstd) is recognised from the stream; the diff id is computed from the uncompressed
-/// bytes while they go by.
+/// reading it once, in pieces: never the whole layer in memory. The compression (none, gzip,
+/// zstd) is recognised from the stream; the diff id is computed from the uncompressed bytes
+/// while they go by. A gzip layer is inflated by ISA-L in a thread of its own, which also
+/// hashes, ahead of the extraction (GzipInflater, gzip_inflate.hpp) when libisal2 is
+/// installed; otherwise, and for the others, libarchive decompresses in this thread.
 ///
 /// Each entry goes through decide_entry() (images.hpp), then is created relative to `dir_fd`,
 /// walking its parent directories one component at a time with O_NOFOLLOW: no symbolic link,
