@@ -22,8 +22,6 @@ namespace dockling::ch10 {
 
 namespace {
 
-double now_seconds() { return static_cast<double>(std::time(nullptr)); }
-
 /// The command line as docker's list shows it: Path, then Args, joined by spaces.
 std::string command_line(const nlohmann::json& json) {
   std::string text = json.value("Path", "");
@@ -261,35 +259,26 @@ int ContainerCommands::export_(const StateRoot& root) {
 
 int ContainerCommands::rm(const StateRoot& root) {
   ContainerStore store(root);
-  int code = 0;
-  for (const auto& text : rm_containers_) {
-    try {
-      ContainerRecord record = store.find(text);
-      if (record.status() == "running") {
-        if (!force_)
-          throw Error(fmt::format("You cannot remove a running container {}. Stop the container before attempting "
-                                  "removal or force remove",
-                                  record.id()),
-                      1);
-        const auto& state = record.json["State"];
-        ProcessIdentity process{state.value("Pid", 0), state.value("PidStartTime", std::uint64_t{0})};
-        const auto& holder = state.value("Monitor", nlohmann::json::object());
-        ProcessIdentity monitor{holder.value("Pid", 0), holder.value("StartTime", std::uint64_t{0})};
-        if (process.alive()) ::kill(process.pid, SIGKILL);
-        // The `run` that holds it cleans up its network and cgroups when it ends: let it.
-        wait_gone(process, 10);
-        wait_gone(monitor, 10);
-      }
-      ContainerStore::remove(record);
-      std::cout << text << "\n";
-    } catch (const Error& e) {
-      std::cout << std::flush;
-      std::cerr << program_invocation_short_name << ": " << e.what() << std::endl;
-      code = 1;
+  return for_each_reporting(rm_containers_, [&](const std::string& text) {
+    ContainerRecord record = store.find(text);
+    if (record.status() == "running") {
+      if (!force_)
+        throw Error(fmt::format("You cannot remove a running container {}. Stop the container before attempting "
+                                "removal or force remove",
+                                record.id()),
+                    1);
+      const auto& state = record.json["State"];
+      ProcessIdentity process{state.value("Pid", 0), state.value("PidStartTime", std::uint64_t{0})};
+      const auto& holder = state.value("Monitor", nlohmann::json::object());
+      ProcessIdentity monitor{holder.value("Pid", 0), holder.value("StartTime", std::uint64_t{0})};
+      if (process.alive()) ::kill(process.pid, SIGKILL);
+      // The `run` that holds it cleans up its network and cgroups when it ends: let it.
+      wait_gone(process, 10);
+      wait_gone(monitor, 10);
     }
-  }
-  std::cout << std::flush;
-  return code;
+    ContainerStore::remove(record);
+    std::cout << text << "\n";
+  });
 }
 
 }  // namespace dockling::ch10

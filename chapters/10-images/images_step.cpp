@@ -25,15 +25,26 @@
 
 namespace dockling::ch10 {
 
-namespace {
-
 double now_seconds() {
   timespec now;
   ::clock_gettime(CLOCK_REALTIME, &now);
   return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) / 1e9;
 }
 
-}  // namespace
+int for_each_reporting(const std::vector<std::string>& items, const std::function<void(const std::string&)>& action) {
+  int code = 0;
+  for (const auto& item : items) {
+    try {
+      action(item);
+    } catch (const Error& e) {
+      std::cout << std::flush;
+      std::cerr << program_invocation_short_name << ": " << e.what() << std::endl;
+      code = 1;
+    }
+  }
+  std::cout << std::flush;
+  return code;
+}
 
 std::string human_size(std::uint64_t bytes) {
   static const char* const units[] = {"B", "kB", "MB", "GB", "TB", "PB", "EB"};
@@ -225,18 +236,9 @@ int ImagesStep::rmi(const StateRoot& root) {
     if (user.container_id.empty() || (!user.running && record.status() == "running"))
       user = {record.id(), record.status() == "running"};
   }
-  int code = 0;
-  for (const auto& image : rmi_images_) {
-    try {
-      for (const auto& line : store.remove(image, force_, users)) std::cout << line << "\n";
-    } catch (const Error& e) {
-      std::cout << std::flush;
-      std::cerr << program_invocation_short_name << ": " << e.what() << std::endl;
-      code = 1;
-    }
-  }
-  std::cout << std::flush;
-  return code;
+  return for_each_reporting(rmi_images_, [&](const std::string& image) {
+    for (const auto& line : store.remove(image, force_, users)) std::cout << line << "\n";
+  });
 }
 
 Steps steps() {

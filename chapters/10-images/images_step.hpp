@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -68,6 +69,14 @@ class ImagesStep : public Step {
   bool load_quiet_ = false;
   InspectCommands inspect_;  // inspect and history
 };
+
+/// Now, in seconds since the epoch (with the fraction): what CREATED columns count from.
+double now_seconds();
+
+/// Runs `action` for each of `items` (names given to rm, rmi): an Error is printed, prefixed
+/// with the binary's name, and the next item still runs, as docker does.
+/// @returns 0, or 1 when any failed.
+int for_each_reporting(const std::vector<std::string>& items, const std::function<void(const std::string&)>& action);
 
 /// A size as docker prints it: 3 significant digits, units of 1000 ("1.98MB", "742kB", "0B").
 std::string human_size(std::uint64_t bytes);

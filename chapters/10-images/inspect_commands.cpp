@@ -18,12 +18,6 @@ namespace dockling::ch10 {
 
 namespace {
 
-double now_seconds() {
-  timespec now;
-  ::clock_gettime(CLOCK_REALTIME, &now);
-  return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) / 1e9;
-}
-
 // docker's Ellipsis: at most `width` characters, the last one "…" when cut (UTF-8 aware).
 std::string ellipsis(const std::string& text, size_t width) {
   std::vector<size_t> starts;  // where each character begins

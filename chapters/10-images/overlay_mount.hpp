@@ -22,8 +22,13 @@ enum class OverlayMethod {
   short_links,  ///< mount(2) from inside the layers directory, through ROOT/layers/l/ links
 };
 
-/// Mounts overlay on `target`: `lowers` (bottom first, each a directory in `layers_dir`) under
-/// `upper` and `work`. DOCKLING_NO_LOWERDIR_PLUS=1 skips `lowerdir+` (to test the fallback).
+/// Mounts overlay on `target`. DOCKLING_NO_LOWERDIR_PLUS=1 skips `lowerdir+` (to test the
+/// fallback).
+/// @param lowers the image's layer directories, bottom first, each one in `layers_dir`
+/// @param upper the rw layer's upper directory
+/// @param work overlay's work directory, on the same file system as `upper`
+/// @param target the mount point
+/// @param layers_dir ROOT/layers, where short links go
 /// @param method set to how it was done
 /// @throws Error when even short links do not fit; SysError naming the call.
 Mount mount_overlay(const std::vector<std::string>& lowers, const std::filesystem::path& upper,
