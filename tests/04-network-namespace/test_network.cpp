@@ -375,11 +375,13 @@ TEST_F(Network, AVethHeldFromOutsideIsUnpluggedItsAddressReusedAndPruneDeletesIt
   EXPECT_EQ(r.out.substr(0, r.out.find('\n')), c.address) << "the freed address was not reused\n" << r;
   EXPECT_NE(r.out.find("gateway-reached"), std::string::npos) << r;
 
-  // A veth on no bridge is a dead container's: prune deletes it.
+  // A veth on no bridge is a dead container's: prune deletes it. Any prune does, whichever
+  // bridge it was given: another test's, running beside this one, may have done it already.
+  // So the test asks only that it is gone after this prune (no other prune runs in a
+  // student's `ctest -R` of this test alone: there, prune's own line is what they see).
   auto pruned = run({bin(kBinary), "--root", root_->path(), "network", "prune", "--bridge", bridge_});
   EXPECT_EQ(pruned.exit_code, 0) << pruned;
-  EXPECT_NE(pruned.out.find("deleted veth " + veth + "\n"), std::string::npos) << pruned;
-  EXPECT_FALSE(link_exists(veth)) << "prune left " << veth;
+  EXPECT_FALSE(link_exists(veth)) << "prune left " << veth << "\n" << pruned;
 }
 
 TEST_F(Network, TenParallelContainersGetDistinctAddressesAndPingEachOther_Exercise) {
