@@ -17,6 +17,7 @@
 #include "dockling/fs.hpp"
 #include "dockling/tempdir.hpp"
 #include "dockling/testing.hpp"
+#include "peer_programs.hpp"
 #include "tar_builder.hpp"
 
 namespace dockling::ch10 {
@@ -25,15 +26,6 @@ namespace {
 using namespace dockling::testing;
 using namespace dockling::ch10::testing;
 using json = nlohmann::json;
-
-/// The path of a program on PATH, or "" when there is none.
-std::string program(const std::string& name) {
-  for (const char* dir : {"/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"}) {
-    std::string path = std::string(dir) + "/" + name;
-    if (::access(path.c_str(), X_OK) == 0) return path;
-  }
-  return "";
-}
 
 /// The entries of a tar archive (files, directories, symbolic links), in order.
 std::vector<TarEntry> read_tar(const std::string& data) {
@@ -353,7 +345,7 @@ TEST_F(Archive, LoadsDockersOwnSaveAndSavesItWithDockersV1Ids) {
 
 TEST_F(Archive, NeitherSavesToNorLoadsFromATerminal) {
   DOCKLING_REQUIRE_ROOT();
-  std::string script = program("script");  // util-linux: runs a command on a pseudo-terminal
+  std::string script = which("script");  // util-linux: runs a command on a pseudo-terminal
   ASSERT_FALSE(script.empty()) << "script (util-linux) is not installed";
   import_images();
   std::string ch10_images = bin("ch10-images");
@@ -415,7 +407,7 @@ TEST_F(Archive, SaveOfAnUnknownImageWritesNothing) {
 
 TEST_F(Archive, SkopeoAndUmociReadASavedArchive) {
   DOCKLING_REQUIRE_ROOT();
-  std::string skopeo = program("skopeo"), umoci = program("umoci");
+  std::string skopeo = which("skopeo"), umoci = which("umoci");
   ASSERT_FALSE(skopeo.empty()) << "skopeo is not installed: run sudo scripts/setup-deps";
   ASSERT_FALSE(umoci.empty()) << "umoci is not installed: run sudo scripts/setup-deps";
   import_images();
@@ -442,7 +434,7 @@ TEST_F(Archive, SkopeoAndUmociReadASavedArchive) {
   // umoci unpacks the OCI layout of the archive into the tree of the store's layer.
   std::string extracted = (tmp.path() / "extracted").string();
   std::filesystem::create_directories(extracted);
-  RunResult untar = run({program("tar"), "-C", extracted, "-xf", saved});
+  RunResult untar = run({which("tar"), "-C", extracted, "-xf", saved});
   ASSERT_EQ(untar.exit_code, 0) << untar;
   std::string bundle = (tmp.path() / "bundle").string();
   RunResult unpacked = run({umoci, "unpack", "--image", extracted + ":1", bundle});
@@ -456,7 +448,7 @@ TEST_F(Archive, SkopeoAndUmociReadASavedArchive) {
 
 TEST_F(Archive, LoadsWhatSkopeoWrites) {
   DOCKLING_REQUIRE_ROOT();
-  std::string skopeo = program("skopeo");
+  std::string skopeo = which("skopeo");
   ASSERT_FALSE(skopeo.empty()) << "skopeo is not installed: run sudo scripts/setup-deps";
   ASSERT_EQ(ch10(root, {"import", gzipped, "hello:1"}).exit_code, 0);
   std::string id = id_of(root, "hello:1");

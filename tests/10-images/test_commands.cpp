@@ -8,6 +8,7 @@
 #include "dockling/fs.hpp"
 #include "dockling/tempdir.hpp"
 #include "dockling/testing.hpp"
+#include "peer_programs.hpp"
 #include "tar_builder.hpp"
 
 namespace dockling::ch10 {
@@ -33,15 +34,6 @@ class Commands : public ::testing::Test {
   }
   std::string layout() const { return root + "/images"; }
 };
-
-/// The path of a program on PATH, or "" when there is none.
-std::string which(const std::string& program) {
-  for (const char* dir : {"/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"}) {
-    std::string path = std::string(dir) + "/" + program;
-    if (::access(path.c_str(), X_OK) == 0) return path;
-  }
-  return "";
-}
 
 TEST_F(Commands, ImportImagesTagRmi) {
   DOCKLING_REQUIRE_ROOT();

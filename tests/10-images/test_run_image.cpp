@@ -17,6 +17,7 @@
 #include "image_config.hpp"
 #include "image_store.hpp"
 #include "images.hpp"
+#include "peer_programs.hpp"
 #include "tar_builder.hpp"
 
 namespace dockling::ch10 {
@@ -96,15 +97,6 @@ TEST(ImageConfig, EnvWorkdirAndUserBecomeDefaults) {
 }
 
 // --- run IMAGE ------------------------------------------------------------------------
-
-/// The path of a program on PATH, or "" when there is none.
-std::string which(const std::string& program) {
-  for (const char* dir : {"/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"}) {
-    std::string path = std::string(dir) + "/" + program;
-    if (::access(path.c_str(), X_OK) == 0) return path;
-  }
-  return "";
-}
 
 class RunImage : public ::testing::Test {
  protected:
