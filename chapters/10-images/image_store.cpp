@@ -144,10 +144,14 @@ std::string ImageStore::put_blob(std::string_view data, const std::string& expec
 
 bool ImageStore::has_blob(std::string_view digest) const { return path_exists(blob_path(digest).string()); }
 
-std::string ImageStore::read_blob(std::string_view digest) const {
+std::string ImageStore::read_stored_blob(std::string_view digest) const {
   fs::path path = blob_path(digest);
   if (!path_exists(path.string())) throw Error(fmt::format("blob {} is missing from the store", digest), 1);
-  std::string data = read_file(path.string());
+  return read_file(path.string());
+}
+
+std::string ImageStore::read_blob(std::string_view digest) const {
+  std::string data = read_stored_blob(digest);
   std::string actual = sha256_digest(data);
   if (actual != digest) throw Error(fmt::format("blob {}: digest mismatch: its content is {}", digest, actual), 1);
   return data;
@@ -211,11 +215,11 @@ Image ImageStore::load(const Descriptor& manifest_descriptor) const {
   image.manifest = manifest_descriptor;
   image.manifest.annotations.clear();
   try {
-    nlohmann::json manifest = nlohmann::json::parse(read_blob(manifest_descriptor.digest));
+    nlohmann::json manifest = nlohmann::json::parse(read_stored_blob(manifest_descriptor.digest));
     Descriptor config = Descriptor::from_json(manifest.at("config"));
     image.id = config.digest;
     for (const auto& layer : manifest.at("layers")) image.layers.push_back(Descriptor::from_json(layer));
-    image.config = nlohmann::json::parse(read_blob(config.digest));
+    image.config = nlohmann::json::parse(read_stored_blob(config.digest));
     image.created = image.config.value("created", "");
     if (image.config.contains("rootfs"))
       image.diff_ids = image.config["rootfs"].value("diff_ids", std::vector<std::string>{});
