@@ -203,6 +203,14 @@ void ImageRun::before_clone(Container& container) {
       env.push_back(entry);
   config["Env"] = env;
   if (container.spec.process.cwd != "/") config["WorkingDir"] = container.spec.process.cwd;
+  // Its host name: -h, or the short id; the host's own with --network host.
+  std::string hostname = container.spec.hostname.empty() ? container.spec.short_id() : container.spec.hostname;
+  if (container.spec.network.mode == "host") {
+    char name[256] = {};
+    ::gethostname(name, sizeof name - 1);
+    hostname = name;
+  }
+  config["Hostname"] = hostname;
   // Ports: the image's EXPOSE with --expose and -p's, and what -p asked for.
   const NetworkSpec& network = container.spec.network;
   config["ExposedPorts"] = exposed_ports_json(network.exposed);

@@ -531,11 +531,77 @@ TEST_F(RunImage, PublishAllPutsExposedPortsOnFreeHostPortsThatPsAndPortShow_Exer
   EXPECT_NE(page.find("200 OK"), std::string::npos) << page;
   EXPECT_TRUE(page.ends_with("\r\n\r\n" + id + "\n")) << page;
 
+  // inspect: what -p asked for, what is published, what is exposed.
+  RunResult inspected = ch10({"inspect", "-f",
+                              "{{json .HostConfig.PortBindings}} {{.HostConfig.PublishAllPorts}} "
+                              "{{json .NetworkSettings.Ports}} {{json .Config.ExposedPorts}}",
+                              name});
+  EXPECT_EQ(inspected.out,
+            fmt::format(R"({{"91/tcp":[{{"HostIp":"127.0.0.1","HostPort":"9"}}]}} true )"
+                        R"({{"80/tcp":[{{"HostIp":"0.0.0.0","HostPort":"{}"}}],"81/udp":[{{"HostIp":"0.0.0.0","HostPort":"{}"}}],)"
+                        R"("91/tcp":[{{"HostIp":"127.0.0.1","HostPort":"9"}}]}} {{"80/tcp":{{}},"81/udp":{{}},"91/tcp":{{}}}})"
+                        "\n",
+                        host80, host81))
+      << inspected;
+
   // Stopped: no ports any more.
   EXPECT_EQ(ch10({"rm", "-f", name}).exit_code, 0);
   runtime.wait();
   RunResult gone = ch10({"ps", "-a", "--format", "[{{.Ports}}]"});
   EXPECT_EQ(gone.out, "") << gone;
+}
+
+TEST_F(RunImage, InspectShowsAContainerInDockersShapeBeforeAnImageOfTheSameName_Exercise) {
+  DOCKLING_REQUIRE_ROOT();
+  add_busybox("busybox", json{{"Cmd", {"sh"}}, {"Env", {"PATH=/bin", "A=1"}}, {"Labels", {{"team", "x"}}}});
+  std::string name = unique_name("insp-");
+  RunResult ran = ch10({"run", "--network", "none", "--name", name, "-h", "myhost", "busybox", "sh", "-c", "exit 3"});
+  ASSERT_EQ(ran.exit_code, 3) << ran;
+  RunResult result = ch10({"inspect", name});
+  ASSERT_EQ(result.exit_code, 0) << result;
+  nlohmann::ordered_json list = nlohmann::ordered_json::parse(result.out);
+  ASSERT_EQ(list.size(), 1u) << result;
+  const auto& c = list[0];
+  std::vector<std::string> keys;
+  for (const auto& [key, value] : c.items()) keys.push_back(key);
+  EXPECT_EQ(keys, (std::vector<std::string>{"Id", "Created", "Path", "Args", "State", "Image", "Name", "RestartCount",
+                                            "Driver", "Platform", "HostConfig", "GraphDriver", "Config",
+                                            "NetworkSettings"}));
+  std::vector<std::string> state_keys;
+  for (const auto& [key, value] : c["State"].items()) state_keys.push_back(key);
+  EXPECT_EQ(state_keys, (std::vector<std::string>{"Status", "Running", "Paused", "Restarting", "OOMKilled", "Dead",
+                                                  "Pid", "ExitCode", "Error", "StartedAt", "FinishedAt"}));
+  std::string id = c["Id"];
+  EXPECT_EQ(id.size(), 64u);
+  EXPECT_EQ(c["Path"], "sh");
+  EXPECT_EQ(c["Args"], json({"-c", "exit 3"}));
+  EXPECT_EQ(c["State"]["Status"], "exited");
+  EXPECT_EQ(c["State"]["ExitCode"], 3);
+  EXPECT_EQ(c["State"]["Pid"], 0);
+  EXPECT_EQ(c["Name"], "/" + name);
+  EXPECT_EQ(c["Image"], ImageStore(StateRoot(root)).find("busybox").id);
+  EXPECT_EQ(c["GraphDriver"]["Name"], "overlay");
+  EXPECT_EQ(c["GraphDriver"]["Data"]["UpperDir"], containers_dir() + "/" + id + "/upper");
+  EXPECT_TRUE(c["GraphDriver"]["Data"]["LowerDir"].is_string());
+  EXPECT_EQ(c["HostConfig"]["NetworkMode"], "none");
+  EXPECT_EQ(c["HostConfig"]["PortBindings"], json::object());
+  EXPECT_EQ(c["Config"]["Hostname"], "myhost");
+  EXPECT_EQ(c["Config"]["Cmd"], json({"sh", "-c", "exit 3"}));
+  EXPECT_EQ(c["Config"]["Env"], json({"PATH=/bin", "A=1"}));
+  EXPECT_EQ(c["Config"]["Labels"], json({{"team", "x"}}));
+  EXPECT_EQ(c["Config"]["Image"], "busybox");
+  EXPECT_EQ(c["NetworkSettings"]["Ports"], json::object());
+
+  // --format runs on it; a container comes before an image of the same name, as in docker.
+  std::string created = c["Created"];
+  EXPECT_EQ(ch10({"inspect", "-f", "{{.State.Status}} {{.State.ExitCode}} {{.Config.Hostname}}", name}).out,
+            "exited 3 myhost\n");
+  EXPECT_EQ(ch10({"tag", "busybox", name}).exit_code, 0);
+  EXPECT_EQ(ch10({"inspect", "-f", "{{.Id}}", name}).out, id + "\n");
+  EXPECT_EQ(ch10({"inspect", "--type", "image", "-f", "{{.Id}}", name}).out,
+            ImageStore(StateRoot(root)).find("busybox").id + "\n");
+  EXPECT_EQ(ch10({"inspect", "--type", "container", "-f", "{{.Created}}", id.substr(0, 8)}).out, created + "\n");
+  EXPECT_EQ(ch10({"rm", name}).exit_code, 0);
 }
 
 TEST_F(RunImage, AnUnknownImageIsNamedAndExits125) {
