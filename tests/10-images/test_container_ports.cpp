@@ -8,6 +8,8 @@
 #include "container_ports.hpp"
 #include "dockling/error.hpp"
 #include "host_ports.hpp"
+#include "image_config.hpp"
+#include "address.hpp"
 
 namespace dockling::ch10 {
 namespace {
@@ -67,6 +69,23 @@ TEST(PortLines, EveryBindingOrOnePortsAsDockerPrintsThem) {
     EXPECT_STREQ(e.what(), "No public port '81/tcp' published for web");
     EXPECT_EQ(e.exit_code(), 1);
   }
+}
+
+TEST(ExposedPorts, ExposeTakesAPortOrARangeAndTheImagesComeIntoTheSpec) {
+  auto ports = ch04::parse_exposed_ports("7000-7002/udp");
+  ASSERT_EQ(ports.size(), 3u);
+  EXPECT_EQ(ch04::exposed_port_str(ports[0]), "7000/udp");
+  EXPECT_EQ(ch04::exposed_port_str(ports[2]), "7002/udp");
+  EXPECT_EQ(ch04::exposed_port_str(ch04::parse_exposed_ports("80").at(0)), "80/tcp");
+  for (const char* bad : {"x", "80/sctp", "81-80", "0", "70000", "80-"})
+    EXPECT_THROW(ch04::parse_exposed_ports(bad), Error) << bad;
+
+  ContainerSpec spec;
+  apply_image_config(json{{"Cmd", {"sh"}}, {"ExposedPorts", {{"80/tcp", json::object()}, {"53/udp", json::object()}}}},
+                     RunOverrides{}, spec);
+  std::vector<std::string> exposed;
+  for (const auto& port : spec.network.exposed) exposed.push_back(ch04::exposed_port_str(port));
+  EXPECT_EQ(exposed, (std::vector<std::string>{"53/udp", "80/tcp"}));
 }
 
 TEST(HostPorts, AFreePortOfTheEphemeralRangeIsHeldAndAPortInUseIsSkipped) {
