@@ -147,6 +147,10 @@ struct HostEntry {
 struct NetworkSpec {
   std::string mode = "none";            ///< "bridge", "none" or "host"
   std::vector<PortMapping> ports;       ///< -p (bridge only)
+  /// Ports the container offers (--expose; from chapter 10 also the image's EXPOSE): only
+  /// container_port and protocol are set. -P publishes them on free host ports.
+  std::vector<PortMapping> exposed;
+  bool publish_all = false;             ///< -P/--publish-all
   std::vector<std::string> dns;         ///< --dns servers for resolv.conf
   std::vector<HostEntry> extra_hosts;   ///< --add-host lines for /etc/hosts
 };

@@ -21,13 +21,15 @@ std::optional<unsigned> parse_number(std::string_view text, unsigned low, unsign
   return value;
 }
 
-std::uint16_t parse_port(const std::string& whole, std::string_view which, std::string_view text) {
-  if (text.empty()) throw Error(fmt::format("invalid -p \"{}\": {} port is missing", whole, which));
+/// One port number of a -p or --expose value (`flag`), the `which` port of `whole`.
+std::uint16_t parse_port(const std::string& whole, std::string_view which, std::string_view text,
+                         std::string_view flag = "-p") {
+  if (text.empty()) throw Error(fmt::format("invalid {} \"{}\": {} port is missing", flag, whole, which));
   if (text.find_first_not_of("0123456789") != std::string_view::npos)
-    throw Error(fmt::format("invalid -p \"{}\": {} port \"{}\" is not a number", whole, which, text));
+    throw Error(fmt::format("invalid {} \"{}\": {} port \"{}\" is not a number", flag, whole, which, text));
   auto port = parse_number(text, 1, 65535);
   if (!port)
-    throw Error(fmt::format("invalid -p \"{}\": {} port {} is out of range (1-65535)", whole, which, text));
+    throw Error(fmt::format("invalid {} \"{}\": {} port {} is out of range (1-65535)", flag, whole, which, text));
   return static_cast<std::uint16_t>(*port);
 }
 
@@ -89,6 +91,27 @@ PortMapping parse_port_mapping(const std::string& text) {
   mapping.host_port = parse_port(text, "host", rest);
   return mapping;
 }
+
+std::vector<PortMapping> parse_exposed_ports(const std::string& text) {
+  std::string_view rest = text;
+  std::string protocol = "tcp";
+  if (auto slash = rest.rfind('/'); slash != std::string_view::npos) {
+    protocol = std::string(rest.substr(slash + 1));
+    if (protocol != "tcp" && protocol != "udp")
+      throw Error(fmt::format("invalid --expose \"{}\": protocol \"{}\" is not tcp or udp", text, protocol));
+    rest = rest.substr(0, slash);
+  }
+  auto dash = rest.find('-');
+  std::uint16_t first = parse_port(text, "the", rest.substr(0, dash), "--expose");
+  std::uint16_t last = dash == std::string_view::npos ? first : parse_port(text, "the last", rest.substr(dash + 1), "--expose");
+  if (last < first) throw Error(fmt::format("invalid --expose \"{}\": the range ends before it starts", text));
+  std::vector<PortMapping> ports;
+  for (unsigned port = first; port <= last; ++port)
+    ports.push_back(PortMapping{"", 0, static_cast<std::uint16_t>(port), protocol});
+  return ports;
+}
+
+std::string exposed_port_str(const PortMapping& port) { return fmt::format("{}/{}", port.container_port, port.protocol); }
 
 std::string port_mapping_str(const PortMapping& port) {
   std::string ip = port.host_ip.empty() ? "" : port.host_ip + ":";

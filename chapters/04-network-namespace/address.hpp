@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "spec.hpp"
 
@@ -49,6 +50,12 @@ struct Subnet {
 
 /// Parses one -p value (a PortMapping of the spec); throws Error `invalid -p "VALUE": why` (exit 125).
 PortMapping parse_port_mapping(const std::string& text);
+/// Parses one --expose value: PORT[/PROTO] or a range FIRST-LAST[/PROTO], one PortMapping
+/// (container_port and protocol) a port; throws Error `invalid --expose "VALUE": why`.
+std::vector<PortMapping> parse_exposed_ports(const std::string& text);
+/// "80/tcp": an exposed port as docker names it (ExposedPorts' keys).
+std::string exposed_port_str(const PortMapping& port);
+
 /// Back in -p form: "127.0.0.1:8080:80/tcp".
 std::string port_mapping_str(const PortMapping& port);
 

@@ -5,6 +5,7 @@
 #include <sys/mount.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -21,6 +22,7 @@
 #include "dockling/log.hpp"
 #include "dockling/tempdir.hpp"
 #include "etc_files.hpp"
+#include "host_ports.hpp"
 #include "nat.hpp"
 #include "netlink.hpp"
 #include "veth.hpp"
@@ -89,7 +91,9 @@ void NetworkStep::add_flags(CLI::App& run) {
   // allow_extra_args(false): each -p takes one value (a list option would swallow ROOTFS).
   run.add_option("-p,--publish", publish_, "Publish a container port: [IP:]HOSTPORT:CONTAINERPORT[/tcp|udp]")
       ->allow_extra_args(false);
-  run.add_flag("-P,--publish-all", publish_all_, "Publish every EXPOSEd port (images come in chapter 10: none yet)");
+  run.add_flag("-P,--publish-all", publish_all_, "Publish all exposed ports to random ports");
+  run.add_option("--expose", expose_, "Expose a port or a range of ports: PORT[/tcp|udp], FIRST-LAST[/tcp|udp]")
+      ->allow_extra_args(false);
   run.add_option("--dns", dns_, "A DNS server for /etc/resolv.conf (instead of the host's)")->allow_extra_args(false);
   run.add_option("--add-host", add_host_, "An extra line for /etc/hosts: NAME:IP")->allow_extra_args(false);
   subnet_option_ = run.add_option("--subnet", subnet_text_, "The bridge's subnet when it is created")
@@ -140,7 +144,16 @@ void NetworkStep::to_spec(ContainerSpec& spec) {
     log::warning("published ports are discarded when using host network mode");
     network.ports.clear();
   }
-  if (publish_all_) log::debug("network: -P: no image, so no EXPOSEd ports to publish");
+  // Exposed: the image's (chapter 10 put them here already), --expose's and -p's, once each.
+  auto add_exposed = [&](const PortMapping& port) {
+    for (const auto& known : network.exposed)
+      if (known.container_port == port.container_port && known.protocol == port.protocol) return;
+    network.exposed.push_back(PortMapping{"", 0, port.container_port, port.protocol});
+  };
+  for (const auto& value : expose_)
+    for (const auto& port : parse_exposed_ports(value)) add_exposed(port);
+  for (const auto& port : network.ports) add_exposed(port);
+  network.publish_all = publish_all_ && mode_ == "bridge";
 }
 
 void NetworkStep::check_settings() {
@@ -249,11 +262,32 @@ void NetworkStep::setup_bridge_network(Container& container) {
 
   Lease lease{pick_address(subnet_, live), container.spec.id, ProcessIdentity::self(), container.root.dir(),
               container.spec.network.ports};
+  if (container.spec.network.publish_all) publish_exposed(container.spec.network.exposed, live, lease.ports);
   state_->save(lease);
   lease_ = lease;
   container.record["network"]["bridge"] = bridge_;
   container.record["network"]["lease"] = lease.address.str();
+  for (const auto& port : lease.ports) container.record["network"]["published"].push_back(port_mapping_str(port));
   log::debug("network: leased {} on {}", subnet_.cidr(lease.address), bridge_);
+}
+
+void NetworkStep::publish_exposed(const std::vector<PortMapping>& exposed, const std::vector<Lease>& live,
+                                  std::vector<PortMapping>& ports) {
+  std::vector<PortMapping> taken = ports;
+  for (const auto& lease : live) taken.insert(taken.end(), lease.ports.begin(), lease.ports.end());
+  for (const auto& port : exposed) {
+    // A port that -p publishes already keeps that binding, as docker's -P does.
+    bool bound = std::any_of(ports.begin(), ports.end(), [&](const PortMapping& mapping) {
+      return mapping.container_port == port.container_port && mapping.protocol == port.protocol;
+    });
+    if (bound) continue;
+    HeldPort held = hold_free_port(port.protocol, taken);
+    PortMapping mapping{"", held.port, port.container_port, port.protocol};
+    log::debug("network: -P: {}", port_mapping_str(mapping));
+    ports.push_back(mapping);
+    taken.push_back(mapping);
+    held_ports_.push_back(std::move(held.socket));
+  }
 }
 
 void NetworkStep::after_clone(Container& container, pid_t child) {
@@ -268,10 +302,10 @@ void NetworkStep::after_clone(Container& container, pid_t child) {
   // The bridge's index from before clone: our lease keeps `network prune` from removing it.
   container.record["network"]["veth"] = host_end_;  // before: deleting one that is not there is harmless
   create_veth_pair(host_end_, bridge_index_, "eth0", child);
-  if (!spec.network.ports.empty()) {
+  if (!lease_->ports.empty()) {
     Nftables nft;
     container.record["network"]["ports"] = true;  // before: a half-done batch is all-or-nothing, deleting is safe
-    publish_ports(nft, bridge_, spec.short_id(), lease_->address, spec.network.ports);
+    publish_ports(nft, bridge_, spec.short_id(), lease_->address, lease_->ports);
   }
 }
 
@@ -329,7 +363,7 @@ void NetworkStep::after_exit(Container& container) noexcept {
     }
     if (lease && record.value("ports", false)) {
       Nftables nft;
-      unpublish_ports(nft, bridge, container.spec.network.ports);
+      unpublish_ports(nft, bridge, lease->ports);
     }
     if (record.contains("veth")) {
       // Not deleted: RTM_DELLINK waits for RCU grace periods (~20 ms). The container's

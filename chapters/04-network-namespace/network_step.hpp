@@ -58,11 +58,15 @@ class NetworkStep : public Step {
  private:
   void check_settings();
   void setup_bridge_network(Container& container);
+  /// -P: each of `exposed` that `ports` does not publish yet gets a free host port, held
+  /// (held_ports_) until this process ends; `live` are the other containers' leases.
+  void publish_exposed(const std::vector<PortMapping>& exposed, const std::vector<Lease>& live,
+                       std::vector<PortMapping>& ports);
   int prune();
 
   // Flags, as given.
   std::string mode_ = default_network_mode();
-  std::vector<std::string> publish_, dns_, add_host_;
+  std::vector<std::string> publish_, expose_, dns_, add_host_;
   bool publish_all_ = false;
   std::string subnet_text_ = kDefaultSubnet;
   CLI::Option* subnet_option_ = nullptr;
@@ -79,6 +83,7 @@ class NetworkStep : public Step {
   std::string host_end_;  ///< the veth's host end, "dl" + 12 hex digits of the id
   std::filesystem::path files_dir_;  ///< ROOT/containers/ID: hosts, resolv.conf, hostname
   std::vector<std::pair<std::string, UniqueFd>> etc_trees_;  ///< {"hosts", detached copy}, ...
+  std::vector<UniqueFd> held_ports_;  ///< -P's host ports, bound while this process runs
 };
 
 /// Chapter 04's steps: chapter 03's plus the network.

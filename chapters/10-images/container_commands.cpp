@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "container_ports.hpp"
 #include "container_store.hpp"
 #include "dockling/cli.hpp"
 #include "dockling/error.hpp"
@@ -108,6 +109,10 @@ void ContainerCommands::add_commands(CLI::App& app) {
   export_command_ = add_command(app, "export", "Export a container's filesystem as a tar archive");
   export_command_->add_option("CONTAINER", container_, "The container: a name, an id or an id prefix")->required();
   export_command_->add_option("-o,--output", output_, "Write to a file, instead of STDOUT");
+
+  port_ = add_command(app, "port", "List port mappings or a specific mapping for the container");
+  port_->add_option("CONTAINER", container_, "The container: a name, an id or an id prefix")->required();
+  port_->add_option("PRIVATE_PORT[/PROTO]", private_port_, "Only this container port (tcp unless /udp)");
 }
 
 std::optional<int> ContainerCommands::run_command(const StateRoot& root) {
@@ -116,6 +121,7 @@ std::optional<int> ContainerCommands::run_command(const StateRoot& root) {
   if (diff_->parsed()) return diff(root);
   if (commit_->parsed()) return commit(root);
   if (export_command_->parsed()) return export_(root);
+  if (port_->parsed()) return port(root);
   return std::nullopt;
 }
 
@@ -140,13 +146,13 @@ namespace {
 /// The fields `ps --format` templates see, docker's names (formatter.ContainerContext).
 nlohmann::ordered_json ps_fields(const std::string& id, const std::string& image, const std::string& command,
                                  const std::string& created_at, const std::string& running_for,
-                                 const std::string& state, const std::string& status, const std::string& name,
-                                 const nlohmann::json& labels) {
+                                 const std::string& ports, const std::string& state, const std::string& status,
+                                 const std::string& name, const nlohmann::json& labels) {
   std::string label_text;
   for (const auto& [key, value] : labels.items())
     label_text += (label_text.empty() ? "" : ",") + key + "=" + value.get<std::string>();
   return {{"ID", id},       {"Image", image},         {"Command", command}, {"CreatedAt", created_at},
-          {"RunningFor", running_for}, {"Ports", ""},  {"State", state},     {"Status", status},
+          {"RunningFor", running_for}, {"Ports", ports},  {"State", state},     {"Status", status},
           {"Size", "0B"},   {"Names", name},          {"Labels", label_text}, {"Mounts", ""},
           {"Networks", ""}};
 }
@@ -165,7 +171,7 @@ std::string render_rows(const std::string& format, const std::vector<nlohmann::o
   Template tmpl(text, TemplateOptions{false, "*formatter.ContainerContext"});
   std::vector<std::string> lines;
   if (table)
-    lines.push_back(tmpl.render(ps_fields("CONTAINER ID", "IMAGE", "COMMAND", "CREATED AT", "CREATED", "STATE",
+    lines.push_back(tmpl.render(ps_fields("CONTAINER ID", "IMAGE", "COMMAND", "CREATED AT", "CREATED", "PORTS", "STATE",
                                           "STATUS", "NAMES", nlohmann::json::object())));
   for (const auto& row : rows) lines.push_back(tmpl.render(row));
   if (!table) {
@@ -218,14 +224,15 @@ int ContainerCommands::ps(const StateRoot& root) {
     std::string image = image_column(record, images), command = ps_command(command_line(record.json), no_trunc_);
     std::string created = human_duration(now - rfc3339_seconds(record.json.value("Created", ""))) + " ago";
     std::string status = status_text(record, now);
+    std::string ports = ps_ports(record.network_ports());
     if (!format_.empty()) {
       formatted.push_back(ps_fields(id, image, command, go_time(record.json.value("Created", "")), created,
-                                    record.status(), status, record.name(),
+                                    ports, record.status(), status, record.name(),
                                     record.json.value("Config", nlohmann::json::object())
                                         .value("Labels", nlohmann::json::object())));
       continue;
     }
-    rows.push_back({id, image, command, created, status, "", record.name()});
+    rows.push_back({id, image, command, created, status, ports, record.name()});
   }
   if (quiet_)
     std::cout << quiet_text << std::flush;
@@ -254,6 +261,13 @@ int ContainerCommands::export_(const StateRoot& root) {
   ContainerRecord record = ContainerStore(root).find(container_);
   ::signal(SIGPIPE, SIG_IGN);  // a reader that stops early: an error, and the clean-up runs
   write_output(output_, [&](int fd) { export_container(record, fd); });
+  return 0;
+}
+
+int ContainerCommands::port(const StateRoot& root) {
+  ContainerRecord record = ContainerStore(root).find(container_);
+  for (const auto& line : port_lines(record.network_ports(), private_port_, container_)) std::cout << line << "\n";
+  std::cout << std::flush;
   return 0;
 }
 

@@ -1,5 +1,5 @@
 /// @file container_commands.hpp
-/// @brief `ps`, `rm`, `diff`, `commit` and `export`: the kept containers of `run IMAGE`, listed and removed as docker does.
+/// @brief `ps`, `rm`, `diff`, `commit`, `export` and `port`: the kept containers of `run IMAGE`, listed and removed as docker does.
 #pragma once
 
 #include <optional>
@@ -16,7 +16,7 @@ namespace dockling::ch10 {
 /// ROOT/containers (container_store.hpp).
 class ContainerCommands {
  public:
-  /// Adds `ps`, `rm`, `diff`, `commit` and `export` to `app`.
+  /// Adds `ps`, `rm`, `diff`, `commit`, `export` and `port` to `app`.
   void add_commands(CLI::App& app);
   /// Runs the one that was chosen; nullopt when neither was.
   std::optional<int> run_command(const StateRoot& root);
@@ -27,12 +27,15 @@ class ContainerCommands {
   int diff(const StateRoot& root);
   int commit(const StateRoot& root);
   int export_(const StateRoot& root);
+  int port(const StateRoot& root);
 
   CLI::App* ps_ = nullptr;
   CLI::App* rm_ = nullptr;
   CLI::App* diff_ = nullptr;
   CLI::App* commit_ = nullptr;
   CLI::App* export_command_ = nullptr;
+  CLI::App* port_ = nullptr;
+  std::string private_port_;
   std::string container_, reference_, message_, author_, output_;
   std::vector<std::string> changes_;
   bool pause_ = true;

@@ -46,6 +46,11 @@ std::string ContainerRecord::status() const {
   return process.alive() ? "running" : "exited";
 }
 
+nlohmann::json ContainerRecord::network_ports() const {
+  if (status() != "running") return nlohmann::json::object();
+  return json.value("NetworkSettings", nlohmann::json::object()).value("Ports", nlohmann::json::object());
+}
+
 void check_container_name(const std::string& name) {
   std::string bare = starts_with(name, "/") ? name.substr(1) : name;
   auto allowed = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-'; };

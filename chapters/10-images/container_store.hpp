@@ -37,6 +37,9 @@ struct ContainerRecord {
   /// "created", "running" or "exited", as the record says; a "running" one whose process is
   /// gone (its runtime was killed) reads as "exited".
   std::string status() const;
+  /// NetworkSettings.Ports while it runs (what it publishes, exposed-only ports as null);
+  /// {} once it stopped, as docker shows it.
+  nlohmann::json network_ports() const;
   /// ROOT/containers/ID/merged.
   std::filesystem::path merged() const { return dir / "merged"; }
 };

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "address.hpp"
 #include "dockling/error.hpp"
 
 namespace dockling::ch10 {
@@ -41,6 +42,11 @@ void apply_image_config(const nlohmann::json& config, const RunOverrides& overri
   std::string workdir = config.value("WorkingDir", "");
   if (!workdir.empty()) process.cwd = workdir.front() == '/' ? workdir : "/" + workdir;
   process.default_user = config.value("User", "");
+  // EXPOSE: the ports -P publishes (chapter 04's network step adds --expose and -p to them).
+  auto exposed = config.find("ExposedPorts");
+  if (exposed != config.end() && exposed->is_object())
+    for (const auto& [key, value] : exposed->items())
+      for (const auto& port : ch04::parse_exposed_ports(key)) spec.network.exposed.push_back(port);
 }
 
 }  // namespace dockling::ch10

@@ -27,7 +27,7 @@ std::vector<std::string> image_command(const nlohmann::json& config, const RunOv
 
 /// Writes the image config's defaults into `spec`, before the flags of later steps override
 /// them: the command (image_command()), Env (docker's default PATH added when it has
-/// none), WorkingDir and User.
+/// none), WorkingDir, User, and ExposedPorts (what -P publishes).
 void apply_image_config(const nlohmann::json& config, const RunOverrides& overrides, ContainerSpec& spec);
 
 }  // namespace dockling::ch10

@@ -15,6 +15,8 @@
 #include "dockling/fs.hpp"
 #include "dockling/log.hpp"
 #include "dockling/tempdir.hpp"
+#include "address.hpp"
+#include "container_ports.hpp"
 #include "image_store.hpp"
 #include "images.hpp"
 #include "overlay_mount.hpp"
@@ -207,6 +209,20 @@ void ImageRun::before_clone(Container& container) {
       env.push_back(entry);
   config["Env"] = env;
   if (container.spec.process.cwd != "/") config["WorkingDir"] = container.spec.process.cwd;
+  // Its host name: -h, or the short id; the host's own with --network host.
+  std::string hostname = container.spec.hostname.empty() ? container.spec.short_id() : container.spec.hostname;
+  if (container.spec.network.mode == "host") {
+    char name[256] = {};
+    ::gethostname(name, sizeof name - 1);
+    hostname = name;
+  }
+  config["Hostname"] = hostname;
+  // Ports: the image's EXPOSE with --expose and -p's, and what -p asked for.
+  const NetworkSpec& network = container.spec.network;
+  config["ExposedPorts"] = exposed_ports_json(network.exposed);
+  record.json["HostConfig"]["NetworkMode"] = network.mode;
+  record.json["HostConfig"]["PortBindings"] = port_bindings_json(network.ports);
+  record.json["HostConfig"]["PublishAllPorts"] = network.publish_all;
   // A --rm container is gone after a reboot anyway: its record need not be durable.
   ContainerStore::save(record, !remove_);
   container.record["image"] = {{"dir", prepared_->record.dir.string()}, {"remove", remove_}};
@@ -221,6 +237,14 @@ void ImageRun::after_start(Container& container, pid_t child) noexcept {
     fs::path dir = container.record["image"]["dir"].get<std::string>();
     ContainerRecord record{dir, nlohmann::json::parse(read_file((dir / "config.json").string()))};
     ProcessIdentity process = ProcessIdentity::of(child), monitor = ProcessIdentity::self();
+    // What the network step published (-P's chosen ports too), as docker shows it while it runs.
+    std::vector<PortMapping> published;
+    if (auto network = container.record.find("network"); network != container.record.end())
+      for (const auto& text : network->value("published", std::vector<std::string>{}))
+        published.push_back(ch04::parse_port_mapping(text));
+    bool bridge = container.spec.network.mode == "bridge";  // none, host: docker shows no ports
+    record.json["NetworkSettings"]["Ports"] =
+        bridge ? network_ports_json(container.spec.network.exposed, published) : nlohmann::json::object();
     record.json["State"] = {{"Status", "running"},   {"Running", true},           {"Pid", process.pid},
                             {"PidStartTime", process.start_time}, {"ExitCode", 0},  {"StartedAt", now_text()},
                             {"Monitor", {{"Pid", monitor.pid}, {"StartTime", monitor.start_time}}}};
@@ -257,6 +281,7 @@ void ImageRun::after_exit(Container& container) noexcept {
     state["Pid"] = 0;
     state["FinishedAt"] = now_text();
     state.erase("Monitor");
+    record.json["NetworkSettings"]["Ports"] = nlohmann::json::object();  // nothing is published any more
     ContainerStore::save(record, true);
   } catch (const std::exception& e) {
     log::warning("recording that the container exited: {}", e.what());

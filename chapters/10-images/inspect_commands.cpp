@@ -9,6 +9,8 @@
 
 #include "dockling/cli.hpp"
 #include "dockling/error.hpp"
+#include "container_inspect.hpp"
+#include "container_store.hpp"
 #include "go_template.hpp"
 #include "image_inspect.hpp"
 #include "image_store.hpp"
@@ -37,9 +39,9 @@ std::string short_id(const std::string& id) {
 
 void InspectCommands::add_commands(CLI::App& app) {
   inspect_ = add_command(app, "inspect", "Return low-level information on Docker objects");
-  inspect_->add_option("NAME", inspect_names_, "Images: names or ids")->required();
+  inspect_->add_option("NAME", inspect_names_, "Containers or images: names or ids")->required();
   inspect_->add_option("-f,--format", inspect_format_, "Format the output using the given Go template");
-  inspect_->add_option("--type", inspect_type_, "Return JSON for specified type (only image here)");
+  inspect_->add_option("--type", inspect_type_, "Return JSON for specified type: container or image");
 
   history_ = add_command(app, "history", "Show the history of an image");
   history_->add_option("IMAGE", history_image_, "The image: a name or an id")->required();
@@ -55,22 +57,40 @@ std::optional<int> InspectCommands::run_command(const StateRoot& root) {
 }
 
 int InspectCommands::inspect(const StateRoot& root) {
-  if (!inspect_type_.empty() && inspect_type_ != "image")
+  if (!inspect_type_.empty() && inspect_type_ != "image" && inspect_type_ != "container")
     throw Error(fmt::format("\"{}\" is not a valid value for --type", inspect_type_), 1);
   // Parsed before anything is looked up: a template that does not parse prints nothing.
   // docker's inspect runs its templates with missingkey=error.
   std::optional<Template> format;
   if (!inspect_format_.empty()) format.emplace(inspect_format_, TemplateOptions{true, ""});
   ImageStore store(root);
+  ContainerStore containers(root);
   nlohmann::ordered_json found = nlohmann::ordered_json::array();
   std::vector<std::string> missing;  // docker prints the ones found first, then says which were not
+  // As docker: a container first, then an image, unless --type says which.
   for (const auto& name : inspect_names_) {
-    try {
-      found.push_back(inspect_image(store, store.find(name)));
-    } catch (const Error& e) {
-      if (std::string(e.what()).rfind("No such image", 0) != 0) throw;
-      missing.push_back(e.what());
+    std::optional<nlohmann::ordered_json> object;
+    std::string not_found = "No such object: " + name;
+    if (inspect_type_ != "image") {
+      try {
+        object = inspect_container(containers.find(name));
+      } catch (const Error& e) {
+        if (std::string(e.what()).rfind("No such container", 0) != 0) throw;
+        if (inspect_type_ == "container") not_found = e.what();
+      }
     }
+    if (!object && inspect_type_ != "container") {
+      try {
+        object = inspect_image(store, store.find(name));
+      } catch (const Error& e) {
+        if (std::string(e.what()).rfind("No such image", 0) != 0) throw;
+        if (inspect_type_ == "image") not_found = e.what();
+      }
+    }
+    if (object)
+      found.push_back(*object);
+    else
+      missing.push_back(not_found);
   }
   if (format) {
     std::string text;

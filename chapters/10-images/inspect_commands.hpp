@@ -1,6 +1,7 @@
 /// @file inspect_commands.hpp
-/// @brief `inspect` and `history`: docker's views of an image on the command line (the
-/// objects come from image_inspect.hpp, `--format` from go_template.hpp).
+/// @brief `inspect` and `history`: docker's views of a container or an image on the command
+/// line (the objects come from container_inspect.hpp and image_inspect.hpp, `--format` from
+/// go_template.hpp).
 #pragma once
 
 #include <optional>
@@ -16,7 +17,7 @@ namespace dockling::ch10 {
 /// The two read-only image commands; the image step adds them beside its own.
 class InspectCommands {
  public:
-  /// Adds `inspect [-f FORMAT] [--type image] NAME...` and
+  /// Adds `inspect [-f FORMAT] [--type container|image] NAME...` and
   /// `history [--no-trunc] [-q] [--format FORMAT] IMAGE`.
   void add_commands(CLI::App& app);
   /// Runs the one that was chosen; nullopt when neither was.

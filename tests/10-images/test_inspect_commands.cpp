@@ -96,16 +96,21 @@ TEST_F(InspectCommands, InspectFormatsEachFoundOneAndNamesTheMissing) {
                            "a:1", "nosuch", "b:2"});
   EXPECT_EQ(result.exit_code, 1) << result;
   EXPECT_EQ(result.out, "[a:1 b:2] {\"team\":\"a\"} a\n[a:1 b:2] {\"team\":\"a\"} a\n") << result;
-  EXPECT_EQ(result.err, "ch10-images: No such image: nosuch\n") << result;
+  EXPECT_EQ(result.err, "ch10-images: No such object: nosuch\n") << result;
 
   RunResult none = ch10({"inspect", "nosuch"});
   EXPECT_EQ(none.exit_code, 1) << none;
   EXPECT_EQ(none.out, "[]\n");
-  EXPECT_EQ(none.err, "ch10-images: No such image: nosuch\n");
+  EXPECT_EQ(none.err, "ch10-images: No such object: nosuch\n");
+  RunResult no_image = ch10({"inspect", "--type", "image", "nosuch"});
+  EXPECT_EQ(no_image.err, "ch10-images: No such image: nosuch\n");
 
   RunResult type = ch10({"inspect", "--type", "container", "a:1"});
   EXPECT_EQ(type.exit_code, 1) << type;
-  EXPECT_EQ(type.err, "ch10-images: \"container\" is not a valid value for --type\n");
+  EXPECT_EQ(type.err, "ch10-images: No such container: a:1\n");
+  RunResult bad = ch10({"inspect", "--type", "volume", "a:1"});
+  EXPECT_EQ(bad.exit_code, 1) << bad;
+  EXPECT_EQ(bad.err, "ch10-images: \"volume\" is not a valid value for --type\n");
 }
 
 TEST_F(InspectCommands, TemplateErrorsAreDockers) {

@@ -1,12 +1,16 @@
 // `run IMAGE`: the overlay root from the image's layers, the config's defaults, and the
 // containers kept after they stop (ps -a, rm), as docker does.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <random>
 #include <regex>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 
@@ -452,6 +456,152 @@ TEST_F(RunImage, AKilledRunIsCleanedUpByTheNextAndRmForceKillsARunningOne_Exerci
   EXPECT_EQ(runtime.wait().exit_code, 137);
   EXPECT_TRUE(std::filesystem::is_empty(containers_dir()));
   EXPECT_EQ(host_mounts() + mounts_under(root), mounts);
+}
+
+/// The answer to `GET PATH HTTP/1.0` from 127.0.0.1:PORT; "" when nothing answers.
+std::string http_get_local(int port, const std::string& path) {
+  UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  timeval timeout{3, 0};
+  ::setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<std::uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) return "";
+  write_all(fd.get(), "GET " + path + " HTTP/1.0\r\n\r\n");
+  std::string reply;
+  char buffer[4096];
+  for (ssize_t n; (n = ::recv(fd.get(), buffer, sizeof buffer, 0)) > 0;) reply.append(buffer, static_cast<size_t>(n));
+  return reply;
+}
+
+/// `network prune` of a test's own bridge when it goes, also when the test fails.
+struct BridgeCleanup {
+  std::string root, bridge;
+  ~BridgeCleanup() {
+    RunResult pruned = run({bin("ch10-images"), "--root", root, "network", "prune", "--bridge", bridge});
+    EXPECT_EQ(pruned.exit_code, 0) << pruned;
+  }
+};
+
+TEST_F(RunImage, PublishAllPutsExposedPortsOnFreeHostPortsThatPsAndPortShow_Exercise) {
+  DOCKLING_REQUIRE_ROOT();
+  add_busybox("web", json{{"Cmd", {"sh"}}, {"ExposedPorts", {{"80/tcp", json::object()}}}});
+  SubnetClaim subnet = claim_subnet();
+  BridgeCleanup cleanup{root, unique_name("dl")};
+  std::string name = unique_name("web-");
+  Background runtime(ch10_argv({"run", "--bridge", cleanup.bridge, "--subnet", subnet.cidr(), "--name", name, "-P",
+                                "--expose", "81/udp", "-p", "127.0.0.1:9:91", "web", "sh", "-c",
+                                "httpd -f -p 80 -h /etc & echo ready; exec sleep 60"}));
+  ASSERT_EQ(runtime.read_line(), "ready");
+  RunResult up = ch10({"ps", "--format", "{{.Ports}}"});
+  for (int i = 0; i < 500 && up.out.empty(); ++i, up = ch10({"ps", "--format", "{{.Ports}}"})) ::usleep(10000);
+
+  // The image's 80 and --expose's 81/udp on host ports of the ephemeral range; -p's kept.
+  RunResult port80 = ch10({"port", name, "80"}), port81 = ch10({"port", name, "81/udp"});
+  ASSERT_EQ(port80.exit_code, 0) << port80;
+  ASSERT_EQ(port81.exit_code, 0) << port81;
+  std::smatch match;
+  ASSERT_TRUE(std::regex_match(port80.out, match, std::regex("0\\.0\\.0\\.0:([0-9]+)\n"))) << port80;
+  int host80 = std::stoi(match[1]);
+  ASSERT_TRUE(std::regex_match(port81.out, match, std::regex("0\\.0\\.0\\.0:([0-9]+)\n"))) << port81;
+  int host81 = std::stoi(match[1]);
+  unsigned first = 0, last = 0;
+  std::istringstream(read_file("/proc/sys/net/ipv4/ip_local_port_range")) >> first >> last;
+  for (int port : {host80, host81}) {
+    EXPECT_GE(port, static_cast<int>(first));
+    EXPECT_LE(port, static_cast<int>(last));
+  }
+  EXPECT_EQ(up.out, fmt::format("0.0.0.0:{}->80/tcp, 0.0.0.0:{}->81/udp, 127.0.0.1:9->91/tcp\n", host80, host81));
+  EXPECT_NE(ch10({"ps"}).out.find(fmt::format("   0.0.0.0:{}->80/tcp, ", host80)), std::string::npos);
+  RunResult all = ch10({"port", name});
+  EXPECT_EQ(all.out, fmt::format("80/tcp -> 0.0.0.0:{}\n81/udp -> 0.0.0.0:{}\n91/tcp -> 127.0.0.1:9\n", host80, host81))
+      << all;
+  RunResult none = ch10({"port", name, "82"});
+  EXPECT_EQ(none.exit_code, 1) << none;
+  EXPECT_NE(none.err.find("No public port '82/tcp' published for " + name), std::string::npos) << none;
+
+  // The chosen host port reaches the container's httpd (it serves the container's /etc).
+  std::string page;
+  for (int i = 0; i < 100 && page.empty(); ++i) {
+    page = http_get_local(host80, "/hostname");
+    if (page.empty()) ::usleep(50000);
+  }
+  std::string id = ch10({"ps", "-q"}).out.substr(0, 12);
+  EXPECT_NE(page.find("200 OK"), std::string::npos) << page;
+  EXPECT_TRUE(page.ends_with("\r\n\r\n" + id + "\n")) << page;
+
+  // inspect: what -p asked for, what is published, what is exposed.
+  RunResult inspected = ch10({"inspect", "-f",
+                              "{{json .HostConfig.PortBindings}} {{.HostConfig.PublishAllPorts}} "
+                              "{{json .NetworkSettings.Ports}} {{json .Config.ExposedPorts}}",
+                              name});
+  EXPECT_EQ(inspected.out,
+            fmt::format(R"({{"91/tcp":[{{"HostIp":"127.0.0.1","HostPort":"9"}}]}} true )"
+                        R"({{"80/tcp":[{{"HostIp":"0.0.0.0","HostPort":"{}"}}],"81/udp":[{{"HostIp":"0.0.0.0","HostPort":"{}"}}],)"
+                        R"("91/tcp":[{{"HostIp":"127.0.0.1","HostPort":"9"}}]}} {{"80/tcp":{{}},"81/udp":{{}},"91/tcp":{{}}}})"
+                        "\n",
+                        host80, host81))
+      << inspected;
+
+  // Stopped: no ports any more.
+  EXPECT_EQ(ch10({"rm", "-f", name}).exit_code, 0);
+  runtime.wait();
+  RunResult gone = ch10({"ps", "-a", "--format", "[{{.Ports}}]"});
+  EXPECT_EQ(gone.out, "") << gone;
+}
+
+TEST_F(RunImage, InspectShowsAContainerInDockersShapeBeforeAnImageOfTheSameName_Exercise) {
+  DOCKLING_REQUIRE_ROOT();
+  add_busybox("busybox", json{{"Cmd", {"sh"}}, {"Env", {"PATH=/bin", "A=1"}}, {"Labels", {{"team", "x"}}}});
+  std::string name = unique_name("insp-");
+  RunResult ran = ch10({"run", "--network", "none", "--name", name, "-h", "myhost", "busybox", "sh", "-c", "exit 3"});
+  ASSERT_EQ(ran.exit_code, 3) << ran;
+  RunResult result = ch10({"inspect", name});
+  ASSERT_EQ(result.exit_code, 0) << result;
+  nlohmann::ordered_json list = nlohmann::ordered_json::parse(result.out);
+  ASSERT_EQ(list.size(), 1u) << result;
+  const auto& c = list[0];
+  std::vector<std::string> keys;
+  for (const auto& [key, value] : c.items()) keys.push_back(key);
+  EXPECT_EQ(keys, (std::vector<std::string>{"Id", "Created", "Path", "Args", "State", "Image", "Name", "RestartCount",
+                                            "Driver", "Platform", "HostConfig", "GraphDriver", "Config",
+                                            "NetworkSettings"}));
+  std::vector<std::string> state_keys;
+  for (const auto& [key, value] : c["State"].items()) state_keys.push_back(key);
+  EXPECT_EQ(state_keys, (std::vector<std::string>{"Status", "Running", "Paused", "Restarting", "OOMKilled", "Dead",
+                                                  "Pid", "ExitCode", "Error", "StartedAt", "FinishedAt"}));
+  std::string id = c["Id"];
+  EXPECT_EQ(id.size(), 64u);
+  EXPECT_EQ(c["Path"], "sh");
+  EXPECT_EQ(c["Args"], json({"-c", "exit 3"}));
+  EXPECT_EQ(c["State"]["Status"], "exited");
+  EXPECT_EQ(c["State"]["ExitCode"], 3);
+  EXPECT_EQ(c["State"]["Pid"], 0);
+  EXPECT_EQ(c["Name"], "/" + name);
+  EXPECT_EQ(c["Image"], ImageStore(StateRoot(root)).find("busybox").id);
+  EXPECT_EQ(c["GraphDriver"]["Name"], "overlay");
+  EXPECT_EQ(c["GraphDriver"]["Data"]["UpperDir"], containers_dir() + "/" + id + "/upper");
+  EXPECT_TRUE(c["GraphDriver"]["Data"]["LowerDir"].is_string());
+  EXPECT_EQ(c["HostConfig"]["NetworkMode"], "none");
+  EXPECT_EQ(c["HostConfig"]["PortBindings"], json::object());
+  EXPECT_EQ(c["Config"]["Hostname"], "myhost");
+  EXPECT_EQ(c["Config"]["Cmd"], json({"sh", "-c", "exit 3"}));
+  EXPECT_EQ(c["Config"]["Env"], json({"PATH=/bin", "A=1"}));
+  EXPECT_EQ(c["Config"]["Labels"], json({{"team", "x"}}));
+  EXPECT_EQ(c["Config"]["Image"], "busybox");
+  EXPECT_EQ(c["NetworkSettings"]["Ports"], json::object());
+
+  // --format runs on it; a container comes before an image of the same name, as in docker.
+  std::string created = c["Created"];
+  EXPECT_EQ(ch10({"inspect", "-f", "{{.State.Status}} {{.State.ExitCode}} {{.Config.Hostname}}", name}).out,
+            "exited 3 myhost\n");
+  EXPECT_EQ(ch10({"tag", "busybox", name}).exit_code, 0);
+  EXPECT_EQ(ch10({"inspect", "-f", "{{.Id}}", name}).out, id + "\n");
+  EXPECT_EQ(ch10({"inspect", "--type", "image", "-f", "{{.Id}}", name}).out,
+            ImageStore(StateRoot(root)).find("busybox").id + "\n");
+  EXPECT_EQ(ch10({"inspect", "--type", "container", "-f", "{{.Created}}", id.substr(0, 8)}).out, created + "\n");
+  EXPECT_EQ(ch10({"rm", name}).exit_code, 0);
 }
 
 TEST_F(RunImage, AnUnknownImageIsNamedAndExits125) {
