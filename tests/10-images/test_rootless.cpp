@@ -1,0 +1,167 @@
+// Rootless images: an ordinary user's own store, whose layers hold the image's owners shifted
+// into the user's ids (its own id for 0, its /etc/subuid and /etc/subgid ranges from 1).
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "dockling/fs.hpp"
+#include "dockling/tempdir.hpp"
+#include "dockling/testing.hpp"
+#include "newidmap.hpp"
+#include "tar_builder.hpp"
+
+namespace dockling::ch10 {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace dockling::testing;
+using namespace dockling::ch10::testing;
+
+std::string xattr(const std::string& path, const std::string& name) {
+  char value[256];
+  ssize_t n = ::lgetxattr(path.c_str(), name.c_str(), value, sizeof value);
+  return n < 0 ? std::string("<none>") : std::string(value, static_cast<size_t>(n));
+}
+
+/// A throwaway user with subordinate ranges of its own, and a state root it owns.
+class Rootless : public ::testing::Test {
+ protected:
+  static constexpr unsigned long kCount = 65536;
+  std::optional<HostUser> user;
+  std::optional<SubordinateIds> ranges;
+  std::optional<TempDir> state;
+  unsigned long uid_start = 0, gid_start = 0;
+
+  void SetUp() override {
+    DOCKLING_REQUIRE_ROOT();
+    if (!ch07::find_idmap_helpers(std::getenv("PATH")))
+      GTEST_SKIP() << "newuidmap/newgidmap not in PATH: install the uidmap package (scripts/setup-deps does)";
+    user.emplace();
+    // Far from chapter 07's test ranges (300000 + 2 * 65536 * 0..999).
+    uid_start = 400000000 + std::stoul(random_hex(2), nullptr, 16) % 1000 * 2 * kCount;
+    gid_start = uid_start + kCount;
+    ranges.emplace(user->name + ":" + std::to_string(uid_start) + ":" + std::to_string(kCount),
+                   user->name + ":" + std::to_string(gid_start) + ":" + std::to_string(kCount));
+    state.emplace("dockling-ch10-rootless");
+  }
+  void TearDown() override {
+    state.reset();  // as root: the layers hold the user's subordinate ids
+    ranges.reset();
+    user.reset();
+  }
+
+  /// ch10-images ARGS as the user, its state root the test's.
+  RunResult ch10(std::vector<std::string> args) {
+    args.insert(args.begin(), bin("ch10-images"));
+    return run(as_user(*user, *state, args));
+  }
+  /// `data` as a file the user may read.
+  std::string tarball(const std::string& name, const std::string& data) {
+    std::string path = (state->path() / name).string();
+    write_file(path, data);
+    return path;
+  }
+  /// The unpacked layers of the store (ROOT/layers/HEX), short links and temporaries left out.
+  std::vector<std::string> layers() {
+    std::vector<std::string> found;
+    fs::path dir = state->path() / "layers";
+    if (!fs::exists(dir)) return found;
+    for (const auto& entry : fs::directory_iterator(dir))
+      if (entry.path().filename() != "l") found.push_back(entry.path().string());
+    return found;
+  }
+};
+
+TEST_F(Rootless, ImportShiftsOwnersIntoTheUsersIdsWithUserxattrWhiteouts_Exercise) {
+  TarEntry home = dir("home/u/", 0700);
+  home.uid = home.gid = 1000;
+  TarEntry mine = file("home/u/notes", "mine\n", 0600);
+  mine.uid = mine.gid = 1000;
+  std::string tar = tarball("image.tar", make_tar({dir("etc/"), file("etc/hostname", "box\n"), dir("home/"), home, mine,
+                                                   dir("var/cache/"), file("var/cache/.wh..wh..opq", ""),
+                                                   file(".wh.gone", "")}));
+  RunResult imported = ch10({"import", tar, "mine:1"});
+  ASSERT_EQ(imported.exit_code, 0) << imported;
+  auto found = layers();
+  ASSERT_EQ(found.size(), 1u);
+  std::string layer = found[0];
+
+  struct stat st {};
+  ASSERT_EQ(::lstat((layer + "/etc/hostname").c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, user->uid) << "the image's root is the user";
+  EXPECT_EQ(st.st_gid, user->gid);
+  ASSERT_EQ(::lstat((layer + "/home/u/notes").c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, uid_start + 999) << "the image's 1000 is the user's subordinate START+999";
+  EXPECT_EQ(st.st_gid, gid_start + 999);
+  ASSERT_EQ(::lstat((layer + "/gone").c_str(), &st), 0);
+  EXPECT_TRUE(S_ISCHR(st.st_mode)) << "a whiteout: overlay's 0/0 device, made in the user namespace";
+  EXPECT_EQ(st.st_rdev, ::makedev(0, 0));
+  EXPECT_EQ(xattr(layer + "/var/cache", "user.overlay.opaque"), "y");
+  EXPECT_EQ(xattr(layer + "/var/cache", "trusted.overlay.opaque"), "<none>");
+
+  RunResult removed = ch10({"rmi", "mine:1"});
+  ASSERT_EQ(removed.exit_code, 0) << removed;
+  EXPECT_TRUE(layers().empty()) << "the user removes layers owned by its subordinate ids";
+}
+
+TEST_F(Rootless, ADeviceNodeIsRefusedInPlainWords) {
+  TarEntry null = file("dev/null");
+  null.type = AE_IFCHR;
+  null.rdev = ::makedev(1, 3);
+  std::string tar = tarball("dev.tar", make_tar({dir("dev/"), null}));
+  RunResult imported = ch10({"import", tar, "dev:1"});
+  EXPECT_EQ(imported.exit_code, 1) << imported;
+  EXPECT_NE(imported.err.find("ch10-images: layer sha256:"), std::string::npos) << imported;
+  EXPECT_NE(imported.err.find(": entry \"dev/null\": a device node (character 1:3): a rootless store cannot hold one"),
+            std::string::npos)
+      << imported;
+  EXPECT_TRUE(layers().empty()) << "nothing is left of the refused layer";
+  RunResult listed = ch10({"images", "-q"});
+  EXPECT_EQ(listed.out, "") << listed;
+}
+
+TEST_F(Rootless, LoadShiftsOwnersLikeImport) {
+  // An archive saved by root's store, loaded into the user's.
+  TempDir root_state("dockling-ch10-rootful");
+  TarEntry owned = file("srv/data", "x\n");
+  owned.uid = 33;
+  owned.gid = 44;
+  std::string tar = tarball("srv.tar", make_tar({dir("srv/"), owned}));
+  std::string archive = (state->path() / "saved.tar").string();
+  RunResult imported = run({bin("ch10-images"), "--root", root_state.path().string(), "import", tar, "srv:1"});
+  ASSERT_EQ(imported.exit_code, 0) << imported;
+  RunResult saved = run({bin("ch10-images"), "--root", root_state.path().string(), "save", "-o", archive, "srv:1"});
+  ASSERT_EQ(saved.exit_code, 0) << saved;
+  ASSERT_EQ(::chmod(archive.c_str(), 0644), 0);
+
+  RunResult loaded = ch10({"load", "-i", archive});
+  ASSERT_EQ(loaded.exit_code, 0) << loaded;
+  EXPECT_EQ(loaded.out, "Loaded image: srv:1\n");
+  auto found = layers();
+  ASSERT_EQ(found.size(), 1u);
+  struct stat st {};
+  ASSERT_EQ(::lstat((found[0] + "/srv/data").c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, uid_start + 32);
+  EXPECT_EQ(st.st_gid, gid_start + 43);
+  ASSERT_EQ(::lstat((found[0] + "/srv").c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, user->uid);
+}
+
+TEST_F(Rootless, RunningAnImageStillNeedsRoot) {
+  std::string tar = tarball("sh.tar", make_tar({file("x")}));
+  ASSERT_EQ(ch10({"import", tar, "x:1"}).exit_code, 0);
+  RunResult ran = ch10({"run", "--rm", "x:1", "/x"});
+  EXPECT_EQ(ran.exit_code, 125) << ran;
+  EXPECT_NE(ran.err.find("running an image needs root for now"), std::string::npos) << ran;
+}
+
+}  // namespace
+}  // namespace dockling::ch10
