@@ -6,6 +6,10 @@
 /// and unpack there, as that namespace's root.
 #pragma once
 
+#include <filesystem>
+#include <functional>
+#include <string>
+
 #include "layer_unpack.hpp"
 
 namespace dockling::ch10 {
@@ -24,5 +28,19 @@ LayerForm layer_form();
 /// to move a process with threads into a user namespace).
 /// @throws Error in plain words when the host refuses user namespaces to ordinary users.
 void enter_rootless_namespace();
+
+/// Runs `body` in a forked child that entered the rootless namespace first
+/// (enter_rootless_namespace()), and waits for it: for the files of a rootless store that only
+/// that namespace may copy or remove (a vfs copy, a container's rw layer) while this process
+/// stays out of it. Call it while this process has no other thread.
+/// @param body the work; what it throws comes back as an Error
+/// @throws Error with the child's message when `body` failed.
+void in_rootless_namespace(const std::function<void()>& body);
+
+/// Why overlay cannot be mounted in a user namespace of this user, or "" when it can: tried,
+/// not assumed (Linux 5.11+ allows it, with `userxattr`), in a forked child that makes a user
+/// and mount namespace of its own and mounts overlay in `scratch` (created and removed).
+/// @param scratch a directory that does not exist yet, on the file system of the rw layers
+std::string rootless_overlay_problem(const std::filesystem::path& scratch);
 
 }  // namespace dockling::ch10

@@ -1,10 +1,13 @@
 // Rootless images: an ordinary user's own store, whose layers hold the image's owners shifted
 // into the user's ids (its own id for 0, its /etc/subuid and /etc/subgid ranges from 1).
 #include <sys/stat.h>
+#include <unistd.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <stdexcept>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -155,12 +158,107 @@ TEST_F(Rootless, LoadShiftsOwnersLikeImport) {
   EXPECT_EQ(st.st_uid, user->uid);
 }
 
-TEST_F(Rootless, RunningAnImageStillNeedsRoot) {
-  std::string tar = tarball("sh.tar", make_tar({file("x")}));
-  ASSERT_EQ(ch10({"import", tar, "x:1"}).exit_code, 0);
-  RunResult ran = ch10({"run", "--rm", "x:1", "/x"});
-  EXPECT_EQ(ran.exit_code, 125) << ran;
-  EXPECT_NE(ran.err.find("running an image needs root for now"), std::string::npos) << ran;
+/// A cgroup the user may create its containers' cgroups in, with the runtime started inside
+/// it (a rootless runtime may only move processes between cgroups it owns, as under systemd's
+/// user delegation). Removed, with what the runs left in it, on destruction.
+struct DelegatedCgroup {
+  fs::path dir;
+  explicit DelegatedCgroup(const HostUser& user) {
+    fs::path base = fs::exists("/sys/fs/cgroup/unified/cgroup.procs") ? "/sys/fs/cgroup/unified" : "/sys/fs/cgroup";
+    dir = base / ("dockling-test-" + random_hex(4));
+    fs::create_directories(dir / "runtime");
+    for (const fs::path& path : {dir, dir / "runtime", dir / "cgroup.procs", dir / "runtime" / "cgroup.procs",
+                                 dir / "cgroup.subtree_control"})
+      if (::chown(path.c_str(), user.uid, user.gid) != 0) throw std::runtime_error("chown " + path.string());
+  }
+  ~DelegatedCgroup() { remove(dir); }
+  static void remove(const fs::path& cgroup) {
+    std::error_code ignored;
+    for (const auto& entry : fs::directory_iterator(cgroup, ignored))
+      if (entry.is_directory()) remove(entry.path());
+    ::rmdir(cgroup.c_str());
+  }
+  /// `argv` (as_user's) started inside DIR/runtime, with DIR as the runtime's cgroup root.
+  std::vector<std::string> wrap(std::vector<std::string> argv) const {
+    auto root = std::find_if(argv.begin(), argv.end(),
+                             [](const std::string& arg) { return arg.rfind("DOCKLING_ROOT=", 0) == 0; });
+    argv.insert(root + 1, "DOCKLING_CGROUP_ROOT=" + dir.string());
+    std::vector<std::string> with = {"/bin/sh", "-c", "echo $$ > " + (dir / "runtime" / "cgroup.procs").string() +
+                                                          " && exec \"$@\"",
+                                     "sh"};
+    with.insert(with.end(), argv.begin(), argv.end());
+    return with;
+  }
+};
+
+/// Rootless `run IMAGE`: a busybox image in the user's store.
+class RootlessRun : public Rootless {
+ protected:
+  std::optional<DelegatedCgroup> cgroup;
+  void SetUp() override {
+    Rootless::SetUp();
+    if (IsSkipped() || HasFailure()) return;
+    cgroup.emplace(*user);
+    std::string tar = (state->path() / "busybox.tar").string();
+    RunResult packed = run({"/bin/tar", "-C", rootfs(), "-cf", tar, "."});
+    ASSERT_EQ(packed.exit_code, 0) << packed;
+    RunResult imported = ch10({"import", tar, "box"});
+    ASSERT_EQ(imported.exit_code, 0) << imported;
+  }
+  void TearDown() override {
+    cgroup.reset();
+    Rootless::TearDown();
+  }
+  /// ch10-images ARGS as the user, in the delegated cgroup; `env` (NAME=VALUE) added.
+  RunResult ch10_run(std::vector<std::string> args, const std::vector<std::string>& env = {}) {
+    args.insert(args.begin(), bin("ch10-images"));
+    args.insert(args.begin(), env.begin(), env.end());
+    return run(cgroup->wrap(as_user(*user, *state, args)));
+  }
+  std::vector<std::string> containers() {
+    std::vector<std::string> found;
+    std::error_code ignored;
+    for (const auto& entry : fs::directory_iterator(state->path() / "containers", ignored))
+      found.push_back(entry.path().filename().string());
+    return found;
+  }
+};
+
+TEST_F(RootlessRun, TheChildMountsOverlayWithUserxattrAndDiffCommitRmWork_Exercise) {
+  std::string name = unique_name("rl-");
+  RunResult ran = ch10_run({"run", "--name", name, "box", "sh", "-c",
+                            "id -u; echo hi > /hello; rm /bin/vi; grep ' / ' /proc/self/mounts"});
+  ASSERT_EQ(ran.exit_code, 0) << ran;
+  EXPECT_EQ(ran.out.substr(0, 2), "0\n") << ran;
+  EXPECT_NE(ran.out.find("overlay / overlay "), std::string::npos) << ran;
+  EXPECT_NE(ran.out.find("userxattr"), std::string::npos) << ran;
+  EXPECT_EQ(mounts_under(state->path()), "") << "the overlay lived in the container's mount namespace";
+  auto ids = containers();
+  ASSERT_EQ(ids.size(), 1u);
+  struct stat st {};
+  ASSERT_EQ(::lstat((state->path() / "containers" / ids[0] / "upper" / "hello").c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, user->uid) << "the container's root is the user";
+  ASSERT_EQ(::lstat((state->path() / "containers" / ids[0] / "upper" / "bin" / "vi").c_str(), &st), 0);
+  EXPECT_TRUE(S_ISCHR(st.st_mode)) << "overlay's whiteout, made in the user namespace";
+
+  RunResult diff = ch10({"diff", name});
+  ASSERT_EQ(diff.exit_code, 0) << diff;
+  EXPECT_NE(diff.out.find("A /hello\n"), std::string::npos) << diff;
+  EXPECT_NE(diff.out.find("D /bin/vi\n"), std::string::npos) << diff;
+  RunResult committed = ch10({"commit", name, "box:2"});
+  ASSERT_EQ(committed.exit_code, 0) << committed;
+  RunResult again = ch10_run({"run", "--rm", "box:2", "sh", "-c", "cat /hello; ls /bin/vi"});
+  EXPECT_EQ(again.out, "hi\n") << again;
+  RunResult removed = ch10({"rm", name});
+  EXPECT_EQ(removed.exit_code, 0) << removed;
+  EXPECT_TRUE(containers().empty()) << "rm removed the rw layer, --rm the other one";
+}
+
+TEST_F(RootlessRun, TheVfsDriverCopiesTheImageInTheUsersNamespace) {
+  RunResult ran = ch10_run({"run", "--rm", "box", "sh", "-c", "stat -c %u /bin/busybox; grep -c ' / overlay ' /proc/self/mounts"},
+                           {"DOCKLING_STORAGE_DRIVER=vfs"});
+  EXPECT_EQ(ran.out, "0\n0\n") << "a copy, its files root's inside\n" << ran;
+  EXPECT_TRUE(containers().empty()) << "--rm removed the copy";
 }
 
 }  // namespace

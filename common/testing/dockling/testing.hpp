@@ -176,6 +176,7 @@ struct HostUser {
   std::string name;  ///< "dl" and random hex digits
   uid_t uid = 0;     ///< its uid
   gid_t gid = 0;     ///< its group's gid
+  /// Adds the user (useradd --system --user-group).
   HostUser();
   ~HostUser();
   HostUser(const HostUser&) = delete;
@@ -191,6 +192,9 @@ std::vector<std::string> as_user(const HostUser& user, const TempDir& state, std
 struct SubordinateIds {
   std::string subuid_line;  ///< the line added to /etc/subuid
   std::string subgid_line;  ///< the line added to /etc/subgid
+  /// Appends `subuid` to /etc/subuid and `subgid` to /etc/subgid.
+  /// @param subuid e.g. "dl1a2b:300000:65536"
+  /// @param subgid e.g. "998:365536:65536" (a uid instead of a name works too)
   SubordinateIds(std::string subuid, std::string subgid);
   ~SubordinateIds();
   SubordinateIds(const SubordinateIds&) = delete;
