@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 #include <optional>
@@ -104,6 +105,8 @@ void in_rootless_namespace(const std::function<void()>& body) {
 }
 
 std::string rootless_overlay_problem(const std::filesystem::path& scratch) {
+  const char* refused = std::getenv("DOCKLING_NO_ROOTLESS_OVERLAY");
+  if (refused != nullptr && std::string(refused) == "1") return "DOCKLING_NO_ROOTLESS_OVERLAY=1 plays a kernel that refuses it";
   uid_t uid = ::geteuid();
   gid_t gid = ::getegid();
   std::string problem = in_child([&]() -> std::string {

@@ -40,6 +40,7 @@ void in_rootless_namespace(const std::function<void()>& body);
 /// Why overlay cannot be mounted in a user namespace of this user, or "" when it can: tried,
 /// not assumed (Linux 5.11+ allows it, with `userxattr`), in a forked child that makes a user
 /// and mount namespace of its own and mounts overlay in `scratch` (created and removed).
+/// DOCKLING_NO_ROOTLESS_OVERLAY=1 plays a kernel that refuses it (to test the fallback).
 /// @param scratch a directory that does not exist yet, on the file system of the rw layers
 std::string rootless_overlay_problem(const std::filesystem::path& scratch);
 

@@ -261,5 +261,22 @@ TEST_F(RootlessRun, TheVfsDriverCopiesTheImageInTheUsersNamespace) {
   EXPECT_TRUE(containers().empty()) << "--rm removed the copy";
 }
 
+TEST_F(RootlessRun, WhereTheKernelRefusesOverlayTheVfsDriverTakesOverWithAWarning) {
+  RunResult ran = ch10_run({"run", "--rm", "box", "sh", "-c", "grep -c ' / overlay ' /proc/self/mounts"},
+                           {"DOCKLING_NO_ROOTLESS_OVERLAY=1"});
+  EXPECT_EQ(ran.exit_code, 1) << "grep found no overlay root\n" << ran;
+  EXPECT_EQ(ran.out, "0\n") << ran;
+  EXPECT_NE(ran.err.find("ch10-images: warning: overlay cannot be mounted in a user namespace here"), std::string::npos)
+      << ran;
+  EXPECT_NE(ran.err.find("each container gets a copy of its image instead (the vfs driver: slower)"), std::string::npos)
+      << ran;
+  EXPECT_TRUE(containers().empty()) << "--rm removed the copy";
+
+  RunResult asked = ch10_run({"run", "--rm", "box", "true"},
+                             {"DOCKLING_NO_ROOTLESS_OVERLAY=1", "DOCKLING_STORAGE_DRIVER=overlay"});
+  EXPECT_EQ(asked.exit_code, 125) << "overlay asked for, and refused: an error, not a copy\n" << asked;
+  EXPECT_NE(asked.err.find("use --storage-driver vfs"), std::string::npos) << asked;
+}
+
 }  // namespace
 }  // namespace dockling::ch10
