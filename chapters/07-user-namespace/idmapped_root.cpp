@@ -16,7 +16,7 @@
 
 namespace dockling::ch07 {
 
-UniqueFd make_user_namespace(const IdMaps& maps) {
+UniqueFd make_user_namespace(const IdMaps& maps, const std::optional<IdMapHelpers>& helpers) {
   int ready[2];
   check(::pipe2(ready, O_CLOEXEC), "pipe2");
   UniqueFd read_end(ready[0]), write_end(ready[1]);
@@ -31,7 +31,10 @@ UniqueFd make_user_namespace(const IdMaps& maps) {
     ::_exit(0);
   }
   Child helper(static_cast<pid_t>(pid));  // killed and reaped when we leave, in any way
-  write_id_maps(helper.pid(), maps);
+  if (helpers)
+    write_id_maps_with_helpers(*helpers, helper.pid(), maps);
+  else
+    write_id_maps(helper.pid(), maps);
   std::string path = fmt::format("/proc/{}/ns/user", pid);
   return UniqueFd(check(::open(path.c_str(), O_RDONLY | O_CLOEXEC), "open", path));
 }

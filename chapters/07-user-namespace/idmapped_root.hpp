@@ -3,17 +3,22 @@
 /// the files root owns on the host are root's inside a remapped container too.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "dockling/fd.hpp"
+#include "newidmap.hpp"
 #include "userns.hpp"
 
 namespace dockling::ch07 {
 
 /// A user namespace with `maps` and nothing in it: a helper child is cloned into a new user
-/// namespace, its maps are written (write_id_maps), its /proc/PID/ns/user is opened, and it
-/// is killed. The returned fd keeps the namespace alive.
-UniqueFd make_user_namespace(const IdMaps& maps);
+/// namespace, its maps are written (write_id_maps, or newuidmap/newgidmap when `helpers` is
+/// given: a rootless user's subordinate ranges), its /proc/PID/ns/user is opened, and it is
+/// killed. The returned fd keeps the namespace alive.
+/// @param maps the namespace's uid and gid maps
+/// @param helpers newuidmap/newgidmap to write them with, or nullopt for the /proc files
+UniqueFd make_user_namespace(const IdMaps& maps, const std::optional<IdMapHelpers>& helpers = std::nullopt);
 
 /// A detached recursive copy (open_tree(2), OPEN_TREE_CLONE) of the mounts at `rootfs`,
 /// id-mapped through the user namespace `userns_fd`: an owner stored on disk as N is seen as

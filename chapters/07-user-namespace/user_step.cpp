@@ -34,8 +34,8 @@ std::string one_line(const std::vector<IdMapping>& mappings) {
   return text;
 }
 
-/// The maps of a rootless run: the user's subordinate ranges where newuidmap/newgidmap can
-/// map them (`helpers` is set then), else the user's own id alone.
+}  // namespace
+
 IdMaps rootless_maps(std::optional<IdMapHelpers>& helpers) {
   uid_t uid = ::geteuid();
   gid_t gid = ::getegid();
@@ -61,8 +61,6 @@ IdMaps rootless_maps(std::optional<IdMapHelpers>& helpers) {
   }
   return *ranges;
 }
-
-}  // namespace
 
 void check_userns_mode(const std::string& mode) {
   if (mode.empty() || mode == "private" || mode == "host") return;

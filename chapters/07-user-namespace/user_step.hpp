@@ -20,6 +20,12 @@ namespace dockling::ch07 {
 /// @throws Error naming `mode`, e.g. `invalid user namespace mode "remap": use private or host`.
 void check_userns_mode(const std::string& mode);
 
+/// The maps of a rootless run: the user's subordinate ranges (/etc/subuid, /etc/subgid) where
+/// newuidmap/newgidmap can map them, else the user's own id alone. Chapter 10's rootless image
+/// store maps its layers with the same maps.
+/// @param helpers set to newuidmap/newgidmap when they must write the maps, reset otherwise
+IdMaps rootless_maps(std::optional<IdMapHelpers>& helpers);
+
 /// Puts the child in a new user namespace (CLONE_NEWUSER) with `--userns private`, the
 /// default when an ordinary user runs the binary (rootless); root's default is `host`, as
 /// docker's. The namespace is first in the pipeline, so every other namespace of the same

@@ -1,4 +1,5 @@
 #include "container_commands.hpp"
+#include "rootless_store.hpp"
 
 #include <signal.h>
 #include <unistd.h>
@@ -117,6 +118,8 @@ void ContainerCommands::add_commands(CLI::App& app) {
 
 std::optional<int> ContainerCommands::run_command(const StateRoot& root) {
   if (ps_->parsed()) return ps(root);
+  // A rootless container's rw layer holds files of the user's subordinate ids.
+  if (rm_->parsed() || diff_->parsed() || commit_->parsed() || export_command_->parsed()) enter_rootless_namespace();
   if (rm_->parsed()) return rm(root);
   if (diff_->parsed()) return diff(root);
   if (commit_->parsed()) return commit(root);

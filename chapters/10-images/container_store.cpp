@@ -1,4 +1,5 @@
 #include "container_store.hpp"
+#include "rootless_store.hpp"
 
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -151,8 +152,10 @@ void ContainerStore::save(const ContainerRecord& record, bool durable) {
 }
 
 void ContainerStore::remove(const ContainerRecord& record) {
-  // A runtime killed while its container ran left the root mounted.
-  if (::umount2(record.merged().c_str(), MNT_DETACH) != 0 && errno != EINVAL && errno != ENOENT)
+  // A runtime killed while its container ran left the root mounted. (Not rootless: in a user
+  // namespace a container's overlay lived in its own mount namespace, gone with it.)
+  if (!in_user_namespace() && ::umount2(record.merged().c_str(), MNT_DETACH) != 0 && errno != EINVAL &&
+      errno != ENOENT)
     throw SysError("umount2", record.merged().string(), errno);
   if (!remove_tree(record.dir)) throw Error(fmt::format("could not remove {}", record.dir.string()), 1);
 }

@@ -22,6 +22,7 @@
 #include "overlay_mount.hpp"
 #include "vfs_driver.hpp"
 #include "reference.hpp"
+#include "rootless_store.hpp"
 
 namespace fs = std::filesystem;
 
@@ -69,7 +70,38 @@ void detach_mount(const fs::path& merged) {
 
 ImageRun::Prepared::~Prepared() {
   root.reset();  // unmounted first: remove_tree never crosses a mount point
-  if (!record.dir.empty()) remove_tree(record.dir);
+  if (record.dir.empty()) return;
+  try {
+    remove_container_dir(record.dir, rootless);
+  } catch (const std::exception& e) {
+    log::warning("removing {}: {}", record.dir.string(), e.what());
+  }
+}
+
+void ImageRun::remove_container_dir(const fs::path& dir, bool rootless) {
+  if (rootless)
+    in_rootless_namespace([&] { remove_tree(dir); });  // its files may belong to subordinate ids
+  else
+    remove_tree(dir);
+}
+
+std::string ImageRun::rootless_driver(const std::string& text, const StateRoot& root, bool chosen) {
+  fs::create_directories(root.dir());
+  std::string problem = rootless_overlay_problem(root.dir() / (".overlay-probe-" + random_hex(4)));
+  if (problem.empty()) return "overlay";
+  if (!chosen) throw Error(fmt::format("{}: {}: overlay cannot be mounted rootless here: use --storage-driver vfs", text, problem));
+  log::warning("overlay cannot be mounted in a user namespace here ({}; Linux 5.11+ allows it): each container gets a "
+               "copy of its image instead (the vfs driver: slower)",
+               problem);
+  return "vfs";
+}
+
+void ImageRun::in_child(Container& container) {
+  (void)container;
+  if (!child_mount_) return;
+  const ChildMount& m = *child_mount_;
+  OverlayMethod method = OverlayMethod::options;
+  mount_overlay(m.lowers, m.upper, m.work, m.merged, m.layers_dir, method, true).release();
 }
 
 void ImageRun::add_flags(CLI::App& run) {
@@ -89,10 +121,7 @@ void ImageRun::to_spec(ContainerSpec& spec, const StateRoot& root, const std::st
     log::debug("image: {} is a directory: the container is not kept", text);
     return;
   }
-  if (::geteuid() != 0)
-    throw Error(fmt::format("{}: running an image needs root for now (rootless overlay comes later); run a "
-                            "directory instead",
-                            text));
+  rootless_ = ::geteuid() != 0;
   if (!name_.empty()) check_container_name(name_);
   std::string driver = storage_driver;
   if (driver.empty()) {
@@ -105,6 +134,7 @@ void ImageRun::to_spec(ContainerSpec& spec, const StateRoot& root, const std::st
       driver = "vfs";
     }
   }
+  if (rootless_ && driver == "overlay") driver = rootless_driver(text, root, storage_driver.empty());
   const nlohmann::json& config = image->config.value("config", nlohmann::json::object());
   RunOverrides overrides{run_->get_option("COMMAND")->count() > 0 ? spec.process.args : std::vector<std::string>{},
                          entrypoint_};
@@ -113,6 +143,7 @@ void ImageRun::to_spec(ContainerSpec& spec, const StateRoot& root, const std::st
   ContainerStore containers(root);
   ImageStore images(root);
   Prepared& prepared = prepared_.emplace();
+  prepared.rootless = rootless_;
   ContainerRecord& record = prepared.record;
   {
     UniqueFd lock = containers.lock();
@@ -160,8 +191,14 @@ void ImageRun::to_spec(ContainerSpec& spec, const StateRoot& root, const std::st
   }
   fs::path dir = record.dir;
   if (record.json["GraphDriver"]["Name"] == "vfs") {
-    make_directory(dir / "rootfs", 0755);
-    copy_layers(record.json["GraphDriver"]["Data"]["LowerDir"], dir / "rootfs");
+    auto copy = [&] {
+      make_directory(dir / "rootfs", 0755);
+      copy_layers(record.json["GraphDriver"]["Data"]["LowerDir"], dir / "rootfs");
+    };
+    if (rootless_)
+      in_rootless_namespace(copy);  // the layers' files belong to the user's subordinate ids
+    else
+      copy();
     spec.root.path = dir / "rootfs";
     log::debug("image: {} ({} layers) copied to {} (vfs)", text, image->diff_ids.size(), spec.root.path.string());
     return;
@@ -173,6 +210,14 @@ void ImageRun::to_spec(ContainerSpec& spec, const StateRoot& root, const std::st
   if (lowers.empty()) {  // an image without layers: overlay still wants one lower directory
     make_directory(dir / "empty", 0755);
     lowers.push_back((dir / "empty").string());
+  }
+  spec.root.path = dir / "merged";
+  if (rootless_) {
+    // Mounted by the child, in the mount namespace its user namespace owns (in_child).
+    child_mount_ = ChildMount{lowers, dir / "upper", dir / "work", dir / "merged", images.layers_dir()};
+    log::debug("image: {} ({} layers): the container mounts its overlay itself (userxattr)", text,
+               image->diff_ids.size());
+    return;
   }
   OverlayMethod method = OverlayMethod::options;
   try {
@@ -186,7 +231,6 @@ void ImageRun::to_spec(ContainerSpec& spec, const StateRoot& root, const std::st
   } catch (const Error& e) {
     throw Error(fmt::format("{}: {}", text, e.what()));
   }
-  spec.root.path = dir / "merged";
   static const char* const methods[] = {"one mount(2)", "lowerdir+", "short links"};
   log::debug("image: {} ({} layers) mounted on {} ({})", text, image->diff_ids.size(), spec.root.path.string(),
              methods[static_cast<int>(method)]);
@@ -225,7 +269,8 @@ void ImageRun::before_clone(Container& container) {
   record.json["HostConfig"]["PublishAllPorts"] = network.publish_all;
   // A --rm container is gone after a reboot anyway: its record need not be durable.
   ContainerStore::save(record, !remove_);
-  container.record["image"] = {{"dir", prepared_->record.dir.string()}, {"remove", remove_}};
+  container.record["image"] = {
+      {"dir", prepared_->record.dir.string()}, {"remove", remove_}, {"rootless", prepared_->rootless}};
   if (prepared_->root) prepared_->root->release();
   prepared_->record.dir.clear();  // after_exit's now
   prepared_.reset();
@@ -253,7 +298,8 @@ void ImageRun::after_start(Container& container, pid_t child) noexcept {
     // clone(2), made private, pivoted into); the host's copy was only needed to set it up.
     // Unmounting it now costs the same RCU grace period (~8 ms) as after the exit, but while
     // the command runs instead of after it. The root goes when the container's namespace does.
-    detach_mount(record.merged());
+    // (A rootless container's root was mounted in its own namespace only.)
+    if (!container.record["image"].value("rootless", false)) detach_mount(record.merged());
   } catch (const std::exception& e) {
     log::warning("recording that the container runs: {}", e.what());
   }
@@ -265,9 +311,10 @@ void ImageRun::after_exit(Container& container) noexcept {
     const auto& image = container.record["image"];
     fs::path dir = image.at("dir").get<std::string>();
     ContainerRecord record{dir, nlohmann::json::object()};
-    detach_mount(record.merged());  // still mounted when the command never started
+    bool rootless = image.value("rootless", false);  // its overlay went with its mount namespace
+    if (!rootless) detach_mount(record.merged());      // still mounted when the command never started
     if (image.value("remove", false)) {
-      remove_tree(dir);
+      remove_container_dir(dir, rootless);
       return;
     }
     record.json = nlohmann::json::parse(read_file((dir / "config.json").string()));

@@ -1,6 +1,8 @@
 /// @file image_run.hpp
 /// @brief `run IMAGE`: the container's root is an overlay mount of the image's layers under a
-/// rw layer of its own, and the container is kept (ps -a, rm) unless --rm.
+/// rw layer of its own, and the container is kept (ps -a, rm) unless --rm. Rootless, the
+/// child mounts it (with userxattr) in its own user and mount namespaces, or, where the kernel
+/// refuses that, the vfs driver copies the image from inside the user's namespace.
 #pragma once
 
 #include <optional>
@@ -28,6 +30,9 @@ class ImageRun {
   void to_spec(ContainerSpec& spec, const StateRoot& root, const std::string& storage_driver);
   /// Hands the container made by to_spec() over to the clean-up record.
   void before_clone(Container& container);
+  /// Rootless: mounts the container's overlay (userxattr), in the mount namespace its user
+  /// namespace owns; nothing otherwise (to_spec() mounted it).
+  void in_child(Container& container);
   /// Records that it runs: its pid, and when it started.
   void after_start(Container& container, pid_t child) noexcept;
   /// Unmounts its root; removes it with --rm, records how it exited otherwise.
@@ -38,14 +43,28 @@ class ImageRun {
   struct Prepared {
     ContainerRecord record;
     std::optional<Mount> root;
+    bool rootless = false;
     ~Prepared();
   };
+  /// A rootless container's overlay, mounted by the child (in_child()).
+  struct ChildMount {
+    std::vector<std::string> lowers;
+    std::filesystem::path upper, work, merged, layers_dir;
+  };
+
+  /// Removes a container's directory; rootless, from inside the user's namespace.
+  static void remove_container_dir(const std::filesystem::path& dir, bool rootless);
+  /// "overlay" where overlay mounts in a user namespace, else "vfs" with a warning (an Error
+  /// when the driver was not `chosen` by us but asked for).
+  static std::string rootless_driver(const std::string& text, const StateRoot& root, bool chosen);
 
   CLI::App* run_ = nullptr;
   std::string name_;
   bool remove_ = false;
   std::optional<std::string> entrypoint_;
   std::optional<Prepared> prepared_;
+  bool rootless_ = false;                 ///< run by an ordinary user
+  std::optional<ChildMount> child_mount_;  ///< what in_child() mounts
 };
 
 }  // namespace dockling::ch10

@@ -19,6 +19,7 @@
 #include "dockling/error.hpp"
 #include "dockling/fs.hpp"
 #include "dockling/tempdir.hpp"
+#include "rootless_store.hpp"
 
 namespace dockling::ch10 {
 
@@ -169,7 +170,7 @@ UnpackedLayer ImageStore::unpack_layer(std::string_view digest, const std::strin
   try {
     check(::chmod(temporary.c_str(), 0755), "chmod", temporary.string());  // the container's "/"; no umask
     UniqueFd dir = open_fd(temporary.string(), O_RDONLY | O_DIRECTORY);
-    layer = ch10::unpack_layer(in.get(), dir.get(), fmt::format("layer {}", digest));
+    layer = ch10::unpack_layer(in.get(), dir.get(), fmt::format("layer {}", digest), layer_form());
     if (!expected_diff_id.empty() && layer.diff_id != expected_diff_id)
       throw Error(fmt::format("layer {}: diff id mismatch: the config says {}, its content is {}", digest,
                               expected_diff_id, layer.diff_id),

@@ -21,6 +21,7 @@
 #include "image_inspect.hpp"
 #include "image_store.hpp"
 #include "reference.hpp"
+#include "rootless_store.hpp"
 #include "security_step.hpp"
 
 namespace dockling::ch10 {
@@ -142,6 +143,8 @@ void ImagesStep::add_commands(CLI::App& app) {
 std::optional<int> ImagesStep::run_command(const StateRoot& root) {
   // Docker's image commands exit with 1 on any error (125 is `run`'s own failure).
   try {
+    // The commands that write or remove layers: rootless, in the user's user namespace.
+    if (import_->parsed() || rmi_->parsed() || load_->parsed()) enter_rootless_namespace();
     if (import_->parsed()) return import(root);
     if (images_->parsed()) return images(root);
     if (tag_->parsed()) return tag(root);

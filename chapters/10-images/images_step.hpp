@@ -29,6 +29,8 @@ class ImagesStep : public Step {
   void prepare(ContainerSpec& spec, const StateRoot& root) override { run_.to_spec(spec, root, storage_driver_); }
   /// The container made by prepare() goes into the clean-up record.
   void before_clone(Container& container) override { run_.before_clone(container); }
+  /// Rootless: the child mounts its overlay.
+  void in_child(Container& container) override { run_.in_child(container); }
   /// Its record says it runs.
   void after_start(Container& container, pid_t child) noexcept override { run_.after_start(container, child); }
   /// Its root unmounted; removed (--rm) or kept, with its exit code.

@@ -28,9 +28,14 @@ namespace {
 
 constexpr size_t kReadSize = 64 * 1024;
 /// Overlay's own attributes are never taken from a tarball: a lower layer's
-/// trusted.overlay.redirect or .metacopy would steer the mount (only the opaque marker,
-/// from `.wh..wh..opq`, sets one).
+/// trusted.overlay.redirect or .metacopy (user.overlay.* with userxattr) would steer the
+/// mount (only the opaque marker, from `.wh..wh..opq`, sets one).
 constexpr std::string_view kOverlayXattrPrefix = "trusted.overlay.";
+constexpr std::string_view kUserOverlayXattrPrefix = "user.overlay.";
+/// Attributes only the host's root may set: skipped in a rootless unpack.
+constexpr std::string_view kTrustedXattrPrefix = "trusted.";
+
+bool starts_with(std::string_view text, std::string_view prefix) { return text.substr(0, prefix.size()) == prefix; }
 
 using ArchivePtr = std::unique_ptr<archive, int (*)(archive*)>;
 
@@ -220,7 +225,7 @@ Times times_of(archive_entry* entry) {
 
 class Unpacker {
  public:
-  Unpacker(int root_fd, const std::string& what) : root_fd_(root_fd), what_(what) {}
+  Unpacker(int root_fd, const std::string& what, LayerForm form) : root_fd_(root_fd), what_(what), form_(form) {}
 
   UnpackedLayer run(int in_fd) {
     ArchivePtr raw(nullptr, libarchive().read_free);
@@ -287,6 +292,17 @@ class Unpacker {
     throw Error(fmt::format("{}: entry \"{}\": {}", what_, name, reason), 1);
   }
 
+  /// Checks the result `rc` of chown `call` on `path`: in a user namespace an owner it does
+  /// not map fails with EINVAL, refused in words that say which ids are missing.
+  void owned(int rc, const char* call, const std::string& name, const std::string& path, uid_t uid, gid_t gid) const {
+    if (rc == 0) return;
+    if (errno == EINVAL && form_ == LayerForm::rootless)
+      refuse(name, fmt::format("owned by {}:{}, an id this user's namespace does not map (it maps the user's own id "
+                               "as 0 and the ranges of /etc/subuid and /etc/subgid from 1)",
+                               uid, gid));
+    throw_sys(call, path);
+  }
+
   /// The directory an entry is created in (or a whiteout removes from), walked as
   /// open_dir_below() does; the fd stays owned here. The last one is kept for the next entry:
   /// a layer lists a directory's files one after another, and walking every component again
@@ -311,7 +327,8 @@ class Unpacker {
     const void* value = nullptr;
     size_t size = 0;
     while (libarchive().entry_xattr_next(entry, &key, &value, &size) == ARCHIVE_OK) {
-      if (std::string_view(key).substr(0, kOverlayXattrPrefix.size()) == kOverlayXattrPrefix) continue;
+      if (starts_with(key, kOverlayXattrPrefix) || starts_with(key, kUserOverlayXattrPrefix)) continue;
+      if (form_ == LayerForm::rootless && starts_with(key, kTrustedXattrPrefix)) continue;
       if (::fsetxattr(fd, key, value, size, 0) != 0 && errno != ENOTSUP)
         throw SysError("fsetxattr", fmt::format("{}, {}", shown, key), errno);
     }
@@ -330,8 +347,9 @@ class Unpacker {
         std::string problem;
         UniqueFd dir = open_dir_below(root_fd_, decision.path, true, problem);
         if (!dir) refuse(name, "an opaque marker that " + problem);
-        check(::fsetxattr(dir.get(), "trusted.overlay.opaque", "y", 1, 0), "fsetxattr",
-              (decision.path.empty() ? "/" : decision.path) + ", trusted.overlay.opaque");
+        const char* opaque = form_ == LayerForm::rootless ? "user.overlay.opaque" : "trusted.overlay.opaque";
+        check(::fsetxattr(dir.get(), opaque, "y", 1, 0), "fsetxattr",
+              fmt::format("{}, {}", decision.path.empty() ? "/" : decision.path, opaque));
         return;
       }
       case EntryKind::whiteout: {
@@ -380,7 +398,7 @@ class Unpacker {
           write_all_at(file.get(), block, size, offset, path);
         if (rc != ARCHIVE_EOF) damaged(tar, "");
         check(::ftruncate(file.get(), libarchive().entry_size(entry)), "ftruncate", path);
-        check(::fchown(file.get(), uid, gid), "fchown", path);
+        owned(::fchown(file.get(), uid, gid), "fchown", name, path, uid, gid);
         check(::fchmod(file.get(), perm), "fchmod", path);
         set_xattrs(file.get(), entry, path);
         check(::futimens(file.get(), times.times), "futimens", path);
@@ -391,7 +409,7 @@ class Unpacker {
         if (!keep_directory) check(::mkdirat(dir, c_base, 0700), "mkdirat", path);
         UniqueFd sub(::openat(dir, c_base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
         if (!sub) throw_sys("openat", path);
-        check(::fchown(sub.get(), uid, gid), "fchown", path);
+        owned(::fchown(sub.get(), uid, gid), "fchown", name, path, uid, gid);
         check(::fchmod(sub.get(), perm), "fchmod", path);
         set_xattrs(sub.get(), entry, path);
         directories_.emplace_back(path, times);
@@ -404,15 +422,20 @@ class Unpacker {
             decide_entry(parent_path + "/" + target).kind == EntryKind::refused)
           refuse(name, fmt::format("symbolic link to \"{}\" climbs out of the layer", target));
         check(::symlinkat(target.c_str(), dir, c_base), "symlinkat", path);
-        check(::fchownat(dir, c_base, uid, gid, AT_SYMLINK_NOFOLLOW), "fchownat", path);
+        owned(::fchownat(dir, c_base, uid, gid, AT_SYMLINK_NOFOLLOW), "fchownat", name, path, uid, gid);
         check(::utimensat(dir, c_base, times.times, AT_SYMLINK_NOFOLLOW), "utimensat", path);
         return;
       }
       case AE_IFCHR:
       case AE_IFBLK:
       case AE_IFIFO: {
+        if (type != AE_IFIFO && form_ == LayerForm::rootless)
+          refuse(name, fmt::format("a device node ({} {}:{}): a rootless store cannot hold one (only the host's root "
+                                   "may make devices); import it as root, or leave it out of the tarball",
+                                   type == AE_IFCHR ? "character" : "block", major(libarchive().entry_rdev(entry)),
+                                   minor(libarchive().entry_rdev(entry))));
         check(::mknodat(dir, c_base, type | perm, libarchive().entry_rdev(entry)), "mknodat", path);
-        check(::fchownat(dir, c_base, uid, gid, AT_SYMLINK_NOFOLLOW), "fchownat", path);
+        owned(::fchownat(dir, c_base, uid, gid, AT_SYMLINK_NOFOLLOW), "fchownat", name, path, uid, gid);
         check(::fchmodat(dir, c_base, perm, 0), "fchmodat", path);
         check(::utimensat(dir, c_base, times.times, AT_SYMLINK_NOFOLLOW), "utimensat", path);
         return;
@@ -444,6 +467,7 @@ class Unpacker {
 
   int root_fd_;
   std::string what_;
+  LayerForm form_;
   std::uint64_t size_ = 0;
   std::vector<std::pair<std::string, Times>> directories_;
   UniqueFd last_parent_;          ///< the directory of the last entry (parent_of)
@@ -452,8 +476,8 @@ class Unpacker {
 
 }  // namespace
 
-UnpackedLayer unpack_layer(int in_fd, int dir_fd, const std::string& what) {
-  return Unpacker(dir_fd, what).run(in_fd);
+UnpackedLayer unpack_layer(int in_fd, int dir_fd, const std::string& what, LayerForm form) {
+  return Unpacker(dir_fd, what, form).run(in_fd);
 }
 
 std::string layer_media_type(const unsigned char* head, std::size_t size) {

@@ -27,7 +27,7 @@ constexpr size_t kMountDataMax = 4095;
 /// The layers added one by one with the new mount API; false when the kernel has no
 /// `lowerdir+` (before 6.8: fsconfig says EINVAL).
 bool mount_with_lowerdir_plus(const std::vector<std::string>& lowers, const fs::path& upper, const fs::path& work,
-                              const fs::path& target) {
+                              const fs::path& target, bool userxattr) {
   const char* disabled = std::getenv("DOCKLING_NO_LOWERDIR_PLUS");
   if (disabled != nullptr && std::string(disabled) == "1") return false;
   int raw = ::fsopen("overlay", FSOPEN_CLOEXEC);
@@ -42,6 +42,8 @@ bool mount_with_lowerdir_plus(const std::vector<std::string>& lowers, const fs::
   check(::fsconfig(context.get(), FSCONFIG_SET_STRING, "upperdir", upper.c_str(), 0), "fsconfig(upperdir)",
         upper.string());
   check(::fsconfig(context.get(), FSCONFIG_SET_STRING, "workdir", work.c_str(), 0), "fsconfig(workdir)", work.string());
+  if (userxattr)
+    check(::fsconfig(context.get(), FSCONFIG_SET_FLAG, "userxattr", nullptr, 0), "fsconfig(userxattr)", "overlay");
   check(::fsconfig(context.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0), "fsconfig(create)", "overlay");
   UniqueFd mount(check(::fsmount(context.get(), FSMOUNT_CLOEXEC, 0), "fsmount", "overlay"));
   check(::move_mount(mount.get(), "", AT_FDCWD, target.c_str(), MOVE_MOUNT_F_EMPTY_PATH), "move_mount",
@@ -76,18 +78,19 @@ std::vector<std::string> short_links(const std::vector<std::string>& lowers, con
 }  // namespace
 
 Mount mount_overlay(const std::vector<std::string>& lowers, const fs::path& upper, const fs::path& work,
-                    const fs::path& target, const fs::path& layers_dir, OverlayMethod& method) {
-  std::string options = overlay_mount_options(lowers, upper.string(), work.string());
+                    const fs::path& target, const fs::path& layers_dir, OverlayMethod& method, bool userxattr) {
+  const std::string extra = userxattr ? ",userxattr" : "";
+  std::string options = overlay_mount_options(lowers, upper.string(), work.string()) + extra;
   if (options.size() <= kMountDataMax) {
     method = OverlayMethod::options;
     return Mount("overlay", target.string(), "overlay", 0, options);
   }
-  if (mount_with_lowerdir_plus(lowers, upper, work, target)) {
+  if (mount_with_lowerdir_plus(lowers, upper, work, target, userxattr)) {
     method = OverlayMethod::lowerdir_plus;
     return Mount::adopt(target.string());
   }
   // overlay resolves relative lower directories from the caller's working directory.
-  options = overlay_mount_options(short_links(lowers, layers_dir), upper.string(), work.string());
+  options = overlay_mount_options(short_links(lowers, layers_dir), upper.string(), work.string()) + extra;
   if (options.size() > kMountDataMax)
     throw Error(fmt::format("{} layers are too many for one overlay mount, even through short links ({} bytes of "
                             "options, at most {})",

@@ -30,10 +30,12 @@ enum class OverlayMethod {
 /// @param target the mount point
 /// @param layers_dir ROOT/layers, where short links go
 /// @param method set to how it was done
+/// @param userxattr mount with `userxattr` (in a user namespace: a rootless store's layers
+/// mark opaque directories with user.overlay.opaque, and overlay keeps its own in user.*)
 /// @throws Error when even short links do not fit; SysError naming the call.
 Mount mount_overlay(const std::vector<std::string>& lowers, const std::filesystem::path& upper,
                     const std::filesystem::path& work, const std::filesystem::path& target,
-                    const std::filesystem::path& layers_dir, OverlayMethod& method);
+                    const std::filesystem::path& layers_dir, OverlayMethod& method, bool userxattr = false);
 
 /// ROOT/layers/l: the short links' directory (skipped by garbage collection, which removes
 /// the links whose layer has gone).

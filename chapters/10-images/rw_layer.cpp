@@ -22,8 +22,11 @@ namespace dockling::ch10 {
 bool is_whiteout(const struct stat& st) { return S_ISCHR(st.st_mode) && st.st_rdev == 0; }
 
 bool is_opaque(const fs::path& dir) {
-  char value[2] = {};
-  return ::lgetxattr(dir.c_str(), "trusted.overlay.opaque", value, sizeof value) == 1 && value[0] == 'y';
+  for (const char* name : {"trusted.overlay.opaque", "user.overlay.opaque"}) {
+    char value[2] = {};
+    if (::lgetxattr(dir.c_str(), name, value, sizeof value) == 1 && value[0] == 'y') return true;
+  }
+  return false;
 }
 
 namespace {
@@ -52,7 +55,7 @@ std::vector<std::pair<std::string, std::string>> xattrs_of(const fs::path& path)
   if (size < 0) throw SysError("llistxattr", path.string(), errno);
   for (size_t at = 0; at < static_cast<size_t>(size); at += std::strlen(names.c_str() + at) + 1) {
     std::string name = names.c_str() + at;
-    if (name.rfind("trusted.overlay.", 0) == 0) continue;
+    if (name.rfind("trusted.overlay.", 0) == 0 || name.rfind("user.overlay.", 0) == 0) continue;
     ssize_t length = ::lgetxattr(path.c_str(), name.c_str(), nullptr, 0);
     if (length < 0) continue;  // removed meanwhile
     std::string value(static_cast<size_t>(length), '\0');

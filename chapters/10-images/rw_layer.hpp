@@ -31,9 +31,11 @@ class TarWriter;
 
 /// True for overlay's whiteout: a character device 0/0.
 bool is_whiteout(const struct stat& st);
-/// True for a directory overlay treats as opaque (trusted.overlay.opaque=y).
+/// True for a directory overlay treats as opaque: trusted.overlay.opaque=y, or
+/// user.overlay.opaque=y (a rootless store's, read by overlay with userxattr).
 bool is_opaque(const std::filesystem::path& dir);
-/// The extended attributes of `path` (not followed) but overlay's own (trusted.overlay.*).
+/// The extended attributes of `path` (not followed) but overlay's own (trusted.overlay.*,
+/// user.overlay.*).
 std::vector<std::pair<std::string, std::string>> xattrs_of(const std::filesystem::path& path);
 /// The names in `dir`, sorted. @throws SysError.
 std::vector<std::string> sorted_names(const std::filesystem::path& dir);

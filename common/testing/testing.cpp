@@ -12,6 +12,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
+#include <pwd.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -21,9 +22,11 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <ostream>
 #include <regex>
 #include <sstream>
+#include <stdexcept>
 
 #include "dockling/error.hpp"
 #include "dockling/fs.hpp"
@@ -475,6 +478,59 @@ std::string report_from_child(int unshare_flags, const std::function<std::string
   }
   if (WIFSIGNALED(status)) report += "the child was killed by signal " + std::to_string(WTERMSIG(status));
   return report;
+}
+
+HostUser::HostUser() : name("dl" + random_hex(4)) {
+  auto added = run({"/usr/sbin/useradd", "--system", "--user-group", "--no-create-home", "--shell", "/usr/sbin/nologin",
+                    name});
+  if (added.exit_code != 0) throw std::runtime_error("useradd " + name + ": " + added.err);
+  const passwd* entry = ::getpwnam(name.c_str());
+  if (entry == nullptr) throw std::runtime_error("useradd made no user " + name);
+  uid = entry->pw_uid;
+  gid = entry->pw_gid;
+}
+
+HostUser::~HostUser() {
+  // The directory first: once the user is gone, another test's new user may get the same uid.
+  std::error_code ignored;
+  std::filesystem::remove_all("/tmp/dockling-run-" + std::to_string(uid), ignored);
+  run({"/usr/sbin/userdel", name});
+}
+
+std::vector<std::string> as_user(const HostUser& user, const TempDir& state, std::vector<std::string> argv) {
+  if (::chown(state.path().c_str(), user.uid, user.gid) != 0) throw_sys("chown", state.path().string());
+  std::vector<std::string> with = {"/usr/bin/setpriv", "--reuid", std::to_string(user.uid), "--regid",
+                                   std::to_string(user.gid), "--clear-groups", "/usr/bin/env", "-u", "XDG_RUNTIME_DIR",
+                                   "DOCKLING_ROOT=" + state.path().string()};
+  with.insert(with.end(), argv.begin(), argv.end());
+  return with;
+}
+
+namespace {
+
+void append_line(const std::string& path, const std::string& line) {
+  std::ofstream(path, std::ios::app) << line << "\n";
+}
+
+void remove_line(const std::string& path, const std::string& line) {
+  std::ifstream in(path);
+  std::string kept, each;
+  while (std::getline(in, each))
+    if (each != line) kept += each + "\n";
+  std::ofstream(path, std::ios::trunc) << kept;
+}
+
+}  // namespace
+
+SubordinateIds::SubordinateIds(std::string subuid, std::string subgid)
+    : subuid_line(std::move(subuid)), subgid_line(std::move(subgid)) {
+  append_line("/etc/subuid", subuid_line);
+  append_line("/etc/subgid", subgid_line);
+}
+
+SubordinateIds::~SubordinateIds() {
+  remove_line("/etc/subuid", subuid_line);
+  remove_line("/etc/subgid", subgid_line);
 }
 
 }  // namespace dockling::testing

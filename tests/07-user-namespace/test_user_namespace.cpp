@@ -354,68 +354,14 @@ TEST(Rootless, AUsersOwnRootfsBelongsToRootInside_Exercise) {
   EXPECT_EQ(st.st_uid, kNobody);  // written by root inside, owned by the user outside
 }
 
-/// Puts a file back exactly as it was (or removes it, when there was none) on destruction.
-struct RestoreFile {
-  std::string path;
-  std::optional<std::string> old;
-  explicit RestoreFile(std::string file) : path(std::move(file)) {
-    if (fs::exists(path)) old = dockling::read_file(path);
-  }
-  ~RestoreFile() {
-    std::error_code ignored;
-    if (old)
-      std::ofstream(path, std::ios::trunc | std::ios::binary) << *old;
-    else
-      fs::remove(path, ignored);
-  }
-};
-
-/// A throwaway user of the host (with a group of its own), deleted on destruction.
-struct HostUser {
-  std::string name = "dl" + dockling::random_hex(4);
-  uid_t uid = 0;
-  gid_t gid = 0;
-  HostUser() {
-    auto added = run({"/usr/sbin/useradd", "--system", "--user-group", "--no-create-home", "--shell",
-                      "/usr/sbin/nologin", name});
-    if (added.exit_code != 0) throw std::runtime_error("useradd " + name + ": " + added.err);
-    const passwd* entry = ::getpwnam(name.c_str());
-    if (entry == nullptr) throw std::runtime_error("useradd made no user " + name);
-    uid = entry->pw_uid;
-    gid = entry->pw_gid;
-  }
-  /// Removes the user and the run directory its rootless runs had (as_user: /tmp/dockling-run-UID).
-  ~HostUser() {
-    // The directory first: once the user is gone, another test's new user may get the same uid.
-    std::error_code ignored;
-    std::filesystem::remove_all("/tmp/dockling-run-" + std::to_string(uid), ignored);
-    run({"/usr/sbin/userdel", name});
-  }
-  HostUser(const HostUser&) = delete;
-  HostUser& operator=(const HostUser&) = delete;
-};
-
-/// `argv` run by `user` with no supplementary groups, with a state directory it may write
-/// (and, without XDG_RUNTIME_DIR, its run directory in /tmp/dockling-run-UID).
-std::vector<std::string> as_user(const HostUser& user, const dockling::TempDir& state, std::vector<std::string> argv) {
-  ::chown(state.path().c_str(), user.uid, user.gid);
-  std::vector<std::string> with = {"/usr/bin/setpriv", "--reuid", std::to_string(user.uid), "--regid",
-                                   std::to_string(user.gid), "--clear-groups", "/usr/bin/env", "-u", "XDG_RUNTIME_DIR",
-                                   "DOCKLING_ROOT=" + state.path().string()};
-  with.insert(with.end(), argv.begin(), argv.end());
-  return with;
-}
-
 TEST(Rootless, SubordinateRangesThroughNewuidmap) {
   DOCKLING_REQUIRE_ROOT();
   if (!dockling::ch07::find_idmap_helpers(std::getenv("PATH")))
     GTEST_SKIP() << "newuidmap/newgidmap not in PATH: install the uidmap package (scripts/setup-deps does)";
-  // Files first: restored after the user is gone, also undoing whatever useradd wrote there.
-  RestoreFile subuid("/etc/subuid"), subgid("/etc/subgid");
   HostUser user;
   unsigned long count = 65536, uid_start = 300000 + random_below(1000) * 2 * count, gid_start = uid_start + count;
-  std::ofstream(subuid.path, std::ios::app) << user.name << ":" << uid_start << ":" << count << "\n";
-  std::ofstream(subgid.path, std::ios::app) << user.uid << ":" << gid_start << ":" << count << "\n";  // by uid
+  SubordinateIds ranges(user.name + ":" + std::to_string(uid_start) + ":" + std::to_string(count),
+                        std::to_string(user.uid) + ":" + std::to_string(gid_start) + ":" + std::to_string(count));  // by uid
   RootfsCopy root;
   dockling::TempDir state("dockling-subid-root");
 

@@ -27,13 +27,13 @@ class LayerTest : public ::testing::Test {
     write_file(outside + "/passwd", "untouched\n");
   }
 
-  /// Unpacks `tar` (bytes) into `layer`.
-  UnpackedLayer unpack(const std::string& tar) {
+  /// Unpacks `tar` (bytes) into `layer`, in root's form or the rootless one.
+  UnpackedLayer unpack(const std::string& tar, LayerForm form = LayerForm::root) {
     std::string path = (tmp.path() / "layer.tar").string();
     write_file(path, tar);
     UniqueFd in = open_fd(path, O_RDONLY);
     UniqueFd dir = open_fd(layer, O_RDONLY | O_DIRECTORY);
-    return unpack_layer(in.get(), dir.get(), "layer test");
+    return unpack_layer(in.get(), dir.get(), "layer test", form);
   }
 
   /// True when nothing outside the layer directory changed.

@@ -22,13 +22,14 @@ namespace dockling::ch10::testing {
 /// One entry of a test tarball.
 struct TarEntry {
   std::string name;
-  unsigned type = AE_IFREG;  ///< AE_IFREG, AE_IFDIR, AE_IFLNK, AE_IFCHR, AE_IFIFO
+  unsigned type = AE_IFREG;  ///< AE_IFREG, AE_IFDIR, AE_IFLNK, AE_IFCHR, AE_IFBLK, AE_IFIFO
   std::string data;          ///< a regular file's contents
   std::string link;          ///< a symbolic link's target
   std::string hardlink;      ///< a hard link's target (type AE_IFREG)
   unsigned perm = 0644;
   long uid = 0, gid = 0;
   long mtime = 1700000000;
+  dev_t rdev = 0;            ///< a device's number (type AE_IFCHR, AE_IFBLK)
   std::vector<std::pair<std::string, std::string>> xattrs;
 };
 
@@ -89,6 +90,7 @@ inline std::string make_tar(const std::vector<TarEntry>& entries, Compression co
     archive_entry_set_uid(entry, e.uid);
     archive_entry_set_gid(entry, e.gid);
     archive_entry_set_mtime(entry, e.mtime, 0);
+    if (e.type == AE_IFCHR || e.type == AE_IFBLK) archive_entry_set_rdev(entry, e.rdev);
     if (e.type == AE_IFLNK) archive_entry_set_symlink(entry, e.link.c_str());
     if (!e.hardlink.empty()) archive_entry_set_hardlink(entry, e.hardlink.c_str());
     for (const auto& [key, value] : e.xattrs) archive_entry_xattr_add_entry(entry, key.c_str(), value.data(), value.size());

@@ -124,6 +124,44 @@ TEST_F(Unpack, TarballXattrsCannotSteerOverlay) {
   EXPECT_EQ(xattr(layer + "/d", "trusted.overlay.opaque"), "<none>");
 }
 
+TEST_F(Unpack, RootlessFormMarksOpaqueWithAUserXattr_Exercise) {
+  DOCKLING_REQUIRE_ROOT();
+  TarEntry d = dir("d/");
+  d.xattrs = {{"user.overlay.redirect", "/etc"}, {"trusted.dockling", "x"}, {"user.kept", "y"}};
+  unpack(make_tar({dir("var/cache/"), file("var/cache/.wh..wh..opq", ""), file(".wh.gone", ""), d}),
+         LayerForm::rootless);
+  EXPECT_EQ(xattr(layer + "/var/cache", "user.overlay.opaque"), "y");
+  EXPECT_EQ(xattr(layer + "/var/cache", "trusted.overlay.opaque"), "<none>");
+  struct stat st;
+  ASSERT_EQ(::lstat((layer + "/gone").c_str(), &st), 0) << "whiteouts keep overlay's form: a 0/0 device";
+  EXPECT_TRUE(S_ISCHR(st.st_mode));
+  EXPECT_EQ(st.st_rdev, ::makedev(0, 0));
+  EXPECT_EQ(xattr(layer + "/d", "user.overlay.redirect"), "<none>") << "the tarball cannot steer a userxattr mount";
+  EXPECT_EQ(xattr(layer + "/d", "trusted.dockling"), "<none>") << "only the host's root may set trusted.*";
+  EXPECT_EQ(xattr(layer + "/d", "user.kept"), "y");
+}
+
+TEST_F(Unpack, RootlessFormRefusesDeviceNodes) {
+  DOCKLING_REQUIRE_ROOT();
+  TarEntry null = file("dev/null");
+  null.type = AE_IFCHR;
+  null.rdev = ::makedev(1, 3);
+  try {
+    unpack(make_tar({dir("dev/"), null}), LayerForm::rootless);
+    FAIL() << "a device node was made by a rootless unpack";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("entry \"dev/null\": a device node (character 1:3): a rootless store cannot "
+                                         "hold one"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_FALSE(path_exists(layer + "/dev/null"));
+  unpack(make_tar({dir("dev/"), null}));
+  struct stat st;
+  ASSERT_EQ(::lstat((layer + "/dev/null").c_str(), &st), 0) << "root's form makes it";
+  EXPECT_EQ(st.st_rdev, ::makedev(1, 3));
+}
+
 TEST_F(Unpack, DamagedStreamsAreRefused) {
   DOCKLING_REQUIRE_ROOT();
   std::string data;

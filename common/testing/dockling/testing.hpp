@@ -170,4 +170,35 @@ SubnetClaim claim_subnet();
 /// "threw: MESSAGE"; a failed unshare "unshare failed: ERROR"; a child that dies says how.
 std::string report_from_child(int unshare_flags, const std::function<std::string()>& body);
 
+/// A throwaway user of the host (with a group of its own, no home), deleted on destruction
+/// with the run directory its rootless runs had (as_user: /tmp/dockling-run-UID).
+struct HostUser {
+  std::string name;  ///< "dl" and random hex digits
+  uid_t uid = 0;     ///< its uid
+  gid_t gid = 0;     ///< its group's gid
+  /// Adds the user (useradd --system --user-group).
+  HostUser();
+  ~HostUser();
+  HostUser(const HostUser&) = delete;
+  HostUser& operator=(const HostUser&) = delete;
+};
+
+/// `argv` run by `user` with no supplementary groups, with `state` (made the user's) as its
+/// DOCKLING_ROOT and, without XDG_RUNTIME_DIR, its run directory in /tmp/dockling-run-UID.
+std::vector<std::string> as_user(const HostUser& user, const TempDir& state, std::vector<std::string> argv);
+
+/// Lines added to /etc/subuid and /etc/subgid ("NAME_OR_UID:START:COUNT"), and removed again,
+/// those lines alone, on destruction: tests that run beside each other may add their own.
+struct SubordinateIds {
+  std::string subuid_line;  ///< the line added to /etc/subuid
+  std::string subgid_line;  ///< the line added to /etc/subgid
+  /// Appends `subuid` to /etc/subuid and `subgid` to /etc/subgid.
+  /// @param subuid e.g. "dl1a2b:300000:65536"
+  /// @param subgid e.g. "998:365536:65536" (a uid instead of a name works too)
+  SubordinateIds(std::string subuid, std::string subgid);
+  ~SubordinateIds();
+  SubordinateIds(const SubordinateIds&) = delete;
+  SubordinateIds& operator=(const SubordinateIds&) = delete;
+};
+
 }  // namespace dockling::testing
