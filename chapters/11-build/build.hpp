@@ -36,8 +36,11 @@ using Variables = std::map<std::string, std::string, std::less<>>;
 ///   `$HOME`) and is dropped; at the very end of the word it is dropped.
 /// - Errors throw std::invalid_argument with BuildKit's words: an unclosed quote
 ///   ("unexpected end of statement while looking for matching single-quote" / "double-quote"),
-///   `${` without `}` ("missing '}'"), an empty or bad name or an unknown modifier
-///   ("bad substitution").
+///   `${}` ("syntax error: bad substitution"), `${name` that the text ends or another character
+///   follows ("missing ':' in substitution"), `${name:X...}` with X not `-`, `+` or `?`
+///   ("unsupported modifier (X) in substitution"), and `${name:?word}` ("name: word", or
+///   "name: is not allowed to be unset" / "to be empty" when word is empty). As in BuildKit,
+///   the end of the text also closes the word after a modifier: `${u:-abc` is `abc`.
 std::string expand_word(std::string_view word, const Variables& variables, char escape = '\\');
 
 }  // namespace dockling::ch11

@@ -258,7 +258,7 @@ Instruction instruction_of(const std::string& text, char escape, int line) {
   const std::string& k = instruction.keyword;
   if (!one_of(k, {"add", "arg", "cmd", "copy", "entrypoint", "env", "expose", "from", "healthcheck", "label",
                   "maintainer", "onbuild", "run", "shell", "stopsignal", "user", "volume", "workdir"}))
-    throw ParseError(line, "unknown instruction: " + std::string(word));
+    throw ParseError(line, "unknown instruction: " + upper(word));  // in capitals, as docker prints it
   rest = take_flags(rest.substr(end), instruction.flags);
   if (one_of(k, {"run", "cmd", "entrypoint", "shell"})) {
     instruction.json = json_strings(rest, instruction.args);

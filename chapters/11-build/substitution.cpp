@@ -10,7 +10,7 @@ std::string expand(const std::string& word, const Variables& variables, char esc
   try {
     return expand_word(word, variables, escape);
   } catch (const std::invalid_argument& error) {
-    throw ParseError(line, error.what());
+    throw ParseError(line, "failed to process \"" + word + "\": " + error.what());
   }
 }
 

@@ -90,28 +90,27 @@ class Expander {
     }
     next();  // '{'
     std::string n = name();
-    if (at_end()) throw std::invalid_argument("missing '}'");
-    if (n.empty()) throw std::invalid_argument("bad substitution");
+    if (n.empty()) throw std::invalid_argument("syntax error: bad substitution");
+    if (at_end()) throw std::invalid_argument("missing ':' in substitution");
     auto found = variables_.find(n);
     bool set = found != variables_.end();
     std::string value = set ? found->second : "";
     char c = next();
     if (c == '}') return value;
     bool colon = c == ':';
-    if (colon) {
-      if (at_end()) throw std::invalid_argument("missing '}'");
-      c = next();
+    if (colon) c = at_end() ? '\0' : next();
+    if (c != '-' && c != '+' && c != '?') {
+      if (!colon) throw std::invalid_argument("missing ':' in substitution");
+      throw std::invalid_argument(std::string("unsupported modifier (") + c + ") in substitution");
     }
-    if (c != '-' && c != '+' && c != '?') throw std::invalid_argument("bad substitution");
     std::string word = text('}');
-    if (at_end()) throw std::invalid_argument("missing '}'");
-    next();  // '}'
-    bool present = colon ? set && !value.empty() : set;
+    if (!at_end()) next();  // '}'; BuildKit takes a word that the end of the text closes, too
     switch (c) {
-      case '-': return present ? value : word;
-      case '+': return present ? word : "";
+      case '-': return (colon ? value.empty() : !set) ? word : value;
+      case '+': return (colon ? value.empty() : !set) ? "" : word;
       default:
-        if (!present) throw std::invalid_argument(n + ": " + (word.empty() ? "is not allowed to be unset" : word));
+        if (!set) throw std::invalid_argument(n + ": " + (word.empty() ? "is not allowed to be unset" : word));
+        if (colon && value.empty()) throw std::invalid_argument(n + ": " + (word.empty() ? "is not allowed to be empty" : word));
         return value;
     }
   }

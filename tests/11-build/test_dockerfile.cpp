@@ -128,7 +128,7 @@ TEST(Parser, DirectivesOnlyAtTheVeryTop) {
 TEST(Parser, UnknownInstructionsNameTheirLine) {
   EXPECT_EQ(error_of("FROM a\n\n# c\nRUN \\\n  x\nWORKDIR /\nRUNN make\n"),
             "dockerfile parse error on line 7: unknown instruction: RUNN");
-  EXPECT_EQ(error_of("FROM a\nrun x\ncopyy a b\n"), "dockerfile parse error on line 3: unknown instruction: copyy");
+  EXPECT_EQ(error_of("FROM a\nrun x\ncopyy a b\n"), "dockerfile parse error on line 3: unknown instruction: COPYY");
   EXPECT_EQ(error_of(""), "dockerfile parse error on line 0: file with no instructions");
   EXPECT_EQ(error_of("# only\n\n"), "dockerfile parse error on line 2: file with no instructions");
   try {

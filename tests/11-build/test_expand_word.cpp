@@ -78,12 +78,16 @@ TEST(ExpandWordErrors, MalformedWordsAreRefusedWithBuildKitsWords_Exercise) {
   };
   EXPECT_EQ(message("'open"), "unexpected end of statement while looking for matching single-quote");
   EXPECT_EQ(message("\"open"), "unexpected end of statement while looking for matching double-quote");
-  EXPECT_EQ(message("${v"), "missing '}'");
-  EXPECT_EQ(message("${u:-abc"), "missing '}'");
-  EXPECT_EQ(message("${}"), "bad substitution");
-  EXPECT_EQ(message("${v^x}"), "bad substitution");
+  EXPECT_EQ(message("${v"), "missing ':' in substitution");
+  EXPECT_EQ(message("${v^x}"), "missing ':' in substitution");
+  EXPECT_EQ(message("${}"), "syntax error: bad substitution");
+  EXPECT_EQ(message("${v:=x}"), "unsupported modifier (=) in substitution");
   EXPECT_EQ(message("${u:?must be set}"), "u: must be set");
-  EXPECT_EQ(message("${e:?}"), "e: is not allowed to be unset");
+  EXPECT_EQ(message("${u?}"), "u: is not allowed to be unset");
+  EXPECT_EQ(message("${e:?}"), "e: is not allowed to be empty");
+  // The end of the text closes the word after a modifier, as in BuildKit.
+  EXPECT_EQ(message("${u:-abc"), "no error for ${u:-abc");
+  EXPECT_EQ(expand_word("${u:-abc", kVariables), "abc");
 }
 
 // Random names and values: a hard-coded answer cannot pass.

@@ -55,7 +55,7 @@ TEST(Substitution, AMalformedWordNamesItsLine_Exercise) {
     expand_instruction(file.instructions[1], {}, file.escape);
     FAIL() << "no error";
   } catch (const ParseError& error) {
-    EXPECT_STREQ(error.what(), "dockerfile parse error on line 3: missing '}'");
+    EXPECT_STREQ(error.what(), "dockerfile parse error on line 3: failed to process \"${d\": missing ':' in substitution");
   }
 }
 
