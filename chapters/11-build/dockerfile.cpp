@@ -279,6 +279,14 @@ Instruction instruction_of(const std::string& text, char escape, int line) {
   }
   if (instruction.args.empty() && !instruction.json)  // `CMD []` is allowed: it clears the command
     throw ParseError(line, upper(k) + " requires at least one argument");
+  if (k == "onbuild") {
+    // The trigger is an instruction of its own, checked now; it runs in the image built on this one.
+    std::string trigger = upper(whitespace_words(rest).front());
+    if (trigger == "ONBUILD") throw ParseError(line, "Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed");
+    if (trigger == "FROM" || trigger == "MAINTAINER")
+      throw ParseError(line, trigger + " isn't allowed as an ONBUILD trigger");
+    instruction_of(std::string(rest), escape, line);
+  }
   return instruction;
 }
 

@@ -140,6 +140,17 @@ TEST(Parser, UnknownInstructionsNameTheirLine) {
   }
 }
 
+TEST(Parser, OnbuildHoldsOneOrdinaryInstruction) {
+  Dockerfile file = parse_dockerfile("FROM a\nONBUILD COPY --chown=1:1 . /app\n");
+  EXPECT_EQ(file.instructions[1].keyword, "onbuild");
+  EXPECT_EQ(file.instructions[1].args, Words{"COPY --chown=1:1 . /app"});
+  EXPECT_EQ(error_of("FROM a\nONBUILD onbuild RUN x\n"),
+            "dockerfile parse error on line 2: Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed");
+  EXPECT_EQ(error_of("FROM a\nONBUILD from b\n"), "dockerfile parse error on line 2: FROM isn't allowed as an ONBUILD trigger");
+  EXPECT_EQ(error_of("FROM a\nONBUILD RUNN x\n"), "dockerfile parse error on line 2: unknown instruction: RUNN");
+  EXPECT_EQ(error_of("FROM a\nONBUILD ENV x\n"), "dockerfile parse error on line 2: ENV must have two arguments");
+}
+
 TEST(Heredocs, RunWithOneHeredoc) {
   Dockerfile file = parse_dockerfile("FROM a\nRUN <<EOF\necho $HOME\n  indented\nEOF\nUSER me\n");
   ASSERT_EQ(file.instructions.size(), 3u);
