@@ -137,13 +137,15 @@ void GzipInflater::push_full(Piece* piece) {
 }
 
 void GzipInflater::produce() {
+  std::string error;
   try {
     inflate_all();
   } catch (const std::exception& e) {
-    error_ = e.what();
+    error = e.what();
   }
   {
-    std::lock_guard lock(mutex_);
+    std::lock_guard lock(mutex_);  // read() reads error_ under it
+    error_ = error;
     if (error_.empty() && diff_id_.empty()) error_ = "gzip: stopped before the end";
     finished_ = true;
   }
