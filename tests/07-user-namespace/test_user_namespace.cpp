@@ -51,11 +51,25 @@ std::vector<std::string> ch07(std::vector<std::string> flags, const std::string&
 
 /// The same command, run by the unprivileged user nobody (65534) with no groups.
 std::vector<std::string> as_nobody(std::vector<std::string> argv) {
-  // A state directory nobody may write, kept until the test process ends.
+  // A state directory nobody may write, and its runtime directory (else /tmp/dockling-run-65534,
+  // which would outlive the test), kept until the test process ends.
   static dockling::TempDir state("dockling-nobody-root");
-  ::chown(state.path().c_str(), kNobody, kNobody);
-  std::vector<std::string> with = {"/usr/bin/setpriv", "--reuid",        "65534", "--regid", "65534",
-                                   "--clear-groups",   "/usr/bin/env",   "DOCKLING_ROOT=" + state.path().string()};
+  static const std::string runtime_dir = [] {
+    std::string dir = (state.path() / "run").string();
+    ::mkdir(dir.c_str(), 0700);
+    ::chown(dir.c_str(), kNobody, kNobody);
+    ::chown(state.path().c_str(), kNobody, kNobody);
+    return dir;
+  }();
+  std::vector<std::string> with = {"/usr/bin/setpriv",
+                                   "--reuid",
+                                   "65534",
+                                   "--regid",
+                                   "65534",
+                                   "--clear-groups",
+                                   "/usr/bin/env",
+                                   "DOCKLING_ROOT=" + state.path().string(),
+                                   "XDG_RUNTIME_DIR=" + runtime_dir};
   with.insert(with.end(), argv.begin(), argv.end());
   return with;
 }
