@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "dockerfile_words.hpp"
 #include "dockling/error.hpp"
 
 namespace dockling::ch10 {
@@ -162,35 +163,6 @@ class WordProcessor {
 std::string expand(std::string_view word, const ojson& config) {
   auto env = env_map(config);
   return WordProcessor(word, env).process();
-}
-
-// moby's parseWords: split at white space outside quotes; quotes and escapes stay in the
-// words (the word processor removes them).
-std::vector<std::string> split_words(std::string_view text) {
-  std::vector<std::string> words;
-  std::string word;
-  char quote = '\0';
-  bool in_word = false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (quote == '\0' && std::isspace(static_cast<unsigned char>(c))) {
-      if (in_word) words.push_back(word);
-      word.clear();
-      in_word = false;
-      continue;
-    }
-    in_word = true;
-    word += c;
-    if (c == '\\' && i + 1 < text.size()) {
-      word += text[++i];
-    } else if (quote == '\0' && (c == '\'' || c == '"')) {
-      quote = c;
-    } else if (c == quote) {
-      quote = '\0';
-    }
-  }
-  if (in_word) words.push_back(word);
-  return words;
 }
 
 // The JSON form (["a", "b"]) when the text is one; nullopt for the shell form.

@@ -292,33 +292,6 @@ Instruction instruction_of(const std::string& text, char escape, int line) {
 
 }  // namespace
 
-std::vector<std::string> split_words(std::string_view text, char escape) {
-  std::vector<std::string> words;
-  std::string word;
-  bool in_word = false;
-  char quote = '\0';
-  for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (quote == '\0' && is_space(c)) {
-      if (in_word) words.push_back(word);
-      word.clear();
-      in_word = false;
-      continue;
-    }
-    in_word = true;
-    word += c;
-    if (c == escape && quote != '\'' && i + 1 < text.size()) {
-      word += text[++i];
-    } else if (quote == '\0' && (c == '\'' || c == '"')) {
-      quote = c;
-    } else if (c == quote) {
-      quote = '\0';
-    }
-  }
-  if (in_word) words.push_back(word);
-  return words;
-}
-
 Dockerfile parse_dockerfile(std::string_view text) {
   if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);  // a UTF-8 byte order mark
   std::vector<std::string_view> lines = lines_of(text);

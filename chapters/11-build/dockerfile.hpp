@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "dockerfile_words.hpp"
 #include "dockling/error.hpp"
 
 namespace dockling::ch11 {
@@ -66,10 +67,7 @@ struct Dockerfile {
 ///   an instruction without arguments, a file without instructions.
 Dockerfile parse_dockerfile(std::string_view text);
 
-/// Splits `text` at unquoted whitespace, keeping quotes and escapes in the words (BuildKit's
-/// parseWords). Used for ENV and LABEL, and for finding heredoc delimiters.
-/// @param text the text to split.
-/// @param escape the escape character.
-std::vector<std::string> split_words(std::string_view text, char escape);
+/// Chapter 10's rule for splitting arguments into words (`import --change` uses it too).
+using ch10::split_words;
 
 }  // namespace dockling::ch11
