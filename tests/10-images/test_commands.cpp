@@ -107,7 +107,7 @@ TEST_F(Commands, BadInputSaysWhatAndExits1) {
 
 TEST_F(Commands, KeepsChapter09sRun) {
   DOCKLING_REQUIRE_ROOT();
-  RunResult result = ch10({"run", rootfs(), "echo", "still a runtime"});
+  RunResult result = ch10({"run", "--network", "none", rootfs(), "echo", "still a runtime"});
   EXPECT_EQ(result.exit_code, 0) << result;
   EXPECT_EQ(result.out, "still a runtime\n");
 }
