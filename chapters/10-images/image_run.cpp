@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 
 #include <fmt/format.h>
 
@@ -20,9 +21,9 @@
 #include "image_store.hpp"
 #include "images.hpp"
 #include "overlay_mount.hpp"
-#include "vfs_driver.hpp"
 #include "reference.hpp"
 #include "rootless_store.hpp"
+#include "vfs_driver.hpp"
 
 namespace fs = std::filesystem;
 
@@ -66,6 +67,15 @@ void detach_mount(const fs::path& merged) {
     log::warning("umount2(\"{}\"): {}", merged.string(), std::strerror(errno));
 }
 
+/// Runs `body` as the owner of the store's files: rootless, inside the user's namespace (the
+/// layers and rw layers belong to the user's subordinate ids); root, here.
+void as_store_owner(bool rootless, const std::function<void()>& body) {
+  if (rootless)
+    in_rootless_namespace(body);
+  else
+    body();
+}
+
 }  // namespace
 
 ImageRun::Prepared::~Prepared() {
@@ -79,17 +89,14 @@ ImageRun::Prepared::~Prepared() {
 }
 
 void ImageRun::remove_container_dir(const fs::path& dir, bool rootless) {
-  if (rootless)
-    in_rootless_namespace([&] { remove_tree(dir); });  // its files may belong to subordinate ids
-  else
-    remove_tree(dir);
+  as_store_owner(rootless, [&] { remove_tree(dir); });
 }
 
-std::string ImageRun::rootless_driver(const std::string& text, const StateRoot& root, bool chosen) {
+std::string ImageRun::rootless_driver(const std::string& text, const StateRoot& root, bool by_default) {
   fs::create_directories(root.dir());
   std::string problem = rootless_overlay_problem(root.dir() / (".overlay-probe-" + random_hex(4)));
   if (problem.empty()) return "overlay";
-  if (!chosen) throw Error(fmt::format("{}: {}: overlay cannot be mounted rootless here: use --storage-driver vfs", text, problem));
+  if (!by_default) throw Error(fmt::format("{}: {}: overlay cannot be mounted rootless here: use --storage-driver vfs", text, problem));
   log::warning("overlay cannot be mounted in a user namespace here ({}; Linux 5.11+ allows it): each container gets a "
                "copy of its image instead (the vfs driver: slower)",
                problem);
@@ -191,14 +198,10 @@ void ImageRun::to_spec(ContainerSpec& spec, const StateRoot& root, const std::st
   }
   fs::path dir = record.dir;
   if (record.json["GraphDriver"]["Name"] == "vfs") {
-    auto copy = [&] {
+    as_store_owner(rootless_, [&] {
       make_directory(dir / "rootfs", 0755);
       copy_layers(record.json["GraphDriver"]["Data"]["LowerDir"], dir / "rootfs");
-    };
-    if (rootless_)
-      in_rootless_namespace(copy);  // the layers' files belong to the user's subordinate ids
-    else
-      copy();
+    });
     spec.root.path = dir / "rootfs";
     log::debug("image: {} ({} layers) copied to {} (vfs)", text, image->diff_ids.size(), spec.root.path.string());
     return;

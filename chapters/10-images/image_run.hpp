@@ -54,9 +54,9 @@ class ImageRun {
 
   /// Removes a container's directory; rootless, from inside the user's namespace.
   static void remove_container_dir(const std::filesystem::path& dir, bool rootless);
-  /// "overlay" where overlay mounts in a user namespace, else "vfs" with a warning (an Error
-  /// when the driver was not `chosen` by us but asked for).
-  static std::string rootless_driver(const std::string& text, const StateRoot& root, bool chosen);
+  /// "overlay" where overlay mounts in a user namespace, else "vfs" with a warning; an Error
+  /// instead when the user asked for overlay (--storage-driver), not `by_default`.
+  static std::string rootless_driver(const std::string& text, const StateRoot& root, bool by_default);
 
   CLI::App* run_ = nullptr;
   std::string name_;
