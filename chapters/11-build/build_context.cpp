@@ -32,7 +32,7 @@ char32_t decode_rune(std::string_view s, std::size_t& width) {
   unsigned char first = byte(0);
   width = 1;
   if (first < 0x80) return first;
-  std::size_t length = first >= 0xF0 && first < 0xF8 ? 4 : first >= 0xE0 ? 3 : first >= 0xC2 && first < 0xE0 ? 2 : 0;
+  std::size_t length = first < 0xC2 ? 0 : first < 0xE0 ? 2 : first < 0xF0 ? 3 : first < 0xF5 ? 4 : 0;
   if (length == 0 || s.size() < length) return kRuneError;
   char32_t rune = first & (0x7F >> length);
   for (std::size_t i = 1; i < length; ++i) {

@@ -183,6 +183,10 @@ TEST(IgnoreRules, GoFilepathMatchTable) {
       {"[a-\u03b6]*", "\u03b1", true},
       {"*[a-\u03b6]", "A", false},
       {"a?b", "a/b", false},
+      {"a?b", "a\xff\x62", true},           // a byte that is no UTF-8 is one character (\x62 is b)
+      {"a?b", "a\xf8\x80\x80\x62", false},  // so is a lead byte past 0xF4
+      {"a???b", "a\xf8\x80\x80\x62", true},
+      {"a?b", "a\xe2\x98\x62", false},  // a character cut short: two
       {"a*b", "a/b", false},
       {"[\\]a]", "]", true},
       {"[\\-]", "-", true},
