@@ -5,6 +5,8 @@
 #include <sys/mount.h>
 #include <unistd.h>
 
+#include <functional>
+
 #include <fmt/format.h>
 
 #include "archive_io.hpp"
@@ -59,33 +61,53 @@ std::vector<Change> container_changes(const ContainerRecord& container) {
   return rw_layer_changes(data.at("UpperDir").get<std::string>(), lowers);
 }
 
-std::string commit_container(const StateRoot& root, const ContainerRecord& container, const std::optional<Reference>& name,
-                             const CommitOptions& options) {
-  if (name && !name->digest.empty()) throw Error("refusing to create a tag with a digest reference", 1);
-  ImageStore store(root);
-  UniqueFd held = store.lock();
-  Image base = store.find(container.json.value("Image", ""));
-  const auto& data = container.json.at("GraphDriver").at("Data");
+namespace {
 
-  Changes changes;
+/// Stores the tar that `write` writes as a layer blob and unpacks it (see put_container_layer).
+Descriptor put_layer_from(ImageStore& store, const std::string& what, Changes& changes,
+                          const std::function<void(TarWriter&)>& write) {
   // The layer goes to an unnamed file on the store's file system first, then into the store
   // as a blob (its digest is its diff id: it is not compressed).
   int raw = ::open(store.layout_dir().c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
   if (raw < 0) throw SysError("open(O_TMPFILE)", store.layout_dir().string(), errno);
   UniqueFd layer_file(raw);
   {
-    TarWriter tar(layer_file.get(), fmt::format("the rw layer of {}", container.id().substr(0, 12)));
-    if (copied(container.json))
-      write_changes(tar, data.at("Dir").get<std::string>(), container_changes(container));
-    else
-      write_tree(tar, data.at("UpperDir").get<std::string>(), TreeForm::rw_layer);
+    TarWriter tar(layer_file.get(), what);
+    write(tar);
     tar.close();
   }
-  check(static_cast<int>(::lseek(layer_file.get(), 0, SEEK_SET)), "lseek", "the new layer");
-  std::string layer_digest = store.put_blob(layer_file.get(), "", changes);
-  auto layer_size = static_cast<std::int64_t>(fs::file_size(store.blob_path(layer_digest)));
-  store.unpack_layer(layer_digest, layer_digest, changes);
+  check(static_cast<int>(::lseek(layer_file.get(), 0, SEEK_SET)), "lseek", what);
+  std::string digest = store.put_blob(layer_file.get(), "", changes);
+  auto size = static_cast<std::int64_t>(fs::file_size(store.blob_path(digest)));
+  store.unpack_layer(digest, digest, changes);
+  return Descriptor{"application/vnd.oci.image.layer.v1.tar", digest, size, {}};
+}
 
+}  // namespace
+
+Descriptor put_container_layer(ImageStore& store, const ContainerRecord& container, Changes& changes) {
+  const auto& data = container.json.at("GraphDriver").at("Data");
+  return put_layer_from(store, fmt::format("the rw layer of {}", container.id().substr(0, 12)), changes,
+                        [&](TarWriter& tar) {
+                          if (copied(container.json))
+                            write_changes(tar, data.at("Dir").get<std::string>(), container_changes(container));
+                          else
+                            write_tree(tar, data.at("UpperDir").get<std::string>(), TreeForm::rw_layer);
+                        });
+}
+
+Descriptor put_upper_layer(ImageStore& store, const fs::path& upper, const std::string& what, Changes& changes) {
+  return put_layer_from(store, what, changes, [&](TarWriter& tar) { write_tree(tar, upper, TreeForm::rw_layer); });
+}
+
+std::string commit_container(const StateRoot& root, const ContainerRecord& container, const std::optional<Reference>& name,
+                             const CommitOptions& options) {
+  if (name && !name->digest.empty()) throw Error("refusing to create a tag with a digest reference", 1);
+  ImageStore store(root);
+  UniqueFd held = store.lock();
+  Image base = store.find(container.json.value("Image", ""));
+  Changes changes;
+  Descriptor layer = put_container_layer(store, container, changes);
   std::string created = rfc3339_now();
   ojson config = ojson::parse(base.config.dump());
   config["config"] = committed_config(container.json.value("Config", nlohmann::json::object()), base.id, options.changes);
@@ -93,25 +115,14 @@ std::string commit_container(const StateRoot& root, const ContainerRecord& conta
   config["container_config"] = config["config"];
   config["created"] = created;
   if (!options.author.empty()) config["author"] = options.author;
-  config["rootfs"]["diff_ids"].push_back(layer_digest);
+  config["rootfs"]["diff_ids"].push_back(layer.digest);
   ojson history{{"created", created}, {"created_by", command_line(container.json)}};
   if (!options.author.empty()) history["author"] = options.author;
   if (!options.message.empty()) history["comment"] = options.message;
   config["history"].push_back(history);
-  std::string config_data = config.dump();
-  Descriptor config_descriptor{media_type::kConfig, store.put_blob(config_data, "", changes),
-                               static_cast<std::int64_t>(config_data.size()), {}};
-
-  ojson layers = ojson::array();
-  for (const auto& layer : base.layers) layers.push_back(layer.to_json());
-  layers.push_back(Descriptor{"application/vnd.oci.image.layer.v1.tar", layer_digest, layer_size, {}}.to_json());
-  ojson manifest{{"schemaVersion", 2},
-                 {"mediaType", media_type::kManifest},
-                 {"config", config_descriptor.to_json()},
-                 {"layers", layers}};
-  std::string manifest_data = manifest.dump();
-  Descriptor manifest_descriptor{media_type::kManifest, store.put_blob(manifest_data, "", changes),
-                                 static_cast<std::int64_t>(manifest_data.size()), {}};
+  std::vector<Descriptor> layers = base.layers;
+  layers.push_back(layer);
+  auto [manifest_descriptor, image_id] = store.put_image(config, layers, changes);
   std::vector<Descriptor> index = store.read_index();
   if (name)
     store.point(index, name->with_default_tag(), manifest_descriptor);
@@ -119,7 +130,7 @@ std::string commit_container(const StateRoot& root, const ContainerRecord& conta
     index.push_back(manifest_descriptor);
   store.write_index(index);
   changes.commit();
-  return config_descriptor.digest;
+  return image_id;
 }
 
 void export_container(const ContainerRecord& container, int fd) {

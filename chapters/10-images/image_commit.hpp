@@ -3,12 +3,14 @@
 /// (a container's whole root as one tarball).
 #pragma once
 
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "container_store.hpp"
 #include "dockling/state.hpp"
+#include "image_store.hpp"
 #include "reference.hpp"
 #include "rw_layer.hpp"
 
@@ -24,6 +26,16 @@ struct CommitOptions {
 /// What `container` changed over its image (`diff`): its upper directory read against the
 /// layers (overlay), or its copy compared with them (vfs).
 std::vector<Change> container_changes(const ContainerRecord& container);
+
+/// Stores `container`'s rw layer as a layer blob (uncompressed tar: whiteouts as `.wh.`
+/// entries, opaque directories as `.wh..wh..opq`) and unpacks it into the store. Call under
+/// the store's lock(). @returns the layer's descriptor (its digest is its diff id).
+Descriptor put_container_layer(ImageStore& store, const ContainerRecord& container, Changes& changes);
+
+/// The same for an overlay upper directory `upper` of any origin (chapter 11's COPY writes
+/// one); `what` names it in messages.
+Descriptor put_upper_layer(ImageStore& store, const std::filesystem::path& upper, const std::string& what,
+                           Changes& changes);
 
 /// Makes an image of `container`: its image's layers, plus one layer written from its upper
 /// directory (whiteouts as `.wh.` entries, opaque directories as `.wh..wh..opq`), with the

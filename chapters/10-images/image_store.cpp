@@ -211,6 +211,41 @@ void ImageStore::write_index(const std::vector<Descriptor>& manifests) const {
   write_file_durably(layout_ / "index.json", index.dump() + "\n");
 }
 
+std::pair<Descriptor, std::string> ImageStore::put_image(const ojson& config, const std::vector<Descriptor>& layers,
+                                                        Changes& changes) {
+  std::string config_data = config.dump();
+  Descriptor config_descriptor{media_type::kConfig, put_blob(config_data, "", changes),
+                               static_cast<std::int64_t>(config_data.size()), {}};
+  ojson layer_list = ojson::array();
+  for (const auto& layer : layers) layer_list.push_back(layer.to_json());
+  ojson manifest{{"schemaVersion", 2},
+                 {"mediaType", media_type::kManifest},
+                 {"config", config_descriptor.to_json()},
+                 {"layers", layer_list}};
+  std::string manifest_data = manifest.dump();
+  Descriptor manifest_descriptor{media_type::kManifest, put_blob(manifest_data, "", changes),
+                                 static_cast<std::int64_t>(manifest_data.size()), {}};
+  return {manifest_descriptor, config_descriptor.digest};
+}
+
+std::vector<Descriptor> ImageStore::read_build_cache() const {
+  fs::path path = build_cache_path();
+  if (!path_exists(path.string())) return {};
+  std::vector<Descriptor> entries;
+  try {
+    for (const auto& entry : nlohmann::json::parse(read_file(path.string()))) entries.push_back(Descriptor::from_json(entry));
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(fmt::format("{}: {}", path.string(), e.what()), 1);
+  }
+  return entries;
+}
+
+void ImageStore::write_build_cache(const std::vector<Descriptor>& entries) const {
+  ojson list = ojson::array();
+  for (const auto& d : entries) list.push_back(d.to_json());
+  write_file_durably(build_cache_path(), list.dump() + "\n");
+}
+
 Image ImageStore::load(const Descriptor& manifest_descriptor) const {
   Image image;
   image.manifest = manifest_descriptor;
@@ -258,6 +293,11 @@ Image ImageStore::find(const std::string& text) const {
   if (text.rfind("sha256:", 0) == 0 && is_sha256_digest(text)) {
     for (const auto& image : all)
       if (image.id == text) return image;
+    // A build step's image (chapter 11), as docker finds the classic builder's by id.
+    for (const auto& descriptor : read_build_cache()) {
+      Image image = load(descriptor);
+      if (image.id == text) return image;
+    }
   } else {
     std::optional<Reference> ref;
     try {
@@ -346,18 +386,8 @@ std::string ImageStore::import_tarball(int fd, const std::optional<Reference>& n
                {"history", ojson::array({history_entry})},
                {"os", "linux"},
                {"rootfs", {{"type", "layers"}, {"diff_ids", ojson::array({layer.diff_id})}}}};
-  std::string config_data = config.dump();
-  Descriptor config_descriptor{media_type::kConfig, put_blob(config_data, "", changes),
-                               static_cast<std::int64_t>(config_data.size()), {}};
   Descriptor layer_descriptor{layer_type, layer_digest, layer_size, {}};
-  ojson manifest{{"schemaVersion", 2},
-                 {"mediaType", media_type::kManifest},
-                 {"config", config_descriptor.to_json()},
-                 {"layers", ojson::array({layer_descriptor.to_json()})}};
-  std::string manifest_data = manifest.dump();
-  Descriptor manifest_descriptor{media_type::kManifest, put_blob(manifest_data, "", changes),
-                                 static_cast<std::int64_t>(manifest_data.size()), {}};
-
+  auto [manifest_descriptor, image_id] = put_image(config, {layer_descriptor}, changes);
   std::vector<Descriptor> index = read_index();
   if (name) {
     point(index, name->with_default_tag(), manifest_descriptor);
@@ -366,7 +396,7 @@ std::string ImageStore::import_tarball(int fd, const std::optional<Reference>& n
   }
   write_index(index);
   changes.commit();
-  return config_descriptor.digest;
+  return image_id;
 }
 
 void ImageStore::tag(const std::string& source, const Reference& target) {
@@ -475,7 +505,9 @@ std::vector<std::string> ImageStore::remove(const std::string& text, bool force,
 
 std::vector<std::string> ImageStore::collect_garbage() const {
   std::set<std::string> blobs, diff_ids;
-  for (const auto& descriptor : read_index()) {
+  std::vector<Descriptor> kept = read_index();
+  for (const auto& descriptor : read_build_cache()) kept.push_back(descriptor);
+  for (const auto& descriptor : kept) {
     Image image = load(descriptor);
     blobs.insert(descriptor.digest);
     blobs.insert(image.id);

@@ -10,6 +10,8 @@
 ///       blobs/sha256/HEX      manifests, configs, layer tarballs: named by their digest
 ///     ROOT/images.lock          flock(2)ed by every command that changes the store
 ///     ROOT/layers/HEX/        a layer unpacked (overlay's form), named by its diff id
+///     ROOT/build-cache.json     the manifests of chapter 11's build steps, each with its
+///                               cache key: kept like the images of index.json, not listed
 #pragma once
 
 #include <cstdint>
@@ -18,6 +20,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -136,11 +139,28 @@ class ImageStore {
   /// Replaces index.json (temporary file, fsync, rename). Call under lock().
   void write_index(const std::vector<Descriptor>& manifests) const;
 
+  /// Stores an image: its config, and a manifest of `layers` (already stored) and that
+  /// config. Call under lock(); nothing names it yet.
+  /// @returns the manifest's descriptor and the image id (the config's digest).
+  std::pair<Descriptor, std::string> put_image(const nlohmann::ordered_json& config, const std::vector<Descriptor>& layers,
+                                               Changes& changes);
+  /// The image a manifest descriptor (of the index or of the build cache) describes.
+  /// @throws Error when its manifest or config is malformed.
+  Image load(const Descriptor& manifest) const;
+
+  /// ROOT/build-cache.json.
+  std::filesystem::path build_cache_path() const { return root_ / "build-cache.json"; }
+  /// Chapter 11's build cache: one manifest descriptor per step, its key in an annotation.
+  /// Garbage collection keeps what it names; find() finds its images by id. Empty when none.
+  std::vector<Descriptor> read_build_cache() const;
+  /// Replaces the build cache (temporary file, fsync, rename). Call under lock().
+  void write_build_cache(const std::vector<Descriptor>& entries) const;
+
   /// Every image, one per manifest of the index, newest first.
   std::vector<Image> images() const;
   /// The image `text` names, as docker looks one up: a reference ("busybox" is
   /// busybox:latest; "name@sha256:…" a manifest digest), an image id ("sha256:HEX"), or
-  /// an unambiguous prefix of one.
+  /// an unambiguous prefix of one. A full id also finds a build step's image.
   /// @throws Error "No such image: TEXT" (exit code 1).
   Image find(const std::string& text) const;
 
@@ -174,8 +194,6 @@ class ImageStore {
   std::uint64_t layer_size(std::string_view diff_id) const;
 
  private:
-  Image load(const Descriptor& manifest) const;
-
   std::filesystem::path root_;
   std::filesystem::path layout_;
   std::filesystem::path layers_;

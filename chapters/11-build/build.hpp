@@ -1,10 +1,12 @@
 /// @file build.hpp
-/// @brief Chapter 11's exercise: the variable substitution of one word of a Dockerfile.
+/// @brief Chapter 11's exercises: the variable substitution of one word of a Dockerfile, and
+/// the cache key of one build step.
 ///
-/// The exercise function is defined in exercises/11-build/expand_word.cpp (the stub you fill
-/// in) or solutions/11-build/expand_word.cpp. The instructions that docker expands (ADD COPY
-/// ENV EXPOSE FROM LABEL STOPSIGNAL USER VOLUME WORKDIR ONBUILD) call it for each of their
-/// words (substitution.hpp).
+/// The exercise functions are defined in exercises/11-build/ (the stubs you fill in) or
+/// solutions/11-build/: expand_word.cpp and cache_key.cpp. The instructions that docker
+/// expands (ADD COPY ENV EXPOSE FROM LABEL STOPSIGNAL USER VOLUME WORKDIR ONBUILD) call
+/// expand_word() for each of their words (substitution.hpp); the builder asks cache_key()
+/// before each step whether the build cache holds its result (build_cache.hpp).
 #pragma once
 
 #include <functional>
@@ -42,5 +44,22 @@ using Variables = std::map<std::string, std::string, std::less<>>;
 ///   "name: is not allowed to be unset" / "to be empty" when word is empty). As in BuildKit,
 ///   the end of the text also closes the word after a modifier: `${u:-abc` is `abc`.
 std::string expand_word(std::string_view word, const Variables& variables, char escape = '\\');
+
+/// Exercise: the cache key of one build step: what the step starts from and everything it
+/// depends on, hashed, so that two steps with the same key make the same result.
+///
+/// The contract:
+/// - The key is the sha256 digest ("sha256:" and 64 lowercase hex digits, as
+///   ch10::sha256_digest() returns it) of the step's parts, each written as a netstring:
+///   its length in decimal, `:`, its bytes, `,` (`5:hello,`; `0:,` for an empty part).
+/// - The parts, in this order: `parent` (the previous step's key, or the base image's id for
+///   the first step of a stage), `instruction` (the instruction as written, variables
+///   substituted), `files` (the checksum of what COPY or ADD copies, "" for other steps),
+///   then one part `NAME=VALUE` for each of `build_args` in name order (the ARGs a RUN step
+///   sees in its environment; none for other steps).
+/// - Netstrings make the key unambiguous: ("ab", "c") and ("a", "bc") give different keys,
+///   and so do ("a=1" as one arg) and an instruction that ends in it.
+std::string cache_key(std::string_view parent, std::string_view instruction, std::string_view files,
+                      const Variables& build_args);
 
 }  // namespace dockling::ch11

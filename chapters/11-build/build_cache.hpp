@@ -1,0 +1,34 @@
+/// @file build_cache.hpp
+/// @brief The build cache: the image each build step made, found again by the step's cache
+/// key (build.hpp's cache_key()), kept in ROOT/build-cache.json beside the images.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "image_store.hpp"
+
+namespace dockling::ch11 {
+
+/// The annotation of a build-cache entry that holds its step's key.
+inline constexpr const char* kCacheKeyAnnotation = "org.dockling.build.cache-key";
+
+/// The build cache of one image store. Entries are images the store keeps (its garbage
+/// collection reads them too) and `run` finds by id, but `images` does not list.
+class BuildCache {
+ public:
+  /// The cache of `store`, which must outlive it.
+  explicit BuildCache(ch10::ImageStore& store) : store_(store) {}
+
+  /// The image a step with `key` made before; nullopt when none, or when its blobs or layers
+  /// have gone since (such an entry is a miss, never an error).
+  std::optional<ch10::Image> find(const std::string& key) const;
+  /// Records that the step `key` made the image whose manifest is `manifest` (stored
+  /// already); an entry with the same key is replaced. Call under the store's lock().
+  void record(const std::string& key, const ch10::Descriptor& manifest) const;
+
+ private:
+  ch10::ImageStore& store_;
+};
+
+}  // namespace dockling::ch11

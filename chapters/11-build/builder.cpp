@@ -1,0 +1,817 @@
+#include "builder.hpp"
+
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <optional>
+#include <set>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "build_cache.hpp"
+#include "build_context.hpp"
+#include "container_store.hpp"
+#include "dockerfile.hpp"
+#include "dockling/error.hpp"
+#include "dockling/fd.hpp"
+#include "dockling/fs.hpp"
+#include "dockling/tempdir.hpp"
+#include "file_step.hpp"
+#include "image_commit.hpp"
+#include "image_store.hpp"
+#include "substitution.hpp"
+
+namespace fs = std::filesystem;
+using ojson = nlohmann::ordered_json;
+
+namespace dockling::ch11 {
+
+namespace {
+
+constexpr const char* kDefaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+constexpr const char* kBuildkitComment = "buildkit.dockerfile.v0";
+
+std::string upper(std::string text) {
+  for (char& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return text;
+}
+
+std::string lower(std::string text) {
+  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text;
+}
+
+/// An instruction as docker shows it in progress and history: its keyword in capitals, its
+/// flags, its arguments (a JSON array for the exec form), after substitution.
+std::string written(const Instruction& instruction) {
+  std::string text = upper(instruction.keyword);
+  for (const auto& flag : instruction.flags) text += " " + flag;
+  if (instruction.json) {
+    text += " " + nlohmann::json(instruction.args).dump();
+  } else if (instruction.keyword == "env" || instruction.keyword == "label") {
+    for (size_t i = 0; i + 1 < instruction.args.size(); i += 2)
+      text += " " + instruction.args[i] + "=" + instruction.args[i + 1];
+  } else {
+    for (const auto& arg : instruction.args) text += " " + arg;
+  }
+  return text;
+}
+
+/// The value of flag `--name=` of an instruction, nullopt when not given.
+std::optional<std::string> flag_value(const Instruction& instruction, const std::string& name) {
+  std::string prefix = "--" + name + "=";
+  for (const auto& flag : instruction.flags)
+    if (flag.rfind(prefix, 0) == 0) return flag.substr(prefix.size());
+  return std::nullopt;
+}
+
+void check_flags(const Instruction& instruction, std::initializer_list<const char*> allowed) {
+  for (const auto& flag : instruction.flags) {
+    std::string name = flag.substr(2, flag.find('=') == std::string::npos ? std::string::npos : flag.find('=') - 2);
+    bool known = false;
+    for (const char* a : allowed) known = known || name == a;
+    if (!known) throw ParseError(instruction.line, "unknown flag: " + name);
+  }
+}
+
+/// Env entries ("K=V") as variables.
+Variables env_of(const ojson& config) {
+  Variables result;
+  if (config.contains("Env") && config["Env"].is_array())
+    for (const auto& entry : config["Env"]) {
+      std::string text = entry.get<std::string>();
+      size_t equals = text.find('=');
+      result[text.substr(0, equals)] = equals == std::string::npos ? "" : text.substr(equals + 1);
+    }
+  return result;
+}
+
+void set_env(ojson& config, const std::string& name, const std::string& value) {
+  if (!config.contains("Env") || !config["Env"].is_array()) config["Env"] = ojson::array();
+  for (auto& entry : config["Env"]) {
+    std::string text = entry.get<std::string>();
+    if (text.substr(0, text.find('=')) == name) {
+      entry = name + "=" + value;
+      return;
+    }
+  }
+  config["Env"].push_back(name + "=" + value);
+}
+
+/// Go's time.ParseDuration for HEALTHCHECK's flags, in nanoseconds ("30s", "1m30s", "500ms").
+std::int64_t parse_duration(const std::string& text, int line) {
+  std::int64_t total = 0;
+  size_t i = 0;
+  if (text.empty()) throw ParseError(line, "time: invalid duration \"\"");
+  while (i < text.size()) {
+    size_t start = i;
+    while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.')) ++i;
+    if (start == i) throw ParseError(line, "time: invalid duration \"" + text + "\"");
+    double number = std::stod(text.substr(start, i - start));
+    size_t unit_start = i;
+    while (i < text.size() && std::isalpha(static_cast<unsigned char>(text[i]))) ++i;
+    std::string unit = text.substr(unit_start, i - unit_start);
+    double scale = unit == "ns" ? 1 : unit == "us" ? 1e3 : unit == "ms" ? 1e6 : unit == "s" ? 1e9 : unit == "m" ? 60e9 : unit == "h" ? 3600e9 : 0;
+    if (scale == 0) throw ParseError(line, "time: missing unit in duration \"" + text + "\"");
+    total += static_cast<std::int64_t>(number * scale);
+  }
+  return total;
+}
+
+/// One stage of the Dockerfile: its FROM and the instructions up to the next FROM.
+struct Stage {
+  std::string name;  ///< AS NAME in lower case; "" without
+  size_t index = 0;
+  Instruction from;
+  std::vector<Instruction> body;
+  int steps = 0;  ///< FROM and the steps BuildKit shows: RUN COPY ADD WORKDIR
+};
+
+/// Where a stage stands: the image it has made so far.
+struct State {
+  ojson image;                           ///< the whole image config
+  std::vector<ch10::Descriptor> layers;  ///< the manifest's layers
+  std::string id;                        ///< the stored image with this config; "" when changed since
+  std::string key;                       ///< the cache key of the steps so far
+  Variables args;                        ///< the ARGs declared in the stage, with a value
+  bool cmd_set = false;                  ///< CMD was given in this stage (ENTRYPOINT then keeps it)
+  bool cache_broken = false;             ///< a step missed: the rest of the stage builds
+  std::vector<std::string> diff_ids() const { return image["rootfs"]["diff_ids"].get<std::vector<std::string>>(); }
+};
+
+bool is_layer_step(const std::string& keyword) {
+  return keyword == "run" || keyword == "copy" || keyword == "add" || keyword == "workdir";
+}
+
+class Builder {
+ public:
+  Builder(const StateRoot& root, const BuildOptions& options) : root_(root), options_(options), store_(root), cache_(store_) {}
+
+  std::string build();
+
+ private:
+  void read_dockerfile();
+  std::vector<size_t> needed_stages(size_t target) const;
+  std::optional<size_t> stage_named(const std::string& text) const;
+  State build_stage(Stage& stage);
+  State base_of(const Stage& stage);
+  void step(Stage& stage, State& state, const Instruction& raw, int& number, bool trigger);
+  void apply_config(State& state, const Instruction& instruction);
+  std::vector<std::string> run_step(State& state, const Instruction& instruction);
+  void copy_step(const Stage& stage, State& state, const Instruction& instruction);
+  void workdir_step(State& state, const std::string& path);
+  void file_step(State& state, const std::string& what, const std::function<void(const FileStepRoot&)>& body);
+  void add_history(State& state, const std::string& created_by, bool empty_layer);
+  /// Stores the state's image unless it is stored: the cache's under the same key when
+  /// `reuse` (a fully cached rebuild keeps its image id), else a new one.
+  void store_state(State& state, bool reuse = true);
+  std::string label(const Stage& stage, int number) const;
+  void progress(const std::string& line) const;
+  Error at(const Instruction& instruction, const std::string& what) const;
+
+  const StateRoot& root_;
+  const BuildOptions& options_;
+  ch10::ImageStore store_;
+  BuildCache cache_;
+  fs::path dockerfile_path_;
+  Dockerfile dockerfile_;
+  Variables meta_args_;
+  std::vector<Stage> stages_;
+  std::map<size_t, State> built_;
+  std::optional<BuildContext> context_;
+  std::set<std::string> used_build_args_;
+};
+
+Error Builder::at(const Instruction& instruction, const std::string& what) const {
+  return Error(fmt::format("{}:{}: {}", dockerfile_path_.filename().string(), instruction.line, what), 1);
+}
+
+void Builder::progress(const std::string& line) const {
+  if (!options_.quiet) std::fprintf(stderr, " => %s\n", line.c_str());
+}
+
+std::string Builder::label(const Stage& stage, int number) const {
+  if (stages_.size() == 1) return fmt::format("[{}/{}]", number, stage.steps);
+  std::string name = stage.name.empty() ? fmt::format("stage-{}", stage.index) : stage.name;
+  return fmt::format("[{} {}/{}]", name, number, stage.steps);
+}
+
+void Builder::read_dockerfile() {
+  fs::path context = options_.context;
+  dockerfile_path_ = options_.dockerfile.empty() ? context / "Dockerfile" : fs::path(options_.dockerfile);
+  std::string text;
+  try {
+    text = read_file(dockerfile_path_.string());
+  } catch (const std::exception& e) {
+    throw Error(fmt::format("failed to read dockerfile: {}", e.what()), 1);
+  }
+  progress(fmt::format("[internal] load build definition from {}", dockerfile_path_.filename().string()));
+  try {
+    dockerfile_ = parse_dockerfile(text);
+    meta_args_ = resolve_stages(dockerfile_, options_.build_args);
+  } catch (const ParseError& e) {
+    throw Error(fmt::format("{}: {}", dockerfile_path_.string(), e.what()), 1);
+  }
+  for (auto& instruction : dockerfile_.instructions) {
+    if (instruction.keyword == "from") {
+      Stage stage;
+      stage.index = stages_.size();
+      stage.from = instruction;
+      const auto& args = instruction.args;
+      if (args.size() == 3 && lower(args[1]) == "as") {
+        stage.name = lower(args[2]);
+      } else if (args.size() != 1) {
+        throw at(instruction, "FROM requires either one or three arguments");
+      }
+      stage.steps = 1;
+      stages_.push_back(stage);
+    } else if (!stages_.empty()) {
+      stages_.back().body.push_back(instruction);
+      if (is_layer_step(instruction.keyword)) ++stages_.back().steps;
+    }
+  }
+  for (const auto& [name, value] : meta_args_) used_build_args_.insert(name);
+}
+
+std::optional<size_t> Builder::stage_named(const std::string& text) const {
+  std::string name = lower(text);
+  for (const auto& stage : stages_)
+    if (!stage.name.empty() && stage.name == name) return stage.index;
+  if (!text.empty() && text.find_first_not_of("0123456789") == std::string::npos) {
+    size_t index = std::stoul(text);
+    if (index < stages_.size()) return index;
+  }
+  return std::nullopt;
+}
+
+std::vector<size_t> Builder::needed_stages(size_t target) const {
+  std::set<size_t> needed;
+  std::vector<size_t> todo{target};
+  while (!todo.empty()) {
+    size_t index = todo.back();
+    todo.pop_back();
+    if (!needed.insert(index).second) continue;
+    const Stage& stage = stages_[index];
+    auto depend = [&](const std::string& name) {
+      if (auto other = stage_named(name); other && *other < index) todo.push_back(*other);
+    };
+    depend(stage.from.args.front());
+    for (const auto& instruction : stage.body)
+      if (auto from = flag_value(instruction, "from")) depend(*from);
+  }
+  return {needed.begin(), needed.end()};
+}
+
+State Builder::base_of(const Stage& stage) {
+  const std::string& base = stage.from.args.front();
+  if (auto platform = flag_value(stage.from, "platform")) {
+    std::string host = "linux/" + ch10::oci_architecture();
+    if (*platform != host)
+      throw at(stage.from, fmt::format("FROM --platform={}: this builder builds for {} only", *platform, host));
+  }
+  State state;
+  if (auto earlier = stage_named(base); earlier && *earlier < stage.index) {
+    state = built_.at(*earlier);
+    state.args.clear();
+    state.cmd_set = false;
+    state.cache_broken = false;
+    return state;
+  }
+  if (lower(base) == "scratch") {
+    state.image = ojson{{"architecture", ch10::oci_architecture()},
+                        {"os", "linux"},
+                        {"config", ojson{{"Env", ojson::array({kDefaultPath})}}},
+                        {"rootfs", {{"type", "layers"}, {"diff_ids", ojson::array()}}},
+                        {"history", ojson::array()}};
+    state.key = cache_key("", "FROM scratch", "", {});
+    return state;
+  }
+  ch10::Image image;
+  try {
+    image = store_.find(base);
+  } catch (const Error& e) {
+    throw at(stage.from, fmt::format("{} (images come from `load` or `import` here; chapter 12 pulls them)", e.what()));
+  }
+  state.image = ojson::parse(image.config.dump());
+  state.layers = image.layers;
+  state.id = image.id;
+  state.key = image.id;
+  return state;
+}
+
+void Builder::add_history(State& state, const std::string& created_by, bool empty_layer) {
+  ojson entry{{"created", ch10::rfc3339_now()}, {"created_by", created_by}, {"comment", kBuildkitComment}};
+  if (empty_layer) entry["empty_layer"] = true;
+  if (!state.image.contains("history")) state.image["history"] = ojson::array();
+  state.image["history"].push_back(entry);
+}
+
+void Builder::store_state(State& state, bool reuse) {
+  if (!state.id.empty()) return;
+  if (reuse && !options_.no_cache) {
+    if (auto cached = cache_.find(state.key)) {
+      state.image = ojson::parse(cached->config.dump());
+      state.layers = cached->layers;
+      state.id = cached->id;
+      return;
+    }
+  }
+  state.image["created"] = ch10::rfc3339_now();
+  UniqueFd held = store_.lock();
+  ch10::Changes changes;
+  auto [manifest, id] = store_.put_image(state.image, state.layers, changes);
+  cache_.record(state.key, manifest);
+  changes.commit();
+  state.id = id;
+}
+
+void Builder::apply_config(State& state, const Instruction& instruction) {
+  ojson& config = state.image["config"];
+  const std::string& k = instruction.keyword;
+  const auto& args = instruction.args;
+  if (k == "env") {
+    for (size_t i = 0; i + 1 < args.size(); i += 2) set_env(config, args[i], args[i + 1]);
+  } else if (k == "label") {
+    if (!config.contains("Labels") || !config["Labels"].is_object()) config["Labels"] = ojson::object();
+    for (size_t i = 0; i + 1 < args.size(); i += 2) config["Labels"][args[i]] = args[i + 1];
+  } else if (k == "maintainer") {
+    state.image["author"] = args.front();
+  } else if (k == "expose") {
+    if (!config.contains("ExposedPorts") || !config["ExposedPorts"].is_object()) config["ExposedPorts"] = ojson::object();
+    for (const auto& word : args) {
+      std::string port = lower(word);
+      std::string protocol = "tcp";
+      if (size_t slash = port.find('/'); slash != std::string::npos) {
+        protocol = port.substr(slash + 1);
+        port = port.substr(0, slash);
+      }
+      if (protocol != "tcp" && protocol != "udp" && protocol != "sctp")
+        throw at(instruction, fmt::format("invalid proto: {}", protocol));
+      size_t dash = port.find('-');
+      int first = 0, last = 0;
+      try {
+        first = std::stoi(port.substr(0, dash));
+        last = dash == std::string::npos ? first : std::stoi(port.substr(dash + 1));
+      } catch (const std::exception&) {
+        throw at(instruction, fmt::format("invalid containerPort: {}", word));
+      }
+      if (first < 0 || last > 65535 || first > last) throw at(instruction, fmt::format("invalid containerPort: {}", word));
+      for (int p = first; p <= last; ++p) config["ExposedPorts"][fmt::format("{}/{}", p, protocol)] = ojson::object();
+    }
+  } else if (k == "volume") {
+    if (!config.contains("Volumes") || !config["Volumes"].is_object()) config["Volumes"] = ojson::object();
+    for (const auto& path : args) {
+      if (path.empty()) throw at(instruction, "VOLUME specified can not be an empty string");
+      config["Volumes"][path] = ojson::object();
+    }
+  } else if (k == "stopsignal") {
+    config["StopSignal"] = args.front();
+  } else if (k == "user") {
+    config["User"] = args.front();
+  } else if (k == "cmd" || k == "entrypoint") {
+    ojson command = ojson::array();
+    if (!instruction.json) {
+      auto shell = config.contains("Shell") && config["Shell"].is_array() ? config["Shell"]
+                                                                          : ojson::array({"/bin/sh", "-c"});
+      command = shell;
+    }
+    for (const auto& arg : args) command.push_back(arg);
+    if (k == "cmd") {
+      config["Cmd"] = command;
+      state.cmd_set = true;
+    } else {
+      config["Entrypoint"] = command;
+      if (!state.cmd_set) config["Cmd"] = nullptr;  // docker: an ENTRYPOINT drops the base image's CMD
+    }
+  } else if (k == "shell") {
+    config["Shell"] = args;
+  } else if (k == "onbuild") {
+    if (!config.contains("OnBuild") || !config["OnBuild"].is_array()) config["OnBuild"] = ojson::array();
+    config["OnBuild"].push_back(args.front());
+  } else if (k == "healthcheck") {
+    check_flags(instruction, {"interval", "timeout", "start-period", "start-interval", "retries"});
+    std::string text = args.front();
+    size_t space = text.find_first_of(" \t");
+    std::string type = upper(text.substr(0, space));
+    std::string rest = space == std::string::npos ? "" : text.substr(text.find_first_not_of(" \t", space));
+    ojson check = ojson::object();
+    if (type == "NONE") {
+      if (!rest.empty() || !instruction.flags.empty()) throw at(instruction, "HEALTHCHECK NONE takes no arguments");
+      check["Test"] = ojson::array({"NONE"});
+    } else if (type == "CMD") {
+      if (rest.empty()) throw at(instruction, "Missing command after HEALTHCHECK CMD");
+      ojson test = ojson::array({"CMD-SHELL", rest});
+      try {
+        auto parsed = nlohmann::json::parse(rest);
+        if (parsed.is_array() && !parsed.empty()) {
+          test = ojson::array({"CMD"});
+          for (const auto& word : parsed) test.push_back(word.get<std::string>());
+        }
+      } catch (const std::exception&) {
+      }
+      check["Test"] = test;
+      for (const auto& [flag, field] : {std::pair{"interval", "Interval"}, {"timeout", "Timeout"},
+                                        {"start-period", "StartPeriod"}, {"start-interval", "StartInterval"}})
+        if (auto value = flag_value(instruction, flag)) check[field] = parse_duration(*value, instruction.line);
+      if (auto retries = flag_value(instruction, "retries")) check["Retries"] = std::stoi(*retries);
+    } else {
+      throw at(instruction, "Unknown type \"" + type + "\" in HEALTHCHECK (try CMD)");
+    }
+    config["Healthcheck"] = check;
+  }
+}
+
+void Builder::step(Stage& stage, State& state, const Instruction& raw, int& number, bool trigger) {
+  // Variables: the stage's ARGs, then its ENV over them (docker: ENV wins).
+  Variables variables = state.args;
+  for (const auto& [name, value] : env_of(state.image["config"])) variables[name] = value;
+  Instruction instruction;
+  try {
+    instruction = expand_instruction(raw, variables, dockerfile_.escape);
+  } catch (const ParseError& e) {
+    throw at(raw, e.what());
+  }
+  const std::string& k = instruction.keyword;
+  if (k == "arg") {
+    for (const auto& word : instruction.args) {
+      std::string declared;
+      try {
+        declared = expand_word(word, variables, dockerfile_.escape);
+      } catch (const std::invalid_argument& e) {
+        throw at(raw, e.what());
+      }
+      size_t equals = declared.find('=');
+      std::string name = declared.substr(0, equals);
+      used_build_args_.insert(name);
+      if (auto given = options_.build_args.find(name); given != options_.build_args.end())
+        state.args[name] = given->second;
+      else if (equals != std::string::npos)
+        state.args[name] = declared.substr(equals + 1);
+      else if (auto meta = meta_args_.find(name); meta != meta_args_.end())
+        state.args[name] = meta->second;
+    }
+    return;
+  }
+  std::string text = written(instruction);
+  if (!is_layer_step(k)) {
+    apply_config(state, instruction);
+    add_history(state, text, true);
+    state.key = cache_key(state.key, text, "", {});
+    state.id.clear();
+    return;
+  }
+  ++number;
+  std::string shown = fmt::format("{} {}", trigger ? "[onbuild]" : label(stage, number), text);
+  // The step's key: RUN sees the ARGs in its environment; COPY and ADD the files' checksum.
+  std::string files;
+  Variables run_args;
+  if (k == "run")
+    for (const auto& [name, value] : state.args)
+      if (!env_of(state.image["config"]).count(name)) run_args[name] = value;
+  std::optional<Instruction> copy;
+  if (k == "copy" || k == "add") {
+    check_flags(instruction, {"from", "chown", "chmod", "link", "checksum", "keep-git-dir", "parents", "exclude"});
+    auto from = flag_value(instruction, "from");
+    if (from) {
+      if (auto other = stage_named(*from); other && *other < stage.index) {
+        files = built_.at(*other).id;
+      } else {
+        try {
+          files = store_.find(*from).id;
+        } catch (const Error& e) {
+          throw at(instruction, e.what());
+        }
+      }
+    } else {
+      std::vector<std::string> matches;
+      for (size_t i = 0; i + 1 < instruction.args.size(); ++i) {
+        if (instruction.args[i].rfind("<<", 0) == 0) continue;
+        if (k == "add" && instruction.args[i].find("://") != std::string::npos)
+          throw at(instruction, "ADD of a URL is not supported yet: copy the file into the context");
+        try {
+          auto found = context_->match(instruction.args[i]);
+          matches.insert(matches.end(), found.begin(), found.end());
+        } catch (const Error& e) {
+          throw at(instruction, fmt::format("failed to compute cache key: {}", e.what()));
+        }
+      }
+      files = context_->checksum(matches);
+    }
+    for (const auto& heredoc : instruction.heredocs) files += "\n" + heredoc.name + "\n" + heredoc.content;
+    if (instruction.args.size() < 2) throw at(instruction, upper(k) + " requires at least two arguments");
+  }
+  std::string key = cache_key(state.key, text, files, run_args);
+  if (!options_.no_cache && !state.cache_broken) {
+    if (auto cached = cache_.find(key)) {
+      state.key = key;
+      state.image = ojson::parse(cached->config.dump());
+      state.layers = cached->layers;
+      state.id = cached->id;
+      if (k == "workdir") apply_config(state, instruction);
+      progress("CACHED " + shown);
+      return;
+    }
+  }
+  state.cache_broken = true;
+  auto started = std::chrono::steady_clock::now();
+  std::vector<std::string> output;
+  if (k == "run") {
+    output = run_step(state, instruction);
+  } else if (k == "workdir") {
+    const ojson& config = state.image["config"];
+    std::string previous = config.value("WorkingDir", "");
+    std::string path = fs::path(previous.empty() ? "/" : previous) / instruction.args.front();
+    path = fs::path(path).lexically_normal().string();
+    if (path.size() > 1 && path.back() == '/') path.pop_back();
+    state.image["config"]["WorkingDir"] = path;
+    workdir_step(state, path);
+  } else {
+    copy_step(stage, state, instruction);
+  }
+  state.key = key;
+  state.id.clear();
+  store_state(state, false);
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  progress(fmt::format("{}  {:.1f}s", shown, seconds));
+  for (const auto& line : output) progress("=> # " + line);
+}
+
+void Builder::file_step(State& state, const std::string& what, const std::function<void(const FileStepRoot&)>& body) {
+  FileStepRoot step_root;
+  for (const auto& diff_id : state.diff_ids()) step_root.lowers.push_back(store_.layer_path(diff_id).string());
+  step_root.layers_dir = store_.layers_dir();
+  // On the store's file system: overlay's upper and work directories must share one.
+  struct Scratch {
+    fs::path path;
+    ~Scratch() { remove_tree(path); }
+  } scratch{root_.dir() / "build" / ("step-" + random_hex(6))};
+  fs::create_directories(scratch.path);
+  step_root.scratch = scratch.path;
+  body(step_root);
+  if (is_empty_directory(step_root.upper())) return;  // nothing changed: no layer
+  UniqueFd held = store_.lock();
+  ch10::Changes changes;
+  ch10::Descriptor layer = ch10::put_upper_layer(store_, step_root.upper(), what, changes);
+  changes.commit();
+  state.layers.push_back(layer);
+  state.image["rootfs"]["diff_ids"].push_back(layer.digest);
+}
+
+void Builder::workdir_step(State& state, const std::string& path) {
+  size_t before = state.layers.size();
+  file_step(state, "WORKDIR " + path, [&](const FileStepRoot& step_root) { make_directory_in(step_root, path); });
+  add_history(state, "WORKDIR " + path, state.layers.size() == before);
+}
+
+void Builder::copy_step(const Stage& stage, State& state, const Instruction& instruction) {
+  CopyRequest request;
+  const std::string& k = instruction.keyword;
+  if (auto from = flag_value(instruction, "from")) {
+    std::vector<std::string> diff_ids;
+    if (auto other = stage_named(*from); other && *other < stage.index)
+      diff_ids = built_.at(*other).diff_ids();
+    else
+      diff_ids = store_.find(*from).diff_ids;
+    for (const auto& diff_id : diff_ids) request.from_lowers.push_back(store_.layer_path(diff_id).string());
+  } else {
+    request.context = &*context_;
+  }
+  size_t sources = instruction.args.size() - 1;
+  for (size_t i = 0; i < sources; ++i) {
+    const std::string& source = instruction.args[i];
+    if (source.rfind("<<", 0) == 0) {
+      std::string name = source.substr(2);
+      if (!name.empty() && name.front() == '-') name.erase(0, 1);
+      if (name.size() >= 2 && (name.front() == '"' || name.front() == '\'')) name = name.substr(1, name.size() - 2);
+      for (const auto& heredoc : instruction.heredocs)
+        if (heredoc.name == name) request.heredocs.emplace_back(name, heredoc.content);
+      continue;
+    }
+    request.sources.push_back(source);
+  }
+  request.several_sources = sources > 1;
+  std::string dest = instruction.args.back();
+  std::string workdir = state.image["config"].value("WorkingDir", "");
+  if (dest.empty() || dest.front() != '/') {
+    bool trailing = dest.empty() || dest.back() == '/' || dest == ".";
+    dest = (fs::path(workdir.empty() ? "/" : workdir) / dest).lexically_normal().string();
+    if (trailing && dest.back() != '/') dest += '/';
+  }
+  request.dest = dest;
+  if (auto chown = flag_value(instruction, "chown")) {
+    size_t colon = chown->find(':');
+    request.owner = Owner{chown->substr(0, colon), colon == std::string::npos ? "" : chown->substr(colon + 1)};
+  }
+  if (auto chmod = flag_value(instruction, "chmod")) {
+    if (chmod->empty() || chmod->find_first_not_of("01234567") != std::string::npos || chmod->size() > 4)
+      throw at(instruction, fmt::format("invalid chmod parameter: {}: use an octal mode such as 0755", *chmod));
+    request.mode = static_cast<mode_t>(std::stoul(*chmod, nullptr, 8));
+  }
+  request.extract_archives = k == "add";
+  std::string text = written(instruction);
+  try {
+    file_step(state, text, [&](const FileStepRoot& step_root) { copy_into(step_root, request); });
+  } catch (const Error& e) {
+    throw at(instruction, e.what());
+  }
+  add_history(state, text + " # buildkit", false);
+}
+
+std::vector<std::string> Builder::run_step(State& state, const Instruction& instruction) {
+  const ojson& config = state.image["config"];
+  std::vector<std::string> command;
+  if (instruction.json) {
+    command = instruction.args;
+  } else {
+    if (config.contains("Shell") && config["Shell"].is_array())
+      command = config["Shell"].get<std::vector<std::string>>();
+    else
+      command = {"/bin/sh", "-c"};
+    std::string script = instruction.args.front();
+    for (const auto& heredoc : instruction.heredocs) script += "\n" + heredoc.content + heredoc.name + "\n";
+    command.push_back(script);
+  }
+  store_state(state);
+  std::string name = "dockling-build-" + random_hex(6);
+  std::vector<std::string> argv{"/proc/self/exe", "--root", root_.dir().string(), "run", "--name", name,
+                                "--entrypoint", "", "--network", options_.network == "default" ? "bridge" : options_.network};
+  Variables env = env_of(config);
+  for (const auto& [key, value] : state.args)
+    if (!env.count(key)) argv.insert(argv.end(), {"-e", key + "=" + value});
+  if (!config.value("WorkingDir", "").empty()) argv.insert(argv.end(), {"-w", config.value("WorkingDir", "")});
+  if (!config.value("User", "").empty()) argv.insert(argv.end(), {"-u", config.value("User", "")});
+  argv.push_back(state.id);
+  argv.insert(argv.end(), command.begin(), command.end());
+
+  Pipe output = make_pipe();
+  pid_t pid = ::fork();
+  if (pid < 0) throw_sys("fork", "RUN");
+  if (pid == 0) {
+    int null = ::open("/dev/null", O_RDONLY);
+    ::dup2(null, 0);
+    ::dup2(output.write.get(), 1);
+    ::dup2(output.write.get(), 2);
+    std::vector<char*> args;
+    for (auto& arg : argv) args.push_back(arg.data());
+    args.push_back(nullptr);
+    ::execv(args[0], args.data());
+    ::_exit(127);
+  }
+  output.write.reset();
+  std::vector<std::string> lines;
+  std::string pending;
+  char buffer[4096];
+  while (true) {
+    ssize_t n = ::read(output.read.get(), buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    pending.append(buffer, static_cast<size_t>(n));
+    size_t newline;
+    while ((newline = pending.find('\n')) != std::string::npos) {
+      std::string line = pending.substr(0, newline);
+      pending.erase(0, newline + 1);
+      lines.push_back(line);
+    }
+  }
+  if (!pending.empty()) lines.push_back(pending);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  ch10::ContainerStore containers(root_);
+  std::optional<ch10::ContainerRecord> container;
+  try {
+    container = containers.find(name);
+  } catch (const Error&) {
+  }
+  struct Removal {  // the step's container goes, whatever happens below
+    std::optional<ch10::ContainerRecord>& record;
+    ~Removal() {
+      if (record) try {
+          ch10::ContainerStore::remove(*record);
+        } catch (const Error&) {
+        }
+    }
+  } removal{container};
+  std::string shown = nlohmann::json(command).dump();
+  if (!instruction.json) shown = command.back().empty() ? "" : fmt::format("{} {}", command[0], command[1]) + " " + command.back();
+  if (code != 0 || !container) {
+    std::string tail;  // its last lines of output, as BuildKit shows them
+    for (size_t i = lines.size() > 10 ? lines.size() - 10 : 0; i < lines.size(); ++i) tail += "\n  " + lines[i];
+    throw at(instruction, fmt::format("process \"{}\" did not complete successfully: exit code: {}{}",
+                                      instruction.json ? nlohmann::json(command).dump() : shown, code, tail));
+  }
+  UniqueFd held = store_.lock();
+  ch10::Changes changes;
+  ch10::Descriptor layer = ch10::put_container_layer(store_, *container, changes);
+  changes.commit();
+  state.layers.push_back(layer);
+  state.image["rootfs"]["diff_ids"].push_back(layer.digest);
+  std::string args_prefix;
+  if (!state.args.empty()) {
+    args_prefix = fmt::format("|{}", state.args.size());
+    for (const auto& [key, value] : state.args) args_prefix += fmt::format(" {}={}", key, value);
+    args_prefix += " ";
+  }
+  add_history(state, "RUN " + args_prefix + (instruction.json ? nlohmann::json(command).dump() : shown) + " # buildkit",
+              false);
+  return lines;
+}
+
+State Builder::build_stage(Stage& stage) {
+  State state = base_of(stage);
+  std::string base = stage.from.args.front();
+  bool from_stage = stage_named(base).has_value() && *stage_named(base) < stage.index;
+  std::string shown = base;
+  if (!from_stage && lower(base) != "scratch") {
+    try {
+      shown = ch10::parse_reference(base).with_default_tag().full();
+    } catch (const Error&) {
+    }
+  }
+  progress(fmt::format("{} FROM {}", label(stage, 1), shown));
+  int number = 1;
+  // The base image's ONBUILD triggers run first, as instructions of this stage.
+  if (state.image["config"].contains("OnBuild") && state.image["config"]["OnBuild"].is_array()) {
+    auto triggers = state.image["config"]["OnBuild"].get<std::vector<std::string>>();
+    state.image["config"].erase("OnBuild");
+    state.id.clear();
+    for (const auto& trigger : triggers) {
+      Dockerfile one = parse_dockerfile("FROM scratch\n" + trigger + "\n");
+      Instruction instruction = one.instructions.at(1);
+      instruction.line = stage.from.line;
+      step(stage, state, instruction, number, true);
+    }
+  }
+  for (const auto& instruction : stage.body) step(stage, state, instruction, number, false);
+  store_state(state);
+  return state;
+}
+
+std::string Builder::build() {
+  auto started = std::chrono::steady_clock::now();
+  std::vector<ch10::Reference> names;
+  for (const auto& tag : options_.tags) {
+    try {
+      names.push_back(ch10::parse_reference(tag).with_default_tag());
+    } catch (const Error& e) {
+      throw Error(fmt::format("invalid tag \"{}\": {}", tag, e.what()), 1);
+    }
+  }
+  if (!fs::is_directory(options_.context))
+    throw Error(fmt::format("unable to prepare context: path \"{}\" not found", options_.context), 1);
+  read_dockerfile();
+  size_t target = stages_.size() - 1;
+  if (!options_.target.empty()) {
+    auto found = stage_named(options_.target);
+    if (!found || stage_named(options_.target) != found || stages_[*found].name != lower(options_.target))
+      throw Error(fmt::format("failed to reach build target {} in Dockerfile", options_.target), 1);
+    target = *found;
+  }
+  context_.emplace(fs::path(options_.context), load_ignore_rules(options_.context, dockerfile_path_));
+  for (size_t index : needed_stages(target)) built_[index] = build_stage(stages_[index]);
+  State& result = built_.at(target);
+  for (const auto& [name, value] : options_.build_args)
+    if (!used_build_args_.count(name))
+      std::fprintf(stderr, "[Warning] One or more build-args [%s] were not consumed\n", name.c_str());
+  // Named: each -t moves its name onto the image.
+  {
+    UniqueFd held = store_.lock();
+    std::vector<ch10::Descriptor> index = store_.read_index();
+    ch10::Image image;
+    for (const auto& entry : store_.read_build_cache()) {
+      ch10::Image candidate = store_.load(entry);
+      if (candidate.id == result.id) {
+        image = candidate;
+        break;
+      }
+    }
+    if (image.id.empty()) image = store_.find(result.id);
+    if (names.empty()) {
+      if (std::none_of(index.begin(), index.end(), [&](const ch10::Descriptor& d) { return d.digest == image.manifest.digest; }))
+        index.push_back(image.manifest);
+    }
+    for (const auto& name : names) store_.point(index, name, image.manifest);
+    store_.write_index(index);
+  }
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  progress("exporting to image");
+  progress(fmt::format("=> writing image {}", result.id));
+  for (const auto& name : names) progress(fmt::format("=> naming to {}", name.full()));
+  if (!options_.quiet) std::fprintf(stderr, "Built in %.1fs\n", seconds);
+  return result.id;
+}
+
+}  // namespace
+
+std::string build_image(const StateRoot& root, const BuildOptions& options) {
+  Builder builder(root, options);
+  return builder.build();
+}
+
+}  // namespace dockling::ch11
