@@ -215,7 +215,7 @@ void Builder::read_dockerfile() {
     dockerfile_ = parse_dockerfile(text);
     meta_args_ = resolve_stages(dockerfile_, options_.build_args);
   } catch (const ParseError& e) {
-    throw Error(fmt::format("{}: {}", dockerfile_path_.string(), e.what()), 1);
+    throw Error(fmt::format("{}: {}", dockerfile_path_.filename().string(), e.what()), 1);
   }
   for (auto& instruction : dockerfile_.instructions) {
     if (instruction.keyword == "from") {
@@ -623,7 +623,8 @@ void Builder::copy_step(const Stage& stage, State& state, const Instruction& ins
 }
 
 std::vector<std::string> Builder::run_step(State& state, const Instruction& instruction) {
-  const ojson& config = state.image["config"];
+  store_state(state);  // the container runs the image as it stands (its id)
+  const ojson config = state.image["config"];
   std::vector<std::string> command;
   if (instruction.json) {
     command = instruction.args;
@@ -636,7 +637,6 @@ std::vector<std::string> Builder::run_step(State& state, const Instruction& inst
     for (const auto& heredoc : instruction.heredocs) script += "\n" + heredoc.content + heredoc.name + "\n";
     command.push_back(script);
   }
-  store_state(state);
   std::string name = "dockling-build-" + random_hex(6);
   std::vector<std::string> argv{"/proc/self/exe", "--root", root_.dir().string(), "run", "--name", name,
                                 "--entrypoint", "", "--network", options_.network == "default" ? "bridge" : options_.network};
