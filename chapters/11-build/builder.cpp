@@ -4,7 +4,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <array>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <map>
 #include <optional>
@@ -143,6 +145,56 @@ struct State {
   bool cache_broken = false;             ///< a step missed: the rest of the stage builds
   std::vector<std::string> diff_ids() const { return image["rootfs"]["diff_ids"].get<std::vector<std::string>>(); }
 };
+
+/// Set by SIGINT, SIGTERM or SIGHUP while a build runs: the build stops after cleaning up.
+volatile std::sig_atomic_t interrupted_by = 0;
+
+void note_signal(int signal) { interrupted_by = signal; }
+
+/// The build's handlers for the signals that end it, for its lifetime; without SA_RESTART,
+/// so that a read or wait returns EINTR and the builder can clean up what is running.
+class InterruptHandlers {
+ public:
+  InterruptHandlers() {
+    interrupted_by = 0;
+    struct sigaction action {};
+    action.sa_handler = note_signal;
+    sigemptyset(&action.sa_mask);
+    for (size_t i = 0; i < kSignals.size(); ++i) ::sigaction(kSignals[i], &action, &previous_[i]);
+  }
+  ~InterruptHandlers() {
+    for (size_t i = 0; i < kSignals.size(); ++i) ::sigaction(kSignals[i], &previous_[i], nullptr);
+  }
+  InterruptHandlers(const InterruptHandlers&) = delete;
+  InterruptHandlers& operator=(const InterruptHandlers&) = delete;
+
+ private:
+  static constexpr std::array<int, 3> kSignals{SIGINT, SIGTERM, SIGHUP};
+  std::array<struct sigaction, 3> previous_{};
+};
+
+/// Throws once a signal asked the build to stop: exit code 128 + the signal, as a shell
+/// reports a command a signal ended.
+void stop_if_interrupted() {
+  int signal = interrupted_by;
+  if (signal == 0) return;
+  const char* name = ::sigabbrev_np(signal);
+  throw Error(fmt::format("build interrupted by SIG{}: nothing of the unfinished step was kept", name ? name : "?"),
+              128 + signal);
+}
+
+/// Kills the first process of the container named `name` (SIGKILL): its `run` then ends, and
+/// cleans up its network and cgroup as after any exit.
+void kill_step_container(const StateRoot& root, const std::string& name) {
+  try {
+    ch10::ContainerRecord record = ch10::ContainerStore(root).find(name);
+    const auto& state = record.json.value("State", nlohmann::json::object());
+    ProcessIdentity process{state.value("Pid", 0), state.value("PidStartTime", std::uint64_t{0})};
+    if (process.pid > 0 && process.alive()) ::kill(process.pid, SIGKILL);
+  } catch (const Error&) {
+    // not created yet: its `run` got the signal from the terminal too, or ends on its own
+  }
+}
 
 bool is_layer_step(const std::string& keyword) {
   return keyword == "run" || keyword == "copy" || keyword == "add" || keyword == "workdir";
@@ -533,6 +585,7 @@ void Builder::step(Stage& stage, State& state, const Instruction& raw, int& numb
   } else {
     copy_step(stage, state, instruction);
   }
+  stop_if_interrupted();
   state.key = key;
   state.id.clear();
   store_state(state, false);
@@ -617,6 +670,7 @@ void Builder::copy_step(const Stage& stage, State& state, const Instruction& ins
   try {
     file_step(state, text, [&](const FileStepRoot& step_root) { copy_into(step_root, request); });
   } catch (const Error& e) {
+    stop_if_interrupted();  // its child died of the terminal's Ctrl-C
     throw at(instruction, e.what());
   }
   add_history(state, text + " # buildkit", false);
@@ -666,9 +720,16 @@ std::vector<std::string> Builder::run_step(State& state, const Instruction& inst
   std::vector<std::string> lines;
   std::string pending;
   char buffer[4096];
+  bool killed = false;
   while (true) {
     ssize_t n = ::read(output.read.get(), buffer, sizeof buffer);
-    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EINTR) {
+      if (interrupted_by && !killed) {
+        kill_step_container(root_, name);
+        killed = true;
+      }
+      continue;
+    }
     if (n <= 0) break;
     pending.append(buffer, static_cast<size_t>(n));
     size_t newline;
@@ -698,6 +759,7 @@ std::vector<std::string> Builder::run_step(State& state, const Instruction& inst
         }
     }
   } removal{container};
+  stop_if_interrupted();
   std::string shown = nlohmann::json(command).dump();
   if (!instruction.json) shown = command.back().empty() ? "" : fmt::format("{} {}", command[0], command[1]) + " " + command.back();
   if (code != 0 || !container) {
@@ -748,12 +810,16 @@ State Builder::build_stage(Stage& stage) {
       step(stage, state, instruction, number, true);
     }
   }
-  for (const auto& instruction : stage.body) step(stage, state, instruction, number, false);
+  for (const auto& instruction : stage.body) {
+    stop_if_interrupted();
+    step(stage, state, instruction, number, false);
+  }
   store_state(state);
   return state;
 }
 
 std::string Builder::build() {
+  InterruptHandlers handlers;
   auto started = std::chrono::steady_clock::now();
   std::vector<ch10::Reference> names;
   for (const auto& tag : options_.tags) {

@@ -1,7 +1,9 @@
 // `build`: Dockerfiles made images in chapter 10's store, each step in the cache, as docker
 // builds them. Every RUN is a real container; --network none keeps the host's bridge out.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <csignal>
 #include <regex>
 #include <string>
 #include <vector>
@@ -232,6 +234,26 @@ TEST_F(Build, DockerignoreAndTheConfigInstructions) {
                           "find /ctx /from-trigger | sort"});
   EXPECT_EQ(files.out, "/ctx\n/ctx/.dockerignore\n/ctx/Dockerfile\n/ctx/keep.log\n/ctx/src\n/ctx/src/main.sh\n/from-trigger\n")
       << files;
+}
+
+TEST_F(Build, AnInterruptedBuildLeavesNoContainerMountOrStep) {
+  put("Dockerfile", "FROM busybox\nRUN echo started; sleep 60\n");
+  Background building({bin("ch11-build"), "--root", root, "build", "--network", "none", "-t", "never", context});
+  // Interrupted while its RUN runs: once the step's container is there.
+  bool running = false;
+  for (int i = 0; i < 200 && !running; ++i) {
+    running = ch11({"ps", "-q"}).out.size() == 13;
+    if (!running) ::usleep(50 * 1000);
+  }
+  ASSERT_TRUE(running) << "the RUN step's container never ran";
+  building.signal(SIGINT);
+  RunResult result = building.wait(milliseconds(20000));
+  EXPECT_EQ(result.exit_code, 130) << result;
+  EXPECT_NE(result.err.find("ch11-build: build interrupted by SIGINT: nothing of the unfinished step was kept\n"),
+            std::string::npos)
+      << result;
+  EXPECT_EQ(mounts_under(root), "");
+  EXPECT_EQ(ch11({"images", "-q", "never"}).out, "");  // TearDown: no container, no step directory
 }
 
 }  // namespace
