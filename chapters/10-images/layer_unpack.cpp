@@ -248,6 +248,8 @@ class Unpacker {
       if (!raw) throw Error("archive_read_new: out of memory");
       libarchive().read_support_filter_gzip(raw.get());
       libarchive().read_support_filter_zstd(raw.get());
+      libarchive().read_support_filter_bzip2(raw.get());  // not OCI's, but docker unpacks them
+      libarchive().read_support_filter_xz(raw.get());
       libarchive().read_support_format_raw(raw.get());
       stream->raw = raw.get();
       if (libarchive().read_open(raw.get(), input.get(), nullptr, read_input, nullptr) != ARCHIVE_OK)

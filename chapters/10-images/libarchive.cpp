@@ -12,6 +12,8 @@ const LibArchive& libarchive() {
     library.load("archive_read_free", f.read_free);
     library.load("archive_read_support_filter_gzip", f.read_support_filter_gzip);
     library.load("archive_read_support_filter_zstd", f.read_support_filter_zstd);
+    library.load("archive_read_support_filter_bzip2", f.read_support_filter_bzip2);
+    library.load("archive_read_support_filter_xz", f.read_support_filter_xz);
     library.load("archive_read_support_format_tar", f.read_support_format_tar);
     library.load("archive_read_support_format_raw", f.read_support_format_raw);
     library.load("archive_read_open", f.read_open);

@@ -17,6 +17,8 @@ struct LibArchive {
   decltype(&archive_read_free) read_free;                ///< archive_read_free
   decltype(&archive_read_support_filter_gzip) read_support_filter_gzip;  ///< gzip layers
   decltype(&archive_read_support_filter_zstd) read_support_filter_zstd;  ///< zstd layers
+  decltype(&archive_read_support_filter_bzip2) read_support_filter_bzip2;  ///< bzip2 (docker reads them; chapter 11's ADD)
+  decltype(&archive_read_support_filter_xz) read_support_filter_xz;        ///< xz (the same)
   decltype(&archive_read_support_format_tar) read_support_format_tar;    ///< tar entries
   decltype(&archive_read_support_format_raw) read_support_format_raw;    ///< the uncompressed stream
   decltype(&archive_read_open) read_open;                ///< archive_read_open (callbacks)

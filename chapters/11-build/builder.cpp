@@ -196,6 +196,11 @@ void kill_step_container(const StateRoot& root, const std::string& name) {
   }
 }
 
+/// The proxy ARGs docker predefines: a --build-arg of one reaches RUN without an ARG line, and
+/// stays out of the history and the cache key (a proxy changes how, not what, is fetched).
+constexpr std::array<const char*, 10> kProxyArgs{"HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "FTP_PROXY",
+                                                 "ftp_proxy",  "NO_PROXY",   "no_proxy",    "ALL_PROXY",   "all_proxy"};
+
 bool is_layer_step(const std::string& keyword) {
   return keyword == "run" || keyword == "copy" || keyword == "add" || keyword == "workdir";
 }
@@ -255,10 +260,11 @@ std::string Builder::label(const Stage& stage, int number) const {
 
 void Builder::read_dockerfile() {
   fs::path context = options_.context;
-  dockerfile_path_ = options_.dockerfile.empty() ? context / "Dockerfile" : fs::path(options_.dockerfile);
+  bool from_stdin = options_.dockerfile == "-";  // docker build -f - CONTEXT
+  dockerfile_path_ = options_.dockerfile.empty() || from_stdin ? context / "Dockerfile" : fs::path(options_.dockerfile);
   std::string text;
   try {
-    text = read_file(dockerfile_path_.string());
+    text = from_stdin ? read_all(STDIN_FILENO) : read_file(dockerfile_path_.string());
   } catch (const std::exception& e) {
     throw Error(fmt::format("failed to read dockerfile: {}", e.what()), 1);
   }
@@ -288,6 +294,7 @@ void Builder::read_dockerfile() {
     }
   }
   for (const auto& [name, value] : meta_args_) used_build_args_.insert(name);
+  for (const char* name : kProxyArgs) used_build_args_.insert(name);
 }
 
 std::optional<size_t> Builder::stage_named(const std::string& text) const {
@@ -697,6 +704,11 @@ std::vector<std::string> Builder::run_step(State& state, const Instruction& inst
   Variables env = env_of(config);
   for (const auto& [key, value] : state.args)
     if (!env.count(key)) argv.insert(argv.end(), {"-e", key + "=" + value});
+  for (const char* name : kProxyArgs) {
+    auto given = options_.build_args.find(name);
+    if (given != options_.build_args.end() && !env.count(name) && !state.args.count(name))
+      argv.insert(argv.end(), {"-e", given->first + "=" + given->second});
+  }
   if (!config.value("WorkingDir", "").empty()) argv.insert(argv.end(), {"-w", config.value("WorkingDir", "")});
   if (!config.value("User", "").empty()) argv.insert(argv.end(), {"-u", config.value("User", "")});
   argv.push_back(state.id);

@@ -14,7 +14,7 @@ namespace dockling::ch11 {
 /// What `build` was told.
 struct BuildOptions {
   std::string context;                ///< CONTEXT: the directory COPY reads from
-  std::string dockerfile;             ///< -f; "" is CONTEXT/Dockerfile
+  std::string dockerfile;             ///< -f; "" is CONTEXT/Dockerfile, "-" standard input
   std::vector<std::string> tags;      ///< -t NAME[:TAG], each
   Variables build_args;               ///< --build-arg NAME=VALUE
   std::string target;                 ///< --target STAGE; "" the last stage

@@ -20,7 +20,9 @@
 #include "dockling/error.hpp"
 #include "dockling/fd.hpp"
 #include "dockling/mount.hpp"
+#include "gzip_inflate.hpp"
 #include "layer_unpack.hpp"
+#include "libarchive.hpp"
 #include "overlay_mount.hpp"
 
 namespace fs = std::filesystem;
@@ -185,7 +187,8 @@ std::string base_name(const std::string& path) {
   return name.empty() || name == "." ? std::string() : name;
 }
 
-/// ADD's rule: a local file that is a tar archive (plain, gzip, zstd) is unpacked into dest.
+/// ADD's rule: a local file that is a tar archive (plain, gzip, bzip2, xz, zstd) is unpacked
+/// into dest.
 bool unpack_if_archive(const BuildContext& source, const ContextEntry& entry, const std::string& dest) {
   if (!S_ISREG(entry.st.st_mode)) return false;
   UniqueFd in = source.open(entry.path);
@@ -193,8 +196,10 @@ bool unpack_if_archive(const BuildContext& source, const ContextEntry& entry, co
   ssize_t n = ::pread(in.get(), head, sizeof head, 0);
   bool gzip = n >= 2 && head[0] == 0x1f && head[1] == 0x8b;
   bool zstd = n >= 4 && head[0] == 0x28 && head[1] == 0xb5 && head[2] == 0x2f && head[3] == 0xfd;
+  bool bzip2 = n >= 3 && std::memcmp(head, "BZh", 3) == 0;
+  bool xz = n >= 6 && std::memcmp(head, "\xFD" "7zXZ\0", 6) == 0;
   bool tar = n >= 262 && std::memcmp(head + 257, "ustar", 5) == 0;
-  if (!gzip && !zstd && !tar) return false;
+  if (!gzip && !zstd && !bzip2 && !xz && !tar) return false;
   make_parents(dest);
   UniqueFd dir = open_fd(dest, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
   try {
@@ -266,6 +271,10 @@ void copy_into(const FileStepRoot& root, const CopyRequest& request) {
     if (request.context == nullptr) {  // --from: that root, mounted before we leave the host's view
       from.emplace(mount_layers(root, request.from_lowers, "from"));
       stage_source.emplace(root.scratch / "from", IgnoreRules{});
+    }
+    if (request.extract_archives) {  // the libraries come from the host: load them before chroot
+      ch10::libarchive();
+      ch10::gzip_inflater_available();
     }
     enter_stage_root(root);
     copy_sources(request.context ? *request.context : *stage_source, request);

@@ -40,9 +40,9 @@ class Build : public ::testing::Test {
     std::error_code error;
     EXPECT_TRUE(std::filesystem::is_empty(std::filesystem::path(root) / "build", error) || error);
   }
-  RunResult ch11(std::vector<std::string> args) {
+  RunResult ch11(std::vector<std::string> args, const std::string& input = {}) {
     args.insert(args.begin(), {bin("ch11-build"), "--root", root});
-    return run(args, milliseconds(60000));
+    return run(args, milliseconds(60000), input);
   }
   void put(const std::string& name, const std::string& content) {
     std::filesystem::path path = std::filesystem::path(context) / name;
@@ -234,6 +234,38 @@ TEST_F(Build, DockerignoreAndTheConfigInstructions) {
                           "find /ctx /from-trigger | sort"});
   EXPECT_EQ(files.out, "/ctx\n/ctx/.dockerignore\n/ctx/Dockerfile\n/ctx/keep.log\n/ctx/src\n/ctx/src/main.sh\n/from-trigger\n")
       << files;
+}
+
+TEST_F(Build, AddUnpacksLocalArchivesOfEveryCompression) {
+  put("tree/dir/file", "in the archive\n");
+  for (const auto& [flag, name] : std::vector<std::pair<std::string, std::string>>{
+           {"-cf", "a.tar"}, {"-czf", "a.tar.gz"}, {"-cjf", "a.tar.bz2"}, {"-cJf", "a.tar.xz"}}) {
+    RunResult tar = run({"/bin/tar", "-C", context + "/tree", flag, context + "/" + name, "dir"});
+    ASSERT_EQ(tar.exit_code, 0) << tar;
+  }
+  RunResult gzip = run({"/bin/sh", "-c", "gzip -c " + context + "/tree/dir/file > " + context + "/plain.gz"});
+  ASSERT_EQ(gzip.exit_code, 0) << gzip;
+  // The Dockerfile from standard input (-f -), as docker reads it.
+  std::string dockerfile =
+      "FROM busybox\n"
+      "ADD a.tar /tar/\n"
+      "ADD a.tar.gz /gz/\n"
+      "ADD a.tar.bz2 /bz2/\n"
+      "ADD a.tar.xz /xz/\n"
+      "ADD plain.gz /copied/\n"
+      "RUN echo \"proxy=$HTTP_PROXY\"\n";
+  // A predefined proxy ARG reaches RUN without an ARG line, and is no unused build-arg.
+  RunResult built = ch11({"build", "--network", "none", "-f", "-", "--build-arg", "HTTP_PROXY=http://proxy.invalid:3128",
+                          "-t", "added", context},
+                         dockerfile);
+  ASSERT_EQ(built.exit_code, 0) << built;
+  EXPECT_NE(built.err.find(" => => # proxy=http://proxy.invalid:3128\n"), std::string::npos) << built;
+  EXPECT_EQ(built.err.find("[Warning]"), std::string::npos) << built;
+  RunResult history = ch11({"history", "--no-trunc", "added"});
+  EXPECT_EQ(history.out.find("proxy.invalid"), std::string::npos) << history;
+  RunResult files = ch11({"run", "--rm", "--network", "none", "added", "sh", "-c",
+                          "cat /tar/dir/file /gz/dir/file /bz2/dir/file /xz/dir/file; ls /copied"});
+  EXPECT_EQ(files.out, "in the archive\nin the archive\nin the archive\nin the archive\nplain.gz\n") << files;
 }
 
 TEST_F(Build, AnInterruptedBuildLeavesNoContainerMountOrStep) {
