@@ -1,5 +1,7 @@
 #include "build_step.hpp"
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstdlib>
 
@@ -25,6 +27,10 @@ void BuildStep::add_commands(CLI::App& app) {
 
 std::optional<int> BuildStep::run_command(const StateRoot& root) {
   if (!build_->parsed()) return ch10::ImagesStep::run_command(root);
+  // A rootless build would run its COPY steps in the user's namespace but its RUN steps'
+  // containers outside it: not written yet. Say so rather than fail halfway.
+  if (::geteuid() != 0)
+    throw Error("build needs root for now (sudo): rootless builds are not supported yet; rootless `run` of an image is", 1);
   for (const auto& arg : build_args_) {
     size_t equals = arg.find('=');
     if (equals != std::string::npos) {

@@ -268,6 +268,16 @@ TEST_F(Build, AddUnpacksLocalArchivesOfEveryCompression) {
   EXPECT_EQ(files.out, "in the archive\nin the archive\nin the archive\nin the archive\nplain.gz\n") << files;
 }
 
+TEST_F(Build, AnOrdinaryUserIsToldThatBuildNeedsRoot) {
+  HostUser user;
+  TempDir state("dockling-ch11-user");
+  put("Dockerfile", "FROM busybox\n");
+  RunResult refused = run(as_user(user, state, {bin("ch11-build"), "build", context}));
+  EXPECT_EQ(refused.exit_code, 1) << refused;
+  EXPECT_EQ(refused.err, "ch11-build: build needs root for now (sudo): rootless builds are not supported yet; rootless "
+                         "`run` of an image is\n");
+}
+
 TEST_F(Build, AnInterruptedBuildLeavesNoContainerMountOrStep) {
   put("Dockerfile", "FROM busybox\nRUN echo started; sleep 60\n");
   Background building({bin("ch11-build"), "--root", root, "build", "--network", "none", "-t", "never", context});
