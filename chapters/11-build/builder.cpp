@@ -684,7 +684,8 @@ void Builder::copy_step(const Stage& stage, State& state, const Instruction& ins
   request.downloads = fetched.downloads;
   std::string text = written(instruction);
   try {
-    file_step(state, text, [&](const FileStepRoot& step_root) { copy_into(step_root, request); }, fetched.scratch.get());
+    file_step(
+        state, text, [&](const FileStepRoot& step_root) { copy_into(step_root, request); }, fetched.scratch.get());
   } catch (const Error& e) {
     throw at(instruction, e.what());
   }
