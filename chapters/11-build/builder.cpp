@@ -185,7 +185,7 @@ class Builder {
   void apply_config(State& state, const Instruction& instruction);
   std::vector<std::string> run_step(State& state, const Instruction& instruction);
   Fetched fetch_urls(const Instruction& instruction);
-  void copy_step(const Stage& stage, State& state, const Instruction& instruction, Fetched& fetched);
+  void copy_step(const Stage& stage, State& state, const Instruction& instruction, const Fetched& fetched);
   void workdir_step(State& state, const std::string& path);
   /// Runs `body` on the stage's root in a scratch directory (`scratch`'s when given, else a new
   /// one); what it changed becomes the state's next layer.
@@ -635,7 +635,7 @@ Fetched Builder::fetch_urls(const Instruction& instruction) {
   return fetched;
 }
 
-void Builder::copy_step(const Stage& stage, State& state, const Instruction& instruction, Fetched& fetched) {
+void Builder::copy_step(const Stage& stage, State& state, const Instruction& instruction, const Fetched& fetched) {
   CopyRequest request;
   const std::string& k = instruction.keyword;
   if (auto from = flag_value(instruction, "from")) {
