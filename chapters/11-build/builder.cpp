@@ -9,6 +9,7 @@
 #include <csignal>
 #include <cstdio>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 
@@ -18,6 +19,7 @@
 #include "build_cache.hpp"
 #include "build_context.hpp"
 #include "container_store.hpp"
+#include "digest.hpp"
 #include "dockerfile.hpp"
 #include "dockling/error.hpp"
 #include "dockling/fd.hpp"
@@ -27,6 +29,7 @@
 #include "image_commit.hpp"
 #include "image_store.hpp"
 #include "substitution.hpp"
+#include "url_fetch.hpp"
 
 namespace fs = std::filesystem;
 using ojson = nlohmann::ordered_json;
@@ -200,6 +203,23 @@ void kill_step_container(const StateRoot& root, const std::string& name) {
 /// stays out of the history and the cache key (a proxy changes how, not what, is fetched).
 constexpr std::array<const char*, 10> kProxyArgs{"HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "FTP_PROXY",
                                                  "ftp_proxy",  "NO_PROXY",   "no_proxy",    "ALL_PROXY",   "all_proxy"};
+/// A directory under ROOT/build, removed with everything in it when the step is done (also
+/// when it fails).
+struct Scratch {
+  fs::path path;
+  explicit Scratch(fs::path where) : path(std::move(where)) { fs::create_directories(path); }
+  ~Scratch() { remove_tree(path); }
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
+};
+
+/// ADD's URLs, downloaded before the step's key is computed: the key holds their digests.
+struct Fetched {
+  std::unique_ptr<Scratch> scratch;  ///< the step's scratch directory; the files are in downloads/
+  std::vector<std::string> urls;
+  std::vector<std::string> digests;
+  std::vector<Download> downloads;
+};
 
 bool is_layer_step(const std::string& keyword) {
   return keyword == "run" || keyword == "copy" || keyword == "add" || keyword == "workdir";
@@ -220,9 +240,13 @@ class Builder {
   void step(Stage& stage, State& state, const Instruction& raw, int& number, bool trigger);
   void apply_config(State& state, const Instruction& instruction);
   std::vector<std::string> run_step(State& state, const Instruction& instruction);
-  void copy_step(const Stage& stage, State& state, const Instruction& instruction);
+  Fetched fetch_urls(const Instruction& instruction);
+  void copy_step(const Stage& stage, State& state, const Instruction& instruction, const Fetched& fetched);
   void workdir_step(State& state, const std::string& path);
-  void file_step(State& state, const std::string& what, const std::function<void(const FileStepRoot&)>& body);
+  /// Runs `body` on the stage's root in a scratch directory (`scratch`'s when given, else a new
+  /// one); what it changed becomes the state's next layer.
+  void file_step(State& state, const std::string& what, const std::function<void(const FileStepRoot&)>& body,
+                 const Scratch* scratch = nullptr);
   void add_history(State& state, const std::string& created_by, bool empty_layer);
   /// Stores the state's image unless it is stored: the cache's under the same key when
   /// `reuse` (a fully cached rebuild keeps its image id), else a new one.
@@ -532,7 +556,7 @@ void Builder::step(Stage& stage, State& state, const Instruction& raw, int& numb
   if (k == "run")
     for (const auto& [name, value] : state.args)
       if (!env_of(state.image["config"]).count(name)) run_args[name] = value;
-  std::optional<Instruction> copy;
+  Fetched fetched;
   if (k == "copy" || k == "add") {
     check_flags(instruction, {"from", "chown", "chmod", "link", "checksum", "keep-git-dir", "parents", "exclude"});
     auto from = flag_value(instruction, "from");
@@ -550,8 +574,10 @@ void Builder::step(Stage& stage, State& state, const Instruction& raw, int& numb
       std::vector<std::string> matches;
       for (size_t i = 0; i + 1 < instruction.args.size(); ++i) {
         if (instruction.args[i].rfind("<<", 0) == 0) continue;
-        if (k == "add" && instruction.args[i].find("://") != std::string::npos)
-          throw at(instruction, "ADD of a URL is not supported yet: copy the file into the context");
+        if (is_url(instruction.args[i])) {
+          if (k == "copy") throw at(instruction, "source can't be a URL for COPY");
+          continue;  // fetched below
+        }
         try {
           auto found = context_->match(instruction.args[i]);
           matches.insert(matches.end(), found.begin(), found.end());
@@ -563,6 +589,10 @@ void Builder::step(Stage& stage, State& state, const Instruction& raw, int& numb
     }
     for (const auto& heredoc : instruction.heredocs) files += "\n" + heredoc.name + "\n" + heredoc.content;
     if (instruction.args.size() < 2) throw at(instruction, upper(k) + " requires at least two arguments");
+    // A URL is downloaded at every build, as docker does, to see whether it changed: its
+    // content's digest is part of the key.
+    fetched = fetch_urls(instruction);
+    for (size_t i = 0; i < fetched.urls.size(); ++i) files += "\n" + fetched.urls[i] + "\n" + fetched.digests[i];
   }
   std::string key = cache_key(state.key, text, files, run_args);
   if (!options_.no_cache && !state.cache_broken) {
@@ -590,7 +620,7 @@ void Builder::step(Stage& stage, State& state, const Instruction& raw, int& numb
     state.image["config"]["WorkingDir"] = path;
     workdir_step(state, path);
   } else {
-    copy_step(stage, state, instruction);
+    copy_step(stage, state, instruction, fetched);
   }
   stop_if_interrupted();
   state.key = key;
@@ -601,17 +631,15 @@ void Builder::step(Stage& stage, State& state, const Instruction& raw, int& numb
   for (const auto& line : output) progress("=> # " + line);
 }
 
-void Builder::file_step(State& state, const std::string& what, const std::function<void(const FileStepRoot&)>& body) {
+void Builder::file_step(State& state, const std::string& what, const std::function<void(const FileStepRoot&)>& body,
+                        const Scratch* scratch) {
   FileStepRoot step_root;
   for (const auto& diff_id : state.diff_ids()) step_root.lowers.push_back(store_.layer_path(diff_id).string());
   step_root.layers_dir = store_.layers_dir();
   // On the store's file system: overlay's upper and work directories must share one.
-  struct Scratch {
-    fs::path path;
-    ~Scratch() { remove_tree(path); }
-  } scratch{root_.dir() / "build" / ("step-" + random_hex(6))};
-  fs::create_directories(scratch.path);
-  step_root.scratch = scratch.path;
+  std::optional<Scratch> own;
+  if (scratch == nullptr) scratch = &own.emplace(root_.dir() / "build" / ("step-" + random_hex(6)));
+  step_root.scratch = scratch->path;
   body(step_root);
   if (is_empty_directory(step_root.upper())) return;  // nothing changed: no layer
   UniqueFd held = store_.lock();
@@ -628,7 +656,45 @@ void Builder::workdir_step(State& state, const std::string& path) {
   add_history(state, "WORKDIR " + path, state.layers.size() == before);
 }
 
-void Builder::copy_step(const Stage& stage, State& state, const Instruction& instruction) {
+Fetched Builder::fetch_urls(const Instruction& instruction) {
+  Fetched fetched;
+  std::vector<std::string> urls;
+  for (size_t i = 0; i + 1 < instruction.args.size(); ++i)
+    if (is_url(instruction.args[i])) urls.push_back(instruction.args[i]);
+  auto checksum = flag_value(instruction, "checksum");
+  if (checksum) {  // BuildKit's rules for the flag
+    if (urls.empty()) throw at(instruction, "checksum can't be specified for non-HTTP(S) sources");
+    if (instruction.args.size() > 2) throw at(instruction, "checksum can't be specified for multiple sources");
+    if (checksum->rfind("sha256:", 0) != 0)
+      throw at(instruction, fmt::format("invalid checksum {}: only sha256:<64 hex digits> is supported", *checksum));
+    if (!ch10::is_sha256_digest(*checksum))
+      throw at(instruction, fmt::format("invalid checksum digest format: {}", *checksum));
+  }
+  if (urls.empty()) return fetched;
+  fetched.scratch = std::make_unique<Scratch>(root_.dir() / "build" / ("step-" + random_hex(6)));
+  fs::create_directories(fetched.scratch->path / "downloads");
+  for (const auto& url : urls) {
+    std::string file = (fetched.scratch->path / "downloads" / std::to_string(fetched.urls.size())).string();
+    FetchResult result;
+    try {
+      UniqueFd out = open_fd(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+      result = fetch_url(url, out.get());
+    } catch (const Error& e) {
+      throw at(instruction, e.what());
+    }
+    if (result.status < 200 || result.status > 299)
+      throw at(instruction, fmt::format("failed to fetch {}: invalid response status {}", url, result.status));
+    if (checksum && result.digest != *checksum)
+      throw at(instruction,
+               fmt::format("digest mismatch for {}: expected {}, got {} (--checksum)", url, *checksum, result.digest));
+    fetched.urls.push_back(url);
+    fetched.digests.push_back(result.digest);
+    fetched.downloads.push_back(Download{url_file_name(url), file, result.mtime});
+  }
+  return fetched;
+}
+
+void Builder::copy_step(const Stage& stage, State& state, const Instruction& instruction, const Fetched& fetched) {
   CopyRequest request;
   const std::string& k = instruction.keyword;
   if (auto from = flag_value(instruction, "from")) {
@@ -652,6 +718,7 @@ void Builder::copy_step(const Stage& stage, State& state, const Instruction& ins
         if (heredoc.name == name) request.heredocs.emplace_back(name, heredoc.content);
       continue;
     }
+    if (k == "add" && is_url(source)) continue;  // fetched: request.downloads
     request.sources.push_back(source);
   }
   request.several_sources = sources > 1;
@@ -673,9 +740,11 @@ void Builder::copy_step(const Stage& stage, State& state, const Instruction& ins
     request.mode = static_cast<mode_t>(std::stoul(*chmod, nullptr, 8));
   }
   request.extract_archives = k == "add";
+  request.downloads = fetched.downloads;
   std::string text = written(instruction);
   try {
-    file_step(state, text, [&](const FileStepRoot& step_root) { copy_into(step_root, request); });
+    file_step(
+        state, text, [&](const FileStepRoot& step_root) { copy_into(step_root, request); }, fetched.scratch.get());
   } catch (const Error& e) {
     stop_if_interrupted();  // its child died of the terminal's Ctrl-C
     throw at(instruction, e.what());

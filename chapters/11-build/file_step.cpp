@@ -211,7 +211,8 @@ bool unpack_if_archive(const BuildContext& source, const ContextEntry& entry, co
   return true;
 }
 
-void copy_sources(const BuildContext& source, const CopyRequest& request) {
+/// `request.downloads`, opened before the chroot hid the host's files: one fd each.
+void copy_sources(const BuildContext& source, const CopyRequest& request, const std::vector<UniqueFd>& downloads) {
   Ids ids = resolve_owner(request.owner);
   std::vector<std::string> matches;
   for (const auto& written : request.sources) {
@@ -220,7 +221,7 @@ void copy_sources(const BuildContext& source, const CopyRequest& request) {
   }
   const std::string& dest = request.dest;
   bool dest_is_dir = dest.back() == '/' || is_directory_path(dest);
-  if ((request.several_sources || matches.size() + request.heredocs.size() > 1) && !dest_is_dir)
+  if ((request.several_sources || matches.size() + request.heredocs.size() + downloads.size() > 1) && !dest_is_dir)
     throw Error("When using COPY with more than one source file, the destination must be a directory and end with a /",
                 1);
   std::vector<DirTimes> dirs;
@@ -256,6 +257,22 @@ void copy_sources(const BuildContext& source, const CopyRequest& request) {
     check(::fchown(out.get(), ids.uid, ids.gid), "chown", target);
     if (request.mode) check(::fchmod(out.get(), *request.mode), "chmod", target);
   }
+  // A download is a file as it came, never unpacked (docker: only local archives are).
+  for (size_t i = 0; i < downloads.size(); ++i) {
+    const Download& download = request.downloads[i];
+    std::string target = dest_is_dir ? (fs::path(dest) / download.name).string() : dest;
+    make_parents(fs::path(target).parent_path());
+    if (is_directory_path(target)) throw Error(fmt::format("cannot copy to {}: is a directory", target), 1);
+    ::unlink(target.c_str());
+    UniqueFd out = open_fd(target, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+    copy_bytes(downloads[i].get(), out.get(), download.path);
+    check(::fchown(out.get(), ids.uid, ids.gid), "chown", target);
+    check(::fchmod(out.get(), request.mode ? *request.mode : 0600), "chmod", target);
+    if (download.mtime) {
+      struct timespec times[2] = {{*download.mtime, 0}, {*download.mtime, 0}};
+      check(::futimens(out.get(), times), "futimens", target);
+    }
+  }
   for (auto it = dirs.rbegin(); it != dirs.rend(); ++it) {
     struct timespec times[2] = {it->mtime, it->mtime};
     ::utimensat(AT_FDCWD, it->path.c_str(), times, AT_SYMLINK_NOFOLLOW);
@@ -276,8 +293,10 @@ void copy_into(const FileStepRoot& root, const CopyRequest& request) {
       ch10::libarchive();
       ch10::gzip_inflater_available();
     }
+    std::vector<UniqueFd> downloads;
+    for (const auto& download : request.downloads) downloads.push_back(open_fd(download.path, O_RDONLY | O_CLOEXEC));
     enter_stage_root(root);
-    copy_sources(request.context ? *request.context : *stage_source, request);
+    copy_sources(request.context ? *request.context : *stage_source, request, downloads);
   });
 }
 

@@ -7,6 +7,7 @@
 
 #include <sys/types.h>
 
+#include <ctime>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -22,12 +23,20 @@ struct Owner {
   std::string group;  ///< a name or a number; "" the user's group
 };
 
+/// A file ADD downloaded from a URL (in the build process, before the step's child starts).
+struct Download {
+  std::string name;                  ///< its name in a destination directory (the URL path's last component)
+  std::string path;                  ///< the downloaded file, on the host (in the step's scratch directory)
+  std::optional<std::time_t> mtime;  ///< the response's Last-Modified, when it had one
+};
+
 /// One COPY or ADD, with everything resolved but the destination.
 struct CopyRequest {
   const BuildContext* context = nullptr;      ///< the build context, when the files come from it
   std::vector<std::string> from_lowers;       ///< --from: that stage's or image's layer directories instead
   std::vector<std::string> sources;           ///< the sources as written (variables substituted)
   std::vector<std::pair<std::string, std::string>> heredocs;  ///< (file name, content): `COPY <<EOF /dest`
+  std::vector<Download> downloads;            ///< ADD URL: the files fetched, written mode 0600 (or --chmod)
   std::string dest;                           ///< absolute (WORKDIR applied); a trailing '/' kept
   bool several_sources = false;               ///< more than one source as written: dest is a directory
   std::optional<Owner> owner;                 ///< --chown
