@@ -2,9 +2,12 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 #include <vector>
 
+#include "digest.hpp"
 #include "dockling/error.hpp"
+#include "dockling/fd.hpp"
 
 namespace dockling::ch11 {
 
@@ -36,6 +39,27 @@ void BuildCache::record(const std::string& key, const ch10::Descriptor& manifest
   entry.annotations = {{kCacheKeyAnnotation, key}};
   entries.push_back(entry);
   store_.write_build_cache(entries);
+}
+
+BuildCache::Pruned BuildCache::prune() const {
+  UniqueFd held = store_.lock();
+  Pruned pruned;
+  std::map<std::string, std::uint64_t> sizes;  // every unpacked layer's size, before it may go
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator(store_.layers_dir(), error)) {
+    std::string diff_id = "sha256:" + entry.path().filename().string();
+    if (ch10::is_sha256_digest(diff_id)) sizes[diff_id] = store_.layer_size(diff_id);
+  }
+  for (const auto& entry : store_.read_build_cache()) {
+    try {
+      pruned.entries.push_back(store_.load(entry).id);
+    } catch (const Error&) {
+      pruned.entries.push_back(entry.digest);  // its config went: name it by its manifest
+    }
+  }
+  store_.write_build_cache({});
+  for (const auto& diff_id : store_.collect_garbage()) pruned.bytes += sizes[diff_id];
+  return pruned;
 }
 
 }  // namespace dockling::ch11

@@ -3,8 +3,10 @@
 /// key (build.hpp's cache_key()), kept in ROOT/build-cache.json beside the images.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "image_store.hpp"
 
@@ -26,6 +28,15 @@ class BuildCache {
   /// Records that the step `key` made the image whose manifest is `manifest` (stored
   /// already); an entry with the same key is replaced. Call under the store's lock().
   void record(const std::string& key, const ch10::Descriptor& manifest) const;
+
+  /// What prune() removed.
+  struct Pruned {
+    std::vector<std::string> entries;  ///< the images of the entries removed (ids), oldest first
+    std::uint64_t bytes = 0;           ///< the size of the layers that went with them
+  };
+  /// `builder prune`: forgets every entry and removes the blobs and layers no image needs
+  /// any more (an image's layers stay).
+  Pruned prune() const;
 
  private:
   ch10::ImageStore& store_;

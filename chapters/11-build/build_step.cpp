@@ -4,10 +4,14 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <iostream>
+#include <string>
 
 #include <fmt/format.h>
 
+#include "build_cache.hpp"
 #include "dockling/error.hpp"
+#include "image_store.hpp"
 
 namespace dockling::ch11 {
 
@@ -23,9 +27,34 @@ void BuildStep::add_commands(CLI::App& app) {
       ->check(CLI::IsMember({"default", "bridge", "none", "host"}));
   build_->add_flag("--no-cache", options_.no_cache, "Do not use cache when building the image");
   build_->add_flag("-q,--quiet", options_.quiet, "Suppress the build output and print image ID on success");
+  CLI::App* builder = app.add_subcommand("builder", "Manage builds");
+  builder->require_subcommand(1);
+  prune_ = builder->add_subcommand("prune", "Remove build cache");
+  prune_->add_flag("-a,--all", prune_all_, "Remove all unused build cache, not just dangling ones (here: the same)");
+  prune_->add_flag("-f,--force", prune_force_, "Do not prompt for confirmation");
+}
+
+int BuildStep::prune(const StateRoot& root) {
+  if (!prune_force_) {
+    std::printf("WARNING! This will remove all build cache. Are you sure you want to continue? [y/N] ");
+    std::fflush(stdout);
+    std::string answer;
+    std::getline(std::cin, answer);
+    if (answer != "y" && answer != "Y") return 0;
+  }
+  ch10::ImageStore store(root);
+  BuildCache::Pruned pruned = BuildCache(store).prune();
+  if (!pruned.entries.empty()) {
+    std::printf("Deleted build cache objects:\n");
+    for (const auto& id : pruned.entries) std::printf("%s\n", id.substr(7, 25).c_str());
+    std::printf("\n");
+  }
+  std::printf("Total reclaimed space: %s\n", ch10::human_size(pruned.bytes).c_str());
+  return 0;
 }
 
 std::optional<int> BuildStep::run_command(const StateRoot& root) {
+  if (prune_->parsed()) return prune(root);
   if (!build_->parsed()) return ch10::ImagesStep::run_command(root);
   // A rootless build would run its COPY steps in the user's namespace but its RUN steps'
   // containers outside it: not written yet. Say so rather than fail halfway.

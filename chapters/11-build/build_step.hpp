@@ -10,16 +10,20 @@
 
 namespace dockling::ch11 {
 
-/// Chapter 10's image step with `build` beside its commands.
+/// Chapter 10's image step with `build` and `builder prune` beside its commands.
 class BuildStep : public ch10::ImagesStep {
  public:
-  /// Chapter 10's commands, and `build`.
+  /// Chapter 10's commands, `build` and `builder prune`.
   void add_commands(CLI::App& app) override;
-  /// `build` when it was chosen, else chapter 10's.
+  /// `build` or `builder prune` when chosen, else chapter 10's.
   std::optional<int> run_command(const StateRoot& root) override;
 
  private:
+  int prune(const StateRoot& root);
+
   CLI::App* build_ = nullptr;
+  CLI::App* prune_ = nullptr;
+  bool prune_all_ = false, prune_force_ = false;
   BuildOptions options_;
   std::vector<std::string> build_args_;
 };

@@ -126,6 +126,20 @@ TEST_F(Build, BuildsRunsAndRebuildsFromTheCache) {
   EXPECT_EQ(ch11({"run", "--rm", "--network", "none", "demo:4"}).out, "hello world\ntwo\n/app\n");
   // `images` lists the tagged images, not the steps.
   EXPECT_EQ(ch11({"images", "-q"}).out.size(), 13U * 5) << ch11({"images"});  // busybox, demo:1 to 4
+
+  // The cache survives the images it made; --no-cache and `builder prune` do not use it.
+  ASSERT_EQ(ch11({"rmi", "demo:1", "demo:2", "demo:3", "demo:4"}).exit_code, 0);
+  RunResult after_rmi = build({});
+  EXPECT_NE(after_rmi.err.find(" => CACHED [5/5] COPY app/ ./\n"), std::string::npos) << after_rmi;
+  RunResult no_cache = build({"--no-cache"});
+  EXPECT_EQ(no_cache.err.find("CACHED"), std::string::npos) << no_cache;
+  RunResult pruned = ch11({"builder", "prune", "-f"});
+  EXPECT_TRUE(std::regex_search(pruned.out, std::regex("^Deleted build cache objects:\n([0-9a-f]{25}\n)+\n"
+                                                       "Total reclaimed space: [0-9.]+[kM]?B\n$")))
+      << pruned;
+  EXPECT_EQ(read_file(root + "/build-cache.json"), "[]\n");
+  RunResult cold = build({});
+  EXPECT_EQ(cold.err.find("CACHED"), std::string::npos) << cold;
 }
 
 TEST_F(Build, StagesTargetsAndCopyFrom) {
