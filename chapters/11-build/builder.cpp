@@ -558,7 +558,7 @@ void Builder::step(Stage& stage, State& state, const Instruction& raw, int& numb
       if (!env_of(state.image["config"]).count(name)) run_args[name] = value;
   Fetched fetched;
   if (k == "copy" || k == "add") {
-    check_flags(instruction, {"from", "chown", "chmod", "link", "checksum", "keep-git-dir", "parents", "exclude"});
+    check_flags(instruction, {"from", "chown", "chmod", "link", "checksum"});
     auto from = flag_value(instruction, "from");
     if (from) {
       if (auto other = stage_named(*from); other && *other < stage.index) {

@@ -250,6 +250,32 @@ TEST_F(Build, DockerignoreAndTheConfigInstructions) {
       << files;
 }
 
+TEST_F(Build, ArgumentsAreScopedAsDockerScopesThem) {
+  put("Dockerfile",
+      "ARG BASE=busybox\n"
+      "ARG V=meta\n"
+      "FROM $BASE\n"
+      "LABEL before=\"[$V]\"\n"    // a meta ARG is not seen in a stage...
+      "ARG V\n"                       // ...until the stage declares it: then it has the meta value
+      "LABEL declared=$V\n"
+      "ARG W=stage\n"
+      "ENV W=env\n"                   // ENV wins over an ARG of the same name
+      "LABEL w=$W\n"
+      "ARG FROM_CLI\n"
+      "LABEL cli=${FROM_CLI:-unset}\n");
+  RunResult built = build({"--build-arg", "FROM_CLI=given", "-t", "args"});
+  ASSERT_EQ(built.exit_code, 0) << built;
+  EXPECT_EQ(config_of("args").at("Labels"),
+            nlohmann::json({{"before", "[]"}, {"declared", "meta"}, {"w", "env"}, {"cli", "given"}}));
+
+  put("Dockerfile", "FROM --platform=linux/s390x busybox\n");
+  RunResult platform = build({});
+  EXPECT_EQ(platform.exit_code, 1);
+  EXPECT_NE(platform.err.find("Dockerfile:1: FROM --platform=linux/s390x: this builder builds for linux/"),
+            std::string::npos)
+      << platform;
+}
+
 TEST_F(Build, AddUnpacksLocalArchivesOfEveryCompression) {
   put("tree/dir/file", "in the archive\n");
   for (const auto& [flag, name] : std::vector<std::pair<std::string, std::string>>{
