@@ -11,8 +11,13 @@
 
 namespace dockling::ch11 {
 
+const std::vector<ch10::Descriptor>& BuildCache::entries() const {
+  if (!entries_) entries_ = store_.read_build_cache();
+  return *entries_;
+}
+
 std::optional<ch10::Image> BuildCache::find(const std::string& key) const {
-  for (const auto& entry : store_.read_build_cache()) {
+  for (const auto& entry : entries()) {
     auto found = entry.annotations.find(kCacheKeyAnnotation);
     if (found == entry.annotations.end() || found->second != key) continue;
     try {
@@ -39,6 +44,7 @@ void BuildCache::record(const std::string& key, const ch10::Descriptor& manifest
   entry.annotations = {{kCacheKeyAnnotation, key}};
   entries.push_back(entry);
   store_.write_build_cache(entries);
+  entries_ = entries;
 }
 
 BuildCache::Pruned BuildCache::prune() const {
@@ -58,6 +64,7 @@ BuildCache::Pruned BuildCache::prune() const {
     }
   }
   store_.write_build_cache({});
+  entries_ = std::vector<ch10::Descriptor>{};
   for (const auto& diff_id : store_.collect_garbage()) pruned.bytes += sizes[diff_id];
   return pruned;
 }

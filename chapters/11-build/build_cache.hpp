@@ -15,7 +15,7 @@ namespace dockling::ch11 {
 /// The annotation of a build-cache entry that holds its step's key.
 inline constexpr const char* kCacheKeyAnnotation = "org.dockling.build.cache-key";
 
-/// The build cache of one image store. Entries are images the store keeps (its garbage
+/// The build cache of one image store, as one command sees it. Entries are images the store keeps (its garbage
 /// collection reads them too) and `run` finds by id, but `images` does not list.
 class BuildCache {
  public:
@@ -39,7 +39,11 @@ class BuildCache {
   Pruned prune() const;
 
  private:
+  /// The entries, read once (record() and prune() keep them up to date).
+  const std::vector<ch10::Descriptor>& entries() const;
+
   ch10::ImageStore& store_;
+  mutable std::optional<std::vector<ch10::Descriptor>> entries_;
 };
 
 }  // namespace dockling::ch11

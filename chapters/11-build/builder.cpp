@@ -142,6 +142,7 @@ struct State {
   ojson image;                           ///< the whole image config
   std::vector<ch10::Descriptor> layers;  ///< the manifest's layers
   std::string id;                        ///< the stored image with this config; "" when changed since
+  ch10::Descriptor manifest;             ///< its manifest, when `id` is set
   std::string key;                       ///< the cache key of the steps so far
   Variables args;                        ///< the ARGs declared in the stage, with a value
   bool cmd_set = false;                  ///< CMD was given in this stage (ENTRYPOINT then keeps it)
@@ -383,6 +384,7 @@ State Builder::base_of(const Stage& stage) {
   state.image = ojson::parse(image.config.dump());
   state.layers = image.layers;
   state.id = image.id;
+  state.manifest = image.manifest;
   state.key = image.id;
   return state;
 }
@@ -401,6 +403,7 @@ void Builder::store_state(State& state, bool reuse) {
       state.image = ojson::parse(cached->config.dump());
       state.layers = cached->layers;
       state.id = cached->id;
+      state.manifest = cached->manifest;
       return;
     }
   }
@@ -411,6 +414,7 @@ void Builder::store_state(State& state, bool reuse) {
   cache_.record(state.key, manifest);
   changes.commit();
   state.id = id;
+  state.manifest = manifest;
 }
 
 void Builder::apply_config(State& state, const Instruction& instruction) {
@@ -601,6 +605,7 @@ void Builder::step(Stage& stage, State& state, const Instruction& raw, int& numb
       state.image = ojson::parse(cached->config.dump());
       state.layers = cached->layers;
       state.id = cached->id;
+      state.manifest = cached->manifest;
       if (k == "workdir") apply_config(state, instruction);
       progress("CACHED " + shown);
       return;
@@ -930,21 +935,18 @@ std::string Builder::build() {
   {
     UniqueFd held = store_.lock();
     std::vector<ch10::Descriptor> index = store_.read_index();
-    ch10::Image image;
-    for (const auto& entry : store_.read_build_cache()) {
-      ch10::Image candidate = store_.load(entry);
-      if (candidate.id == result.id) {
-        image = candidate;
-        break;
-      }
-    }
-    if (image.id.empty()) image = store_.find(result.id);
-    if (names.empty()) {
-      if (std::none_of(index.begin(), index.end(), [&](const ch10::Descriptor& d) { return d.digest == image.manifest.digest; }))
-        index.push_back(image.manifest);
-    }
-    for (const auto& name : names) store_.point(index, name, image.manifest);
-    store_.write_index(index);
+    std::vector<ch10::Descriptor> before = index;
+    const ch10::Descriptor& manifest = result.manifest;
+    if (names.empty() &&
+        std::none_of(index.begin(), index.end(), [&](const ch10::Descriptor& d) { return d.digest == manifest.digest; }))
+      index.push_back(manifest);  // untagged: docker's <none>:<none>
+    for (const auto& name : names) store_.point(index, name, manifest);
+    auto as_json = [](const std::vector<ch10::Descriptor>& list) {
+      ojson all = ojson::array();
+      for (const auto& d : list) all.push_back(d.to_json());
+      return all;
+    };
+    if (as_json(index) != as_json(before)) store_.write_index(index);  // a rebuild that changes nothing writes nothing
   }
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   progress("exporting to image");
