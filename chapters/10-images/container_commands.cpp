@@ -131,12 +131,12 @@ std::optional<int> ContainerCommands::run_command(const StateRoot& root) {
 namespace {
 
 /// The IMAGE column: the name it was run by while that name still means its image (docker's
-/// rule), its short id otherwise (untagged, or the name moved to another image).
+/// rule), its short id otherwise (run by its id, untagged, or the name moved to another image).
 std::string image_column(const ContainerRecord& record, const ImageStore& images) {
   std::string name = record.json.value("Config", nlohmann::json::object()).value("Image", "");
   std::string id = record.json.value("Image", "");
   try {
-    if (images.find(name).id == id) return name;
+    if (name != id && images.find(name).id == id) return name;
   } catch (const Error&) {
   }
   return id.substr(id.rfind(':') + 1, 12);

@@ -238,6 +238,14 @@ TEST_F(RunImage, AStoppedContainerIsKeptWithItsRwLayerUntilRm_Exercise) {
   EXPECT_NE(again.err.find("Conflict. The container name \"/" + name + "\" is already in use by container"),
             std::string::npos)
       << again;
+  // Run by its image's id, it shows the short id, as docker's ps does.
+  std::string image_id = ch10({"images", "-q", "--no-trunc", "busybox"}).out;
+  image_id.pop_back();
+  RunResult by_id = ch10({"run", "--network", "none", "--name", name + "-id", image_id, "true"});
+  ASSERT_EQ(by_id.exit_code, 0) << by_id;
+  RunResult images_column = ch10({"ps", "-a", "--format", "{{.Names}} {{.Image}}"});
+  EXPECT_NE(images_column.out.find(name + "-id " + image_id.substr(7, 12) + "\n"), std::string::npos) << images_column;
+  ASSERT_EQ(ch10({"rm", name + "-id"}).exit_code, 0);
   // The image too, unless forced.
   RunResult rmi = ch10({"rmi", "busybox"});
   EXPECT_EQ(rmi.exit_code, 1) << rmi;
