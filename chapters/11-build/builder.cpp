@@ -67,6 +67,22 @@ std::string written(const Instruction& instruction) {
   return text;
 }
 
+/// The shell script of a RUN in shell form. `RUN <<EOF` alone runs the heredoc's lines as the
+/// script; a command with heredocs (`RUN cat <<EOF > /f`) gets them back after it, as the
+/// shell reads heredocs itself.
+std::string run_script(const Instruction& instruction) {
+  std::string command = instruction.args.front();
+  size_t start = command.find_first_not_of(" \t");
+  size_t end = command.find_last_not_of(" \t");
+  std::string trimmed = start == std::string::npos ? "" : command.substr(start, end - start + 1);
+  if (instruction.heredocs.size() == 1 && trimmed.rfind("<<", 0) == 0 &&
+      trimmed.find_first_of(" \t") == std::string::npos)
+    return instruction.heredocs.front().content;
+  std::string script = command;
+  for (const auto& heredoc : instruction.heredocs) script += "\n" + heredoc.content + heredoc.name + "\n";
+  return script;
+}
+
 /// The value of flag `--name=` of an instruction, nullopt when not given.
 std::optional<std::string> flag_value(const Instruction& instruction, const std::string& name) {
   std::string prefix = "--" + name + "=";
@@ -598,7 +614,9 @@ void Builder::step(Stage& stage, State& state, const Instruction& raw, int& numb
     fetched = fetch_urls(instruction);
     for (size_t i = 0; i < fetched.urls.size(); ++i) files += "\n" + fetched.urls[i] + "\n" + fetched.digests[i];
   }
-  std::string key = cache_key(state.key, text, files, run_args);
+  std::string written_out = text;  // the instruction with its heredocs' bodies: they are part of it
+  for (const auto& heredoc : instruction.heredocs) written_out += "\n" + heredoc.content + heredoc.name;
+  std::string key = cache_key(state.key, written_out, files, run_args);
   if (!options_.no_cache && !state.cache_broken) {
     if (auto cached = cache_.find(key)) {
       state.key = key;
@@ -768,9 +786,7 @@ std::vector<std::string> Builder::run_step(State& state, const Instruction& inst
       command = config["Shell"].get<std::vector<std::string>>();
     else
       command = {"/bin/sh", "-c"};
-    std::string script = instruction.args.front();
-    for (const auto& heredoc : instruction.heredocs) script += "\n" + heredoc.content + heredoc.name + "\n";
-    command.push_back(script);
+    command.push_back(run_script(instruction));
   }
   std::string name = "dockling-build-" + random_hex(6);
   std::vector<std::string> argv{"/proc/self/exe", "--root", root_.dir().string(), "run", "--name", name,

@@ -215,6 +215,30 @@ TEST_F(Build, ErrorsNameTheLineAndLeaveNothing) {
   EXPECT_EQ(ch11({"images", "-q"}).out.size(), 13U) << "only busybox";
 }
 
+TEST_F(Build, HeredocsRunAsScriptsAndCountInTheCacheKey) {
+  auto dockerfile = [](const std::string& second_line) {
+    return "FROM busybox\n"
+           "RUN <<EOF\n"
+           "echo first line > /heredoc\n" +
+           second_line +
+           "\nEOF\n"
+           "RUN cat <<-'END' > /quoted\n"
+           "\t$HOME stays as written\n"
+           "\tEND\n"
+           "CMD [\"cat\", \"/heredoc\", \"/quoted\"]\n";
+  };
+  put("Dockerfile", dockerfile("echo \"second $((1 + 1))\" >> /heredoc"));
+  RunResult built = build({"-t", "heredocs"});
+  ASSERT_EQ(built.exit_code, 0) << built;
+  EXPECT_EQ(ch11({"run", "--rm", "--network", "none", "heredocs"}).out, "first line\nsecond 2\n$HOME stays as written\n");
+  // Another body is another step, though the instruction's line reads the same.
+  put("Dockerfile", dockerfile("echo changed >> /heredoc"));
+  RunResult changed = build({"-t", "heredocs"});
+  ASSERT_EQ(changed.exit_code, 0) << changed;
+  EXPECT_NE(changed.err.find(" => [2/3] RUN <<EOF  "), std::string::npos) << changed;
+  EXPECT_EQ(ch11({"run", "--rm", "--network", "none", "heredocs"}).out, "first line\nchanged\n$HOME stays as written\n");
+}
+
 TEST_F(Build, DockerignoreAndTheConfigInstructions) {
   put(".dockerignore", "secret*\n*.log\n!keep.log\n");
   put("secret.txt", "no\n");
