@@ -220,10 +220,13 @@ void copy_sources(const BuildContext& source, const CopyRequest& request, const 
     matches.insert(matches.end(), found.begin(), found.end());
   }
   const std::string& dest = request.dest;
-  bool dest_is_dir = dest.back() == '/' || is_directory_path(dest);
-  if ((request.several_sources || matches.size() + request.heredocs.size() + downloads.size() > 1) && !dest_is_dir)
+  // BuildKit's rule: several sources as written need a destination that ends in '/', even one
+  // that is a directory already; one pattern matching several files copies them into it.
+  if (request.several_sources && dest.back() != '/')
     throw Error("When using COPY with more than one source file, the destination must be a directory and end with a /",
                 1);
+  bool dest_is_dir =
+      dest.back() == '/' || is_directory_path(dest) || matches.size() + request.heredocs.size() + downloads.size() > 1;
   std::vector<DirTimes> dirs;
   for (const auto& match : matches) {
     bool top_is_dir = false;

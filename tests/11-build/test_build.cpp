@@ -209,6 +209,10 @@ TEST_F(Build, ErrorsNameTheLineAndLeaveNothing) {
                              "directory and end with a /"),
             std::string::npos)
       << not_dir;
+  put("Dockerfile", "FROM busybox\nCOPY a b /etc\n");  // a directory already, but no '/': BuildKit refuses it too
+  RunResult no_slash = build({});
+  EXPECT_NE(no_slash.err.find("Dockerfile:2: When using COPY with more than one source file"), std::string::npos)
+      << no_slash;
   put("Dockerfile", "FROM nosuch:1\n");
   RunResult no_base = build({});
   EXPECT_NE(no_base.err.find("Dockerfile:1: No such image: nosuch:1"), std::string::npos) << no_base;
@@ -245,11 +249,13 @@ TEST_F(Build, DockerignoreAndTheConfigInstructions) {
   put("debug.log", "no\n");
   put("keep.log", "yes\n");
   put("src/main.sh", "yes\n");
+  put("src/other.sh", "yes\n");
   put("Dockerfile",
       "FROM busybox AS base\n"
       "ONBUILD COPY keep.log /from-trigger\n"
       "FROM base\n"
       "COPY . /ctx/\n"
+      "COPY src/*.sh /scripts\n"  // one pattern, two files: into a directory
       "SHELL [\"/bin/sh\", \"-ec\"]\n"
       "ENTRYPOINT exec /bin/echo\n"
       "USER 1000:1000\n"
@@ -269,8 +275,10 @@ TEST_F(Build, DockerignoreAndTheConfigInstructions) {
             nlohmann::json({{"Test", {"CMD-SHELL", "test -e /ctx/keep.log"}}, {"Interval", 30000000000}, {"Retries", 2}}));
   EXPECT_TRUE(config.at("OnBuild").is_null()) << "the triggers ran: they are not inherited";
   RunResult files = ch11({"run", "--rm", "--network", "none", "--entrypoint", "", "-u", "0", "configured", "sh", "-c",
-                          "find /ctx /from-trigger | sort"});
-  EXPECT_EQ(files.out, "/ctx\n/ctx/.dockerignore\n/ctx/Dockerfile\n/ctx/keep.log\n/ctx/src\n/ctx/src/main.sh\n/from-trigger\n")
+                          "find /ctx /from-trigger /scripts | sort"});
+  EXPECT_EQ(files.out,
+            "/ctx\n/ctx/.dockerignore\n/ctx/Dockerfile\n/ctx/keep.log\n/ctx/src\n/ctx/src/main.sh\n/ctx/src/other.sh\n"
+            "/from-trigger\n/scripts\n/scripts/main.sh\n/scripts/other.sh\n")
       << files;
 }
 
