@@ -558,6 +558,11 @@ void Builder::step(Stage& stage, State& state, const Instruction& raw, int& numb
       else if (auto meta = meta_args_.find(name); meta != meta_args_.end())
         state.args[name] = meta->second;
     }
+    // In the history as BuildKit writes it (`ARG TARGETARCH` in many images' history).
+    std::string text = written(instruction);
+    add_history(state, text, true);
+    state.key = cache_key(state.key, text, "", {});
+    state.id.clear();
     return;
   }
   std::string text = written(instruction);
