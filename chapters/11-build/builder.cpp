@@ -402,6 +402,12 @@ State Builder::base_of(const Stage& stage) {
   state.id = image.id;
   state.manifest = image.manifest;
   state.key = image.id;
+  if (!state.image.contains("config") || !state.image["config"].is_object()) state.image["config"] = ojson::object();
+  if (!env_of(state.image["config"]).count("PATH")) {  // BuildKit gives a base without PATH the default one
+    set_env(state.image["config"], "PATH", std::string(kDefaultPath).substr(5));
+    state.id.clear();
+    state.key = cache_key(state.key, "ENV PATH (the default)", "", {});
+  }
   return state;
 }
 
