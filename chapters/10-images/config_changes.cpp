@@ -63,18 +63,6 @@ std::string lower(std::string text) {
   return text;
 }
 
-// The config's Env as a lookup table for $VAR.
-std::map<std::string, std::string> env_map(const ojson& config) {
-  std::map<std::string, std::string> env;
-  if (config.contains("Env") && config["Env"].is_array())
-    for (const auto& entry : config["Env"]) {
-      std::string text = entry.get<std::string>();
-      size_t equals = text.find('=');
-      env[text.substr(0, equals)] = equals == std::string::npos ? "" : text.substr(equals + 1);
-    }
-  return env;
-}
-
 // moby's shell lexer (ProcessWord): quotes removed, `\` escapes, $NAME, ${NAME},
 // ${NAME:-word} and ${NAME:+word} from the environment.
 class WordProcessor {
@@ -395,6 +383,18 @@ void apply_change(ojson& config, const std::string& line) {
 }
 
 }  // namespace
+
+std::map<std::string, std::string> env_map(const ojson& config) {
+  std::map<std::string, std::string> env;
+  if (config.contains("Env") && config["Env"].is_array())
+    for (const auto& entry : config["Env"]) {
+      std::string text = entry.get<std::string>();
+      size_t equals = text.find('=');
+      env[text.substr(0, equals)] = equals == std::string::npos ? "" : text.substr(equals + 1);
+    }
+  return env;
+}
+
 
 ojson docker_container_config(const nlohmann::json& config) {
   ojson shaped;

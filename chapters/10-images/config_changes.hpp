@@ -3,6 +3,7 @@
 /// instructions (`CMD ["x"]`, `ENV a=b`, `EXPOSE 80/udp`, …) applied to that config.
 #pragma once
 
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -16,6 +17,10 @@ namespace dockling::ch10 {
 /// zero value when missing ("", false, null), and the `omitempty` ones (ExposedPorts,
 /// Healthcheck, StopSignal, …) only when set. `config` may be null: all zero.
 nlohmann::ordered_json docker_container_config(const nlohmann::json& config);
+
+/// The config's Env ("NAME=VALUE" entries) as a table by name: what `$NAME` expands to. An
+/// entry without '=' is the name with an empty value.
+std::map<std::string, std::string> env_map(const nlohmann::ordered_json& config);
 
 /// Applies the `--change` instructions to `config` (a docker_container_config()), in order,
 /// as docker's import and commit do: CMD, ENTRYPOINT, ENV, EXPOSE, HEALTHCHECK, LABEL,

@@ -18,6 +18,7 @@
 
 #include "build_cache.hpp"
 #include "build_context.hpp"
+#include "config_changes.hpp"
 #include "container_store.hpp"
 #include "digest.hpp"
 #include "dockerfile.hpp"
@@ -102,14 +103,8 @@ void check_flags(const Instruction& instruction, std::initializer_list<const cha
 
 /// Env entries ("K=V") as variables.
 Variables env_of(const ojson& config) {
-  Variables result;
-  if (config.contains("Env") && config["Env"].is_array())
-    for (const auto& entry : config["Env"]) {
-      std::string text = entry.get<std::string>();
-      size_t equals = text.find('=');
-      result[text.substr(0, equals)] = equals == std::string::npos ? "" : text.substr(equals + 1);
-    }
-  return result;
+  auto env = ch10::env_map(config);
+  return Variables(env.begin(), env.end());
 }
 
 void set_env(ojson& config, const std::string& name, const std::string& value) {
