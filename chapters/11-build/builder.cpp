@@ -33,7 +33,8 @@ namespace dockling::ch11 {
 
 namespace {
 
-constexpr const char* kDefaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+/// The PATH every stage has (BuildKit's system.DefaultPathEnv on Linux).
+constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 constexpr const char* kBuildkitComment = "buildkit.dockerfile.v0";
 
 std::string upper(std::string text) {
@@ -285,7 +286,7 @@ State Builder::base_of(const Stage& stage) {
   if (lower(base) == "scratch") {
     state.image = ojson{{"architecture", ch10::oci_architecture()},
                         {"os", "linux"},
-                        {"config", ojson{{"Env", ojson::array({kDefaultPath})}}},
+                        {"config", ojson{{"Env", ojson::array({std::string("PATH=") + kDefaultPath})}}},
                         {"rootfs", {{"type", "layers"}, {"diff_ids", ojson::array()}}},
                         {"history", ojson::array()}};
     state.key = cache_key("", "FROM scratch", "", {});
@@ -301,6 +302,13 @@ State Builder::base_of(const Stage& stage) {
   state.layers = image.layers;
   state.id = image.id;
   state.key = image.id;
+  // BuildKit makes sure that every stage has a PATH: a base image without one gets the default
+  // appended to its Env, in the image built and in what RUN sees. So even `FROM base` alone makes a
+  // new image then (the same key, the base's id, finds it in the cache again).
+  if (!env_of(state.image["config"]).count("PATH")) {
+    set_env(state.image["config"], "PATH", kDefaultPath);
+    state.id.clear();
+  }
   return state;
 }
 
