@@ -20,7 +20,9 @@
 #include "dockling/error.hpp"
 #include "dockling/fd.hpp"
 #include "dockling/mount.hpp"
+#include "gzip_inflate.hpp"
 #include "layer_unpack.hpp"
+#include "libarchive.hpp"
 #include "overlay_mount.hpp"
 
 namespace fs = std::filesystem;
@@ -272,6 +274,13 @@ void copy_into(const FileStepRoot& root, const CopyRequest& request) {
     if (request.context == nullptr) {  // --from: that root, mounted before we leave the host's view
       from.emplace(mount_layers(root, request.from_lowers, "from"));
       stage_source.emplace(root.scratch / "from", IgnoreRules{});
+    }
+    // ADD's unpacking loads libarchive (and libisal for gzip) on first use: load them here, while
+    // the host's libraries are in view, not in the stage root (an ADD of a tar as a stage's first
+    // step failed there: no libarchive.so.13 in busybox).
+    if (request.extract_archives) {
+      ch10::libarchive();
+      ch10::gzip_inflater_available();
     }
     enter_stage_root(root);
     copy_sources(request.context ? *request.context : *stage_source, request);
