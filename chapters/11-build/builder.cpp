@@ -572,7 +572,16 @@ void Builder::file_step(State& state, const std::string& what, const std::functi
 
 void Builder::workdir_step(State& state, const std::string& path) {
   size_t before = state.layers.size();
-  file_step(state, "WORKDIR " + path, [&](const FileStepRoot& step_root) { make_directory_in(step_root, path); });
+  // BuildKit makes the directories as the stage's USER (dispatchWorkdir: llb.Mkdir WithUser).
+  std::optional<Owner> owner;
+  const ojson& config = state.image["config"];
+  if (config.contains("User") && config["User"].is_string() && !config["User"].get<std::string>().empty()) {
+    std::string user = config["User"].get<std::string>();
+    size_t colon = user.find(':');
+    owner = Owner{user.substr(0, colon), colon == std::string::npos ? "" : user.substr(colon + 1)};
+  }
+  file_step(state, "WORKDIR " + path,
+            [&](const FileStepRoot& step_root) { make_directory_in(step_root, path, owner); });
   add_history(state, "WORKDIR " + path, state.layers.size() == before);
 }
 

@@ -287,10 +287,11 @@ void copy_into(const FileStepRoot& root, const CopyRequest& request) {
   });
 }
 
-void make_directory_in(const FileStepRoot& root, const std::string& path) {
+void make_directory_in(const FileStepRoot& root, const std::string& path, const std::optional<Owner>& owner) {
   in_mount_namespace([&] {
     enter_stage_root(root);
-    make_parents(path);
+    Ids ids = resolve_owner(owner);
+    make_parents(path, owner ? &ids : nullptr);
   });
 }
 
