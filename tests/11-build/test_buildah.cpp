@@ -297,7 +297,8 @@ TEST_F(Buildah, FilesStagesAndWhiteoutsMakeTheSameRootfs) {
       "ADD pkg.tar.gz /srv/\n"
       "RUN rm /bin/ls /bin/vi /linuxrc && rm -r /usr/sbin && echo made > /made.txt"
       " && mkdir -p /var/made && touch /var/made/empty\n"
-      "WORKDIR /var/made/dir\n");
+      "USER 1000:1000\n"
+      "WORKDIR /var/made/dir/below\n");  // made as USER
   ASSERT_TRUE(build_both("files"));
   expect_same_config("files");
   expect_same_files("files");
