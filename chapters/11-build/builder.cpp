@@ -39,7 +39,8 @@ namespace dockling::ch11 {
 
 namespace {
 
-constexpr const char* kDefaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+/// The PATH every stage has (BuildKit's system.DefaultPathEnv on Linux).
+constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 constexpr const char* kBuildkitComment = "buildkit.dockerfile.v0";
 
 std::string upper(std::string text) {
@@ -380,7 +381,7 @@ State Builder::base_of(const Stage& stage) {
   if (lower(base) == "scratch") {
     state.image = ojson{{"architecture", ch10::oci_architecture()},
                         {"os", "linux"},
-                        {"config", ojson{{"Env", ojson::array({kDefaultPath})}}},
+                        {"config", ojson{{"Env", ojson::array({std::string("PATH=") + kDefaultPath})}}},
                         {"rootfs", {{"type", "layers"}, {"diff_ids", ojson::array()}}},
                         {"history", ojson::array()}};
     state.key = cache_key("", "FROM scratch", "", {});
@@ -399,7 +400,7 @@ State Builder::base_of(const Stage& stage) {
   state.key = image.id;
   if (!state.image.contains("config") || !state.image["config"].is_object()) state.image["config"] = ojson::object();
   if (!env_of(state.image["config"]).count("PATH")) {  // BuildKit gives a base without PATH the default one
-    set_env(state.image["config"], "PATH", std::string(kDefaultPath).substr(5));
+    set_env(state.image["config"], "PATH", kDefaultPath);
     state.id.clear();
     state.key = cache_key(state.key, "ENV PATH (the default)", "", {});
   }
@@ -681,7 +682,16 @@ void Builder::file_step(State& state, const std::string& what, const std::functi
 
 void Builder::workdir_step(State& state, const std::string& path) {
   size_t before = state.layers.size();
-  file_step(state, "WORKDIR " + path, [&](const FileStepRoot& step_root) { make_directory_in(step_root, path); });
+  // BuildKit makes the directories as the stage's USER (dispatchWorkdir: llb.Mkdir WithUser).
+  std::optional<Owner> owner;
+  const ojson& config = state.image["config"];
+  if (config.contains("User") && config["User"].is_string() && !config["User"].get<std::string>().empty()) {
+    std::string user = config["User"].get<std::string>();
+    size_t colon = user.find(':');
+    owner = Owner{user.substr(0, colon), colon == std::string::npos ? "" : user.substr(colon + 1)};
+  }
+  file_step(state, "WORKDIR " + path,
+            [&](const FileStepRoot& step_root) { make_directory_in(step_root, path, owner); });
   add_history(state, "WORKDIR " + path, state.layers.size() == before);
 }
 

@@ -112,12 +112,18 @@ Ids resolve_owner(const std::optional<Owner>& owner) {
   return ids;
 }
 
-/// mkdir -p, each directory made 0755 and owned by root.
-void make_parents(const fs::path& path) {
+/// mkdir -p, each directory made 0755 and owned by root, or by `owner` (COPY --chown): BuildKit
+/// gives the directories a COPY makes to the owner of what it copies (fsutil's MkdirAll with the
+/// chowner), and leaves those that were there alone.
+void make_parents(const fs::path& path, const Ids* owner = nullptr) {
   fs::path done = "/";
   for (const auto& part : path.relative_path()) {
     done /= part;
-    if (::mkdir(done.c_str(), 0755) < 0 && errno != EEXIST) throw SysError("mkdir", done.string(), errno);
+    if (::mkdir(done.c_str(), 0755) == 0) {
+      if (owner) check(::lchown(done.c_str(), owner->uid, owner->gid), "chown", done.string());
+    } else if (errno != EEXIST) {
+      throw SysError("mkdir", done.string(), errno);
+    }
     struct stat st{};
     if (::stat(done.c_str(), &st) < 0) throw SysError("stat", done.string(), errno);
     if (!S_ISDIR(st.st_mode)) throw Error(fmt::format("mkdir {}: not a directory", done.string()), 1);
@@ -238,7 +244,7 @@ void copy_sources(const BuildContext& source, const CopyRequest& request, const 
         below = entry.path.substr(match.size() + 1);
       if (below.empty() && S_ISDIR(entry.st.st_mode)) {  // a directory's contents, not itself
         top_is_dir = true;
-        make_parents(dest);
+        make_parents(dest, &ids);
         return;
       }
       std::string target;
@@ -247,14 +253,14 @@ void copy_sources(const BuildContext& source, const CopyRequest& request, const 
       } else {
         if (request.extract_archives && unpack_if_archive(source, entry, dest)) return;
         target = dest_is_dir ? (fs::path(dest) / base_name(entry.path)).string() : dest;
-        make_parents(fs::path(target).parent_path());
+        make_parents(fs::path(target).parent_path(), &ids);
       }
       copy_entry(source, entry, target, ids, request.mode, dirs);
     });
   }
   for (const auto& [name, content] : request.heredocs) {
     std::string target = dest_is_dir ? (fs::path(dest) / name).string() : dest;
-    make_parents(fs::path(target).parent_path());
+    make_parents(fs::path(target).parent_path(), &ids);
     UniqueFd out = open_fd(target, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
     write_all(out.get(), content);
     check(::fchown(out.get(), ids.uid, ids.gid), "chown", target);
@@ -292,7 +298,9 @@ void copy_into(const FileStepRoot& root, const CopyRequest& request) {
       from.emplace(mount_layers(root, request.from_lowers, "from"));
       stage_source.emplace(root.scratch / "from", IgnoreRules{});
     }
-    if (request.extract_archives) {  // the libraries come from the host: load them before chroot
+    // ADD's unpacking loads libarchive (and libisal for gzip) on first use: load them here, while
+    // the host's libraries are in view, not in the stage root (no libarchive.so.13 in busybox).
+    if (request.extract_archives) {
       ch10::libarchive();
       ch10::gzip_inflater_available();
     }
@@ -303,10 +311,11 @@ void copy_into(const FileStepRoot& root, const CopyRequest& request) {
   });
 }
 
-void make_directory_in(const FileStepRoot& root, const std::string& path) {
+void make_directory_in(const FileStepRoot& root, const std::string& path, const std::optional<Owner>& owner) {
   in_mount_namespace([&] {
     enter_stage_root(root);
-    make_parents(path);
+    Ids ids = resolve_owner(owner);
+    make_parents(path, owner ? &ids : nullptr);
   });
 }
 

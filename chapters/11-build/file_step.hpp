@@ -59,8 +59,9 @@ struct FileStepRoot {
 /// @throws Error with what failed, as docker says it ("…: not a directory").
 void copy_into(const FileStepRoot& root, const CopyRequest& request);
 
-/// Makes the directory `path` (absolute) and its parents if missing (WORKDIR).
-void make_directory_in(const FileStepRoot& root, const std::string& path);
+/// Makes the directory `path` (absolute) and its parents if missing (WORKDIR), those it makes owned
+/// by `owner` (the stage's USER, as BuildKit's mkdir WithUser), else by root.
+void make_directory_in(const FileStepRoot& root, const std::string& path, const std::optional<Owner>& owner = {});
 
 /// True when `dir` holds nothing (a step that changed nothing makes no layer).
 bool is_empty_directory(const std::filesystem::path& dir);
