@@ -1,12 +1,10 @@
 #include "builder.hpp"
 
 #include <fcntl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <array>
 #include <chrono>
-#include <csignal>
 #include <cstdio>
 #include <map>
 #include <memory>
@@ -18,7 +16,8 @@
 
 #include "build_cache.hpp"
 #include "build_context.hpp"
-#include "config_changes.hpp"
+#include "build_interrupt.hpp"
+#include "config_instruction.hpp"
 #include "container_store.hpp"
 #include "digest.hpp"
 #include "dockerfile.hpp"
@@ -29,6 +28,7 @@
 #include "file_step.hpp"
 #include "image_commit.hpp"
 #include "image_store.hpp"
+#include "step_container.hpp"
 #include "substitution.hpp"
 #include "url_fetch.hpp"
 
@@ -39,8 +39,6 @@ namespace dockling::ch11 {
 
 namespace {
 
-/// The PATH every stage has (BuildKit's system.DefaultPathEnv on Linux).
-constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 constexpr const char* kBuildkitComment = "buildkit.dockerfile.v0";
 
 std::string upper(std::string text) {
@@ -85,61 +83,6 @@ std::string run_script(const Instruction& instruction) {
   return script;
 }
 
-/// The value of flag `--name=` of an instruction, nullopt when not given.
-std::optional<std::string> flag_value(const Instruction& instruction, const std::string& name) {
-  std::string prefix = "--" + name + "=";
-  for (const auto& flag : instruction.flags)
-    if (flag.rfind(prefix, 0) == 0) return flag.substr(prefix.size());
-  return std::nullopt;
-}
-
-void check_flags(const Instruction& instruction, std::initializer_list<const char*> allowed) {
-  for (const auto& flag : instruction.flags) {
-    std::string name = flag.substr(2, flag.find('=') == std::string::npos ? std::string::npos : flag.find('=') - 2);
-    bool known = false;
-    for (const char* a : allowed) known = known || name == a;
-    if (!known) throw ParseError(instruction.line, "unknown flag: " + name);
-  }
-}
-
-/// Env entries ("K=V") as variables.
-Variables env_of(const ojson& config) {
-  auto env = ch10::env_map(config);
-  return Variables(env.begin(), env.end());
-}
-
-void set_env(ojson& config, const std::string& name, const std::string& value) {
-  if (!config.contains("Env") || !config["Env"].is_array()) config["Env"] = ojson::array();
-  for (auto& entry : config["Env"]) {
-    std::string text = entry.get<std::string>();
-    if (text.substr(0, text.find('=')) == name) {
-      entry = name + "=" + value;
-      return;
-    }
-  }
-  config["Env"].push_back(name + "=" + value);
-}
-
-/// Go's time.ParseDuration for HEALTHCHECK's flags, in nanoseconds ("30s", "1m30s", "500ms").
-std::int64_t parse_duration(const std::string& text, int line) {
-  std::int64_t total = 0;
-  size_t i = 0;
-  if (text.empty()) throw ParseError(line, "time: invalid duration \"\"");
-  while (i < text.size()) {
-    size_t start = i;
-    while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.')) ++i;
-    if (start == i) throw ParseError(line, "time: invalid duration \"" + text + "\"");
-    double number = std::stod(text.substr(start, i - start));
-    size_t unit_start = i;
-    while (i < text.size() && std::isalpha(static_cast<unsigned char>(text[i]))) ++i;
-    std::string unit = text.substr(unit_start, i - unit_start);
-    double scale = unit == "ns" ? 1 : unit == "us" ? 1e3 : unit == "ms" ? 1e6 : unit == "s" ? 1e9 : unit == "m" ? 60e9 : unit == "h" ? 3600e9 : 0;
-    if (scale == 0) throw ParseError(line, "time: missing unit in duration \"" + text + "\"");
-    total += static_cast<std::int64_t>(number * scale);
-  }
-  return total;
-}
-
 /// One stage of the Dockerfile: its FROM and the instructions up to the next FROM.
 struct Stage {
   std::string name;  ///< AS NAME in lower case; "" without
@@ -161,56 +104,6 @@ struct State {
   bool cache_broken = false;             ///< a step missed: the rest of the stage builds
   std::vector<std::string> diff_ids() const { return image["rootfs"]["diff_ids"].get<std::vector<std::string>>(); }
 };
-
-/// Set by SIGINT, SIGTERM or SIGHUP while a build runs: the build stops after cleaning up.
-volatile std::sig_atomic_t interrupted_by = 0;
-
-void note_signal(int signal) { interrupted_by = signal; }
-
-/// The build's handlers for the signals that end it, for its lifetime; without SA_RESTART,
-/// so that a read or wait returns EINTR and the builder can clean up what is running.
-class InterruptHandlers {
- public:
-  InterruptHandlers() {
-    interrupted_by = 0;
-    struct sigaction action {};
-    action.sa_handler = note_signal;
-    sigemptyset(&action.sa_mask);
-    for (size_t i = 0; i < kSignals.size(); ++i) ::sigaction(kSignals[i], &action, &previous_[i]);
-  }
-  ~InterruptHandlers() {
-    for (size_t i = 0; i < kSignals.size(); ++i) ::sigaction(kSignals[i], &previous_[i], nullptr);
-  }
-  InterruptHandlers(const InterruptHandlers&) = delete;
-  InterruptHandlers& operator=(const InterruptHandlers&) = delete;
-
- private:
-  static constexpr std::array<int, 3> kSignals{SIGINT, SIGTERM, SIGHUP};
-  std::array<struct sigaction, 3> previous_{};
-};
-
-/// Throws once a signal asked the build to stop: exit code 128 + the signal, as a shell
-/// reports a command a signal ended.
-void stop_if_interrupted() {
-  int signal = interrupted_by;
-  if (signal == 0) return;
-  const char* name = ::sigabbrev_np(signal);
-  throw Error(fmt::format("build interrupted by SIG{}: nothing of the unfinished step was kept", name ? name : "?"),
-              128 + signal);
-}
-
-/// Kills the first process of the container named `name` (SIGKILL): its `run` then ends, and
-/// cleans up its network and cgroup as after any exit.
-void kill_step_container(const StateRoot& root, const std::string& name) {
-  try {
-    ch10::ContainerRecord record = ch10::ContainerStore(root).find(name);
-    const auto& state = record.json.value("State", nlohmann::json::object());
-    ProcessIdentity process{state.value("Pid", 0), state.value("PidStartTime", std::uint64_t{0})};
-    if (process.pid > 0 && process.alive()) ::kill(process.pid, SIGKILL);
-  } catch (const Error&) {
-    // not created yet: its `run` got the signal from the terminal too, or ends on its own
-  }
-}
 
 /// The proxy ARGs docker predefines: a --build-arg of one reaches RUN without an ARG line, and
 /// stays out of the history and the cache key (a proxy changes how, not what, is fetched).
@@ -251,7 +144,6 @@ class Builder {
   State build_stage(Stage& stage);
   State base_of(const Stage& stage);
   void step(Stage& stage, State& state, const Instruction& raw, int& number, bool trigger);
-  void apply_config(State& state, const Instruction& instruction);
   std::vector<std::string> run_step(State& state, const Instruction& instruction);
   Fetched fetch_urls(const Instruction& instruction);
   void copy_step(const Stage& stage, State& state, const Instruction& instruction, const Fetched& fetched);
@@ -435,102 +327,6 @@ void Builder::store_state(State& state, bool reuse) {
   state.manifest = manifest;
 }
 
-void Builder::apply_config(State& state, const Instruction& instruction) {
-  ojson& config = state.image["config"];
-  const std::string& k = instruction.keyword;
-  const auto& args = instruction.args;
-  if (k == "env") {
-    for (size_t i = 0; i + 1 < args.size(); i += 2) set_env(config, args[i], args[i + 1]);
-  } else if (k == "label") {
-    if (!config.contains("Labels") || !config["Labels"].is_object()) config["Labels"] = ojson::object();
-    for (size_t i = 0; i + 1 < args.size(); i += 2) config["Labels"][args[i]] = args[i + 1];
-  } else if (k == "maintainer") {
-    state.image["author"] = args.front();
-  } else if (k == "expose") {
-    if (!config.contains("ExposedPorts") || !config["ExposedPorts"].is_object()) config["ExposedPorts"] = ojson::object();
-    for (const auto& word : args) {
-      std::string port = lower(word);
-      std::string protocol = "tcp";
-      if (size_t slash = port.find('/'); slash != std::string::npos) {
-        protocol = port.substr(slash + 1);
-        port = port.substr(0, slash);
-      }
-      if (protocol != "tcp" && protocol != "udp" && protocol != "sctp")
-        throw at(instruction, fmt::format("invalid proto: {}", protocol));
-      size_t dash = port.find('-');
-      int first = 0, last = 0;
-      try {
-        first = std::stoi(port.substr(0, dash));
-        last = dash == std::string::npos ? first : std::stoi(port.substr(dash + 1));
-      } catch (const std::exception&) {
-        throw at(instruction, fmt::format("invalid containerPort: {}", word));
-      }
-      if (first < 0 || last > 65535 || first > last) throw at(instruction, fmt::format("invalid containerPort: {}", word));
-      for (int p = first; p <= last; ++p) config["ExposedPorts"][fmt::format("{}/{}", p, protocol)] = ojson::object();
-    }
-  } else if (k == "volume") {
-    if (!config.contains("Volumes") || !config["Volumes"].is_object()) config["Volumes"] = ojson::object();
-    for (const auto& path : args) {
-      if (path.empty()) throw at(instruction, "VOLUME specified can not be an empty string");
-      config["Volumes"][path] = ojson::object();
-    }
-  } else if (k == "stopsignal") {
-    config["StopSignal"] = args.front();
-  } else if (k == "user") {
-    config["User"] = args.front();
-  } else if (k == "cmd" || k == "entrypoint") {
-    ojson command = ojson::array();
-    if (!instruction.json) {
-      auto shell = config.contains("Shell") && config["Shell"].is_array() ? config["Shell"]
-                                                                          : ojson::array({"/bin/sh", "-c"});
-      command = shell;
-    }
-    for (const auto& arg : args) command.push_back(arg);
-    if (k == "cmd") {
-      config["Cmd"] = command;
-      state.cmd_set = true;
-    } else {
-      config["Entrypoint"] = command;
-      if (!state.cmd_set) config["Cmd"] = nullptr;  // docker: an ENTRYPOINT drops the base image's CMD
-    }
-  } else if (k == "shell") {
-    config["Shell"] = args;
-  } else if (k == "onbuild") {
-    if (!config.contains("OnBuild") || !config["OnBuild"].is_array()) config["OnBuild"] = ojson::array();
-    config["OnBuild"].push_back(args.front());
-  } else if (k == "healthcheck") {
-    check_flags(instruction, {"interval", "timeout", "start-period", "start-interval", "retries"});
-    std::string text = args.front();
-    size_t space = text.find_first_of(" \t");
-    std::string type = upper(text.substr(0, space));
-    std::string rest = space == std::string::npos ? "" : text.substr(text.find_first_not_of(" \t", space));
-    ojson check = ojson::object();
-    if (type == "NONE") {
-      if (!rest.empty() || !instruction.flags.empty()) throw at(instruction, "HEALTHCHECK NONE takes no arguments");
-      check["Test"] = ojson::array({"NONE"});
-    } else if (type == "CMD") {
-      if (rest.empty()) throw at(instruction, "Missing command after HEALTHCHECK CMD");
-      ojson test = ojson::array({"CMD-SHELL", rest});
-      try {
-        auto parsed = nlohmann::json::parse(rest);
-        if (parsed.is_array() && !parsed.empty()) {
-          test = ojson::array({"CMD"});
-          for (const auto& word : parsed) test.push_back(word.get<std::string>());
-        }
-      } catch (const std::exception&) {
-      }
-      check["Test"] = test;
-      for (const auto& [flag, field] : {std::pair{"interval", "Interval"}, {"timeout", "Timeout"},
-                                        {"start-period", "StartPeriod"}, {"start-interval", "StartInterval"}})
-        if (auto value = flag_value(instruction, flag)) check[field] = parse_duration(*value, instruction.line);
-      if (auto retries = flag_value(instruction, "retries")) check["Retries"] = std::stoi(*retries);
-    } else {
-      throw at(instruction, "Unknown type \"" + type + "\" in HEALTHCHECK (try CMD)");
-    }
-    config["Healthcheck"] = check;
-  }
-}
-
 void Builder::step(Stage& stage, State& state, const Instruction& raw, int& number, bool trigger) {
   // Variables: the stage's ARGs, then its ENV over them (docker: ENV wins).
   Variables variables = state.args;
@@ -569,7 +365,11 @@ void Builder::step(Stage& stage, State& state, const Instruction& raw, int& numb
   }
   std::string text = written(instruction);
   if (!is_layer_step(k)) {
-    apply_config(state, instruction);
+    try {
+      apply_config_instruction(state.image, instruction, state.cmd_set);
+    } catch (const Error& e) {
+      throw at(instruction, e.what());
+    }
     add_history(state, text, true);
     state.key = cache_key(state.key, text, "", {});
     state.id.clear();
@@ -585,7 +385,11 @@ void Builder::step(Stage& stage, State& state, const Instruction& raw, int& numb
       if (!env_of(state.image["config"]).count(name)) run_args[name] = value;
   Fetched fetched;
   if (k == "copy" || k == "add") {
-    check_flags(instruction, {"from", "chown", "chmod", "link", "checksum"});
+    try {
+      check_flags(instruction, {"from", "chown", "chmod", "link", "checksum"});
+    } catch (const Error& e) {
+      throw at(instruction, e.what());
+    }
     auto from = flag_value(instruction, "from");
     if (from) {
       if (auto other = stage_named(*from); other && *other < stage.index) {
@@ -631,7 +435,6 @@ void Builder::step(Stage& stage, State& state, const Instruction& raw, int& numb
       state.layers = cached->layers;
       state.id = cached->id;
       state.manifest = cached->manifest;
-      if (k == "workdir") apply_config(state, instruction);
       progress("CACHED " + shown);
       return;
     }
@@ -804,70 +607,21 @@ std::vector<std::string> Builder::run_step(State& state, const Instruction& inst
       command = {"/bin/sh", "-c"};
     command.push_back(run_script(instruction));
   }
-  std::string name = "dockling-build-" + random_hex(6);
-  std::vector<std::string> argv{"/proc/self/exe", "--root", root_.dir().string(), "run", "--name", name,
-                                "--entrypoint", "", "--network", options_.network == "default" ? "bridge" : options_.network};
+  StepCommand run;
+  run.image_id = state.id;
+  run.command = command;
+  run.network = options_.network == "default" ? "bridge" : options_.network;
   Variables env = env_of(config);
   for (const auto& [key, value] : state.args)
-    if (!env.count(key)) argv.insert(argv.end(), {"-e", key + "=" + value});
-  for (const char* name : kProxyArgs) {
-    auto given = options_.build_args.find(name);
-    if (given != options_.build_args.end() && !env.count(name) && !state.args.count(name))
-      argv.insert(argv.end(), {"-e", given->first + "=" + given->second});
+    if (!env.count(key)) run.env.push_back(key + "=" + value);
+  for (const char* proxy : kProxyArgs) {
+    auto given = options_.build_args.find(proxy);
+    if (given != options_.build_args.end() && !env.count(proxy) && !state.args.count(proxy))
+      run.env.push_back(given->first + "=" + given->second);
   }
-  if (!config.value("WorkingDir", "").empty()) argv.insert(argv.end(), {"-w", config.value("WorkingDir", "")});
-  if (!config.value("User", "").empty()) argv.insert(argv.end(), {"-u", config.value("User", "")});
-  argv.push_back(state.id);
-  argv.insert(argv.end(), command.begin(), command.end());
-
-  Pipe output = make_pipe();
-  pid_t pid = ::fork();
-  if (pid < 0) throw_sys("fork", "RUN");
-  if (pid == 0) {
-    int null = ::open("/dev/null", O_RDONLY);
-    ::dup2(null, 0);
-    ::dup2(output.write.get(), 1);
-    ::dup2(output.write.get(), 2);
-    std::vector<char*> args;
-    for (auto& arg : argv) args.push_back(arg.data());
-    args.push_back(nullptr);
-    ::execv(args[0], args.data());
-    ::_exit(127);
-  }
-  output.write.reset();
-  std::vector<std::string> lines;
-  std::string pending;
-  char buffer[4096];
-  bool killed = false;
-  while (true) {
-    ssize_t n = ::read(output.read.get(), buffer, sizeof buffer);
-    if (n < 0 && errno == EINTR) {
-      if (interrupted_by && !killed) {
-        kill_step_container(root_, name);
-        killed = true;
-      }
-      continue;
-    }
-    if (n <= 0) break;
-    pending.append(buffer, static_cast<size_t>(n));
-    size_t newline;
-    while ((newline = pending.find('\n')) != std::string::npos) {
-      std::string line = pending.substr(0, newline);
-      pending.erase(0, newline + 1);
-      lines.push_back(line);
-    }
-  }
-  if (!pending.empty()) lines.push_back(pending);
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  ch10::ContainerStore containers(root_);
-  std::optional<ch10::ContainerRecord> container;
-  try {
-    container = containers.find(name);
-  } catch (const Error&) {
-  }
+  run.workdir = config.value("WorkingDir", "");
+  run.user = config.value("User", "");
+  StepOutcome outcome = run_step_container(root_, "dockling-build-" + random_hex(6), run);
   struct Removal {  // the step's container goes, whatever happens below
     std::optional<ch10::ContainerRecord>& record;
     ~Removal() {
@@ -876,10 +630,14 @@ std::vector<std::string> Builder::run_step(State& state, const Instruction& inst
         } catch (const Error&) {
         }
     }
-  } removal{container};
+  } removal{outcome.container};
+  const std::vector<std::string>& lines = outcome.output;
+  int code = outcome.exit_code;
+  std::optional<ch10::ContainerRecord>& container = outcome.container;
   stop_if_interrupted();
-  std::string shown = nlohmann::json(command).dump();
-  if (!instruction.json) shown = command.back().empty() ? "" : fmt::format("{} {}", command[0], command[1]) + " " + command.back();
+  // BuildKit shows the command as its words joined by spaces: "/bin/sh -c echo hi".
+  std::string shown;
+  for (const auto& word : command) shown += (shown.empty() ? "" : " ") + word;
   if (code != 0 || !container) {
     std::string tail;  // its last lines of output, as BuildKit shows them
     for (size_t i = lines.size() > 10 ? lines.size() - 10 : 0; i < lines.size(); ++i) tail += "\n  " + lines[i];
@@ -900,7 +658,7 @@ std::vector<std::string> Builder::run_step(State& state, const Instruction& inst
   }
   add_history(state, "RUN " + args_prefix + (instruction.json ? nlohmann::json(command).dump() : shown) + " # buildkit",
               false);
-  return lines;
+  return outcome.output;
 }
 
 State Builder::build_stage(Stage& stage) {
