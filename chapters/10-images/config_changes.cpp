@@ -14,6 +14,7 @@
 
 #include "dockerfile_words.hpp"
 #include "dockling/error.hpp"
+#include "dockling/text.hpp"
 
 namespace dockling::ch10 {
 
@@ -56,11 +57,6 @@ std::string trim(std::string_view text) {
   auto begin = std::find_if_not(text.begin(), text.end(), [](unsigned char c) { return std::isspace(c); });
   auto end = std::find_if_not(text.rbegin(), text.rend(), [](unsigned char c) { return std::isspace(c); }).base();
   return begin < end ? std::string(begin, end) : std::string();
-}
-
-std::string lower(std::string text) {
-  for (auto& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return text;
 }
 
 // moby's shell lexer (ProcessWord): quotes removed, `\` escapes, $NAME, ${NAME},
@@ -206,7 +202,7 @@ void expose(ojson& config, const std::string& rest) {
     std::string proto = "tcp", ports = spec;
     if (size_t slash = spec.find('/'); slash != std::string::npos) {
       ports = spec.substr(0, slash);
-      proto = lower(spec.substr(slash + 1));
+      proto = ascii_lower(spec.substr(slash + 1));
     }
     if (proto != "tcp" && proto != "udp" && proto != "sctp") refuse(fmt::format("Invalid proto: {}", proto));
     auto number = [&](const std::string& text) {
@@ -265,7 +261,7 @@ void healthcheck(ojson& config, std::string rest) {
     flags[name] = equals == std::string::npos ? "" : flag.substr(equals + 1);
   }
   size_t space = rest.find_first_of(" \t");
-  std::string kind = lower(rest.substr(0, space));
+  std::string kind = ascii_lower(rest.substr(0, space));
   std::string args = space == std::string::npos ? "" : trim(rest.substr(space));
   if (kind == "none") {
     if (!args.empty() || !flags.empty()) refuse("HEALTHCHECK NONE takes no arguments");
@@ -320,7 +316,7 @@ std::string workdir(const std::string& previous, const std::string& requested) {
 void apply_change(ojson& config, const std::string& line) {
   std::string text = trim(line);
   size_t space = text.find_first_of(" \t");
-  std::string instruction = lower(text.substr(0, space));
+  std::string instruction = ascii_lower(text.substr(0, space));
   std::string rest = space == std::string::npos ? "" : trim(text.substr(space));
   if (instruction == "cmd") {
     config["Cmd"] = command_line(rest);
@@ -367,7 +363,7 @@ void apply_change(ojson& config, const std::string& line) {
       config["Volumes"][path] = ojson::object();
     }
   } else if (instruction == "onbuild") {
-    std::string trigger = lower(rest.substr(0, rest.find_first_of(" \t")));
+    std::string trigger = ascii_lower(rest.substr(0, rest.find_first_of(" \t")));
     if (trigger == "onbuild") refuse("Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed");
     if (trigger == "from" || trigger == "maintainer")
       refuse(fmt::format("{} isn't allowed as an ONBUILD trigger", trigger == "from" ? "FROM" : "MAINTAINER"));

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "dockling/error.hpp"
+#include "dockling/text.hpp"
 
 namespace dockling::ch10 {
 
@@ -136,12 +137,6 @@ bool split_reference(std::string_view text, Split& out) {
   return is_name(out.name);
 }
 
-std::string lower(std::string_view text) {
-  std::string result(text);
-  std::transform(result.begin(), result.end(), result.begin(), [](unsigned char c) { return std::tolower(c); });
-  return result;
-}
-
 // go-digest's Validate, for a digest that already has the grammar's shape.
 void validate_digest(std::string_view digest) {
   size_t colon = digest.find(':');
@@ -180,13 +175,13 @@ Reference parse_reference(std::string_view text) {
   if (domain == "index.docker.io") domain = kDefaultDomain;
   if (domain == kDefaultDomain && remainder.find('/') == std::string::npos) remainder = "library/" + remainder;
   std::string remote_name = remainder.substr(0, remainder.find(':'));
-  if (lower(remote_name) != remote_name) invalid("repository name must be lowercase");
+  if (ascii_lower(remote_name) != remote_name) invalid("repository name must be lowercase");
 
   std::string whole = domain + "/" + remainder;
   Split split;
   if (text.empty() || !split_reference(whole, split)) {
     Split lowered;
-    if (!text.empty() && split_reference(lower(whole), lowered)) invalid("repository name must be lowercase");
+    if (!text.empty() && split_reference(ascii_lower(whole), lowered)) invalid("repository name must be lowercase");
     invalid();
   }
   if (split.name.size() > kNameTotalLengthMax)

@@ -25,6 +25,7 @@
 #include "dockling/fd.hpp"
 #include "dockling/fs.hpp"
 #include "dockling/tempdir.hpp"
+#include "dockling/text.hpp"
 #include "file_step.hpp"
 #include "image_commit.hpp"
 #include "image_store.hpp"
@@ -41,20 +42,10 @@ namespace {
 
 constexpr const char* kBuildkitComment = "buildkit.dockerfile.v0";
 
-std::string upper(std::string text) {
-  for (char& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return text;
-}
-
-std::string lower(std::string text) {
-  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return text;
-}
-
 /// An instruction as docker shows it in progress and history: its keyword in capitals, its
 /// flags, its arguments (a JSON array for the exec form), after substitution.
 std::string written(const Instruction& instruction) {
-  std::string text = upper(instruction.keyword);
+  std::string text = ascii_upper(instruction.keyword);
   for (const auto& flag : instruction.flags) text += " " + flag;
   if (instruction.json) {
     text += " " + nlohmann::json(instruction.args).dump();
@@ -210,8 +201,8 @@ void Builder::read_dockerfile() {
       stage.index = stages_.size();
       stage.from = instruction;
       const auto& args = instruction.args;
-      if (args.size() == 3 && lower(args[1]) == "as") {
-        stage.name = lower(args[2]);
+      if (args.size() == 3 && ascii_lower(args[1]) == "as") {
+        stage.name = ascii_lower(args[2]);
       } else if (args.size() != 1) {
         throw at(instruction, "FROM requires either one or three arguments");
       }
@@ -227,7 +218,7 @@ void Builder::read_dockerfile() {
 }
 
 std::optional<size_t> Builder::stage_named(const std::string& text) const {
-  std::string name = lower(text);
+  std::string name = ascii_lower(text);
   for (const auto& stage : stages_)
     if (!stage.name.empty() && stage.name == name) return stage.index;
   if (!text.empty() && text.find_first_not_of("0123456789") == std::string::npos) {
@@ -270,7 +261,7 @@ State Builder::base_of(const Stage& stage) {
     state.cache_broken = false;
     return state;
   }
-  if (lower(base) == "scratch") {
+  if (ascii_lower(base) == "scratch") {
     state.image = ojson{{"architecture", ch10::oci_architecture()},
                         {"os", "linux"},
                         {"config", ojson{{"Env", ojson::array({std::string("PATH=") + kDefaultPath})}}},
@@ -419,7 +410,7 @@ void Builder::step(Stage& stage, State& state, const Instruction& raw, int& numb
       files = context_->checksum(matches);
     }
     for (const auto& heredoc : instruction.heredocs) files += "\n" + heredoc.name + "\n" + heredoc.content;
-    if (instruction.args.size() < 2) throw at(instruction, upper(k) + " requires at least two arguments");
+    if (instruction.args.size() < 2) throw at(instruction, ascii_upper(k) + " requires at least two arguments");
     // A URL is downloaded at every build, as docker does, to see whether it changed: its
     // content's digest is part of the key.
     fetched = fetch_urls(instruction);
@@ -666,7 +657,7 @@ State Builder::build_stage(Stage& stage) {
   std::string base = stage.from.args.front();
   bool from_stage = stage_named(base).has_value() && *stage_named(base) < stage.index;
   std::string shown = base;
-  if (!from_stage && lower(base) != "scratch") {
+  if (!from_stage && ascii_lower(base) != "scratch") {
     try {
       shown = ch10::parse_reference(base).with_default_tag().full();
     } catch (const Error&) {
@@ -711,7 +702,7 @@ std::string Builder::build() {
   size_t target = stages_.size() - 1;
   if (!options_.target.empty()) {
     auto found = stage_named(options_.target);
-    if (!found || stage_named(options_.target) != found || stages_[*found].name != lower(options_.target))
+    if (!found || stage_named(options_.target) != found || stages_[*found].name != ascii_lower(options_.target))
       throw Error(fmt::format("failed to reach build target {} in Dockerfile", options_.target), 1);
     target = *found;
   }

@@ -7,22 +7,13 @@
 
 #include "config_changes.hpp"
 #include "dockling/error.hpp"
+#include "dockling/text.hpp"
 
 using ojson = nlohmann::ordered_json;
 
 namespace dockling::ch11 {
 
 namespace {
-
-std::string upper(std::string text) {
-  for (char& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return text;
-}
-
-std::string lower(std::string text) {
-  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return text;
-}
 
 /// config[key] as an object (or array), made one when it is missing or null.
 ojson& field(ojson& config, const char* key, const ojson& empty) {
@@ -33,7 +24,7 @@ ojson& field(ojson& config, const char* key, const ojson& empty) {
 void expose(ojson& config, const std::vector<std::string>& words) {
   ojson& ports = field(config, "ExposedPorts", ojson::object());
   for (const auto& word : words) {
-    std::string port = lower(word);
+    std::string port = ascii_lower(word);
     std::string protocol = "tcp";
     if (size_t slash = port.find('/'); slash != std::string::npos) {
       protocol = port.substr(slash + 1);
@@ -57,7 +48,7 @@ ojson healthcheck(const Instruction& instruction) {
   check_flags(instruction, {"interval", "timeout", "start-period", "start-interval", "retries"});
   const std::string& text = instruction.args.front();
   size_t space = text.find_first_of(" \t");
-  std::string type = upper(text.substr(0, space));
+  std::string type = ascii_upper(text.substr(0, space));
   std::string rest = space == std::string::npos ? "" : text.substr(text.find_first_not_of(" \t", space));
   ojson check = ojson::object();
   if (type == "NONE") {
@@ -139,7 +130,7 @@ void apply_config_instruction(ojson& image, const Instruction& instruction, bool
   } else if (k == "healthcheck") {
     config["Healthcheck"] = healthcheck(instruction);
   } else {
-    throw Error(fmt::format("{} does not only edit the config", upper(k)), 1);
+    throw Error(fmt::format("{} does not only edit the config", ascii_upper(k)), 1);
   }
 }
 

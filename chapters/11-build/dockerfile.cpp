@@ -1,4 +1,5 @@
 #include "dockerfile.hpp"
+#include "dockling/text.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -26,18 +27,6 @@ std::string_view trim(std::string_view s) {
   s = trim_left(s);
   while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
   return s;
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
-std::string upper(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  return out;
 }
 
 // The line without its line ending ("\n", "\r\n").
@@ -101,7 +90,7 @@ class Directives {
     size_t start = i;
     while (i < line.size() && std::isalnum(static_cast<unsigned char>(line[i]))) ++i;
     if (i == start || !std::isalpha(static_cast<unsigned char>(line[start]))) return false;
-    name = lower(line.substr(start, i - start));
+    name = ascii_lower(line.substr(start, i - start));
     while (i < line.size() && blank(line[i])) ++i;
     if (i == line.size() || line[i] != '=') return false;
     ++i;
@@ -228,7 +217,7 @@ std::vector<std::string> name_values(std::string_view rest, const std::string& k
     size_t end = 0;
     while (end < rest.size() && !is_space(rest[end])) ++end;
     std::string_view value = trim_left(rest.substr(end));
-    if (value.empty()) throw ParseError(line, upper(keyword) + " must have two arguments");
+    if (value.empty()) throw ParseError(line, ascii_upper(keyword) + " must have two arguments");
     return {std::string(rest.substr(0, end)), std::string(value)};
   }
   for (const std::string& word : words) {
@@ -254,11 +243,11 @@ Instruction instruction_of(const std::string& text, char escape, int line) {
   size_t end = 0;
   while (end < rest.size() && !is_space(rest[end])) ++end;
   std::string_view word = rest.substr(0, end);
-  instruction.keyword = lower(word);
+  instruction.keyword = ascii_lower(word);
   const std::string& k = instruction.keyword;
   if (!one_of(k, {"add", "arg", "cmd", "copy", "entrypoint", "env", "expose", "from", "healthcheck", "label",
                   "maintainer", "onbuild", "run", "shell", "stopsignal", "user", "volume", "workdir"}))
-    throw ParseError(line, "unknown instruction: " + upper(word));  // in capitals, as docker prints it
+    throw ParseError(line, "unknown instruction: " + ascii_upper(word));  // in capitals, as docker prints it
   rest = take_flags(rest.substr(end), instruction.flags);
   if (one_of(k, {"run", "cmd", "entrypoint", "shell"})) {
     instruction.json = json_strings(rest, instruction.args);
@@ -278,10 +267,10 @@ Instruction instruction_of(const std::string& text, char escape, int line) {
     instruction.args = {std::string(rest)};
   }
   if (instruction.args.empty() && !instruction.json)  // `CMD []` is allowed: it clears the command
-    throw ParseError(line, upper(k) + " requires at least one argument");
+    throw ParseError(line, ascii_upper(k) + " requires at least one argument");
   if (k == "onbuild") {
     // The trigger is an instruction of its own, checked now; it runs in the image built on this one.
-    std::string trigger = upper(whitespace_words(rest).front());
+    std::string trigger = ascii_upper(whitespace_words(rest).front());
     if (trigger == "ONBUILD") throw ParseError(line, "Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed");
     if (trigger == "FROM" || trigger == "MAINTAINER")
       throw ParseError(line, trigger + " isn't allowed as an ONBUILD trigger");
