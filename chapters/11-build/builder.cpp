@@ -381,6 +381,7 @@ void Builder::step(Stage& stage, State& state, const Instruction& raw, int& numb
     } catch (const Error& e) {
       throw at(instruction, e.what());
     }
+    if (instruction.args.size() < 2) throw at(instruction, ascii_upper(k) + " requires at least two arguments");
     auto from = flag_value(instruction, "from");
     if (from) {
       if (auto other = stage_named(*from); other && *other < stage.index) {
@@ -409,8 +410,6 @@ void Builder::step(Stage& stage, State& state, const Instruction& raw, int& numb
       }
       files = context_->checksum(matches);
     }
-    for (const auto& heredoc : instruction.heredocs) files += "\n" + heredoc.name + "\n" + heredoc.content;
-    if (instruction.args.size() < 2) throw at(instruction, ascii_upper(k) + " requires at least two arguments");
     // A URL is downloaded at every build, as docker does, to see whether it changed: its
     // content's digest is part of the key.
     fetched = fetch_urls(instruction);
