@@ -1,0 +1,28 @@
+/// @file distribution_client.hpp
+/// @brief `pull` and `push`: chapter 10's image store on one side, a registry's distribution
+/// API on the other.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "dockling/state.hpp"
+
+namespace dockling::ch12 {
+
+/// Flags the client's commands share.
+struct ClientOptions {
+  bool quiet = false;                            ///< -q: only the final line
+  std::vector<std::string> insecure_registries;  ///< HOST[:PORT] spoken to over plain http
+};
+
+/// `pull NAME[:TAG|@DIGEST]`: the manifest (for this platform, from an index), the config and
+/// the layers into the store of `root`, then the name pointed at it. Prints docker's lines.
+/// @returns the exit code.
+int pull_image(const StateRoot& root, const std::string& reference, const ClientOptions& options);
+
+/// `push NAME[:TAG]`: the image's blobs the registry lacks, then its manifest under the tag.
+/// @returns the exit code.
+int push_image(const StateRoot& root, const std::string& reference, const ClientOptions& options);
+
+}  // namespace dockling::ch12

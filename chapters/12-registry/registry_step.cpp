@@ -1,0 +1,45 @@
+#include "registry_step.hpp"
+
+#include <memory>
+
+namespace dockling::ch12 {
+
+void RegistryStep::add_commands(CLI::App& app) {
+  ch11::BuildStep::add_commands(app);
+  CLI::App* registry = app.add_subcommand("registry", "Run a registry: the OCI distribution API over HTTP");
+  registry->require_subcommand(1);
+  serve_ = registry->add_subcommand("serve", "Serve a registry until SIGINT or SIGTERM");
+  serve_->add_option("--addr", serve_options_.addr, "HOST:PORT to listen on (PORT 0: one the kernel picks)")
+      ->capture_default_str();
+  serve_->add_option("--root", serve_options_.root, "Where blobs and repositories are kept (default: STATE_ROOT/registry)");
+  serve_->add_flag("--no-delete", serve_options_.no_delete, "Refuse DELETE of blobs and manifests (405)");
+
+  pull_ = app.add_subcommand("pull", "Download an image from a registry");
+  pull_->add_option("NAME[:TAG|@DIGEST]", reference_, "The image")->required();
+  push_ = app.add_subcommand("push", "Upload an image to a registry");
+  push_->add_option("NAME[:TAG]", reference_, "The image")->required();
+  for (CLI::App* command : {pull_, push_}) {
+    command->add_flag("-q,--quiet", client_options_.quiet, "Suppress verbose output");
+    command->add_option("--insecure-registry", client_options_.insecure_registries,
+                        "HOST[:PORT] spoken to over plain http (localhost and 127.0.0.0/8 always are)");
+  }
+}
+
+std::optional<int> RegistryStep::run_command(const StateRoot& root) {
+  if (serve_->parsed()) {
+    if (serve_options_.root.empty()) serve_options_.root = root.dir() / "registry";
+    return serve_registry(serve_options_);
+  }
+  if (pull_->parsed()) return pull_image(root, reference_, client_options_);
+  if (push_->parsed()) return push_image(root, reference_, client_options_);
+  return ch11::BuildStep::run_command(root);
+}
+
+Steps steps() {
+  Steps list = ch11::steps();
+  for (auto& step : list)
+    if (step->slot() == Slot::image) step = std::make_unique<RegistryStep>();
+  return list;
+}
+
+}  // namespace dockling::ch12

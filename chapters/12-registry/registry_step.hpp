@@ -1,0 +1,33 @@
+/// @file registry_step.hpp
+/// @brief Chapter 12's step: chapter 11's build step, plus `registry serve`, `pull` and `push`.
+#pragma once
+
+#include <string>
+
+#include "build_step.hpp"
+#include "distribution_client.hpp"
+#include "registry_server.hpp"
+
+namespace dockling::ch12 {
+
+/// Chapter 11's step with the registry's server and client commands beside its own.
+class RegistryStep : public ch11::BuildStep {
+ public:
+  /// Chapter 11's commands, `registry serve`, `pull` and `push`.
+  void add_commands(CLI::App& app) override;
+  /// The chosen one of those, else chapter 11's.
+  std::optional<int> run_command(const StateRoot& root) override;
+
+ private:
+  CLI::App* serve_ = nullptr;
+  CLI::App* pull_ = nullptr;
+  CLI::App* push_ = nullptr;
+  ServeOptions serve_options_;
+  ClientOptions client_options_;
+  std::string reference_;
+};
+
+/// Chapter 12's steps: chapter 11's, its image step replaced by RegistryStep.
+Steps steps();
+
+}  // namespace dockling::ch12

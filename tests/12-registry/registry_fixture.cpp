@@ -1,0 +1,70 @@
+#include "registry_fixture.hpp"
+
+#include <csignal>
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+namespace dockling::ch12 {
+
+using namespace dockling::testing;
+
+namespace {
+
+/// Reads the process's lines until one holds "listening on HOST:PORT"; returns HOST:PORT.
+std::string wait_for_address(Background& process) {
+  for (int lines = 0; lines < 50; ++lines) {
+    std::optional<std::string> line = process.read_line();
+    if (!line) break;
+    size_t at = line->find("listening on ");
+    if (at == std::string::npos) continue;
+    std::string address = line->substr(at + 13);
+    size_t end = address.find_first_of(" \"");
+    return address.substr(0, end);
+  }
+  return "";
+}
+
+}  // namespace
+
+std::unique_ptr<RunningRegistry> RunningRegistry::dockling(const std::filesystem::path& root,
+                                                           const std::vector<std::string>& extra) {
+  std::vector<std::string> argv{bin("ch12-registry"), "registry", "serve", "--addr", "127.0.0.1:0", "--root", root};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  auto process = std::make_unique<Background>(argv);
+  std::string address = wait_for_address(*process);
+  if (address.empty()) {
+    ADD_FAILURE() << "ch12-registry registry serve did not say where it listens:\n" << process->wait(milliseconds(2000));
+    return nullptr;
+  }
+  return std::unique_ptr<RunningRegistry>(new RunningRegistry(std::move(process), address));
+}
+
+std::unique_ptr<RunningRegistry> RunningRegistry::cncf(const std::filesystem::path& dir, const std::string& htpasswd) {
+  std::filesystem::create_directories(dir / "data");
+  std::filesystem::path config = dir / "config.yml";
+  {
+    std::ofstream out(config);
+    out << "version: 0.1\n"
+        << "log:\n  level: info\n  accesslog:\n    disabled: true\n"
+        << "storage:\n  filesystem:\n    rootdirectory: " << (dir / "data").string() << "\n  delete:\n    enabled: true\n"
+        << "http:\n  addr: 127.0.0.1:0\n  secret: dockling-test-secret\n";
+    if (!htpasswd.empty()) out << "auth:\n  htpasswd:\n    realm: dockling-test\n    path: " << htpasswd << "\n";
+  }
+  // Its log goes to stderr: joined to stdout, where Background reads lines.
+  auto process = std::make_unique<Background>(std::vector<std::string>{
+      "/bin/sh", "-c", "exec /usr/bin/docker-registry serve \"$0\" 2>&1", config.string()});
+  std::string address = wait_for_address(*process);
+  if (address.empty()) {
+    ADD_FAILURE() << "docker-registry did not say where it listens:\n" << process->wait(milliseconds(2000));
+    return nullptr;
+  }
+  return std::unique_ptr<RunningRegistry>(new RunningRegistry(std::move(process), address));
+}
+
+RunResult RunningRegistry::stop() {
+  process_->signal(SIGTERM);
+  return process_->wait(milliseconds(10000));
+}
+
+}  // namespace dockling::ch12

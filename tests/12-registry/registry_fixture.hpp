@@ -1,0 +1,41 @@
+/// @file registry_fixture.hpp
+/// @brief Registries that run for one test, on a port of 127.0.0.1 the kernel picks: ours
+/// (`ch12-registry registry serve`) and the CNCF one (Debian's docker-registry, the peer).
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "dockling/testing.hpp"
+
+namespace dockling::ch12 {
+
+/// A registry process; killed (its process group) when destroyed.
+class RunningRegistry {
+ public:
+  /// `ch12-registry registry serve --addr 127.0.0.1:0 --root ROOT` plus `extra`, started and
+  /// waited for until it says where it listens. Fails the test (gtest ASSERT) otherwise:
+  /// check HasFatalFailure() after.
+  static std::unique_ptr<RunningRegistry> dockling(const std::filesystem::path& root,
+                                                   const std::vector<std::string>& extra = {});
+  /// docker-registry with a config written into `dir` (storage in dir/data, deletes on), and
+  /// HTTP Basic auth from `htpasswd` (a file of bcrypt entries) when it is not empty.
+  static std::unique_ptr<RunningRegistry> cncf(const std::filesystem::path& dir, const std::string& htpasswd = "");
+
+  /// "127.0.0.1:PORT".
+  const std::string& address() const { return address_; }
+  /// "http://127.0.0.1:PORT".
+  std::string url() const { return "http://" + address_; }
+  /// SIGTERM, then waits: the rest of its output (stdout; docker-registry's log is there too).
+  testing::RunResult stop();
+
+ private:
+  RunningRegistry(std::unique_ptr<testing::Background> process, std::string address)
+      : process_(std::move(process)), address_(std::move(address)) {}
+  std::unique_ptr<testing::Background> process_;
+  std::string address_;
+};
+
+}  // namespace dockling::ch12
