@@ -328,7 +328,8 @@ void apply_change(ojson& config, const std::string& line) {
       if (!config["Env"].is_array()) config["Env"] = ojson::array();
       std::string entry = name + "=" + value;
       auto& env = config["Env"];
-      auto same = std::find_if(env.begin(), env.end(), [&](const ojson& e) {
+      // An init-capture: clang before 16 cannot capture a structured binding.
+      auto same = std::find_if(env.begin(), env.end(), [&name = name](const ojson& e) {
         const auto& s = e.get_ref<const std::string&>();
         return s.rfind(name + "=", 0) == 0 || s == name;
       });

@@ -44,6 +44,9 @@ class ImageRun {
     ContainerRecord record;
     std::optional<Mount> root;
     bool rootless = false;
+    // User-provided: clang (to 16) cannot default-construct, inside the enclosing class, a
+    // nested struct whose members have initializers (optional::emplace needs it there).
+    Prepared() {}
     ~Prepared();
   };
   /// A rootless container's overlay, mounted by the child (in_child()).
