@@ -9,7 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "digest.hpp"
 #include "dockling/fs.hpp"
+#include "image_store.hpp"
 #include "dockling/tempdir.hpp"
 #include "dockling/testing.hpp"
 #include "registry_fixture.hpp"
@@ -204,6 +206,52 @@ TEST_F(PullPush, SkopeoReadsWhatWePushed) {
   EXPECT_EQ(json["Digest"], digest);
   EXPECT_EQ(json["Layers"].size(), 1u);
   EXPECT_EQ(json["Os"], "linux");
+}
+
+TEST_F(PullPush, AnIndexGivesTheManifestOfThisPlatform) {
+  // Two images pushed, then an index of them PUT by hand: ours listed second, under this
+  // machine's architecture; the other under one it is not.
+  std::string mine = import(registry->address() + "/busybox:mine");
+  std::string tiny = (tmp.path() / "tiny.tar").string();
+  ASSERT_EQ(run({"/bin/tar", "-C", rootfs(), "-cf", tiny, "./etc/passwd"}).exit_code, 0);
+  ASSERT_EQ(ch12({"import", tiny, registry->address() + "/busybox:other"}).exit_code, 0);
+  ASSERT_FALSE(HasFailure());
+  std::string architecture = ch10::oci_architecture();
+  std::string foreign = architecture == "s390x" ? "riscv64" : "s390x";
+  nlohmann::json index = {{"schemaVersion", 2}, {"mediaType", "application/vnd.oci.image.index.v1+json"}};
+  for (const auto& [tag, arch] : {std::pair{"other", foreign}, std::pair{"mine", architecture}}) {
+    std::string name = registry->address() + "/busybox:" + tag;
+    ASSERT_EQ(ch12({"push", name}).exit_code, 0);
+    std::string digest = manifest_digest(name);
+    index["manifests"].push_back({{"mediaType", "application/vnd.oci.image.manifest.v1+json"},
+                                  {"digest", digest},
+                                  {"size", read_file(root + "/images/blobs/sha256/" + digest.substr(7)).size()},
+                                  {"platform", {{"os", "linux"}, {"architecture", arch}}}});
+    ASSERT_EQ(ch12({"rmi", name}).exit_code, 0);
+  }
+  auto put_index = [&](const nlohmann::json& json, const std::string& tag) {
+    std::string file = (tmp.path() / (tag + ".json")).string();
+    write_file(file, json.dump());
+    RunResult put = run({"/usr/bin/curl", "-sSf", "-X", "PUT", "-H", "Content-Type: application/vnd.oci.image.index.v1+json",
+                         "--data-binary", "@" + file, registry->url() + "/v2/busybox/manifests/" + tag});
+    EXPECT_EQ(put.exit_code, 0) << put;
+    return ch10::sha256_digest(json.dump());
+  };
+  std::string index_digest = put_index(index, "multi");
+
+  std::string name = registry->address() + "/busybox:multi";
+  RunResult pulled = ch12({"pull", name});
+  ASSERT_EQ(pulled.exit_code, 0) << pulled;
+  EXPECT_NE(pulled.out.find("Digest: " + index_digest + "\n"), std::string::npos) << pulled;
+  EXPECT_EQ(inspect(name, "{{.Id}}"), mine);
+
+  index["manifests"].erase(1);
+  put_index(index, "elsewhere");
+  RunResult refused = ch12({"pull", registry->address() + "/busybox:elsewhere"});
+  EXPECT_EQ(refused.exit_code, 1) << refused;
+  EXPECT_EQ(refused.err, "ch12-registry: no matching manifest for linux/" + architecture +
+                             " in the manifest list entries\n")
+      << refused;
 }
 
 TEST_F(PullPush, ABlobTheRegistryAlteredIsRefusedAndLeavesNothing) {
