@@ -18,6 +18,9 @@ namespace dockling::ch12 {
 
 namespace {
 
+/// Bytes libcurl hands over per callback.
+constexpr long kPieceSize = 512 * 1024;
+
 /// The libcurl functions the session needs, named as libcurl names them without `curl_`.
 struct LibCurl {
   decltype(&curl_global_init) global_init;
@@ -207,6 +210,9 @@ HttpResponse HttpSession::send(const HttpRequest& request, const BodySink& sink)
   curl.easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
   curl.easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 60L);
   curl.easy_setopt(h, CURLOPT_USERAGENT, "dockling");
+  // Larger pieces than the default 16 KiB / 64 KiB: fewer calls per blob (layers are large).
+  curl.easy_setopt(h, CURLOPT_BUFFERSIZE, kPieceSize);
+  curl.easy_setopt(h, CURLOPT_UPLOAD_BUFFERSIZE, kPieceSize);
   curl.easy_setopt(h, CURLOPT_ERRORBUFFER, reason);
   curl.easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
   curl.easy_setopt(h, CURLOPT_HEADERFUNCTION, &on_header);
