@@ -139,6 +139,8 @@ TEST_F(PullPush, APushOrPullOfWhatIsThereAlreadyMovesNoLayer) {
 
   RunResult quiet = ch12({"pull", "-q", image});
   EXPECT_EQ(quiet.out, image + "\n") << quiet;
+  RunResult quiet_push = ch12({"push", "-q", image});
+  EXPECT_EQ(quiet_push.out, image + "\n") << quiet_push;
 }
 
 TEST_F(PullPush, PullsByDigestIntoAnotherStore) {
