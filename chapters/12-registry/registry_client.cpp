@@ -92,6 +92,12 @@ FetchedManifest RegistryClient::get_manifest(const std::string& reference) {
     std::string type = response.header("content-type");
     manifest.media_type = type.substr(0, type.find(';'));
   }
+  // mediaType is optional in OCI's JSON, and a registry may call it all application/json:
+  // then its fields say what it is.
+  if (manifest.media_type.empty() || manifest.media_type == "application/json") {
+    if (json.contains("manifests")) manifest.media_type = manifest_type::kOciIndex;
+    else if (json.contains("config") && json.contains("layers")) manifest.media_type = manifest_type::kOciManifest;
+  }
   return manifest;
 }
 
