@@ -195,6 +195,36 @@ TEST_F(PullPush, PullsWhatSkopeoCopiedIntoTheRegistry) {
   EXPECT_EQ(ran.out, "hi\n") << ran;
 }
 
+TEST_F(PullPush, DockersManifestFormatRoundTripsUnchanged) {
+  std::string skopeo = which("skopeo");
+  ASSERT_FALSE(skopeo.empty()) << "skopeo is not installed: run sudo scripts/setup-deps";
+  std::string source = (tmp.path() / "source").string();
+  import("copied:1", source);
+  ASSERT_FALSE(HasFailure());
+  // skopeo writes Docker's schema 2 (its media types for manifest, config and layers).
+  std::string name = registry->address() + "/docker-format:1";
+  RunResult copied = run({skopeo, "copy", "-q", "--format", "v2s2", "--dest-tls-verify=false",
+                          "oci:" + source + "/images:docker.io/library/copied:1", "docker://" + name});
+  ASSERT_EQ(copied.exit_code, 0) << copied;
+  RunResult pulled = ch12({"pull", name});
+  ASSERT_EQ(pulled.exit_code, 0) << pulled;
+  std::string digest = manifest_digest(name);
+  EXPECT_NE(pulled.out.find("Digest: " + digest + "\n"), std::string::npos) << pulled;
+  RunResult ran = ch12({"run", "--rm", "--network", "none", name, "/bin/echo", "hi"});
+  EXPECT_EQ(ran.out, "hi\n") << ran;
+
+  // Pushed elsewhere, the manifest keeps its bytes, so its digest and its media type.
+  std::string again = registry->address() + "/again:1";
+  ASSERT_EQ(ch12({"tag", name, again}).exit_code, 0);
+  RunResult pushed = ch12({"push", again});
+  ASSERT_EQ(pushed.exit_code, 0) << pushed;
+  EXPECT_NE(pushed.out.find("1: digest: " + digest + " size: "), std::string::npos) << pushed;
+  RunResult raw = run({skopeo, "inspect", "--raw", "--tls-verify=false", "docker://" + again});
+  ASSERT_EQ(raw.exit_code, 0) << raw;
+  EXPECT_EQ(ch10::sha256_digest(raw.out), digest);
+  EXPECT_EQ(parse_json(raw.out)["mediaType"], "application/vnd.docker.distribution.manifest.v2+json");
+}
+
 TEST_F(PullPush, SkopeoReadsWhatWePushed) {
   std::string skopeo = which("skopeo");
   ASSERT_FALSE(skopeo.empty()) << "skopeo is not installed: run sudo scripts/setup-deps";
