@@ -73,12 +73,13 @@ struct Transfer {
 };
 
 /// CURLOPT_HEADERFUNCTION: one header line at a time. Each response of a redirect chain
-/// starts with its status line: the headers start over there.
+/// starts with its status line: headers and kept body start over there.
 size_t on_header(char* data, size_t size, size_t count, void* user) {
   auto* transfer = static_cast<Transfer*>(user);
   std::string_view line(data, size * count);
   if (line.starts_with("HTTP/")) {
     transfer->response->headers.clear();
+    transfer->response->body.clear();
     size_t space = line.find(' ');
     transfer->response->status = space == std::string_view::npos ? 0 : std::atol(std::string(line.substr(space + 1, 3)).c_str());
     return size * count;
