@@ -203,7 +203,7 @@ int ImagesStep::images(const StateRoot& root) {
     std::vector<std::pair<std::string, std::string>> names;
     for (const auto& name : image.names) {
       if (filter && (name.name() != filter->name() || (!filter->tag.empty() && name.tag != filter->tag))) continue;
-      names.emplace_back(name.familiar_name(), name.tag);
+      names.emplace_back(name.familiar_name(), name.tag.empty() ? "<none>" : name.tag);  // a digested name: no tag
     }
     if (image.names.empty() && !filter) names.emplace_back("<none>", "<none>");
     for (const auto& [repository, tag] : names) {

@@ -1,0 +1,62 @@
+#include "blob_download.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "digest.hpp"
+#include "dockling/error.hpp"
+#include "dockling/fd.hpp"
+#include "dockling/fs.hpp"
+
+namespace dockling::ch12 {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+/// A file named .tmp-… beside the store's blobs (the store's garbage collection removes such
+/// leftovers after a crash), unlinked when it goes out of scope unless kept.
+struct TemporaryBlob {
+  fs::path path;
+  ~TemporaryBlob() {
+    if (!path.empty()) ::unlink(path.c_str());
+  }
+};
+
+}  // namespace
+
+void download_blob(RegistryClient& client, ch10::ImageStore& store, const ch10::Descriptor& blob, ch10::Changes& changes) {
+  fs::path final_path = store.blob_path(blob.digest);
+  if (path_exists(final_path.string())) return;
+  std::string what =
+      fmt::format("blob {} of {}/{}", blob.digest, client.repository().domain, client.repository().repository);
+
+  TemporaryBlob temporary{final_path.parent_path() / (".tmp-pull-" + random_hex(8))};
+  UniqueFd out = open_fd(temporary.path.string(), O_WRONLY | O_CREAT | O_EXCL, 0644);
+  ch10::Sha256 hash;
+  std::int64_t received = 0;
+  client.fetch_blob(blob.digest, [&](std::string_view piece) {
+    received += static_cast<std::int64_t>(piece.size());
+    // More than the descriptor says is wrong already: stop before it fills the disk.
+    if (received > blob.size)
+      throw Error(fmt::format("{}: more than the {} bytes its descriptor says", what, blob.size), 1);
+    hash.update(piece);
+    write_all(out.get(), piece);
+  });
+  std::string actual = hash.digest();
+  if (actual != blob.digest) throw Error(fmt::format("{}: digest mismatch: its content is {}", what, actual), 1);
+  if (received != blob.size)
+    throw Error(fmt::format("{}: {} bytes, its descriptor says {}", what, received, blob.size), 1);
+  check(::fsync(out.get()), "fsync", temporary.path.string());
+  out.reset();
+  check(::rename(temporary.path.c_str(), final_path.c_str()), "rename", final_path.string());
+  temporary.path.clear();
+  changes.created(final_path);
+}
+
+}  // namespace dockling::ch12

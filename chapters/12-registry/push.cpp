@@ -1,0 +1,92 @@
+// `push`: an image of chapter 10's store to a registry: the blobs it lacks (asked with HEAD),
+// then the manifest exactly as stored, so that its digest stays the same.
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <iostream>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "digest.hpp"
+#include "distribution_client.hpp"
+#include "dockling/error.hpp"
+#include "dockling/fd.hpp"
+#include "image_store.hpp"
+#include "registry_client.hpp"
+
+namespace dockling::ch12 {
+
+namespace {
+
+using ch10::Descriptor;
+using ch10::Reference;
+
+/// The 12 hex digits docker shows for a layer (of its diff id, when pushing).
+std::string short_id(const std::string& digest) { return ch10::digest_hex(digest).substr(0, 12); }
+
+/// Uploads the stored blob `digest` unless the registry has it. @returns true when uploaded.
+bool push_blob(RegistryClient& client, const ch10::ImageStore& store, const std::string& digest) {
+  if (client.has_blob(digest)) return false;
+  std::string path = store.blob_path(digest).string();
+  UniqueFd in = open_fd(path, O_RDONLY);
+  struct stat info {};
+  check(::fstat(in.get(), &info), "fstat", path);
+  client.upload_blob(digest, in.get(), static_cast<std::int64_t>(info.st_size));
+  return true;
+}
+
+/// The manifest's media type: the index's word for it, else its own mediaType field.
+std::string media_type_of(const ch10::Image& image, const std::string& data) {
+  if (!image.manifest.media_type.empty()) return image.manifest.media_type;
+  nlohmann::json parsed = nlohmann::json::parse(data, nullptr, false);
+  std::string type = parsed.is_object() ? parsed.value("mediaType", "") : "";
+  return type.empty() ? manifest_type::kOciManifest : type;
+}
+
+}  // namespace
+
+int push_image(const StateRoot& root, const std::string& text, const ClientOptions& options) {
+  auto say = [&](const std::string& line) {
+    if (!options.quiet) std::cout << line << std::endl;
+  };
+  Reference ref = ch10::parse_reference(text);
+  if (!ref.digest.empty()) throw Error("cannot push a digest reference", 1);
+  if (ref.tag.empty()) {
+    say(fmt::format("Using default tag: {}", ch10::kDefaultTag));
+    ref = ref.with_default_tag();
+  }
+  ch10::ImageStore store(root);
+  ch10::Image image;
+  try {
+    image = store.find(ref.full());
+  } catch (const Error&) {
+    throw Error(fmt::format("An image does not exist locally with the tag: {}", ref.familiar_name()), 1);
+  }
+  std::string manifest = store.read_blob(image.manifest.digest);
+
+  RegistryClient client(registry_repository(ref, options.insecure_registries));
+  say(fmt::format("The push refers to repository [{}]", ref.name()));
+  try {
+    // docker lists the layers top first, by their diff ids.
+    std::vector<size_t> order;
+    for (size_t i = image.layers.size(); i-- > 0;) order.push_back(i);
+    auto layer_id = [&](size_t i) { return short_id(i < image.diff_ids.size() ? image.diff_ids[i] : image.layers[i].digest); };
+    for (size_t i : order) say(layer_id(i) + ": Preparing");
+    for (size_t i : order) {
+      bool pushed = push_blob(client, store, image.layers[i].digest);
+      say(layer_id(i) + (pushed ? ": Pushed" : ": Layer already exists"));
+    }
+    push_blob(client, store, image.id);  // the config: docker shows no line for it
+    std::string stored = client.put_manifest(ref.tag, media_type_of(image, manifest), manifest);
+    if (!stored.empty() && stored != image.manifest.digest)
+      throw Error(fmt::format("the registry stored manifest {} as {}", image.manifest.digest, stored), 1);
+  } catch (const Error& e) {
+    throw Error(fmt::format("pushing {}: {}", ref.familiar(), e.what()), 1);
+  }
+  say(fmt::format("{}: digest: {} size: {}", ref.tag, image.manifest.digest, manifest.size()));
+  if (options.quiet) std::cout << ref.full() << std::endl;
+  return 0;
+}
+
+}  // namespace dockling::ch12

@@ -1,0 +1,143 @@
+#include "registry_client.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "digest.hpp"
+#include "dockling/text.hpp"
+
+namespace dockling::ch12 {
+
+namespace {
+
+/// What a pull accepts, best first: a registry that keeps several forms answers with one.
+const char* const kManifestAccept =
+    "Accept: application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, "
+    "application/vnd.docker.distribution.manifest.list.v2+json, "
+    "application/vnd.docker.distribution.manifest.v2+json";
+
+/// docker's words for an error code: "MANIFEST_UNKNOWN" → "manifest unknown".
+std::string code_words(const std::string& code) {
+  std::string words = ascii_lower(code);
+  std::replace(words.begin(), words.end(), '_', ' ');
+  return words;
+}
+
+std::string reason_of(long status, const std::vector<RegistryErrorEntry>& errors) {
+  if (errors.empty()) return fmt::format("unexpected status {}", status);
+  std::string text;
+  for (const auto& entry : errors) {
+    if (!text.empty()) text += "; ";
+    text += code_words(entry.code.empty() ? "UNKNOWN" : entry.code);
+    if (!entry.message.empty()) text += ": " + entry.message;
+  }
+  return text;
+}
+
+}  // namespace
+
+RegistryError::RegistryError(const std::string& what, long status, std::vector<RegistryErrorEntry> errors)
+    : Error(fmt::format("{}: {}", what, reason_of(status, errors)), 1),
+      status_(status),
+      errors_(std::move(errors)),
+      reason_(reason_of(status_, errors_)) {}
+
+bool RegistryError::has_code(std::string_view code) const {
+  return std::any_of(errors_.begin(), errors_.end(), [&](const RegistryErrorEntry& e) { return e.code == code; });
+}
+
+std::vector<RegistryErrorEntry> parse_registry_errors(std::string_view body) {
+  std::vector<RegistryErrorEntry> entries;
+  nlohmann::json json = nlohmann::json::parse(body, nullptr, false);
+  if (!json.is_object() || !json.contains("errors") || !json["errors"].is_array()) return entries;
+  for (const auto& item : json["errors"]) {
+    if (!item.is_object()) continue;
+    RegistryErrorEntry entry;
+    if (item.contains("code") && item["code"].is_string()) entry.code = item["code"].get<std::string>();
+    if (item.contains("message") && item["message"].is_string()) entry.message = item["message"].get<std::string>();
+    entries.push_back(entry);
+  }
+  return entries;
+}
+
+HttpResponse RegistryClient::send(HttpRequest request, const BodySink& sink) {
+  // Credentials (Basic, or a Bearer token fetched after a 401's challenge) go here.
+  return session_.send(request, sink);
+}
+
+void RegistryClient::expect(const HttpResponse& response, std::initializer_list<long> expected, const std::string& what) {
+  if (std::find(expected.begin(), expected.end(), response.status) != expected.end()) return;
+  throw RegistryError(what, response.status, parse_registry_errors(response.body));
+}
+
+FetchedManifest RegistryClient::get_manifest(const std::string& reference) {
+  HttpRequest request{"GET", repo_.manifest_url(reference), {kManifestAccept}, false, {}};
+  HttpResponse response = send(request);
+  std::string what = fmt::format("manifest {} of {}/{}", reference, repo_.domain, repo_.repository);
+  expect(response, {200}, what);
+  FetchedManifest manifest;
+  manifest.data = std::move(response.body);
+  manifest.digest = ch10::sha256_digest(manifest.data);
+  if (reference.starts_with("sha256:") && reference != manifest.digest)
+    throw Error(fmt::format("{}: digest mismatch: its content is {}", what, manifest.digest), 1);
+  std::string said = response.header("docker-content-digest");
+  if (said.starts_with("sha256:") && said != manifest.digest)
+    throw Error(fmt::format("{}: the registry says its digest is {}, its content is {}", what, said, manifest.digest), 1);
+  nlohmann::json json = nlohmann::json::parse(manifest.data, nullptr, false);
+  if (!json.is_object()) throw Error(fmt::format("{}: not a JSON object", what), 1);
+  manifest.media_type = json.value("mediaType", "");
+  if (manifest.media_type.empty()) {
+    std::string type = response.header("content-type");
+    manifest.media_type = type.substr(0, type.find(';'));
+  }
+  // mediaType is optional in OCI's JSON, and a registry may call it all application/json:
+  // then its fields say what it is.
+  if (manifest.media_type.empty() || manifest.media_type == "application/json") {
+    if (json.contains("manifests")) manifest.media_type = manifest_type::kOciIndex;
+    else if (json.contains("config") && json.contains("layers")) manifest.media_type = manifest_type::kOciManifest;
+  }
+  return manifest;
+}
+
+bool RegistryClient::has_blob(const std::string& digest) {
+  HttpResponse response = send({"HEAD", repo_.blob_url(digest), {}, false, {}});
+  if (response.status == 404) return false;
+  expect(response, {200}, fmt::format("blob {} of {}/{}", digest, repo_.domain, repo_.repository));
+  return true;
+}
+
+void RegistryClient::fetch_blob(const std::string& digest, const BodySink& sink) {
+  HttpResponse response = send({"GET", repo_.blob_url(digest), {}, false, {}}, sink);
+  expect(response, {200}, fmt::format("blob {} of {}/{}", digest, repo_.domain, repo_.repository));
+}
+
+void RegistryClient::upload_blob(const std::string& digest, int fd, std::int64_t size) {
+  std::string what = fmt::format("uploading blob {} to {}/{}", digest, repo_.domain, repo_.repository);
+  HttpResponse started = send({"POST", repo_.uploads_url(), {}, false, {}});
+  expect(started, {202}, what);
+  std::string location = started.header("location");
+  if (location.empty()) throw Error(fmt::format("{}: the registry gave no Location for the upload", what), 1);
+
+  HttpRequest patch{"PATCH", repo_.absolute(location), {"Content-Type: application/octet-stream"}, true, {}};
+  patch.body.fd = fd;
+  patch.body.size = size;
+  HttpResponse sent = send(patch);
+  expect(sent, {202}, what);
+  if (std::string next = sent.header("location"); !next.empty()) location = next;
+
+  HttpResponse closed = send({"PUT", with_query(repo_.absolute(location), "digest", digest), {}, false, {}});
+  expect(closed, {201}, what);
+}
+
+std::string RegistryClient::put_manifest(const std::string& reference, const std::string& media_type,
+                                         const std::string& data) {
+  HttpRequest request{"PUT", repo_.manifest_url(reference), {"Content-Type: " + media_type}, true, {}};
+  request.body.data = data;
+  HttpResponse response = send(request);
+  expect(response, {200, 201}, fmt::format("manifest {} of {}/{}", reference, repo_.domain, repo_.repository));
+  return response.header("docker-content-digest");
+}
+
+}  // namespace dockling::ch12
