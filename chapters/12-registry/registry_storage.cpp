@@ -1,0 +1,331 @@
+#include "registry_storage.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <system_error>
+
+#include "dockling/error.hpp"
+#include "dockling/fs.hpp"
+
+namespace dockling::ch12 {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+/// Big enough that a gigabit of body costs few system calls; the same buffer is hashed.
+constexpr std::size_t kAppendBuffer = 1 << 20;
+
+/// Reads `fd` from `offset` into `hash` until its end.
+void hash_file(int fd, ch10::Sha256& hash, std::uint64_t size) {
+  std::unique_ptr<char[]> buffer(new char[kAppendBuffer]);
+  std::uint64_t offset = 0;
+  while (offset < size) {
+    ssize_t got = pread(fd, buffer.get(), std::min<std::uint64_t>(kAppendBuffer, size - offset), static_cast<off_t>(offset));
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) throw_sys("pread", "upload data");
+    hash.update(buffer.get(), static_cast<std::size_t>(got));
+    offset += static_cast<std::uint64_t>(got);
+  }
+}
+
+std::string uuid_v4() {
+  std::string hex = random_hex(16);
+  hex[12] = '4';                                            // version 4
+  hex[16] = "89ab"[std::stoi(hex.substr(16, 1), nullptr, 16) & 3];  // variant 10xx
+  return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" + hex.substr(16, 4) + "-" + hex.substr(20);
+}
+
+}  // namespace
+
+// BlobUpload
+
+BlobUpload::BlobUpload(std::string uuid, std::string name, fs::path dir)
+    : uuid_(std::move(uuid)), name_(std::move(name)), dir_(std::move(dir)) {
+  data_ = open_fd((dir_ / "data").string(), O_RDWR | O_CREAT, 0644);
+  rehash();
+}
+
+void BlobUpload::rehash() {
+  struct stat info {};
+  check(fstat(data_.get(), &info), "fstat", (dir_ / "data").string());
+  size_ = static_cast<std::uint64_t>(info.st_size);
+  hash_ = std::make_unique<ch10::Sha256>();
+  hash_file(data_.get(), *hash_, size_);
+}
+
+std::uint64_t BlobUpload::append(const std::function<std::size_t(char*, std::size_t)>& read) {
+  std::unique_ptr<char[]> buffer(new char[kAppendBuffer]);
+  std::uint64_t appended = 0;
+  for (;;) {
+    // Fill most of the buffer before writing: fewer, larger writes.
+    std::size_t filled = 0;
+    bool end = false;
+    try {
+      while (filled < kAppendBuffer) {
+        std::size_t got = read(buffer.get() + filled, kAppendBuffer - filled);
+        if (got == 0) {
+          end = true;
+          break;
+        }
+        filled += got;
+        if (filled >= kAppendBuffer / 2) break;
+      }
+    } catch (...) {
+      // Keep what did arrive: a streamed upload resumes from size().
+      if (filled > 0) {
+        std::size_t written = 0;
+        while (written < filled) {
+          ssize_t n = pwrite(data_.get(), buffer.get() + written, filled - written, static_cast<off_t>(size_ + written));
+          if (n <= 0) break;
+          written += static_cast<std::size_t>(n);
+        }
+        if (written == filled) {
+          hash_->update(buffer.get(), filled);
+          size_ += filled;
+        } else {
+          truncate(size_);
+        }
+      }
+      throw;
+    }
+    std::size_t written = 0;
+    while (written < filled) {
+      ssize_t n = pwrite(data_.get(), buffer.get() + written, filled - written, static_cast<off_t>(size_ + written));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        int error = errno;
+        truncate(size_);  // the hash covers exactly the bytes on disk
+        throw SysError("write", (dir_ / "data").string(), error);
+      }
+      written += static_cast<std::size_t>(n);
+    }
+    hash_->update(buffer.get(), filled);
+    size_ += filled;
+    appended += filled;
+    if (end) return appended;
+  }
+}
+
+void BlobUpload::truncate(std::uint64_t size) {
+  check(ftruncate(data_.get(), static_cast<off_t>(size)), "ftruncate", (dir_ / "data").string());
+  rehash();
+}
+
+// RegistryStorage
+
+RegistryStorage::RegistryStorage(fs::path root) : root_(std::move(root)) {
+  fs::create_directories(root_ / "blobs" / "sha256");
+  fs::create_directories(root_ / "repositories");
+  fs::create_directories(root_ / "uploads");
+}
+
+fs::path RegistryStorage::blob_path(const std::string& digest) const {
+  return root_ / "blobs" / "sha256" / ch10::digest_hex(digest);
+}
+
+fs::path RegistryStorage::repository_dir(const std::string& name) const { return root_ / "repositories" / name; }
+
+void RegistryStorage::write_atomically(const fs::path& path, const std::string& data) const {
+  fs::path temporary = path.parent_path() / ("." + path.filename().string() + ".tmp-" + random_hex(8));
+  try {
+    write_file(temporary.string(), data);
+    fs::rename(temporary, path);
+  } catch (...) {
+    std::error_code ignored;
+    fs::remove(temporary, ignored);
+    throw;
+  }
+}
+
+bool RegistryStorage::repository_exists(const std::string& name) const {
+  fs::path dir = repository_dir(name);
+  return path_exists((dir / "_layers").string()) || path_exists((dir / "_manifests").string()) ||
+         path_exists((dir / "_uploads").string());
+}
+
+std::vector<std::string> RegistryStorage::repositories() const {
+  std::vector<std::string> names;
+  fs::path base = root_ / "repositories";
+  std::error_code error;
+  for (auto it = fs::recursive_directory_iterator(base, error); !error && it != fs::recursive_directory_iterator();
+       it.increment(error)) {
+    if (!it->is_directory()) continue;
+    std::string leaf = it->path().filename().string();
+    if (leaf.starts_with("_")) {
+      if (leaf == "_manifests") names.push_back(it->path().parent_path().lexically_relative(base).string());
+      it.disable_recursion_pending();
+    }
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+bool RegistryStorage::blob_exists(const std::string& digest) const { return path_exists(blob_path(digest).string()); }
+
+bool RegistryStorage::has_blob(const std::string& name, const std::string& digest) const {
+  std::string hex = ch10::digest_hex(digest);
+  fs::path dir = repository_dir(name);
+  return (path_exists((dir / "_layers" / hex).string()) || path_exists((dir / "_manifests" / hex).string())) &&
+         blob_exists(digest);
+}
+
+std::optional<UniqueFd> RegistryStorage::open_blob(const std::string& name, const std::string& digest) const {
+  if (!has_blob(name, digest)) return std::nullopt;
+  int fd = open(blob_path(digest).c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return std::nullopt;  // deleted meanwhile
+    throw_sys("open", blob_path(digest).string());
+  }
+  return UniqueFd(fd);
+}
+
+void RegistryStorage::link_blob(const std::string& name, const std::string& digest) {
+  fs::path dir = repository_dir(name) / "_layers";
+  fs::create_directories(dir);
+  // An empty file: creating it twice at once is harmless.
+  UniqueFd link = open_fd((dir / ch10::digest_hex(digest)).string(), O_WRONLY | O_CREAT, 0644);
+}
+
+bool RegistryStorage::unlink_blob(const std::string& name, const std::string& digest) {
+  std::error_code error;
+  return fs::remove(repository_dir(name) / "_layers" / ch10::digest_hex(digest), error);
+}
+
+std::shared_ptr<BlobUpload> RegistryStorage::start_upload(const std::string& name) {
+  std::string uuid = uuid_v4();
+  fs::path dir = root_ / "uploads" / uuid;
+  fs::create_directories(dir);
+  write_file((dir / "name").string(), name);
+  fs::create_directories(repository_dir(name) / "_uploads");
+  auto upload = std::make_shared<BlobUpload>(uuid, name, dir);
+  std::lock_guard lock(uploads_mutex_);
+  uploads_[uuid] = upload;
+  return upload;
+}
+
+std::shared_ptr<BlobUpload> RegistryStorage::find_upload(const std::string& name, const std::string& uuid) {
+  std::lock_guard lock(uploads_mutex_);
+  auto it = uploads_.find(uuid);
+  if (it != uploads_.end()) return it->second->name() == name ? it->second : nullptr;
+  // A session an earlier run of the server left: its bytes are on disk, its hash is not.
+  fs::path dir = root_ / "uploads" / uuid;
+  if (!path_exists((dir / "name").string()) || !path_exists((dir / "data").string())) return nullptr;
+  if (read_file((dir / "name").string()) != name) return nullptr;
+  auto upload = std::make_shared<BlobUpload>(uuid, name, dir);
+  uploads_[uuid] = upload;
+  return upload;
+}
+
+void RegistryStorage::cancel_upload(BlobUpload& upload) {
+  {
+    std::lock_guard lock(uploads_mutex_);
+    uploads_.erase(upload.uuid());
+  }
+  upload.closed_ = true;
+  upload.data_.reset();
+  std::error_code error;
+  fs::remove_all(upload.dir_, error);
+}
+
+std::string RegistryStorage::finish_upload(BlobUpload& upload, const std::string& digest) {
+  {
+    std::lock_guard lock(uploads_mutex_);
+    uploads_.erase(upload.uuid());
+  }
+  upload.closed_ = true;
+  std::string actual = upload.hash_->digest();
+  upload.data_.reset();
+  std::error_code error;
+  if (actual == digest) {
+    fs::path target = blob_path(digest);
+    // The same blob uploaded twice at once: both renames leave the same bytes in place.
+    if (!blob_exists(digest)) fs::rename(upload.dir_ / "data", target);
+    link_blob(upload.name(), digest);
+  }
+  fs::remove_all(upload.dir_, error);
+  return actual;
+}
+
+std::optional<StoredManifest> RegistryStorage::find_manifest(const std::string& name, const std::string& reference) const {
+  fs::path dir = repository_dir(name);
+  std::string digest = reference;
+  if (!ch10::is_sha256_digest(reference)) {
+    fs::path tag = dir / "_tags" / reference;
+    if (!path_exists(tag.string())) return std::nullopt;
+    try {
+      digest = read_file(tag.string());
+    } catch (const SysError&) {
+      return std::nullopt;  // untagged meanwhile
+    }
+    if (!ch10::is_sha256_digest(digest)) return std::nullopt;
+  }
+  fs::path link = dir / "_manifests" / ch10::digest_hex(digest);
+  StoredManifest manifest;
+  manifest.digest = digest;
+  try {
+    manifest.media_type = read_file(link.string());
+  } catch (const SysError&) {
+    return std::nullopt;
+  }
+  int fd = open(blob_path(digest).c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  manifest.file = UniqueFd(fd);
+  struct stat info {};
+  check(fstat(fd, &info), "fstat", blob_path(digest).string());
+  manifest.size = static_cast<std::uint64_t>(info.st_size);
+  return manifest;
+}
+
+bool RegistryStorage::has_manifest(const std::string& name, const std::string& digest) const {
+  return path_exists((repository_dir(name) / "_manifests" / ch10::digest_hex(digest)).string()) && blob_exists(digest);
+}
+
+void RegistryStorage::put_manifest(const std::string& name, const std::string& body, const std::string& digest,
+                                   const std::string& media_type, const std::optional<std::string>& tag) {
+  if (!blob_exists(digest)) write_atomically(blob_path(digest), body);
+  fs::path dir = repository_dir(name);
+  fs::create_directories(dir / "_manifests");
+  write_atomically(dir / "_manifests" / ch10::digest_hex(digest), media_type);
+  if (tag) {
+    fs::create_directories(dir / "_tags");
+    // Two pushes of one tag at once: each rename is whole, the last one wins.
+    write_atomically(dir / "_tags" / *tag, digest);
+  }
+}
+
+bool RegistryStorage::delete_manifest(const std::string& name, const std::string& digest) {
+  fs::path dir = repository_dir(name);
+  std::error_code error;
+  if (!fs::remove(dir / "_manifests" / ch10::digest_hex(digest), error)) return false;
+  for (const std::string& tag : tags(name)) {
+    try {
+      if (read_file((dir / "_tags" / tag).string()) == digest) fs::remove(dir / "_tags" / tag, error);
+    } catch (const SysError&) {
+    }
+  }
+  return true;
+}
+
+bool RegistryStorage::delete_tag(const std::string& name, const std::string& tag) {
+  std::error_code error;
+  return fs::remove(repository_dir(name) / "_tags" / tag, error);
+}
+
+std::vector<std::string> RegistryStorage::tags(const std::string& name) const {
+  std::vector<std::string> list;
+  std::error_code error;
+  for (auto it = fs::directory_iterator(repository_dir(name) / "_tags", error); !error && it != fs::directory_iterator();
+       it.increment(error)) {
+    std::string tag = it->path().filename().string();
+    if (!tag.starts_with(".")) list.push_back(std::move(tag));  // temporaries start with a dot, tags never do
+  }
+  std::sort(list.begin(), list.end());
+  return list;
+}
+
+}  // namespace dockling::ch12
