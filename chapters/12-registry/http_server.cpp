@@ -16,6 +16,7 @@
 #include <csignal>
 #include <cstring>
 #include <list>
+#include <mutex>
 #include <thread>
 
 #include <fmt/format.h>
@@ -123,6 +124,22 @@ class Connection {
 };
 
 namespace {
+
+/// Closes a client socket without losing the answer: closing with unread bytes (the rest of
+/// a refused body) would send a reset that can destroy the answer before the client reads it.
+/// So: end our side, read what still comes (a little, briefly), then close.
+void linger_and_close(int fd) {
+  shutdown(fd, SHUT_WR);
+  timeval brief{.tv_sec = 0, .tv_usec = 200 * 1000};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &brief, sizeof brief);
+  char buffer[16 * 1024];
+  for (std::size_t drained = 0; drained < (1u << 20);) {
+    ssize_t got = recv(fd, buffer, sizeof buffer, 0);
+    if (got <= 0) break;
+    drained += static_cast<std::size_t>(got);
+  }
+  close(fd);
+}
 
 void set_timeout(int fd, std::chrono::seconds timeout) {
   timeval value{};
@@ -640,7 +657,8 @@ void serve(Listener& listener, const Handler& handler, int stop_fd, const Access
   // A client that goes away while we write must not kill the server.
   std::signal(SIGPIPE, SIG_IGN);
   struct Worker {
-    UniqueFd socket;  // closed here, after the thread is joined: shutdown() never hits a reused number
+    std::mutex mutex;  // guards fd: the thread closes it, the stopper shuts it down
+    int fd = -1;
     std::thread thread;
     std::atomic<bool> done{false};
   };
@@ -670,13 +688,18 @@ void serve(Listener& listener, const Handler& handler, int stop_fd, const Access
       continue;
     }
     Worker& worker = workers.emplace_back();
-    worker.socket = UniqueFd(client);
-    worker.thread = std::thread([&worker, &handler, &log, &limits, stop_fd] {
+    worker.fd = client;
+    worker.thread = std::thread([&worker, &handler, &log, &limits, stop_fd, client] {
       try {
-        Connection connection(worker.socket.get(), peer_name(worker.socket.get()), handler, log, limits, stop_fd);
+        Connection connection(client, peer_name(client), handler, log, limits, stop_fd);
         connection.run();
       } catch (const std::exception& error) {
         std::fprintf(stderr, "connection: %s\n", error.what());
+      }
+      linger_and_close(client);
+      {
+        std::lock_guard lock(worker.mutex);
+        worker.fd = -1;
       }
       worker.done = true;
     });
@@ -689,8 +712,10 @@ void serve(Listener& listener, const Handler& handler, int stop_fd, const Access
   while (Clock::now() < deadline &&
          std::any_of(workers.begin(), workers.end(), [](const Worker& worker) { return !worker.done; }))
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  for (Worker& worker : workers)
-    if (!worker.done) shutdown(worker.socket.get(), SHUT_RDWR);
+  for (Worker& worker : workers) {
+    std::lock_guard lock(worker.mutex);
+    if (worker.fd >= 0) shutdown(worker.fd, SHUT_RDWR);
+  }
   for (Worker& worker : workers) worker.thread.join();
 }
 
