@@ -286,7 +286,8 @@ void Connection::read_head(Request& request, Body& body) {
       request.version[6] != '.' || !std::isdigit(request.version[7]))
     throw ProtocolError("malformed HTTP version");
   if (request.version[5] != '1') throw ProtocolError("HTTP version not supported", 505);
-  if (request.target.empty() || request.target.find_first_of(" \t") != std::string::npos)
+  if (request.target.empty() ||
+      !std::all_of(request.target.begin(), request.target.end(), [](char c) { return c > 0x20 && c < 0x7f; }))
     throw ProtocolError("malformed request target");
 
   // absolute-form ("http://host/path") is reduced to its path.

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdint>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -139,7 +140,14 @@ std::optional<std::uint64_t> check_content_range(const http::Request& request, c
 void append_body(http::Request& request, BlobUpload& upload, std::optional<std::uint64_t> chunk_length) {
   std::uint64_t start = upload.size();
   try {
-    std::uint64_t appended = upload.append([&](char* buffer, std::size_t size) { return request.body.read(buffer, size); });
+    // With a Content-Range, one byte past its length is enough to know the chunk is too long.
+    std::uint64_t allowed = chunk_length ? *chunk_length + 1 : UINT64_MAX;
+    std::uint64_t taken = 0;
+    std::uint64_t appended = upload.append([&](char* buffer, std::size_t size) {
+      std::size_t got = request.body.read(buffer, static_cast<std::size_t>(std::min<std::uint64_t>(size, allowed - taken)));
+      taken += got;
+      return got;
+    });
     if (chunk_length && appended != *chunk_length) {
       upload.truncate(start);
       throw ApiError("SIZE_INVALID", fmt::format("the chunk has {} bytes, Content-Range said {}", appended, *chunk_length));

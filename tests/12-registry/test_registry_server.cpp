@@ -3,6 +3,7 @@
 // left behind (each blob once, nothing from a refused upload).
 #include <gtest/gtest.h>
 
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -224,6 +225,12 @@ TEST_F(RegistryServer, ChunkedUploadTakesRangesInOrder) {
   CurlAnswer wrong_length = patch("5-9", "abc");
   EXPECT_EQ(wrong_length.status, 400) << wrong_length;
   EXPECT_EQ(wrong_length.error_code(), "SIZE_INVALID") << wrong_length;
+
+  // A chunked body longer than its Content-Range (no Content-Length to check first).
+  CurlAnswer longer = curl({"-X", "PATCH", "-H", "Content-Range: 5-7", "-H", "Transfer-Encoding: chunked",
+                            "--data-binary", "@" + file_with("far too long"), url(location)});
+  EXPECT_EQ(longer.status, 400) << longer;
+  EXPECT_EQ(longer.error_code(), "SIZE_INVALID") << longer;
 
   CurlAnswer status = curl({url(location)});
   EXPECT_EQ(status.status, 204) << status;
@@ -513,6 +520,47 @@ TEST_F(RegistryServer, TwoUploadsOfTheSameBlobAtOnce) {
   EXPECT_EQ(upload_sessions(), 0u);
   CurlAnswer get = curl({url("/v2/same/blobs/" + digest)});
   EXPECT_TRUE(get.body == data) << "the stored blob differs";
+}
+
+TEST_F(RegistryServer, UploadSessionsOutliveARestart) {
+  std::string location = curl({"-X", "POST", url("/v2/restart/blobs/uploads/")}).header("Location").value_or("");
+  ASSERT_EQ(curl({"-X", "PATCH", "--data-binary", "@" + file_with("first half, "), url(location)}).status, 202);
+  RunResult stopped = registry_->stop();
+  ASSERT_EQ(stopped.exit_code, 0) << stopped;
+  start();
+  ASSERT_FALSE(HasFatalFailure());
+  CurlAnswer status = curl({url(location)});
+  EXPECT_EQ(status.status, 204) << status;
+  EXPECT_EQ(status.header("Range").value_or(""), "0-11") << status;
+  EXPECT_EQ(curl({"-X", "PATCH", "-H", "Content-Range: 12-22", "--data-binary", "@" + file_with("second half"), url(location)}).status, 202);
+  CurlAnswer put = curl({"-X", "PUT", url(location + "?digest=" + sha256_digest("first half, second half"))});
+  EXPECT_EQ(put.status, 201) << "the hash of the first half was rebuilt from disk\n" << put;
+}
+
+TEST(RegistryServerSocket, ListensOnAUnixSocket) {
+  TempDir tmp("dockling-ch12-socket");
+  std::string socket = (tmp.path() / "registry.sock").string();
+  Background server({bin("ch12-registry"), "registry", "serve", "--addr", "unix:" + socket, "--root", (tmp.path() / "root").string()});
+  std::optional<std::string> line = server.read_line();
+  ASSERT_EQ(line.value_or(""), "listening on unix:" + socket);
+  CurlAnswer base = curl({"--unix-socket", socket, "http://localhost/v2/"});
+  EXPECT_EQ(base.status, 200) << base;
+  EXPECT_EQ(base.header("Docker-Distribution-Api-Version").value_or(""), "registry/2.0") << base;
+  server.signal(SIGINT);
+  RunResult stopped = server.wait(milliseconds(10000));
+  EXPECT_EQ(stopped.exit_code, 0) << stopped;
+  EXPECT_FALSE(fs::exists(socket)) << "the socket file is removed on the way out";
+}
+
+TEST(RegistryServerAddress, MalformedAddressesAreRefused) {
+  TempDir tmp("dockling-ch12-address");
+  for (const char* address : {"127.0.0.1", "127.0.0.1:99999", "nohost:5000", "unix:"}) {
+    RunResult refused = run({bin("ch12-registry"), "registry", "serve", "--addr", address, "--root", (tmp.path() / "root").string()},
+                            milliseconds(5000));
+    EXPECT_NE(refused.exit_code, 0) << address << "\n" << refused;
+    EXPECT_EQ(refused.err.rfind("ch12-registry: ", 0), 0u) << refused;
+    EXPECT_NE(refused.err.find(address), std::string::npos) << "the message names the address\n" << refused;
+  }
 }
 
 TEST_F(RegistryServer, LogsEachRequestAndStopsCleanlyOnSigterm) {
