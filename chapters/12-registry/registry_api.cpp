@@ -292,7 +292,6 @@ http::Response RegistryApi::put_manifest(http::Request& request, const std::stri
   http::Response response = empty(201);
   response.headers.add("Location", "/v2/" + name + "/manifests/" + digest);
   response.headers.add("Docker-Content-Digest", digest);
-  if (references.subject) response.headers.add("OCI-Subject", *references.subject);
   return response;
 }
 
@@ -345,7 +344,15 @@ http::Response RegistryApi::start_upload(http::Request& request, const std::stri
   if (digest) check_digest(*digest);
   std::shared_ptr<BlobUpload> upload = storage_.start_upload(name);
   std::lock_guard lock(upload->mutex());
-  if (request.body.present()) append_body(request, *upload, std::nullopt);
+  if (request.body.present()) {
+    try {
+      append_body(request, *upload, std::nullopt);
+    } catch (...) {
+      // Nobody knows this session's id yet: it cannot be resumed, so it goes.
+      storage_.cancel_upload(*upload);
+      throw;
+    }
+  }
   if (digest && !mount) {
     // Monolithic: the whole blob in this POST.
     std::string actual = storage_.finish_upload(*upload, *digest);
