@@ -46,19 +46,24 @@ std::string uuid_v4() {
 
 BlobUpload::BlobUpload(std::string uuid, std::string name, fs::path dir)
     : uuid_(std::move(uuid)), name_(std::move(name)), dir_(std::move(dir)) {
-  data_ = open_fd((dir_ / "data").string(), O_RDWR | O_CREAT, 0644);
+  UniqueFd(open_fd((dir_ / "data").string(), O_WRONLY | O_CREAT, 0644));
   rehash();
 }
 
+UniqueFd BlobUpload::open_data(int flags) const { return open_fd((dir_ / "data").string(), flags); }
+
 void BlobUpload::rehash() {
+  UniqueFd data = open_data(O_RDONLY);
   struct stat info {};
-  check(fstat(data_.get(), &info), "fstat", (dir_ / "data").string());
+  check(fstat(data.get(), &info), "fstat", (dir_ / "data").string());
   size_ = static_cast<std::uint64_t>(info.st_size);
   hash_ = std::make_unique<ch10::Sha256>();
-  hash_file(data_.get(), *hash_, size_);
+  hash_file(data.get(), *hash_, size_);
 }
 
 std::uint64_t BlobUpload::append(const std::function<std::size_t(char*, std::size_t)>& read) {
+  // Opened for this request only: an abandoned session holds no descriptor.
+  UniqueFd data = open_data(O_WRONLY);
   std::unique_ptr<char[]> buffer(new char[kAppendBuffer]);
   std::uint64_t appended = 0;
   for (;;) {
@@ -80,7 +85,7 @@ std::uint64_t BlobUpload::append(const std::function<std::size_t(char*, std::siz
       if (filled > 0) {
         std::size_t written = 0;
         while (written < filled) {
-          ssize_t n = pwrite(data_.get(), buffer.get() + written, filled - written, static_cast<off_t>(size_ + written));
+          ssize_t n = pwrite(data.get(), buffer.get() + written, filled - written, static_cast<off_t>(size_ + written));
           if (n <= 0) break;
           written += static_cast<std::size_t>(n);
         }
@@ -95,7 +100,7 @@ std::uint64_t BlobUpload::append(const std::function<std::size_t(char*, std::siz
     }
     std::size_t written = 0;
     while (written < filled) {
-      ssize_t n = pwrite(data_.get(), buffer.get() + written, filled - written, static_cast<off_t>(size_ + written));
+      ssize_t n = pwrite(data.get(), buffer.get() + written, filled - written, static_cast<off_t>(size_ + written));
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) {
         int error = errno;
@@ -112,7 +117,7 @@ std::uint64_t BlobUpload::append(const std::function<std::size_t(char*, std::siz
 }
 
 void BlobUpload::truncate(std::uint64_t size) {
-  check(ftruncate(data_.get(), static_cast<off_t>(size)), "ftruncate", (dir_ / "data").string());
+  check(::truncate((dir_ / "data").c_str(), static_cast<off_t>(size)), "truncate", (dir_ / "data").string());
   rehash();
 }
 
@@ -227,7 +232,6 @@ void RegistryStorage::cancel_upload(BlobUpload& upload) {
     uploads_.erase(upload.uuid());
   }
   upload.closed_ = true;
-  upload.data_.reset();
   std::error_code error;
   fs::remove_all(upload.dir_, error);
 }
@@ -239,7 +243,6 @@ std::string RegistryStorage::finish_upload(BlobUpload& upload, const std::string
   }
   upload.closed_ = true;
   std::string actual = upload.hash_->digest();
-  upload.data_.reset();
   std::error_code error;
   if (actual == digest) {
     fs::path target = blob_path(digest);

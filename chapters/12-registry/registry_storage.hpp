@@ -51,11 +51,11 @@ class BlobUpload {
  private:
   friend class RegistryStorage;
   void rehash();
+  UniqueFd open_data(int flags) const;
 
   std::string uuid_;
   std::string name_;
   std::filesystem::path dir_;
-  UniqueFd data_;
   std::uint64_t size_ = 0;
   std::unique_ptr<ch10::Sha256> hash_;
   std::mutex mutex_;
