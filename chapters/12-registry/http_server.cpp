@@ -133,7 +133,8 @@ void linger_and_close(int fd) {
   timeval brief{.tv_sec = 0, .tv_usec = 200 * 1000};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &brief, sizeof brief);
   char buffer[16 * 1024];
-  for (std::size_t drained = 0; drained < (1u << 20);) {
+  Clock::time_point give_up = Clock::now() + std::chrono::milliseconds(500);  // a slow sender is not waited for
+  for (std::size_t drained = 0; drained < (1u << 20) && Clock::now() < give_up;) {
     ssize_t got = recv(fd, buffer, sizeof buffer, 0);
     if (got <= 0) break;
     drained += static_cast<std::size_t>(got);
@@ -419,6 +420,8 @@ void Connection::run() {
     try {
       response = handler_(request);
     } catch (const ConnectionLost&) {
+      // Logged as nginx does: 499, the client closed the request (or the server stopped).
+      if (log_) log_(request, 499, 0, std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started));
       return;
     } catch (const ProtocolError& bad) {
       response = Response::text(bad.status(), std::string(bad.what()) + "\n");
@@ -709,7 +712,7 @@ void serve(Listener& listener, const Handler& handler, int stop_fd, const Access
   listener.fd.reset();
   if (listener.address.starts_with("unix:")) unlink(listener.address.c_str() + 5);
   // Requests in progress get a few seconds to finish; then their sockets are shut.
-  Clock::time_point deadline = Clock::now() + std::chrono::seconds(5);
+  Clock::time_point deadline = Clock::now() + std::chrono::seconds(3);
   while (Clock::now() < deadline &&
          std::any_of(workers.begin(), workers.end(), [](const Worker& worker) { return !worker.done; }))
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
