@@ -495,6 +495,21 @@ TEST_F(RegistryServer, GarbageRequestsGet400) {
   EXPECT_EQ(curl({url("/v2/")}).status, 200);
 }
 
+TEST_F(RegistryServer, PipelinedRequestsAreAnsweredInOrder) {
+  ASSERT_EQ(push_blob("pipe", "abc").status, 201);
+  std::string answers = raw_exchange(registry_->address(),
+                                     "GET /v2/ HTTP/1.1\r\nHost: x\r\n\r\n"
+                                     "PATCH /v2/pipe/blobs/uploads/00000000-0000-4000-8000-000000000000 HTTP/1.1\r\nHost: x\r\n"
+                                     "Content-Length: 0\r\n\r\n"
+                                     "HEAD /v2/pipe/blobs/" + sha256_digest("abc") + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  std::size_t first = answers.find("HTTP/1.1 200 ");
+  std::size_t second = answers.find("HTTP/1.1 404 ");
+  std::size_t third = answers.find("HTTP/1.1 200 ", first + 1);
+  EXPECT_EQ(first, 0u) << answers;
+  EXPECT_TRUE(second != std::string::npos && third != std::string::npos && first < second && second < third) << answers;
+  EXPECT_NE(answers.find("Content-Length: 3\r\n"), std::string::npos) << "the HEAD's length\n" << answers;
+}
+
 TEST_F(RegistryServer, TwoUploadsOfTheSameBlobAtOnce) {
   std::string data(8 * 1024 * 1024, '\0');
   for (std::size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>((i * 2654435761u) >> 13);
