@@ -44,18 +44,18 @@ std::string uuid_v4() {
 
 // BlobUpload
 
-BlobUpload::BlobUpload(std::string uuid, std::string name, fs::path dir)
-    : uuid_(std::move(uuid)), name_(std::move(name)), dir_(std::move(dir)) {
-  UniqueFd(open_fd((dir_ / "data").string(), O_WRONLY | O_CREAT, 0644));
+BlobUpload::BlobUpload(std::string uuid, std::string name, fs::path data)
+    : uuid_(std::move(uuid)), name_(std::move(name)), data_path_(std::move(data)) {
+  UniqueFd(open_fd(data_path_.string(), O_WRONLY | O_CREAT, 0644));
   rehash();
 }
 
-UniqueFd BlobUpload::open_data(int flags) const { return open_fd((dir_ / "data").string(), flags); }
+UniqueFd BlobUpload::open_data(int flags) const { return open_fd(data_path_.string(), flags); }
 
 void BlobUpload::rehash() {
   UniqueFd data = open_data(O_RDONLY);
   struct stat info {};
-  check(fstat(data.get(), &info), "fstat", (dir_ / "data").string());
+  check(fstat(data.get(), &info), "fstat", data_path_.string());
   size_ = static_cast<std::uint64_t>(info.st_size);
   hash_ = std::make_unique<ch10::Sha256>();
   hash_file(data.get(), *hash_, size_);
@@ -105,7 +105,7 @@ std::uint64_t BlobUpload::append(const std::function<std::size_t(char*, std::siz
       if (n <= 0) {
         int error = errno;
         truncate(size_);  // the hash covers exactly the bytes on disk
-        throw SysError("write", (dir_ / "data").string(), error);
+        throw SysError("write", data_path_.string(), error);
       }
       written += static_cast<std::size_t>(n);
     }
@@ -117,23 +117,17 @@ std::uint64_t BlobUpload::append(const std::function<std::size_t(char*, std::siz
 }
 
 void BlobUpload::truncate(std::uint64_t size) {
-  check(::truncate((dir_ / "data").c_str(), static_cast<off_t>(size)), "truncate", (dir_ / "data").string());
+  check(::truncate(data_path_.c_str(), static_cast<off_t>(size)), "truncate", data_path_.string());
   rehash();
 }
 
 // RegistryStorage
 
-RegistryStorage::RegistryStorage(fs::path root) : root_(std::move(root)) {
-  fs::create_directories(root_ / "blobs" / "sha256");
-  fs::create_directories(root_ / "repositories");
-  fs::create_directories(root_ / "uploads");
+RegistryStorage::RegistryStorage(fs::path root) : paths_(std::move(root)) {
+  fs::create_directories(paths_.blobs());
+  fs::create_directories(paths_.repositories());
+  fs::create_directories(paths_.uploads());
 }
-
-fs::path RegistryStorage::blob_path(const std::string& digest) const {
-  return root_ / "blobs" / "sha256" / ch10::digest_hex(digest);
-}
-
-fs::path RegistryStorage::repository_dir(const std::string& name) const { return root_ / "repositories" / name; }
 
 void RegistryStorage::write_atomically(const fs::path& path, const std::string& data) const {
   fs::path temporary = path.parent_path() / ("." + path.filename().string() + ".tmp-" + random_hex(8));
@@ -148,21 +142,21 @@ void RegistryStorage::write_atomically(const fs::path& path, const std::string& 
 }
 
 bool RegistryStorage::repository_exists(const std::string& name) const {
-  fs::path dir = repository_dir(name);
-  return path_exists((dir / "_layers").string()) || path_exists((dir / "_manifests").string()) ||
-         path_exists((dir / "_uploads").string());
+  return path_exists(paths_.layer_links(name).string()) || path_exists(paths_.manifest_links(name).string()) ||
+         path_exists(paths_.upload_marker(name).string());
 }
 
 std::vector<std::string> RegistryStorage::repositories() const {
   std::vector<std::string> names;
-  fs::path base = root_ / "repositories";
+  fs::path base = paths_.repositories();
   std::error_code error;
   for (auto it = fs::recursive_directory_iterator(base, error); !error && it != fs::recursive_directory_iterator();
        it.increment(error)) {
     if (!it->is_directory()) continue;
     std::string leaf = it->path().filename().string();
-    if (leaf.starts_with("_")) {
-      if (leaf == "_manifests") names.push_back(it->path().parent_path().lexically_relative(base).string());
+    if (RegistryPaths::is_internal(leaf)) {
+      std::string name = it->path().parent_path().lexically_relative(base).string();
+      if (it->path() == paths_.manifest_links(name)) names.push_back(name);
       it.disable_recursion_pending();
     }
   }
@@ -170,44 +164,40 @@ std::vector<std::string> RegistryStorage::repositories() const {
   return names;
 }
 
-bool RegistryStorage::blob_exists(const std::string& digest) const { return path_exists(blob_path(digest).string()); }
+bool RegistryStorage::blob_exists(const std::string& digest) const { return path_exists(paths_.blob(digest).string()); }
 
 bool RegistryStorage::has_blob(const std::string& name, const std::string& digest) const {
-  std::string hex = ch10::digest_hex(digest);
-  fs::path dir = repository_dir(name);
-  return (path_exists((dir / "_layers" / hex).string()) || path_exists((dir / "_manifests" / hex).string())) &&
+  return (path_exists(paths_.layer_link(name, digest).string()) || path_exists(paths_.manifest_link(name, digest).string())) &&
          blob_exists(digest);
 }
 
 std::optional<UniqueFd> RegistryStorage::open_blob(const std::string& name, const std::string& digest) const {
   if (!has_blob(name, digest)) return std::nullopt;
-  int fd = open(blob_path(digest).c_str(), O_RDONLY | O_CLOEXEC);
+  int fd = open(paths_.blob(digest).c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     if (errno == ENOENT) return std::nullopt;  // deleted meanwhile
-    throw_sys("open", blob_path(digest).string());
+    throw_sys("open", paths_.blob(digest).string());
   }
   return UniqueFd(fd);
 }
 
 void RegistryStorage::link_blob(const std::string& name, const std::string& digest) {
-  fs::path dir = repository_dir(name) / "_layers";
-  fs::create_directories(dir);
+  fs::create_directories(paths_.layer_links(name));
   // An empty file: creating it twice at once is harmless.
-  UniqueFd link = open_fd((dir / ch10::digest_hex(digest)).string(), O_WRONLY | O_CREAT, 0644);
+  UniqueFd link = open_fd(paths_.layer_link(name, digest).string(), O_WRONLY | O_CREAT, 0644);
 }
 
 bool RegistryStorage::unlink_blob(const std::string& name, const std::string& digest) {
   std::error_code error;
-  return fs::remove(repository_dir(name) / "_layers" / ch10::digest_hex(digest), error);
+  return fs::remove(paths_.layer_link(name, digest), error);
 }
 
 std::shared_ptr<BlobUpload> RegistryStorage::start_upload(const std::string& name) {
   std::string uuid = uuid_v4();
-  fs::path dir = root_ / "uploads" / uuid;
-  fs::create_directories(dir);
-  write_file((dir / "name").string(), name);
-  fs::create_directories(repository_dir(name) / "_uploads");
-  auto upload = std::make_shared<BlobUpload>(uuid, name, dir);
+  fs::create_directories(paths_.upload(uuid));
+  write_file(paths_.upload_name(uuid).string(), name);
+  fs::create_directories(paths_.upload_marker(name));
+  auto upload = std::make_shared<BlobUpload>(uuid, name, paths_.upload_data(uuid));
   std::lock_guard lock(uploads_mutex_);
   uploads_[uuid] = upload;
   return upload;
@@ -218,10 +208,9 @@ std::shared_ptr<BlobUpload> RegistryStorage::find_upload(const std::string& name
   auto it = uploads_.find(uuid);
   if (it != uploads_.end()) return it->second->name() == name ? it->second : nullptr;
   // A session an earlier run of the server left: its bytes are on disk, its hash is not.
-  fs::path dir = root_ / "uploads" / uuid;
-  if (!path_exists((dir / "name").string()) || !path_exists((dir / "data").string())) return nullptr;
-  if (read_file((dir / "name").string()) != name) return nullptr;
-  auto upload = std::make_shared<BlobUpload>(uuid, name, dir);
+  if (!path_exists(paths_.upload_name(uuid).string()) || !path_exists(paths_.upload_data(uuid).string())) return nullptr;
+  if (read_file(paths_.upload_name(uuid).string()) != name) return nullptr;
+  auto upload = std::make_shared<BlobUpload>(uuid, name, paths_.upload_data(uuid));
   uploads_[uuid] = upload;
   return upload;
 }
@@ -233,7 +222,7 @@ void RegistryStorage::cancel_upload(BlobUpload& upload) {
   }
   upload.closed_ = true;
   std::error_code error;
-  fs::remove_all(upload.dir_, error);
+  fs::remove_all(paths_.upload(upload.uuid()), error);
 }
 
 std::string RegistryStorage::finish_upload(BlobUpload& upload, const std::string& digest) {
@@ -245,20 +234,18 @@ std::string RegistryStorage::finish_upload(BlobUpload& upload, const std::string
   std::string actual = upload.hash_->digest();
   std::error_code error;
   if (actual == digest) {
-    fs::path target = blob_path(digest);
     // The same blob uploaded twice at once: both renames leave the same bytes in place.
-    if (!blob_exists(digest)) fs::rename(upload.dir_ / "data", target);
+    if (!blob_exists(digest)) fs::rename(upload.data_path_, paths_.blob(digest));
     link_blob(upload.name(), digest);
   }
-  fs::remove_all(upload.dir_, error);
+  fs::remove_all(paths_.upload(upload.uuid()), error);
   return actual;
 }
 
 std::optional<StoredManifest> RegistryStorage::find_manifest(const std::string& name, const std::string& reference) const {
-  fs::path dir = repository_dir(name);
   std::string digest = reference;
   if (!ch10::is_sha256_digest(reference)) {
-    fs::path tag = dir / "_tags" / reference;
+    fs::path tag = paths_.tag(name, reference);
     if (!path_exists(tag.string())) return std::nullopt;
     try {
       digest = read_file(tag.string());
@@ -267,7 +254,7 @@ std::optional<StoredManifest> RegistryStorage::find_manifest(const std::string& 
     }
     if (!ch10::is_sha256_digest(digest)) return std::nullopt;
   }
-  fs::path link = dir / "_manifests" / ch10::digest_hex(digest);
+  fs::path link = paths_.manifest_link(name, digest);
   StoredManifest manifest;
   manifest.digest = digest;
   try {
@@ -275,39 +262,37 @@ std::optional<StoredManifest> RegistryStorage::find_manifest(const std::string& 
   } catch (const SysError&) {
     return std::nullopt;
   }
-  int fd = open(blob_path(digest).c_str(), O_RDONLY | O_CLOEXEC);
+  int fd = open(paths_.blob(digest).c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return std::nullopt;
   manifest.file = UniqueFd(fd);
   struct stat info {};
-  check(fstat(fd, &info), "fstat", blob_path(digest).string());
+  check(fstat(fd, &info), "fstat", paths_.blob(digest).string());
   manifest.size = static_cast<std::uint64_t>(info.st_size);
   return manifest;
 }
 
 bool RegistryStorage::has_manifest(const std::string& name, const std::string& digest) const {
-  return path_exists((repository_dir(name) / "_manifests" / ch10::digest_hex(digest)).string()) && blob_exists(digest);
+  return path_exists(paths_.manifest_link(name, digest).string()) && blob_exists(digest);
 }
 
 void RegistryStorage::put_manifest(const std::string& name, const std::string& body, const std::string& digest,
                                    const std::string& media_type, const std::optional<std::string>& tag) {
-  if (!blob_exists(digest)) write_atomically(blob_path(digest), body);
-  fs::path dir = repository_dir(name);
-  fs::create_directories(dir / "_manifests");
-  write_atomically(dir / "_manifests" / ch10::digest_hex(digest), media_type);
+  if (!blob_exists(digest)) write_atomically(paths_.blob(digest), body);
+  fs::create_directories(paths_.manifest_links(name));
+  write_atomically(paths_.manifest_link(name, digest), media_type);
   if (tag) {
-    fs::create_directories(dir / "_tags");
+    fs::create_directories(paths_.tags(name));
     // Two pushes of one tag at once: each rename is whole, the last one wins.
-    write_atomically(dir / "_tags" / *tag, digest);
+    write_atomically(paths_.tag(name, *tag), digest);
   }
 }
 
 bool RegistryStorage::delete_manifest(const std::string& name, const std::string& digest) {
-  fs::path dir = repository_dir(name);
   std::error_code error;
-  if (!fs::remove(dir / "_manifests" / ch10::digest_hex(digest), error)) return false;
+  if (!fs::remove(paths_.manifest_link(name, digest), error)) return false;
   for (const std::string& tag : tags(name)) {
     try {
-      if (read_file((dir / "_tags" / tag).string()) == digest) fs::remove(dir / "_tags" / tag, error);
+      if (read_file(paths_.tag(name, tag).string()) == digest) fs::remove(paths_.tag(name, tag), error);
     } catch (const SysError&) {
     }
   }
@@ -316,13 +301,13 @@ bool RegistryStorage::delete_manifest(const std::string& name, const std::string
 
 bool RegistryStorage::delete_tag(const std::string& name, const std::string& tag) {
   std::error_code error;
-  return fs::remove(repository_dir(name) / "_tags" / tag, error);
+  return fs::remove(paths_.tag(name, tag), error);
 }
 
 std::vector<std::string> RegistryStorage::tags(const std::string& name) const {
   std::vector<std::string> list;
   std::error_code error;
-  for (auto it = fs::directory_iterator(repository_dir(name) / "_tags", error); !error && it != fs::directory_iterator();
+  for (auto it = fs::directory_iterator(paths_.tags(name), error); !error && it != fs::directory_iterator();
        it.increment(error)) {
     std::string tag = it->path().filename().string();
     if (!tag.starts_with(".")) list.push_back(std::move(tag));  // temporaries start with a dot, tags never do

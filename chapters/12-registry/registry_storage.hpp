@@ -1,7 +1,7 @@
 /// @file registry_storage.hpp
-/// @brief The registry's files: each blob stored once by digest (ROOT/blobs/sha256/HEX),
-/// repositories that link the blobs and manifests they hold and name tags
-/// (ROOT/repositories/NAME/{_layers,_manifests,_tags}), and upload sessions (ROOT/uploads/UUID).
+/// @brief The registry's files (laid out by registry_paths.hpp): each blob stored once by
+/// digest, repositories that link the blobs and manifests they hold and name tags, and upload
+/// sessions.
 /// Every write goes to a temporary file renamed into place once its digest is checked, so a
 /// reader never sees half a blob and two writers of the same content or tag do not clash.
 #pragma once
@@ -20,6 +20,7 @@
 
 #include "digest.hpp"
 #include "dockling/fd.hpp"
+#include "registry_paths.hpp"
 
 namespace dockling::ch12 {
 
@@ -27,8 +28,8 @@ namespace dockling::ch12 {
 /// arrive. Lock mutex() around every use: two requests for one session take turns.
 class BlobUpload {
  public:
-  /// Reads back a session's data (a new one, or one left by an earlier run of the server).
-  BlobUpload(std::string uuid, std::string name, std::filesystem::path dir);
+  /// Reads back a session's data file `data` (a new one, or one an earlier run of the server left).
+  BlobUpload(std::string uuid, std::string name, std::filesystem::path data);
 
   /// The session's id.
   const std::string& uuid() const { return uuid_; }
@@ -55,7 +56,7 @@ class BlobUpload {
 
   std::string uuid_;
   std::string name_;
-  std::filesystem::path dir_;
+  std::filesystem::path data_path_;
   std::uint64_t size_ = 0;
   std::unique_ptr<ch10::Sha256> hash_;
   std::mutex mutex_;
@@ -122,12 +123,10 @@ class RegistryStorage {
   std::vector<std::string> tags(const std::string& name) const;
 
  private:
-  std::filesystem::path blob_path(const std::string& digest) const;
-  std::filesystem::path repository_dir(const std::string& name) const;
   /// Writes `data` to `path` through a temporary file in the same directory and a rename.
   void write_atomically(const std::filesystem::path& path, const std::string& data) const;
 
-  std::filesystem::path root_;
+  RegistryPaths paths_;
   std::mutex uploads_mutex_;
   std::map<std::string, std::shared_ptr<BlobUpload>> uploads_;
 };
