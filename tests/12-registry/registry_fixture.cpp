@@ -2,6 +2,7 @@
 
 #include <csignal>
 #include <fstream>
+#include <iterator>
 
 #include <gtest/gtest.h>
 
@@ -29,15 +30,23 @@ std::string wait_for_address(Background& process) {
 
 std::unique_ptr<RunningRegistry> RunningRegistry::dockling(const std::filesystem::path& root,
                                                            const std::vector<std::string>& extra) {
-  std::vector<std::string> argv{bin("ch12-registry"), "registry", "serve", "--addr", "127.0.0.1:0", "--root", root};
+  std::filesystem::path normal = root.lexically_normal();
+  if (normal.filename().empty()) normal = normal.parent_path();
+  std::filesystem::path log = normal.parent_path() / (normal.filename().string() + ".log");
+  // sh opens the log and execs the server in its place (same pid: stop() signals the server).
+  std::vector<std::string> argv{"/bin/sh", "-c", "log=$1; shift; exec \"$@\" 2>>\"$log\"", "sh", log.string(),
+                                bin("ch12-registry"), "registry", "serve", "--addr", "127.0.0.1:0", "--root", root};
   argv.insert(argv.end(), extra.begin(), extra.end());
   auto process = std::make_unique<Background>(argv);
   std::string address = wait_for_address(*process);
   if (address.empty()) {
-    ADD_FAILURE() << "ch12-registry registry serve did not say where it listens:\n" << process->wait(milliseconds(2000));
+    RunResult result = process->wait(milliseconds(2000));
+    std::ifstream in(log);
+    result.err = std::string(std::istreambuf_iterator<char>(in), {});
+    ADD_FAILURE() << "ch12-registry registry serve did not say where it listens:\n" << result;
     return nullptr;
   }
-  return std::unique_ptr<RunningRegistry>(new RunningRegistry(std::move(process), address));
+  return std::unique_ptr<RunningRegistry>(new RunningRegistry(std::move(process), address, log));
 }
 
 std::unique_ptr<RunningRegistry> RunningRegistry::cncf(const std::filesystem::path& dir, const std::string& htpasswd) {
@@ -64,7 +73,15 @@ std::unique_ptr<RunningRegistry> RunningRegistry::cncf(const std::filesystem::pa
 
 RunResult RunningRegistry::stop() {
   process_->signal(SIGTERM);
-  return process_->wait(milliseconds(10000));
+  RunResult result = process_->wait(milliseconds(10000));
+  if (!log_.empty()) result.err += log();
+  return result;
+}
+
+std::string RunningRegistry::log() const {
+  if (log_.empty()) return "";
+  std::ifstream in(log_);
+  return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
 }  // namespace dockling::ch12

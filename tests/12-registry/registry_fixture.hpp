@@ -17,7 +17,8 @@ class RunningRegistry {
  public:
   /// `ch12-registry registry serve --addr 127.0.0.1:0 --root ROOT` plus `extra`, started and
   /// waited for until it says where it listens. Fails the test (gtest ASSERT) otherwise:
-  /// check HasFatalFailure() after.
+  /// check HasFatalFailure() after. Its stderr (the access log) goes to ROOT's sibling file
+  /// ROOT.log, not to a pipe: a test that makes many requests never fills one and blocks it.
   static std::unique_ptr<RunningRegistry> dockling(const std::filesystem::path& root,
                                                    const std::vector<std::string>& extra = {});
   /// docker-registry with a config written into `dir` (storage in dir/data, deletes on), and
@@ -28,14 +29,18 @@ class RunningRegistry {
   const std::string& address() const { return address_; }
   /// "http://127.0.0.1:PORT".
   std::string url() const { return "http://" + address_; }
-  /// SIGTERM, then waits: the rest of its output (stdout; docker-registry's log is there too).
+  /// SIGTERM, then waits: the rest of its output (stdout; docker-registry's log is there too;
+  /// ours's stderr, the log file, is in `err`).
   testing::RunResult stop();
+  /// Our registry's stderr so far (its access log); empty for docker-registry.
+  std::string log() const;
 
  private:
-  RunningRegistry(std::unique_ptr<testing::Background> process, std::string address)
-      : process_(std::move(process)), address_(std::move(address)) {}
+  RunningRegistry(std::unique_ptr<testing::Background> process, std::string address, std::filesystem::path log = {})
+      : process_(std::move(process)), address_(std::move(address)), log_(std::move(log)) {}
   std::unique_ptr<testing::Background> process_;
   std::string address_;
+  std::filesystem::path log_;  ///< where our registry's stderr goes; empty for docker-registry
 };
 
 }  // namespace dockling::ch12

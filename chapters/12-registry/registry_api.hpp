@@ -1,0 +1,42 @@
+/// @file registry_api.hpp
+/// @brief The distribution API's routes (/v2/...) and their handlers, on top of
+/// RegistryStorage: what each request may do, and the statuses and headers it answers.
+#pragma once
+
+#include <string>
+
+#include "http_server.hpp"
+#include "registry_storage.hpp"
+
+namespace dockling::ch12 {
+
+/// What the API allows.
+struct ApiOptions {
+  bool allow_delete = true;  ///< DELETE of blobs and manifests (405 UNSUPPORTED when false)
+  std::size_t max_manifest_bytes = 8 * 1024 * 1024;  ///< a larger manifest gets 413
+};
+
+/// Answers the distribution API's requests.
+class RegistryApi {
+ public:
+  /// Serves what `storage` holds.
+  RegistryApi(RegistryStorage& storage, ApiOptions options) : storage_(storage), options_(options) {}
+
+  /// Answers one request (every answer carries Docker-Distribution-Api-Version).
+  http::Response handle(http::Request& request);
+
+ private:
+  http::Response route(http::Request& request);
+  http::Response catalog(const http::Request& request);
+  http::Response tags_list(const http::Request& request, const std::string& name);
+  http::Response manifest(http::Request& request, const std::string& name, const std::string& reference);
+  http::Response put_manifest(http::Request& request, const std::string& name, const std::string& reference);
+  http::Response blob(http::Request& request, const std::string& name, const std::string& digest);
+  http::Response start_upload(http::Request& request, const std::string& name);
+  http::Response upload(http::Request& request, const std::string& name, const std::string& uuid);
+
+  RegistryStorage& storage_;
+  ApiOptions options_;
+};
+
+}  // namespace dockling::ch12
