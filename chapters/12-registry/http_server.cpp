@@ -723,4 +723,9 @@ void serve(Listener& listener, const Handler& handler, int stop_fd, const Access
   for (Worker& worker : workers) worker.thread.join();
 }
 
+void serve_connection(int fd, const Handler& handler, const AccessLog& log, Limits limits, int stop_fd) {
+  Connection connection(fd, peer_name(fd), handler, log, limits, stop_fd);
+  connection.run();
+}
+
 }  // namespace dockling::ch12::http

@@ -154,6 +154,11 @@ struct Limits {
 /// within a few seconds) and returns.
 void serve(Listener& listener, const Handler& handler, int stop_fd, const AccessLog& log = {}, Limits limits = {});
 
+/// Serves one connected socket `fd` (left open) as serve() serves each client, on the calling
+/// thread, until the client closes, the connection is not to be kept, or `stop_fd` (when not
+/// -1) becomes readable. For callers that hold a socket already (the fuzz target).
+void serve_connection(int fd, const Handler& handler, const AccessLog& log = {}, Limits limits = {}, int stop_fd = -1);
+
 /// "Not Found" for 404...: the reason phrase of a status code.
 std::string_view reason_phrase(int status);
 

@@ -34,8 +34,10 @@ http::Response error_response(const ApiError& error) {
     if (!entry.detail.is_null()) item["detail"] = entry.detail;
     list.push_back(std::move(item));
   }
-  http::Response response = http::Response::text(error.status(), nlohmann::json{{"errors", list}}.dump() + "\n",
-                                                  "application/json; charset=utf-8");
+  // A message may quote what the client sent (a header, a name): bytes that are not UTF-8
+  // become U+FFFD rather than an exception that would turn the answer into a 500.
+  std::string body = nlohmann::json{{"errors", list}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  http::Response response = http::Response::text(error.status(), body + "\n", "application/json; charset=utf-8");
   for (const auto& [name, value] : error.headers.fields()) response.headers.add(name, value);
   return response;
 }
