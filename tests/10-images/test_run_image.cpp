@@ -588,7 +588,7 @@ TEST_F(RunImage, InspectShowsAContainerInDockersShapeBeforeAnImageOfTheSameName_
   std::string id = c["Id"];
   EXPECT_EQ(id.size(), 64u);
   EXPECT_EQ(c["Path"], "sh");
-  EXPECT_EQ(c["Args"], json({"-c", "exit 3"}));
+  EXPECT_EQ(c["Args"], nlohmann::ordered_json({"-c", "exit 3"}));
   EXPECT_EQ(c["State"]["Status"], "exited");
   EXPECT_EQ(c["State"]["ExitCode"], 3);
   EXPECT_EQ(c["State"]["Pid"], 0);
@@ -600,9 +600,9 @@ TEST_F(RunImage, InspectShowsAContainerInDockersShapeBeforeAnImageOfTheSameName_
   EXPECT_EQ(c["HostConfig"]["NetworkMode"], "none");
   EXPECT_EQ(c["HostConfig"]["PortBindings"], json::object());
   EXPECT_EQ(c["Config"]["Hostname"], "myhost");
-  EXPECT_EQ(c["Config"]["Cmd"], json({"sh", "-c", "exit 3"}));
-  EXPECT_EQ(c["Config"]["Env"], json({"PATH=/bin", "A=1"}));
-  EXPECT_EQ(c["Config"]["Labels"], json({{"team", "x"}}));
+  EXPECT_EQ(c["Config"]["Cmd"], nlohmann::ordered_json({"sh", "-c", "exit 3"}));
+  EXPECT_EQ(c["Config"]["Env"], nlohmann::ordered_json({"PATH=/bin", "A=1"}));
+  EXPECT_EQ(c["Config"]["Labels"], nlohmann::ordered_json({{"team", "x"}}));
   EXPECT_EQ(c["Config"]["Image"], "busybox");
   EXPECT_EQ(c["NetworkSettings"]["Ports"], json::object());
 
