@@ -138,5 +138,17 @@ TEST_F(Login, TheFlagsAreCheckedAsDockerDoes) {
   EXPECT_EQ(again.out, "Authenticating with existing credentials...\nLogin Succeeded\n") << again;
 }
 
+TEST_F(Login, TheConfigDirComesFromDocklingConfigWithoutTheFlag) {
+  RunResult logged_in = run({"/usr/bin/env", "DOCKLING_CONFIG=" + config, bin("ch12-registry"), "--root", root, "login",
+                             "-u", "user", "--password-stdin", registry->address()},
+                            milliseconds(60000), "pass\n");
+  ASSERT_EQ(logged_in.exit_code, 0) << logged_in;
+  EXPECT_TRUE(config_json()["auths"].contains(registry->address()));
+  RunResult pushed = run({"/usr/bin/env", "DOCKLING_CONFIG=" + config, bin("ch12-registry"), "--root", root, "push", "-q",
+                          image},
+                         milliseconds(60000));
+  EXPECT_EQ(pushed.exit_code, 0) << pushed;
+}
+
 }  // namespace
 }  // namespace dockling::ch12
