@@ -47,6 +47,8 @@ class BlobVerifier {
 
   /// Bytes accepted so far.
   std::int64_t received() const noexcept { return received_; }
+  /// Bytes expected: the descriptor's size.
+  std::int64_t size() const noexcept { return size_; }
 
  private:
   std::string digest_;
