@@ -125,7 +125,12 @@ std::string RegistryClient::fetch_token(const AuthChallenge& challenge) {
 
 void RegistryClient::check_login() {
   std::string url = repo_.base_url + "/v2/";
-  HttpResponse response = send({"GET", url, {}, false, {}});
+  HttpResponse response;
+  try {
+    response = send({"GET", url, {}, false, {}});
+  } catch (const RegistryError& e) {  // the token server refused: docker names the registry's URL
+    throw Error(fmt::format("Get \"{}\": {}", url, e.reason()), 1);
+  }
   if (response.ok()) return;
   std::string reason = response.status == 401 ? "Unauthorized" : response.status == 403 ? "Forbidden" : "";
   throw Error(fmt::format("login attempt to {} failed with status: {}{}{}", url, response.status,

@@ -100,7 +100,7 @@ class RegistryClient {
 
   /// GET BASE/v2/ with the credentials (what `login` checks; the repository is not used).
   /// @throws Error in docker's words: "login attempt to BASE/v2/ failed with status: 401
-  /// Unauthorized".
+  /// Unauthorized", or "Get \"BASE/v2/\": unauthorized: …" when a token server refused.
   void check_login();
 
  private:
