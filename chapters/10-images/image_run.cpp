@@ -9,6 +9,7 @@
 #include <cstring>
 #include <filesystem>
 #include <functional>
+#include <iostream>
 
 #include <fmt/format.h>
 
@@ -34,25 +35,6 @@ namespace {
 /// A name for an existing directory rather than an image: a path that shows it is one.
 bool looks_like_path(const std::string& text) {
   return text.find('/') != std::string::npos || text == "." || text == ".." || text.rfind("./", 0) == 0;
-}
-
-/// The image `text` names, or nullopt when it names a directory (chapters 01-09's ROOTFS).
-std::optional<Image> image_named(const std::string& text, const StateRoot& root) {
-  if (looks_like_path(text) && is_directory(text)) return std::nullopt;
-  std::optional<Reference> reference;
-  try {
-    reference = parse_reference(text);
-  } catch (const Error&) {
-    return std::nullopt;  // not a reference: a directory, or chapter 01's "rootfs: No such file"
-  }
-  try {
-    return ImageStore(root).find(text);
-  } catch (const Error&) {
-    if (is_directory(text)) return std::nullopt;
-    // Docker's words, then what it would do next: pull (chapter 12).
-    throw Error(fmt::format("Unable to find image '{}' locally (pulling comes in chapter 12: import or load it)",
-                            reference->with_default_tag().familiar()));
-  }
 }
 
 void make_directory(const fs::path& path, mode_t mode) {
@@ -111,6 +93,36 @@ void ImageRun::in_child(Container& container) {
   mount_overlay(m.lowers, m.upper, m.work, m.merged, m.layers_dir, method, true).release();
 }
 
+std::optional<Image> ImageRun::image_named(const std::string& text, const StateRoot& root) const {
+  if (looks_like_path(text) && is_directory(text)) return std::nullopt;
+  std::optional<Reference> reference;
+  try {
+    reference = parse_reference(text);
+  } catch (const Error&) {
+    return std::nullopt;  // not a reference: a directory, or chapter 01's "rootfs: No such file"
+  }
+  // The fetcher gets the tag docker adds: its lines are those of `pull NAME:latest`.
+  std::string tagged = reference->with_default_tag().full();
+  std::string familiar = reference->with_default_tag().familiar();
+  if (fetcher_ && pull_ == "always" && !is_directory(text)) {
+    fetcher_(tagged, root);
+    return ImageStore(root).find(text);
+  }
+  try {
+    return ImageStore(root).find(text);
+  } catch (const Error&) {
+    if (is_directory(text)) return std::nullopt;
+    if (!fetcher_)  // Docker's words, then what it would do next: pull (chapter 12).
+      throw Error(fmt::format("Unable to find image '{}' locally (pulling comes in chapter 12: import or load it)",
+                              familiar));
+    if (pull_ == "never") throw Error(fmt::format("No such image: {}", familiar));
+  }
+  // docker's line on stderr (stdout is for what `run` itself prints), then its pull.
+  std::cerr << fmt::format("Unable to find image '{}' locally", familiar) << std::endl;
+  fetcher_(tagged, root);
+  return ImageStore(root).find(text);
+}
+
 void ImageRun::add_flags(CLI::App& run) {
   run_ = &run;
   if (CLI::Option* rootfs = run.get_option_no_throw("ROOTFS"))
@@ -119,6 +131,14 @@ void ImageRun::add_flags(CLI::App& run) {
   run.add_flag("--rm", remove_, "Automatically remove the container when it exits");
   run.add_option("--entrypoint", entrypoint_, "Overwrite the default ENTRYPOINT of the image")
       ->allow_extra_args(false);
+  if (fetcher_)
+    run.add_option("--pull", pull_, "Pull image before running (\"always\", \"missing\", \"never\")")
+        ->allow_extra_args(false)
+        ->check([](const std::string& value) -> std::string {
+          if (value == "always" || value == "missing" || value == "never") return "";
+          return fmt::format("invalid pull option: '{}': must be one of \"always\", \"missing\" or \"never\"", value);
+        })
+        ->capture_default_str();
 }
 
 void ImageRun::to_spec(ContainerSpec& spec, const StateRoot& root, const std::string& storage_driver) {

@@ -5,6 +5,7 @@
 /// refuses that, the vfs driver copies the image from inside the user's namespace.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -14,6 +15,7 @@
 #include "container_store.hpp"
 #include "dockling/mount.hpp"
 #include "image_config.hpp"
+#include "image_store.hpp"
 
 namespace dockling::ch10 {
 
@@ -21,7 +23,16 @@ namespace dockling::ch10 {
 /// and remove a container's rw layer.
 class ImageRun {
  public:
-  /// Adds --name, --rm and --entrypoint; `run`'s ROOTFS argument becomes IMAGE|ROOTFS.
+  /// Brings the image `reference` names into the store of `root` (a later chapter's pull),
+  /// its progress on stderr. Throws when it cannot.
+  using ImageFetcher = std::function<void(const std::string& reference, const StateRoot& root)>;
+
+  /// What a later chapter supplies to fetch images `run` does not find (chapter 12: a pull
+  /// from a registry). Call before add_flags(): with a fetcher `run` also gets --pull.
+  void set_fetcher(ImageFetcher fetcher) { fetcher_ = std::move(fetcher); }
+
+  /// Adds --name, --rm and --entrypoint (and --pull with a fetcher); `run`'s ROOTFS argument
+  /// becomes IMAGE|ROOTFS.
   void add_flags(CLI::App& run);
   /// When `run` was given an image: its config's defaults into `spec`, and the container
   /// made (its record, rw layer and mounted root) so that later steps read its files (the
@@ -61,7 +72,13 @@ class ImageRun {
   /// instead when the user asked for overlay (--storage-driver), not `by_default`.
   static std::string rootless_driver(const std::string& text, const StateRoot& root, bool by_default);
 
+  /// The image `text` names, or nullopt when it names a directory (chapters 01-09's ROOTFS);
+  /// fetched first as --pull says when there is a fetcher.
+  std::optional<Image> image_named(const std::string& text, const StateRoot& root) const;
+
   CLI::App* run_ = nullptr;
+  ImageFetcher fetcher_;
+  std::string pull_ = "missing";  ///< --pull: missing, always or never
   std::string name_;
   bool remove_ = false;
   std::optional<std::string> entrypoint_;

@@ -41,6 +41,11 @@ class ImagesStep : public Step {
   /// Runs the one that was chosen.
   std::optional<int> run_command(const StateRoot& root) override;
 
+ protected:
+  /// Lets a later chapter fetch the images `run` does not find (ImageRun::set_fetcher); call
+  /// it in the constructor, before the flags are added.
+  void set_image_fetcher(ImageRun::ImageFetcher fetcher) { run_.set_fetcher(std::move(fetcher)); }
+
  private:
   int import(const StateRoot& root);
   int images(const StateRoot& root);

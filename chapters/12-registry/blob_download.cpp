@@ -8,7 +8,7 @@
 
 #include <fmt/format.h>
 
-#include "digest.hpp"
+#include "blob_verifier.hpp"
 #include "dockling/error.hpp"
 #include "dockling/fd.hpp"
 #include "dockling/fs.hpp"
@@ -38,20 +38,12 @@ void download_blob(RegistryClient& client, ch10::ImageStore& store, const ch10::
 
   TemporaryBlob temporary{final_path.parent_path() / (".tmp-pull-" + random_hex(8))};
   UniqueFd out = open_fd(temporary.path.string(), O_WRONLY | O_CREAT | O_EXCL, 0644);
-  ch10::Sha256 hash;
-  std::int64_t received = 0;
+  BlobVerifier verifier(blob.digest, blob.size, what);
   client.fetch_blob(blob.digest, [&](std::string_view piece) {
-    received += static_cast<std::int64_t>(piece.size());
-    // More than the descriptor says is wrong already: stop before it fills the disk.
-    if (received > blob.size)
-      throw Error(fmt::format("{}: more than the {} bytes its descriptor says", what, blob.size), 1);
-    hash.update(piece);
+    verifier.feed(piece);  // first: a piece it refuses is not written
     write_all(out.get(), piece);
   });
-  std::string actual = hash.digest();
-  if (actual != blob.digest) throw Error(fmt::format("{}: digest mismatch: its content is {}", what, actual), 1);
-  if (received != blob.size)
-    throw Error(fmt::format("{}: {} bytes, its descriptor says {}", what, received, blob.size), 1);
+  verifier.finish();
   check(::fsync(out.get()), "fsync", temporary.path.string());
   out.reset();
   check(::rename(temporary.path.c_str(), final_path.c_str()), "rename", final_path.string());

@@ -1,7 +1,8 @@
 /// @file blob_download.hpp
-/// @brief One blob from a registry into chapter 10's store, its sha256 computed while it
-/// streams to a temporary file beside the blobs: renamed to blobs/sha256/HEX only when digest
-/// and size are the descriptor's, so a blob the registry altered leaves nothing behind.
+/// @brief One blob from a registry into chapter 10's store, checked while it streams to a
+/// temporary file beside the blobs (BlobVerifier, the chapter's exercise): renamed to
+/// blobs/sha256/HEX only when digest and size are the descriptor's, so a blob the registry
+/// altered leaves nothing behind.
 #pragma once
 
 #include "image_store.hpp"

@@ -3,6 +3,7 @@
 /// API on the other.
 #pragma once
 
+#include <iosfwd>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,9 @@ namespace dockling::ch12 {
 struct ClientOptions {
   bool quiet = false;                            ///< -q: only the final line
   std::vector<std::string> insecure_registries;  ///< HOST[:PORT] spoken to over plain http
+  std::ostream* out = nullptr;                   ///< where the lines go; nullptr: stdout
+  bool name_line = true;  ///< pull's last line, the full reference (`docker pull` prints it, `run` does not)
+  std::string config_dir;  ///< --config: where config.json keeps logins ("": DOCKLING_CONFIG, else ~/.dockling)
 };
 
 /// `pull NAME[:TAG|@DIGEST]`: the manifest (for this platform, from an index), the config and

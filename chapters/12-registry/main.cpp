@@ -1,5 +1,6 @@
 // ch12-registry: chapter 11's images, containers and builds, plus a registry: `registry serve`
-// (the OCI distribution API) and the client's `pull` and `push`.
+// (the OCI distribution API), the client's `pull`, `push`, `login` and `logout`, and `run`
+// pulling the images it does not find.
 #include "oci_exec.hpp"
 #include "registry_step.hpp"
 

@@ -12,6 +12,7 @@
 
 #include "archive_io.hpp"
 #include "blob_download.hpp"
+#include "credential_store.hpp"
 #include "digest.hpp"
 #include "distribution_client.hpp"
 #include "dockling/error.hpp"
@@ -39,17 +40,22 @@ const std::set<std::string> kLayerTypes = {
     "application/vnd.docker.image.rootfs.diff.tar.gzip", "application/vnd.docker.image.rootfs.diff.tar.zstd"};
 
 /// docker's lines, each flushed as it comes (they are the pull's progress); -q keeps only the
-/// last one.
+/// last one, and `run`'s pull has no last one.
 class Lines {
  public:
-  explicit Lines(bool quiet) : quiet_(quiet) {}
+  explicit Lines(const ClientOptions& options)
+      : out_(options.out != nullptr ? *options.out : std::cout), quiet_(options.quiet), last_(options.name_line) {}
   void say(const std::string& line) const {
-    if (!quiet_) std::cout << line << std::endl;
+    if (!quiet_) out_ << line << std::endl;
   }
-  void last(const std::string& line) const { std::cout << line << std::endl; }
+  void last(const std::string& line) const {
+    if (last_) out_ << line << std::endl;
+  }
 
  private:
+  std::ostream& out_;
   bool quiet_;
+  bool last_;
 };
 
 /// The 12 hex digits docker shows for a blob.
@@ -196,7 +202,7 @@ bool name_image(ch10::ImageStore& store, const Reference& ref, const Descriptor&
 }  // namespace
 
 int pull_image(const StateRoot& root, const std::string& text, const ClientOptions& options) {
-  Lines lines(options.quiet);
+  Lines lines(options);
   Reference ref = ch10::parse_reference(text);
   if (ref.tag.empty() && ref.digest.empty()) {
     lines.say(fmt::format("Using default tag: {}", ch10::kDefaultTag));
@@ -204,7 +210,8 @@ int pull_image(const StateRoot& root, const std::string& text, const ClientOptio
   }
   // A name with both (NAME:TAG@DIGEST) is pulled by its digest, as docker does.
   std::string wanted = ref.digest.empty() ? ref.tag : ref.digest;
-  RegistryClient client(registry_repository(ref, options.insecure_registries));
+  RegistryClient client(registry_repository(ref, options.insecure_registries),
+                        CredentialStore(config_dir(options.config_dir)).find(ref.domain));
 
   FetchedManifest top, manifest;
   try {

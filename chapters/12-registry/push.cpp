@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "credential_store.hpp"
 #include "digest.hpp"
 #include "distribution_client.hpp"
 #include "dockling/error.hpp"
@@ -65,7 +66,8 @@ int push_image(const StateRoot& root, const std::string& text, const ClientOptio
   }
   std::string manifest = store.read_blob(image.manifest.digest);
 
-  RegistryClient client(registry_repository(ref, options.insecure_registries));
+  RegistryClient client(registry_repository(ref, options.insecure_registries),
+                        CredentialStore(config_dir(options.config_dir)).find(ref.domain));
   say(fmt::format("The push refers to repository [{}]", ref.name()));
   try {
     // docker lists the layers top first, by their diff ids.

@@ -1,6 +1,10 @@
 #include "registry_client.hpp"
 
+#include <sys/types.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -63,8 +67,75 @@ std::vector<RegistryErrorEntry> parse_registry_errors(std::string_view body) {
 }
 
 HttpResponse RegistryClient::send(HttpRequest request, const BodySink& sink) {
-  // Credentials (Basic, or a Bearer token fetched after a 401's challenge) go here.
-  return session_.send(request, sink);
+  // A body from a file is read again after a 401: from where it started.
+  off_t body_start = -1;
+  if (request.has_body && request.body.fd >= 0) {
+    body_start = ::lseek(request.body.fd, 0, SEEK_CUR);
+    if (body_start < 0) throw SysError("lseek", "the body of " + request.url, errno);
+  }
+  for (int attempt = 0;; ++attempt) {
+    HttpRequest sent = request;
+    if (!authorization_.empty()) sent.headers.push_back("Authorization: " + authorization_);
+    HttpResponse response = session_.send(sent, sink);
+    if (response.status != 401 || attempt > 0) return response;
+    std::string answer = answer_challenge(response, request);
+    // Nothing new to try (no challenge we speak, or the same credentials refused): the 401
+    // goes to the caller, whose expect() names it.
+    if (answer.empty() || answer == authorization_) return response;
+    authorization_ = answer;
+    if (body_start >= 0 && ::lseek(request.body.fd, body_start, SEEK_SET) < 0)
+      throw SysError("lseek", "the body of " + request.url, errno);
+  }
+}
+
+std::string RegistryClient::answer_challenge(const HttpResponse& response, const HttpRequest& request) {
+  std::vector<AuthChallenge> challenges;
+  auto [first, last] = response.headers.equal_range("www-authenticate");
+  for (auto it = first; it != last; ++it) {
+    std::vector<AuthChallenge> more = parse_www_authenticate(it->second);
+    challenges.insert(challenges.end(), more.begin(), more.end());
+  }
+  // A token server first, when offered: it is what the registry prefers.
+  for (const auto& challenge : challenges)
+    if (challenge.scheme == "bearer" && !challenge.param("realm").empty()) return "Bearer " + fetch_token(challenge);
+  for (const auto& challenge : challenges)
+    if (challenge.scheme == "basic") {
+      if (!credentials_)  // docker's words
+        throw Error(fmt::format("{} \"{}\": no basic auth credentials", method_word(request.method), request.url), 1);
+      return basic_authorization(*credentials_);
+    }
+  return "";
+}
+
+std::string RegistryClient::fetch_token(const AuthChallenge& challenge) {
+  std::string url = challenge.param("realm");
+  for (const char* name : {"service", "scope"})
+    if (std::string value = challenge.param(name); !value.empty()) url = with_query(url, name, value);
+  HttpRequest request{"GET", url, {}, false, {}};
+  if (credentials_) request.headers.push_back("Authorization: " + basic_authorization(*credentials_));
+  HttpResponse response = session_.send(request);
+  std::string what = fmt::format("getting a token from {}", challenge.param("realm"));
+  expect(response, {200}, what);
+  nlohmann::json json = nlohmann::json::parse(response.body, nullptr, false);
+  for (const char* name : {"token", "access_token"})
+    if (json.is_object() && json.contains(name) && json[name].is_string() && !json[name].get<std::string>().empty())
+      return json[name].get<std::string>();
+  throw Error(fmt::format("{}: the answer holds no token", what), 1);
+}
+
+void RegistryClient::check_login() {
+  std::string url = repo_.base_url + "/v2/";
+  HttpResponse response;
+  try {
+    response = send({"GET", url, {}, false, {}});
+  } catch (const RegistryError& e) {  // the token server refused: docker names the registry's URL
+    throw Error(fmt::format("Get \"{}\": {}", url, e.reason()), 1);
+  }
+  if (response.ok()) return;
+  std::string reason = response.status == 401 ? "Unauthorized" : response.status == 403 ? "Forbidden" : "";
+  throw Error(fmt::format("login attempt to {} failed with status: {}{}{}", url, response.status,
+                          reason.empty() ? "" : " ", reason),
+              1);
 }
 
 void RegistryClient::expect(const HttpResponse& response, std::initializer_list<long> expected, const std::string& what) {

@@ -6,11 +6,13 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "dockling/error.hpp"
+#include "registry_auth.hpp"
 #include "registry_http.hpp"
 #include "registry_url.hpp"
 
@@ -64,8 +66,10 @@ struct FetchedManifest {
 /// The calls of pull and push on one repository.
 class RegistryClient {
  public:
-  /// A client of `repository` with a session of its own.
-  explicit RegistryClient(RegistryRepository repository) : repo_(std::move(repository)) {}
+  /// A client of `repository` with a session of its own; `credentials` answer the registry's
+  /// 401s (HTTP Basic, or for the Bearer token of a token server).
+  explicit RegistryClient(RegistryRepository repository, std::optional<Credentials> credentials = std::nullopt)
+      : repo_(std::move(repository)), credentials_(std::move(credentials)) {}
 
   /// The repository spoken to.
   const RegistryRepository& repository() const noexcept { return repo_; }
@@ -94,13 +98,31 @@ class RegistryClient {
   /// @throws RegistryError (MANIFEST_INVALID, MANIFEST_BLOB_UNKNOWN …).
   std::string put_manifest(const std::string& reference, const std::string& media_type, const std::string& data);
 
+  /// GET BASE/v2/ with the credentials (what `login` checks; the repository is not used).
+  /// @throws Error in docker's words: "login attempt to BASE/v2/ failed with status: 401
+  /// Unauthorized", or "Get \"BASE/v2/\": unauthorized: …" when a token server refused.
+  void check_login();
+
  private:
-  /// Sends a request; the session's one place for what every request carries.
+  /// Sends a request; the one place for what every request carries. A 401 is answered once:
+  /// with HTTP Basic, or a Bearer token fetched from the realm of the challenge, and the
+  /// request sent again (a body from a file read again from where it started). The
+  /// Authorization found is kept for the next requests.
+  /// @throws Error "Get \"URL\": no basic auth credentials" when Basic is asked and there
+  /// are none; RegistryError when the token server refuses.
   HttpResponse send(HttpRequest request, const BodySink& sink = nullptr);
+  /// The Authorization value that answers the challenges of `response` (a 401 to `request`),
+  /// empty when none can.
+  std::string answer_challenge(const HttpResponse& response, const HttpRequest& request);
+  /// GET of a Bearer token from the challenge's realm (?service=&scope=, Basic when there
+  /// are credentials): the JSON's "token" or "access_token".
+  std::string fetch_token(const AuthChallenge& challenge);
   /// Throws RegistryError for `response` unless its status is one of `expected`.
   static void expect(const HttpResponse& response, std::initializer_list<long> expected, const std::string& what);
 
   RegistryRepository repo_;
+  std::optional<Credentials> credentials_;
+  std::string authorization_;  ///< the Authorization value the last 401 asked for; empty at first
   HttpSession session_;
 };
 

@@ -2,8 +2,8 @@
 /// @brief The client's HTTP: one libcurl handle (loaded with dlopen, not linked) that sends
 /// GET, HEAD, PUT, POST and PATCH requests with their headers, streams request bodies from a
 /// file descriptor or a string and response bodies to a callback, and returns the status and
-/// the response headers. Every request passes through HttpSession::send: that is where
-/// credentials (Basic, Bearer tokens) will be added.
+/// the response headers. Credentials are not its business: RegistryClient::send adds them
+/// (Basic, Bearer tokens) and answers a 401.
 #pragma once
 
 #include <cstdint>

@@ -1,8 +1,25 @@
 #include "registry_step.hpp"
 
+#include <iostream>
 #include <memory>
 
 namespace dockling::ch12 {
+
+namespace {
+
+const char* const kConfigHelp = "Where config.json keeps logins (default: $DOCKLING_CONFIG, else ~/.dockling)";
+
+}  // namespace
+
+RegistryStep::RegistryStep() {
+  set_image_fetcher([](const std::string& reference, const StateRoot& root) {
+    // docker run's pull: its lines on stderr (stdout is the container's), no last line.
+    ClientOptions options;
+    options.out = &std::cerr;
+    options.name_line = false;
+    pull_image(root, reference, options);
+  });
+}
 
 void RegistryStep::add_commands(CLI::App& app) {
   ch11::BuildStep::add_commands(app);
@@ -22,7 +39,19 @@ void RegistryStep::add_commands(CLI::App& app) {
     command->add_flag("-q,--quiet", client_options_.quiet, "Suppress verbose output");
     command->add_option("--insecure-registry", client_options_.insecure_registries,
                         "HOST[:PORT] spoken to over plain http (localhost and 127.0.0.0/8 always are)");
+    command->add_option("--config", client_options_.config_dir, kConfigHelp);
   }
+
+  login_ = app.add_subcommand("login", "Log in to a registry");
+  login_->add_option("SERVER", login_options_.server, "The registry (default: Docker Hub)");
+  login_->add_option("-u,--username", login_options_.username, "Username");
+  login_->add_option("-p,--password", login_options_.password, "Password");
+  login_->add_flag("--password-stdin", login_options_.password_stdin, "Take the password from stdin");
+  login_->add_option("--insecure-registry", login_options_.insecure_registries,
+                     "HOST[:PORT] spoken to over plain http (localhost and 127.0.0.0/8 always are)");
+  logout_ = app.add_subcommand("logout", "Log out from a registry");
+  logout_->add_option("SERVER", login_options_.server, "The registry (default: Docker Hub)");
+  for (CLI::App* command : {login_, logout_}) command->add_option("--config", login_options_.config_dir, kConfigHelp);
 }
 
 std::optional<int> RegistryStep::run_command(const StateRoot& root) {
@@ -32,6 +61,8 @@ std::optional<int> RegistryStep::run_command(const StateRoot& root) {
   }
   if (pull_->parsed()) return pull_image(root, reference_, client_options_);
   if (push_->parsed()) return push_image(root, reference_, client_options_);
+  if (login_->parsed()) return login(login_options_);
+  if (logout_->parsed()) return logout(login_options_);
   return ch11::BuildStep::run_command(root);
 }
 

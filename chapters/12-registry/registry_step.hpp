@@ -1,11 +1,13 @@
 /// @file registry_step.hpp
-/// @brief Chapter 12's step: chapter 11's build step, plus `registry serve`, `pull` and `push`.
+/// @brief Chapter 12's step: chapter 11's build step, plus `registry serve`, `pull`, `push`,
+/// `login` and `logout`, and `run` pulling what it does not find.
 #pragma once
 
 #include <string>
 
 #include "build_step.hpp"
 #include "distribution_client.hpp"
+#include "login.hpp"
 #include "registry_server.hpp"
 
 namespace dockling::ch12 {
@@ -13,7 +15,9 @@ namespace dockling::ch12 {
 /// Chapter 11's step with the registry's server and client commands beside its own.
 class RegistryStep : public ch11::BuildStep {
  public:
-  /// Chapter 11's commands, `registry serve`, `pull` and `push`.
+  /// A step whose `run` pulls the images it does not find (--pull), as docker does.
+  RegistryStep();
+  /// Chapter 11's commands, `registry serve`, `pull`, `push`, `login` and `logout`.
   void add_commands(CLI::App& app) override;
   /// The chosen one of those, else chapter 11's.
   std::optional<int> run_command(const StateRoot& root) override;
@@ -22,8 +26,11 @@ class RegistryStep : public ch11::BuildStep {
   CLI::App* serve_ = nullptr;
   CLI::App* pull_ = nullptr;
   CLI::App* push_ = nullptr;
+  CLI::App* login_ = nullptr;
+  CLI::App* logout_ = nullptr;
   ServeOptions serve_options_;
   ClientOptions client_options_;
+  LoginOptions login_options_;
   std::string reference_;
 };
 
