@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""make_layer.py OUT_DIR: the layer `scripts/bench unpack` measures, always the same bytes.
+"""make_layer.py OUT_DIR [--with-small-layer]: the layer `scripts/bench unpack` measures,
+always the same bytes.
 
 Writes OUT_DIR/layer.tar.gz (gzip -6 -n, docker's level) and OUT_DIR/oci, an OCI layout
 whose image "bench" has that one layer (for `umoci raw unpack`); prints the layer's diff id
@@ -8,6 +9,9 @@ whose image "bench" has that one layer (for `umoci raw unpack`); prints the laye
 The content, from a fixed seed: 24 000 small files (0.5 to 8 KiB, 100 a directory, 240
 directories two levels deep) and 4 big ones (45 MiB each), half of the bytes random, half
 text-like (words of a small vocabulary, in lines): 298 MiB of tar, 202 MiB of gzip.
+
+--with-small-layer (`scripts/bench registry`): the image in OUT_DIR/oci gets a first layer
+of 1 MiB too (one file of random bytes, gzip), below the big one.
 """
 import hashlib
 import io
@@ -114,11 +118,23 @@ def main():
     os.link(layer, os.path.join(blobs, h.hexdigest()))
     layer_desc = {"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": "sha256:" + h.hexdigest(),
                   "size": os.path.getsize(layer)}
+    layers, diff_ids = [layer_desc], [diff_id]
+    if "--with-small-layer" in sys.argv[2:]:
+        small_tar = io.BytesIO()
+        with tarfile.open(fileobj=small_tar, mode="w", format=tarfile.PAX_FORMAT) as tar:
+            data = random.Random(SEED + 1).randbytes(1 << 20)
+            info = tarfile.TarInfo("small.bin")
+            info.size, info.mtime, info.mode = len(data), MTIME, 0o644
+            tar.addfile(info, io.BytesIO(data))
+        small_gz = subprocess.run(["gzip", "-6", "-n"], input=small_tar.getvalue(), stdout=subprocess.PIPE,
+                                  check=True).stdout
+        layers.insert(0, dict(mediaType="application/vnd.oci.image.layer.v1.tar+gzip", **blob(small_gz)))
+        diff_ids.insert(0, "sha256:" + hashlib.sha256(small_tar.getvalue()).hexdigest())
     config = {"architecture": "amd64", "os": "linux", "config": {},
-              "rootfs": {"type": "layers", "diff_ids": [diff_id]}}
+              "rootfs": {"type": "layers", "diff_ids": diff_ids}}
     config_desc = dict(mediaType="application/vnd.oci.image.config.v1+json", **blob(json.dumps(config).encode()))
     manifest = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
-                "config": config_desc, "layers": [layer_desc]}
+                "config": config_desc, "layers": layers}
     manifest_desc = dict(mediaType="application/vnd.oci.image.manifest.v1+json", **blob(json.dumps(manifest).encode()),
                          annotations={"org.opencontainers.image.ref.name": "bench"})
     with open(os.path.join(out_dir, "oci", "index.json"), "w") as f:
