@@ -598,13 +598,13 @@ TEST_F(RunImage, InspectShowsAContainerInDockersShapeBeforeAnImageOfTheSameName_
   EXPECT_EQ(c["GraphDriver"]["Data"]["UpperDir"], containers_dir() + "/" + id + "/upper");
   EXPECT_TRUE(c["GraphDriver"]["Data"]["LowerDir"].is_string());
   EXPECT_EQ(c["HostConfig"]["NetworkMode"], "none");
-  EXPECT_EQ(c["HostConfig"]["PortBindings"], json::object());
+  EXPECT_EQ(c["HostConfig"]["PortBindings"], nlohmann::ordered_json::object());
   EXPECT_EQ(c["Config"]["Hostname"], "myhost");
   EXPECT_EQ(c["Config"]["Cmd"], nlohmann::ordered_json({"sh", "-c", "exit 3"}));
   EXPECT_EQ(c["Config"]["Env"], nlohmann::ordered_json({"PATH=/bin", "A=1"}));
   EXPECT_EQ(c["Config"]["Labels"], nlohmann::ordered_json({{"team", "x"}}));
   EXPECT_EQ(c["Config"]["Image"], "busybox");
-  EXPECT_EQ(c["NetworkSettings"]["Ports"], json::object());
+  EXPECT_EQ(c["NetworkSettings"]["Ports"], nlohmann::ordered_json::object());
 
   // --format runs on it; a container comes before an image of the same name, as in docker.
   std::string created = c["Created"];
