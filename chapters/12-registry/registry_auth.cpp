@@ -90,8 +90,15 @@ RegistryAuth::RegistryAuth(const AuthOptions& options, Log log)
       users_(options.htpasswd),
       read_only_(options.read_only_users.begin(), options.read_only_users.end()),
       log_(std::move(log)) {
-  if (options.token_issuer)
-    signer_.emplace(options.token_key.empty() ? random_key() : read_file(options.token_key.string()), options.service);
+  if (!options.token_issuer) return;
+  if (options.token_key.empty()) {
+    signer_.emplace(random_key(), options.service);
+    return;
+  }
+  std::string key = read_file(options.token_key.string());
+  if (key.size() < 32)
+    throw Error(fmt::format("--token-key {}: {} bytes; a key needs 32 at least", options.token_key.string(), key.size()), 1);
+  signer_.emplace(std::move(key), options.service);
 }
 
 bool RegistryAuth::may(const std::string& user, const ResourceAccess& access) const {

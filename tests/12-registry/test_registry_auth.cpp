@@ -193,11 +193,18 @@ TEST_F(RegistryAuth, TokenFlowWithSkopeo) {
   EXPECT_NE(registry_->log().find("auth: user \"reader\" denied"), std::string::npos) << registry_->log();
 }
 
-TEST_F(RegistryAuth, TokenIssuerNeedsAnHtpasswdFile) {
-  RunResult refused = run({bin("ch12-registry"), "registry", "serve", "--addr", "127.0.0.1:0", "--root",
-                           (tmp_.path() / "root").string(), "--token-issuer"});
+TEST_F(RegistryAuth, WrongOptionsAreRefusedAtStart) {
+  std::vector<std::string> serve{bin("ch12-registry"), "registry", "serve", "--addr", "127.0.0.1:0", "--root",
+                                 (tmp_.path() / "root").string(), "--token-issuer"};
+  RunResult refused = run(serve);
   EXPECT_EQ(refused.exit_code, 1) << refused;
   EXPECT_NE(refused.err.find("--token-issuer needs --htpasswd"), std::string::npos) << refused;
+  std::string key = (tmp_.path() / "short.key").string();
+  write_file(key, "too short");
+  serve.insert(serve.end(), {"--htpasswd", htpasswd_, "--token-key", key});
+  RunResult short_key = run(serve);
+  EXPECT_EQ(short_key.exit_code, 1) << short_key;
+  EXPECT_NE(short_key.err.find("--token-key " + key + ": 9 bytes; a key needs 32 at least"), std::string::npos) << short_key;
 }
 
 }  // namespace
