@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "digest.hpp"
 #include "dockling/fs.hpp"
 #include "dockling/tempdir.hpp"
 #include "dockling/testing.hpp"
@@ -81,7 +82,11 @@ class RegistryAuth : public ::testing::Test {
   }
   /// A POST that opens an upload session of `repository` with `authorization`.
   CurlAnswer start_upload(const std::string& repository, const std::string& authorization) {
-    return curl({"-X", "POST", "-H", "Authorization: " + authorization, url("/v2/" + repository + "/blobs/uploads/")});
+    return start_upload_at("/v2/" + repository + "/blobs/uploads/", authorization);
+  }
+  /// A POST to `path` with `authorization`.
+  CurlAnswer start_upload_at(const std::string& path, const std::string& authorization) {
+    return curl({"-X", "POST", "-H", "Authorization: " + authorization, url(path)});
   }
 
   TempDir tmp_{"dockling-ch12-auth"};
@@ -165,6 +170,25 @@ TEST_F(RegistryAuth, TokenFlowWithCurl) {
   EXPECT_EQ(denied.error_code(), "DENIED") << denied;
   EXPECT_EQ(curl({"-H", "Authorization: Bearer " + reader_token, url("/v2/other/tags/list")}).status, 401)
       << "the token is for app only";
+}
+
+TEST_F(RegistryAuth, AMountNeedsPullOnTheSourceRepository) {
+  start({"--token-issuer"});
+  std::string data = "a blob in repository a";
+  std::string body = (tmp_.path() / "blob").string();
+  write_file(body, data);
+  std::string digest = ch10::sha256_digest(data);
+  std::string into_a = token("alice:secret", "repository:a:pull,push").json().value("token", "");
+  CurlAnswer stored = curl({"-X", "POST", "-H", "Authorization: Bearer " + into_a, "--data-binary", "@" + body,
+                            url("/v2/a/blobs/uploads/?digest=" + digest)});
+  ASSERT_EQ(stored.status, 201) << stored;
+
+  // A token for b alone: no mount from a (the blob would leak), an upload session instead.
+  std::string b_only = token("alice:secret", "repository:b:pull,push").json().value("token", "");
+  std::string mount = "/v2/b/blobs/uploads/?mount=" + digest + "&from=a";
+  EXPECT_EQ(start_upload_at(mount, "Bearer " + b_only).status, 202);
+  std::string both = token("alice:secret", "repository:b:pull,push+repository:a:pull").json().value("token", "");
+  EXPECT_EQ(start_upload_at(mount, "Bearer " + both).status, 201);
 }
 
 TEST_F(RegistryAuth, AnExpiredTokenIsRefused) {
