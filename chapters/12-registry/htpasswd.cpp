@@ -42,12 +42,15 @@ Htpasswd::Htpasswd(const std::filesystem::path& path) {
 
 bool Htpasswd::verify(const std::string& user, const std::string& password) const {
   auto it = hashes_.find(user);
-  if (it == hashes_.end()) return false;
+  if (it == hashes_.end() && hashes_.empty()) return false;
+  // An unknown user costs a bcrypt too (against some user's hash), so that the time of the
+  // answer does not tell which users exist.
+  const std::string& hash = it == hashes_.end() ? hashes_.begin()->second : it->second;
   // crypt_rn keeps its state in `data` (32 KB: on the heap, not a connection thread's stack),
   // so threads may check passwords at once.
   auto data = std::make_unique<crypt_data>();
-  const char* hashed = crypt_rn(password.c_str(), it->second.c_str(), data.get(), sizeof(crypt_data));
-  return hashed != nullptr && equal_in_constant_time(hashed, it->second);
+  const char* hashed = crypt_rn(password.c_str(), hash.c_str(), data.get(), sizeof(crypt_data));
+  return it != hashes_.end() && hashed != nullptr && equal_in_constant_time(hashed, hash);
 }
 
 }  // namespace dockling::ch12
