@@ -6,7 +6,7 @@
 #include <string>
 
 #include "http_server.hpp"
-#include "registry_auth.hpp"
+#include "server_auth.hpp"
 #include "registry_storage.hpp"
 
 namespace dockling::ch12 {
@@ -21,7 +21,7 @@ struct ApiOptions {
 class RegistryApi {
  public:
   /// Serves what `storage` holds; to the users `auth` lets in, when it is not null.
-  RegistryApi(RegistryStorage& storage, ApiOptions options, const RegistryAuth* auth = nullptr)
+  RegistryApi(RegistryStorage& storage, ApiOptions options, const ServerAuth* auth = nullptr)
       : storage_(storage), options_(options), auth_(auth) {}
 
   /// Answers one request (every answer carries Docker-Distribution-Api-Version): the /v2/
@@ -43,7 +43,7 @@ class RegistryApi {
 
   RegistryStorage& storage_;
   ApiOptions options_;
-  const RegistryAuth* auth_;
+  const ServerAuth* auth_;
 };
 
 }  // namespace dockling::ch12

@@ -20,7 +20,7 @@ int value_of(char c, Base64 alphabet) {
 
 }  // namespace
 
-std::string base64_encode(std::string_view data, Base64 alphabet) {
+std::string encode_base64(std::string_view data, Base64 alphabet) {
   const char* table = letters(alphabet);
   std::string out;
   std::size_t i = 0;
@@ -41,7 +41,7 @@ std::string base64_encode(std::string_view data, Base64 alphabet) {
   return out;
 }
 
-std::optional<std::string> base64_decode(std::string_view text, Base64 alphabet) {
+std::optional<std::string> decode_base64(std::string_view text, Base64 alphabet) {
   while (!text.empty() && text.back() == '=') text.remove_suffix(1);
   if (text.size() % 4 == 1) return std::nullopt;  // one letter carries 6 bits: less than a byte
   std::string out;

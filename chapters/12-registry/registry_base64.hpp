@@ -16,10 +16,10 @@ enum class Base64 {
 };
 
 /// `data` in base64.
-std::string base64_encode(std::string_view data, Base64 alphabet = Base64::standard);
+std::string encode_base64(std::string_view data, Base64 alphabet = Base64::standard);
 
 /// The bytes `text` encodes; nullopt when it holds a character outside the alphabet or has a
 /// length no encoding gives. Padding is optional in both alphabets.
-std::optional<std::string> base64_decode(std::string_view text, Base64 alphabet = Base64::standard);
+std::optional<std::string> decode_base64(std::string_view text, Base64 alphabet = Base64::standard);
 
 }  // namespace dockling::ch12

@@ -51,7 +51,7 @@ int serve_registry(const ServeOptions& options) {
 
   if (options.auth.token_issuer && options.auth.htpasswd.empty())
     throw Error("registry serve: --token-issuer needs --htpasswd (the users tokens are issued to)", 1);
-  std::optional<RegistryAuth> auth;
+  std::optional<ServerAuth> auth;
   if (!options.auth.htpasswd.empty()) auth.emplace(options.auth, log_line);
   RegistryStorage storage(options.root);
   RegistryApi api(storage, ApiOptions{.allow_delete = !options.no_delete}, auth ? &*auth : nullptr);

@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <string>
 
-#include "registry_auth.hpp"
+#include "server_auth.hpp"
 
 namespace dockling::ch12 {
 
@@ -15,7 +15,7 @@ struct ServeOptions {
   std::string addr = "127.0.0.1:5000";  ///< HOST:PORT (PORT 0 lets the kernel pick one) or unix:PATH
   std::filesystem::path root;           ///< blobs, repositories and upload sessions
   bool no_delete = false;               ///< --no-delete: DELETE answers 405
-  AuthOptions auth;                     ///< --htpasswd and the token options (registry_auth.hpp)
+  AuthOptions auth;                     ///< --htpasswd and the token options (server_auth.hpp)
 };
 
 /// Listens on options.addr (HOST:PORT, or unix:PATH) and serves until SIGINT or SIGTERM. Once it listens it prints

@@ -45,21 +45,21 @@ std::string TokenSigner::sign(const TokenClaims& claims) const {
   nlohmann::json body{{"iss", issuer_},          {"sub", claims.subject},     {"aud", claims.audience},
                       {"iat", claims.issued_at}, {"nbf", claims.issued_at},   {"exp", claims.expires_at},
                       {"jti", random_hex(16)},   {"access", access}};
-  std::string signed_part = base64_encode(R"({"alg":"HS256","typ":"JWT"})", Base64::url) + "." +
-                            base64_encode(body.dump(), Base64::url);
-  return signed_part + "." + base64_encode(hmac_sha256(key_, signed_part), Base64::url);
+  std::string signed_part = encode_base64(R"({"alg":"HS256","typ":"JWT"})", Base64::url) + "." +
+                            encode_base64(body.dump(), Base64::url);
+  return signed_part + "." + encode_base64(hmac_sha256(key_, signed_part), Base64::url);
 }
 
 TokenClaims TokenSigner::verify(std::string_view token, std::string_view audience, std::int64_t now) const {
   std::size_t first = token.find('.');
   std::size_t last = token.rfind('.');
   if (first == std::string_view::npos || first == last) throw TokenRefused("not a JSON web token (three parts)");
-  std::optional<std::string> signature = base64_decode(token.substr(last + 1), Base64::url);
+  std::optional<std::string> signature = decode_base64(token.substr(last + 1), Base64::url);
   // The signature first: nothing of a token we did not sign is read.
   if (!signature || !equal_in_constant_time(*signature, hmac_sha256(key_, token.substr(0, last))))
     throw TokenRefused("the signature does not match");
-  std::optional<std::string> header = base64_decode(token.substr(0, first), Base64::url);
-  std::optional<std::string> payload = base64_decode(token.substr(first + 1, last - first - 1), Base64::url);
+  std::optional<std::string> header = decode_base64(token.substr(0, first), Base64::url);
+  std::optional<std::string> payload = decode_base64(token.substr(first + 1, last - first - 1), Base64::url);
   nlohmann::json head = nlohmann::json::parse(header.value_or(""), nullptr, false);
   nlohmann::json body = nlohmann::json::parse(payload.value_or(""), nullptr, false);
   if (!head.is_object() || !body.is_object()) throw TokenRefused("its header or claims are not JSON objects");

@@ -1,4 +1,4 @@
-/// @file registry_auth.hpp
+/// @file server_auth.hpp
 /// @brief Who may use the registry, in one of two ways:
 ///
 /// - HTTP Basic (`--htpasswd FILE`): every request carries a user and password of the file.
@@ -57,14 +57,14 @@ class Grant {
 };
 
 /// Checks requests against an htpasswd file and (with tokens) hands tokens out.
-class RegistryAuth {
+class ServerAuth {
  public:
   /// Writes one line to the server's log.
   using Log = std::function<void(const std::string&)>;
 
   /// Reads the htpasswd file and the token key (or makes a random one).
   /// @throws Error naming a file that cannot be read or is malformed.
-  RegistryAuth(const AuthOptions& options, Log log);
+  ServerAuth(const AuthOptions& options, Log log);
 
   /// True when tokens are on: GET /token answers, /v2/ wants Bearer.
   bool issues_tokens() const { return signer_.has_value(); }

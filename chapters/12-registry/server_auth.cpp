@@ -1,4 +1,4 @@
-#include "registry_auth.hpp"
+#include "server_auth.hpp"
 
 #include <sys/random.h>
 
@@ -76,7 +76,7 @@ std::int64_t now_seconds() { return static_cast<std::int64_t>(std::time(nullptr)
 std::optional<std::pair<std::string, std::string>> basic_credentials(const http::Request& request) {
   std::optional<std::string> header = request.headers.get("Authorization");
   if (!header || header->size() < 6 || ascii_lower(std::string_view(*header).substr(0, 6)) != "basic ") return std::nullopt;
-  std::optional<std::string> decoded = base64_decode(std::string_view(*header).substr(6));
+  std::optional<std::string> decoded = decode_base64(std::string_view(*header).substr(6));
   if (!decoded) return std::nullopt;
   std::size_t colon = decoded->find(':');
   if (colon == std::string::npos) return std::nullopt;
@@ -85,7 +85,7 @@ std::optional<std::pair<std::string, std::string>> basic_credentials(const http:
 
 }  // namespace
 
-RegistryAuth::RegistryAuth(const AuthOptions& options, Log log)
+ServerAuth::ServerAuth(const AuthOptions& options, Log log)
     : options_(options),
       users_(options.htpasswd),
       read_only_(options.read_only_users.begin(), options.read_only_users.end()),
@@ -101,12 +101,12 @@ RegistryAuth::RegistryAuth(const AuthOptions& options, Log log)
   signer_.emplace(std::move(key), options.service);
 }
 
-bool RegistryAuth::may(const std::string& user, const ResourceAccess& access) const {
+bool ServerAuth::may(const std::string& user, const ResourceAccess& access) const {
   ResourceAccess granted = permitted(user, access);
   return std::all_of(access.actions.begin(), access.actions.end(), [&](const std::string& a) { return granted.allows(a); });
 }
 
-ResourceAccess RegistryAuth::permitted(const std::string& user, const ResourceAccess& wanted) const {
+ResourceAccess ServerAuth::permitted(const std::string& user, const ResourceAccess& wanted) const {
   ResourceAccess granted{wanted.type, wanted.name, {}};
   std::vector<std::string> allowed;
   if (wanted.type == "repository")
@@ -118,7 +118,7 @@ ResourceAccess RegistryAuth::permitted(const std::string& user, const ResourceAc
   return granted;
 }
 
-std::optional<std::string> RegistryAuth::basic_user(const http::Request& request) const {
+std::optional<std::string> ServerAuth::basic_user(const http::Request& request) const {
   auto credentials = basic_credentials(request);
   if (!credentials) return std::nullopt;
   if (!users_.verify(credentials->first, credentials->second)) {
@@ -129,7 +129,7 @@ std::optional<std::string> RegistryAuth::basic_user(const http::Request& request
   return credentials->first;
 }
 
-void RegistryAuth::challenge(const http::Request& request, const std::vector<ResourceAccess>& needed,
+void ServerAuth::challenge(const http::Request& request, const std::vector<ResourceAccess>& needed,
                              const std::string& message, const std::string& error) const {
   nlohmann::json detail = nlohmann::json::array();
   for (const ResourceAccess& access : needed)
@@ -151,7 +151,7 @@ void RegistryAuth::challenge(const http::Request& request, const std::vector<Res
   throw refusal;
 }
 
-Grant RegistryAuth::authorize(const http::Request& request, const std::vector<ResourceAccess>& needed) const {
+Grant ServerAuth::authorize(const http::Request& request, const std::vector<ResourceAccess>& needed) const {
   auto denied = [&](const std::string& user) {
     log_(fmt::format("{} auth: user \"{}\" denied {} {}", request.peer, user, request.method, request.target));
     return ApiError("DENIED", "requested access to the resource is denied");
@@ -194,7 +194,7 @@ Grant RegistryAuth::authorize(const http::Request& request, const std::vector<Re
   return Grant(claims.subject, token_allows);
 }
 
-http::Response RegistryAuth::issue_token(const http::Request& request) const {
+http::Response ServerAuth::issue_token(const http::Request& request) const {
   if (request.method != "GET") throw ApiError("UNSUPPORTED", "method " + request.method + " not allowed on /token");
   std::optional<std::string> user = basic_user(request);
   if (!user) {

@@ -26,7 +26,7 @@ using namespace dockling::testing;
 constexpr const char* kSkopeo = "/usr/bin/skopeo";
 constexpr const char* kHtpasswd = "/usr/bin/htpasswd";
 
-class RegistryAuth : public ::testing::Test {
+class ServerAuth : public ::testing::Test {
  protected:
   void SetUp() override {
     DOCKLING_REQUIRE_ROOT();  // import writes the source image's store
@@ -94,7 +94,7 @@ class RegistryAuth : public ::testing::Test {
   std::unique_ptr<RunningRegistry> registry_;
 };
 
-TEST_F(RegistryAuth, BasicWantsAUserOfTheFile) {
+TEST_F(ServerAuth, BasicWantsAUserOfTheFile) {
   start();
   CurlAnswer anonymous = curl({url("/v2/")});
   EXPECT_EQ(anonymous.status, 401) << anonymous;
@@ -109,7 +109,7 @@ TEST_F(RegistryAuth, BasicWantsAUserOfTheFile) {
   EXPECT_NE(registry_->log().find("auth: wrong password for user \"alice\""), std::string::npos) << registry_->log();
 }
 
-TEST_F(RegistryAuth, BasicWithSkopeoAndAPullOnlyUser) {
+TEST_F(ServerAuth, BasicWithSkopeoAndAPullOnlyUser) {
   start();
   RunResult pushed = copy_in("app:1", {"--dest-creds", "alice:secret"});
   ASSERT_EQ(pushed.exit_code, 0) << pushed << registry_->log();
@@ -125,7 +125,7 @@ TEST_F(RegistryAuth, BasicWithSkopeoAndAPullOnlyUser) {
   EXPECT_EQ(curl({"-u", "reader:letmein", url("/v2/app/tags/list")}).json()["tags"], (nlohmann::json{"1"}));
 }
 
-TEST_F(RegistryAuth, TokenFlowWithCurl) {
+TEST_F(ServerAuth, TokenFlowWithCurl) {
   start({"--token-issuer"});
   // A request without a token is told where to get one, for which scope.
   CurlAnswer base = curl({url("/v2/")});
@@ -172,7 +172,7 @@ TEST_F(RegistryAuth, TokenFlowWithCurl) {
       << "the token is for app only";
 }
 
-TEST_F(RegistryAuth, AMountNeedsPullOnTheSourceRepository) {
+TEST_F(ServerAuth, AMountNeedsPullOnTheSourceRepository) {
   start({"--token-issuer"});
   std::string data = "a blob in repository a";
   std::string body = (tmp_.path() / "blob").string();
@@ -191,7 +191,7 @@ TEST_F(RegistryAuth, AMountNeedsPullOnTheSourceRepository) {
   EXPECT_EQ(start_upload_at(mount, "Bearer " + both).status, 201);
 }
 
-TEST_F(RegistryAuth, AnExpiredTokenIsRefused) {
+TEST_F(ServerAuth, AnExpiredTokenIsRefused) {
   start({"--token-issuer", "--token-ttl", "1"});
   std::string bearer = token("alice:secret", "repository:app:pull").json().value("token", "");
   ASSERT_FALSE(bearer.empty());
@@ -203,7 +203,7 @@ TEST_F(RegistryAuth, AnExpiredTokenIsRefused) {
   EXPECT_NE(registry_->log().find("expired"), std::string::npos) << registry_->log();
 }
 
-TEST_F(RegistryAuth, TokenFlowWithSkopeo) {
+TEST_F(ServerAuth, TokenFlowWithSkopeo) {
   fs::path key = tmp_.path() / "token.key";
   write_file(key.string(), std::string(40, 'k'));
   start({"--token-issuer", "--token-key", key.string()});
@@ -217,7 +217,7 @@ TEST_F(RegistryAuth, TokenFlowWithSkopeo) {
   EXPECT_NE(registry_->log().find("auth: user \"reader\" denied"), std::string::npos) << registry_->log();
 }
 
-TEST_F(RegistryAuth, WrongOptionsAreRefusedAtStart) {
+TEST_F(ServerAuth, WrongOptionsAreRefusedAtStart) {
   std::vector<std::string> serve{bin("ch12-registry"), "registry", "serve", "--addr", "127.0.0.1:0", "--root",
                                  (tmp_.path() / "root").string(), "--token-issuer"};
   RunResult refused = run(serve);
