@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "digest.hpp"
+#include "dockling/text.hpp"
 #include "registry_errors.hpp"
 #include "registry_manifests.hpp"
 #include "registry_names.hpp"
@@ -174,8 +175,18 @@ http::Response RegistryApi::handle(http::Request& request) {
   return response;
 }
 
+Grant RegistryApi::authorize(const http::Request& request, const std::vector<ResourceAccess>& needed) const {
+  return auth_ ? auth_->authorize(request, needed) : Grant();
+}
+
 http::Response RegistryApi::route(http::Request& request) {
   const std::string& path = request.path;
+  if (path == "/token" && auth_ && auth_->issues_tokens()) return auth_->issue_token(request);
+  if (path == "/v1/search") {
+    if (request.method != "GET") throw ApiError("UNSUPPORTED", "method " + request.method + " not allowed on " + path);
+    authorize(request, {{"registry", "catalog", {"*"}}});
+    return search(request);
+  }
   if (!path.starts_with("/v2/") && path != "/v2")
     throw ApiError(404, {{"UNSUPPORTED", "no such endpoint", path}});
   // A path with "." or ".." segments never names anything here.
@@ -192,18 +203,30 @@ http::Response RegistryApi::route(http::Request& request) {
       throw ApiError("UNSUPPORTED", "method " + method + " not allowed on " + path);
   };
 
+  // Reads need pull; writes push (and pull, as docker's challenges say); deletes delete.
+  auto repository = [&](const std::string& name, std::vector<std::string> actions) {
+    return authorize(request, {{"repository", name, std::move(actions)}});
+  };
+  auto reading = [&](const std::string& name) { return repository(name, {"pull"}); };
+  auto writing = [&](const std::string& name) {
+    return method == "DELETE" ? repository(name, {"delete"}) : repository(name, {"pull", "push"});
+  };
+
   if (rest.empty()) {
     only({"GET", "HEAD"});
+    authorize(request, {});
     return http::Response::text(200, "{}", "application/json; charset=utf-8");
   }
   if (rest == "_catalog") {
     only({"GET"});
+    authorize(request, {{"registry", "catalog", {"*"}}});
     return catalog(request);
   }
   if (rest.ends_with("/tags/list")) {
     std::string name = rest.substr(0, rest.size() - 10);
     check_name(name);
     only({"GET"});
+    reading(name);
     return tags_list(request, name);
   }
   std::size_t manifests = rest.rfind("/manifests/");
@@ -218,6 +241,7 @@ http::Response RegistryApi::route(http::Request& request) {
     } else if (!is_tag(reference)) {
       throw ApiError("TAG_INVALID", "manifest tag did not match URI", reference);
     }
+    if (method == "GET" || method == "HEAD") reading(name); else writing(name);
     if (method == "PUT") return put_manifest(request, name, reference);
     return manifest(request, name, reference);
   }
@@ -227,14 +251,16 @@ http::Response RegistryApi::route(http::Request& request) {
     check_name(name);
     if (tail == "uploads" || tail == "uploads/") {
       only({"POST"});
-      return start_upload(request, name);
+      return start_upload(request, name, writing(name));
     }
     if (tail.starts_with("uploads/")) {
       only({"GET", "PATCH", "PUT", "DELETE"});
+      if (method == "DELETE") repository(name, {"pull", "push"}); else writing(name);  // a DELETE here cancels an upload
       return upload(request, name, tail.substr(8));
     }
     only({"GET", "HEAD", "DELETE"});
     check_digest(tail);
+    if (method == "DELETE") writing(name); else reading(name);
     return blob(request, name, tail);
   }
   throw ApiError(404, {{"UNSUPPORTED", "no such endpoint", path}});
@@ -242,6 +268,27 @@ http::Response RegistryApi::route(http::Request& request) {
 
 http::Response RegistryApi::catalog(const http::Request& request) {
   return paginate(request, storage_.repositories(), "/v2/_catalog", nlohmann::json::object(), "repositories");
+}
+
+http::Response RegistryApi::search(const http::Request& request) {
+  // docker search HOST/TERM asks GET /v1/search?q=TERM&n=25: the repositories whose name holds
+  // TERM (case ignored), in docker's (v1) shape; num_results counts them all, results shows n.
+  std::string term = ascii_lower(request.query_param("q").value_or(""));
+  std::uint64_t limit = 25;
+  if (std::optional<std::string> n_text = request.query_param("n")) {
+    std::optional<std::uint64_t> n = parse_number(*n_text);
+    if (!n || *n < 1 || *n > 100) throw ApiError(400, {{"UNSUPPORTED", "n is not a number from 1 to 100", *n_text}});
+    limit = *n;
+  }
+  nlohmann::json results = nlohmann::json::array();
+  std::size_t matches = 0;
+  for (const std::string& name : storage_.repositories()) {
+    if (ascii_lower(name).find(term) == std::string::npos) continue;
+    if (++matches <= limit)
+      results.push_back({{"name", name}, {"description", ""}, {"star_count", 0}, {"is_official", false}, {"is_automated", false}});
+  }
+  nlohmann::json body{{"num_results", matches}, {"query", request.query_param("q").value_or("")}, {"results", results}};
+  return http::Response::text(200, body.dump() + "\n", "application/json; charset=utf-8");
 }
 
 http::Response RegistryApi::tags_list(const http::Request& request, const std::string& name) {
@@ -326,13 +373,15 @@ http::Response RegistryApi::blob(http::Request& request, const std::string& name
   return response;
 }
 
-http::Response RegistryApi::start_upload(http::Request& request, const std::string& name) {
-  // A cross-repository mount, when the blob is in `from`; otherwise an ordinary session.
+http::Response RegistryApi::start_upload(http::Request& request, const std::string& name, const Grant& grant) {
+  // A cross-repository mount, when the blob is in `from` and the client may pull from there;
+  // otherwise an ordinary session.
   std::optional<std::string> mount = request.query_param("mount");
   if (mount) {
     check_digest(*mount);
     std::optional<std::string> from = request.query_param("from");
-    if (from && is_repository_name(*from) && storage_.has_blob(*from, *mount)) {
+    if (from && is_repository_name(*from) && grant.allows({"repository", *from, {"pull"}}) &&
+        storage_.has_blob(*from, *mount)) {
       storage_.link_blob(name, *mount);
       http::Response response = empty(201);
       response.headers.add("Location", "/v2/" + name + "/blobs/" + *mount);

@@ -30,6 +30,16 @@ void RegistryStep::add_commands(CLI::App& app) {
       ->capture_default_str();
   serve_->add_option("--root", serve_options_.root, "Where blobs and repositories are kept (default: STATE_ROOT/registry)");
   serve_->add_flag("--no-delete", serve_options_.no_delete, "Refuse DELETE of blobs and manifests (405)");
+  AuthOptions& auth = serve_options_.auth;
+  serve_->add_option("--htpasswd", auth.htpasswd, "Let in only the users of FILE (bcrypt entries: htpasswd -B)");
+  serve_->add_option("--read-only-users", auth.read_only_users, "Users of the htpasswd file who may pull but not push")
+      ->delimiter(',');
+  serve_->add_flag("--token-issuer", auth.token_issuer,
+                   "Want bearer tokens, handed out by GET /token to the htpasswd file's users (Docker Hub's flow)");
+  serve_->add_option("--token-key", auth.token_key, "FILE whose bytes (32 at least) sign the tokens (default: random)");
+  serve_->add_option("--token-ttl", auth.token_ttl, "Seconds a token lives")->capture_default_str()->check(CLI::PositiveNumber);
+  serve_->add_option("--token-service", auth.service, "The service tokens are issued for (and Basic's realm)")
+      ->capture_default_str();
 
   pull_ = app.add_subcommand("pull", "Download an image from a registry");
   pull_->add_option("NAME[:TAG|@DIGEST]", reference_, "The image")->required();

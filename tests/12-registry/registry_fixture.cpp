@@ -78,6 +78,13 @@ RunResult RunningRegistry::stop() {
   return result;
 }
 
+RunResult RunningRegistry::kill() {
+  process_->signal(SIGKILL);
+  RunResult result = process_->wait(milliseconds(10000));
+  if (!log_.empty()) result.err += log();
+  return result;
+}
+
 std::string RunningRegistry::log() const {
   if (log_.empty()) return "";
   std::ifstream in(log_);

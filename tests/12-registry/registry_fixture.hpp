@@ -32,6 +32,8 @@ class RunningRegistry {
   /// SIGTERM, then waits: the rest of its output (stdout; docker-registry's log is there too;
   /// ours's stderr, the log file, is in `err`).
   testing::RunResult stop();
+  /// SIGKILL, then waits: a crash, nothing cleaned up (a later start on the same root recovers).
+  testing::RunResult kill();
   /// Our registry's stderr so far (its access log); empty for docker-registry.
   std::string log() const;
 

@@ -477,6 +477,26 @@ TEST_F(RegistryServer, CatalogListsRepositoriesWithPagination) {
   EXPECT_EQ(rest.json()["repositories"], (nlohmann::json{"zeta"})) << rest;
 }
 
+TEST_F(RegistryServer, SearchAnswersInDockersV1Shape) {
+  push_image("busybox", "1", "a");
+  push_image("tools/busybox-extra", "1", "b");
+  push_image("alpine", "1", "c");
+  // What `docker search HOST/busybox` asks.
+  CurlAnswer found = curl({url("/v1/search?q=busybox&n=25")});
+  ASSERT_EQ(found.status, 200) << found;
+  nlohmann::json busybox{{"name", "busybox"}, {"description", ""}, {"star_count", 0}, {"is_official", false}, {"is_automated", false}};
+  nlohmann::json extra = busybox;
+  extra["name"] = "tools/busybox-extra";
+  EXPECT_EQ(found.json(), (nlohmann::json{{"num_results", 2}, {"query", "busybox"}, {"results", {busybox, extra}}})) << found;
+
+  CurlAnswer one = curl({url("/v1/search?q=BOX&n=1")});  // case ignored
+  EXPECT_EQ(one.json()["num_results"], 2) << one;
+  EXPECT_EQ(one.json()["results"].size(), 1u) << one;
+  EXPECT_EQ(curl({url("/v1/search?q=nothing")}).json()["results"], nlohmann::json::array());
+  EXPECT_EQ(curl({url("/v1/search?q=box&n=0")}).status, 400);
+  EXPECT_EQ(curl({"-X", "POST", url("/v1/search?q=box")}).status, 405);
+}
+
 TEST_F(RegistryServer, GarbageRequestsGet400) {
   std::string answer = raw_exchange(registry_->address(), "this is not http\r\n\r\n");
   EXPECT_EQ(answer.rfind("HTTP/1.1 400 ", 0), 0u) << answer;
