@@ -184,9 +184,12 @@ void RegistryClient::fetch_blob(const std::string& digest, const BodySink& sink)
   expect(response, {200}, fmt::format("blob {} of {}/{}", digest, repo_.domain, repo_.repository));
 }
 
-void RegistryClient::upload_blob(const std::string& digest, int fd, std::int64_t size) {
+bool RegistryClient::upload_blob(const std::string& digest, int fd, std::int64_t size, const std::string& mount_from) {
   std::string what = fmt::format("uploading blob {} to {}/{}", digest, repo_.domain, repo_.repository);
-  HttpResponse started = send({"POST", repo_.uploads_url(), {}, false, {}});
+  std::string start_url = repo_.uploads_url();
+  if (!mount_from.empty()) start_url = with_query(with_query(start_url, "mount", digest), "from", mount_from);
+  HttpResponse started = send({"POST", start_url, {}, false, {}});
+  if (!mount_from.empty() && started.status == 201) return true;
   expect(started, {202}, what);
   std::string location = started.header("location");
   if (location.empty()) throw Error(fmt::format("{}: the registry gave no Location for the upload", what), 1);
@@ -200,6 +203,7 @@ void RegistryClient::upload_blob(const std::string& digest, int fd, std::int64_t
 
   HttpResponse closed = send({"PUT", with_query(repo_.absolute(location), "digest", digest), {}, false, {}});
   expect(closed, {201}, what);
+  return false;
 }
 
 std::string RegistryClient::put_manifest(const std::string& reference, const std::string& media_type,

@@ -90,8 +90,13 @@ class RegistryClient {
 
   /// Uploads `size` bytes read from `fd` as the blob `digest`: POST starts a session, PATCH
   /// streams the bytes, PUT ?digest= closes it (the registry checks the digest).
+  /// With `mount_from` (another repository of this registry that has the blob), the POST
+  /// asks for a cross-repository mount first (?mount=DIGEST&from=REPO): 201 means the registry
+  /// linked it and nothing is sent; 202 means it could not, and the upload goes on in the
+  /// session it opened.
+  /// @returns true when the blob was mounted rather than sent.
   /// @throws RegistryError naming the blob.
-  void upload_blob(const std::string& digest, int fd, std::int64_t size);
+  bool upload_blob(const std::string& digest, int fd, std::int64_t size, const std::string& mount_from = "");
 
   /// PUT of a manifest under `reference` (a tag or its digest), bytes unchanged.
   /// @returns the digest the registry says it stored (Docker-Content-Digest), empty if none.
