@@ -138,6 +138,15 @@ void RegistryClient::check_login() {
               1);
 }
 
+nlohmann::json RegistryClient::search(const std::string& term, int limit) {
+  std::string url = with_query(with_query(repo_.base_url + "/v1/search", "q", term), "n", std::to_string(limit));
+  HttpResponse response = send({"GET", url, {}, false, {}});
+  expect(response, {200}, fmt::format("searching {} for \"{}\"", repo_.domain, term));
+  nlohmann::json body = nlohmann::json::parse(response.body, nullptr, false);
+  if (body.is_discarded()) throw Error(fmt::format("searching {}: the answer is not JSON", repo_.domain), 1);
+  return body;
+}
+
 void RegistryClient::expect(const HttpResponse& response, std::initializer_list<long> expected, const std::string& what) {
   if (std::find(expected.begin(), expected.end(), response.status) != expected.end()) return;
   throw RegistryError(what, response.status, parse_registry_errors(response.body));

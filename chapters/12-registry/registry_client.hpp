@@ -11,6 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "dockling/error.hpp"
 #include "registry_auth.hpp"
 #include "registry_http.hpp"
@@ -102,6 +104,11 @@ class RegistryClient {
   /// @returns the digest the registry says it stored (Docker-Content-Digest), empty if none.
   /// @throws RegistryError (MANIFEST_INVALID, MANIFEST_BLOB_UNKNOWN …).
   std::string put_manifest(const std::string& reference, const std::string& media_type, const std::string& data);
+
+  /// GET BASE/v1/search?q=TERM&n=LIMIT, docker's search (the repository is not used).
+  /// @returns the answer's JSON. @throws RegistryError when the registry refuses, Error when
+  /// the answer is not JSON.
+  nlohmann::json search(const std::string& term, int limit);
 
   /// GET BASE/v2/ with the credentials (what `login` checks; the repository is not used).
   /// @throws Error in docker's words: "login attempt to BASE/v2/ failed with status: 401
