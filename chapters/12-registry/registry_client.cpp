@@ -111,6 +111,7 @@ std::string RegistryClient::fetch_token(const AuthChallenge& challenge) {
   std::string url = challenge.param("realm");
   for (const char* name : {"service", "scope"})
     if (std::string value = challenge.param(name); !value.empty()) url = with_query(url, name, value);
+  for (const std::string& scope : extra_scopes_) url = with_query(url, "scope", scope);
   HttpRequest request{"GET", url, {}, false, {}};
   if (credentials_) request.headers.push_back("Authorization: " + basic_authorization(*credentials_));
   HttpResponse response = session_.send(request);
@@ -196,7 +197,11 @@ void RegistryClient::fetch_blob(const std::string& digest, const BodySink& sink)
 bool RegistryClient::upload_blob(const std::string& digest, int fd, std::int64_t size, const std::string& mount_from) {
   std::string what = fmt::format("uploading blob {} to {}/{}", digest, repo_.domain, repo_.repository);
   std::string start_url = repo_.uploads_url();
-  if (!mount_from.empty()) start_url = with_query(with_query(start_url, "mount", digest), "from", mount_from);
+  if (!mount_from.empty()) {
+    start_url = with_query(with_query(start_url, "mount", digest), "from", mount_from);
+    std::string scope = "repository:" + mount_from + ":pull";
+    if (std::find(extra_scopes_.begin(), extra_scopes_.end(), scope) == extra_scopes_.end()) extra_scopes_.push_back(scope);
+  }
   HttpResponse started = send({"POST", start_url, {}, false, {}});
   if (!mount_from.empty() && started.status == 201) return true;
   expect(started, {202}, what);

@@ -95,7 +95,8 @@ class RegistryClient {
   /// With `mount_from` (another repository of this registry that has the blob), the POST
   /// asks for a cross-repository mount first (?mount=DIGEST&from=REPO): 201 means the registry
   /// linked it and nothing is sent; 202 means it could not, and the upload goes on in the
-  /// session it opened.
+  /// session it opened. With a token server, the tokens asked from then on cover pulling
+  /// from `mount_from` too, as docker's do.
   /// @returns true when the blob was mounted rather than sent.
   /// @throws RegistryError naming the blob.
   bool upload_blob(const std::string& digest, int fd, std::int64_t size, const std::string& mount_from = "");
@@ -135,6 +136,9 @@ class RegistryClient {
   RegistryRepository repo_;
   std::optional<Credentials> credentials_;
   std::string authorization_;  ///< the Authorization value the last 401 asked for; empty at first
+  /// Scopes asked of a token server beside the challenge's: a mount's source repository
+  /// ("repository:a:pull"), which the registry's challenge for the target does not name.
+  std::vector<std::string> extra_scopes_;
   HttpSession session_;
 };
 

@@ -1,6 +1,7 @@
 // Our client against our server with `--htpasswd F --token-issuer`, Docker Hub's flow: a push
 // without login fails in docker's words; logged in, push and pull go through the Bearer
-// challenge and GET /token; a --read-only-users user pulls but is denied a push.
+// challenge and GET /token; a --read-only-users user pulls but is denied a push; a mount's
+// token covers pulling from the other repository.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -97,6 +98,18 @@ TEST_F(TokenFlow, AReadOnlyUserPullsButIsDeniedAPush) {
   RunResult pushed = ch12({"push", "--config", config, other});
   EXPECT_NE(pushed.exit_code, 0) << pushed;
   EXPECT_NE(pushed.err.find("denied: requested access to the resource is denied"), std::string::npos) << pushed;
+}
+
+TEST_F(TokenFlow, AMountAsksTheTokenToPullFromTheOtherRepository) {
+  ASSERT_EQ(login("user").exit_code, 0);
+  RunResult first = ch12({"push", "--config", config, image});
+  ASSERT_EQ(first.exit_code, 0) << first;
+  std::string other = registry->address() + "/other:latest";
+  ASSERT_EQ(ch12({"tag", image, other}).exit_code, 0);
+  RunResult second = ch12({"push", "--config", config, other});
+  ASSERT_EQ(second.exit_code, 0) << second;
+  EXPECT_NE(second.out.find(": Mounted from busybox\n"), std::string::npos) << second;
+  EXPECT_EQ(second.out.find(": Pushed\n"), std::string::npos) << second;
 }
 
 }  // namespace
