@@ -111,6 +111,7 @@ std::string RegistryClient::fetch_token(const AuthChallenge& challenge) {
   std::string url = challenge.param("realm");
   for (const char* name : {"service", "scope"})
     if (std::string value = challenge.param(name); !value.empty()) url = with_query(url, name, value);
+  for (const std::string& scope : extra_scopes_) url = with_query(url, "scope", scope);
   HttpRequest request{"GET", url, {}, false, {}};
   if (credentials_) request.headers.push_back("Authorization: " + basic_authorization(*credentials_));
   HttpResponse response = session_.send(request);
@@ -136,6 +137,15 @@ void RegistryClient::check_login() {
   throw Error(fmt::format("login attempt to {} failed with status: {}{}{}", url, response.status,
                           reason.empty() ? "" : " ", reason),
               1);
+}
+
+nlohmann::json RegistryClient::search(const std::string& term, int limit) {
+  std::string url = with_query(with_query(repo_.base_url + "/v1/search", "q", term), "n", std::to_string(limit));
+  HttpResponse response = send({"GET", url, {}, false, {}});
+  expect(response, {200}, fmt::format("searching {} for \"{}\"", repo_.domain, term));
+  nlohmann::json body = nlohmann::json::parse(response.body, nullptr, false);
+  if (body.is_discarded()) throw Error(fmt::format("searching {}: the answer is not JSON", repo_.domain), 1);
+  return body;
 }
 
 void RegistryClient::expect(const HttpResponse& response, std::initializer_list<long> expected, const std::string& what) {
@@ -184,9 +194,16 @@ void RegistryClient::fetch_blob(const std::string& digest, const BodySink& sink)
   expect(response, {200}, fmt::format("blob {} of {}/{}", digest, repo_.domain, repo_.repository));
 }
 
-void RegistryClient::upload_blob(const std::string& digest, int fd, std::int64_t size) {
+bool RegistryClient::upload_blob(const std::string& digest, int fd, std::int64_t size, const std::string& mount_from) {
   std::string what = fmt::format("uploading blob {} to {}/{}", digest, repo_.domain, repo_.repository);
-  HttpResponse started = send({"POST", repo_.uploads_url(), {}, false, {}});
+  std::string start_url = repo_.uploads_url();
+  if (!mount_from.empty()) {
+    start_url = with_query(with_query(start_url, "mount", digest), "from", mount_from);
+    std::string scope = "repository:" + mount_from + ":pull";
+    if (std::find(extra_scopes_.begin(), extra_scopes_.end(), scope) == extra_scopes_.end()) extra_scopes_.push_back(scope);
+  }
+  HttpResponse started = send({"POST", start_url, {}, false, {}});
+  if (!mount_from.empty() && started.status == 201) return true;
   expect(started, {202}, what);
   std::string location = started.header("location");
   if (location.empty()) throw Error(fmt::format("{}: the registry gave no Location for the upload", what), 1);
@@ -200,6 +217,7 @@ void RegistryClient::upload_blob(const std::string& digest, int fd, std::int64_t
 
   HttpResponse closed = send({"PUT", with_query(repo_.absolute(location), "digest", digest), {}, false, {}});
   expect(closed, {201}, what);
+  return false;
 }
 
 std::string RegistryClient::put_manifest(const std::string& reference, const std::string& media_type,

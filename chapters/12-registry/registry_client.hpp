@@ -11,6 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "dockling/error.hpp"
 #include "registry_auth.hpp"
 #include "registry_http.hpp"
@@ -90,13 +92,24 @@ class RegistryClient {
 
   /// Uploads `size` bytes read from `fd` as the blob `digest`: POST starts a session, PATCH
   /// streams the bytes, PUT ?digest= closes it (the registry checks the digest).
+  /// With `mount_from` (another repository of this registry that has the blob), the POST
+  /// asks for a cross-repository mount first (?mount=DIGEST&from=REPO): 201 means the registry
+  /// linked it and nothing is sent; 202 means it could not, and the upload goes on in the
+  /// session it opened. With a token server, the tokens asked from then on cover pulling
+  /// from `mount_from` too, as docker's do.
+  /// @returns true when the blob was mounted rather than sent.
   /// @throws RegistryError naming the blob.
-  void upload_blob(const std::string& digest, int fd, std::int64_t size);
+  bool upload_blob(const std::string& digest, int fd, std::int64_t size, const std::string& mount_from = "");
 
   /// PUT of a manifest under `reference` (a tag or its digest), bytes unchanged.
   /// @returns the digest the registry says it stored (Docker-Content-Digest), empty if none.
   /// @throws RegistryError (MANIFEST_INVALID, MANIFEST_BLOB_UNKNOWN …).
   std::string put_manifest(const std::string& reference, const std::string& media_type, const std::string& data);
+
+  /// GET BASE/v1/search?q=TERM&n=LIMIT, docker's search (the repository is not used).
+  /// @returns the answer's JSON. @throws RegistryError when the registry refuses, Error when
+  /// the answer is not JSON.
+  nlohmann::json search(const std::string& term, int limit);
 
   /// GET BASE/v2/ with the credentials (what `login` checks; the repository is not used).
   /// @throws Error in docker's words: "login attempt to BASE/v2/ failed with status: 401
@@ -123,6 +136,9 @@ class RegistryClient {
   RegistryRepository repo_;
   std::optional<Credentials> credentials_;
   std::string authorization_;  ///< the Authorization value the last 401 asked for; empty at first
+  /// Scopes asked of a token server beside the challenge's: a mount's source repository
+  /// ("repository:a:pull"), which the registry's challenge for the target does not name.
+  std::vector<std::string> extra_scopes_;
   HttpSession session_;
 };
 

@@ -62,6 +62,15 @@ void RegistryStep::add_commands(CLI::App& app) {
   logout_ = app.add_subcommand("logout", "Log out from a registry");
   logout_->add_option("SERVER", login_options_.server, "The registry (default: Docker Hub)");
   for (CLI::App* command : {login_, logout_}) command->add_option("--config", login_options_.config_dir, kConfigHelp);
+
+  search_ = app.add_subcommand("search", "Search a registry for images");
+  search_->add_option("TERM", search_term_, "[REGISTRY/]TERM: what the repository names hold")->required();
+  search_->add_option("--limit", search_options_.limit, "Max number of search results")->capture_default_str();
+  search_->add_flag("--no-trunc", search_options_.no_trunc, "Don't truncate output");
+  search_->add_option("--format", search_options_.format, "Pretty-print search using a Go template");
+  search_->add_option("--insecure-registry", search_options_.insecure_registries,
+                      "HOST[:PORT] spoken to over plain http (localhost and 127.0.0.0/8 always are)");
+  search_->add_option("--config", search_options_.config_dir, kConfigHelp);
 }
 
 std::optional<int> RegistryStep::run_command(const StateRoot& root) {
@@ -73,6 +82,7 @@ std::optional<int> RegistryStep::run_command(const StateRoot& root) {
   if (push_->parsed()) return push_image(root, reference_, client_options_);
   if (login_->parsed()) return login(login_options_);
   if (logout_->parsed()) return logout(login_options_);
+  if (search_->parsed()) return search(search_term_, search_options_);
   return ch11::BuildStep::run_command(root);
 }
 

@@ -1,6 +1,6 @@
 /// @file registry_step.hpp
 /// @brief Chapter 12's step: chapter 11's build step, plus `registry serve`, `pull`, `push`,
-/// `login` and `logout`, and `run` pulling what it does not find.
+/// `login`, `logout` and `search`, and `run` pulling what it does not find.
 #pragma once
 
 #include <string>
@@ -9,6 +9,7 @@
 #include "distribution_client.hpp"
 #include "login.hpp"
 #include "registry_server.hpp"
+#include "search.hpp"
 
 namespace dockling::ch12 {
 
@@ -28,6 +29,9 @@ class RegistryStep : public ch11::BuildStep {
   CLI::App* push_ = nullptr;
   CLI::App* login_ = nullptr;
   CLI::App* logout_ = nullptr;
+  CLI::App* search_ = nullptr;
+  SearchOptions search_options_;
+  std::string search_term_;
   ServeOptions serve_options_;
   ClientOptions client_options_;
   LoginOptions login_options_;
