@@ -1,6 +1,5 @@
 #include "url_fetch.hpp"
 
-#include <curl/curl.h>
 #include <unistd.h>
 
 #include <cctype>
@@ -9,43 +8,14 @@
 
 #include <fmt/format.h>
 
+#include "curl_library.hpp"
 #include "digest.hpp"
 #include "dockling/error.hpp"
-#include "dockling/shared_library.hpp"
 
 namespace dockling::ch11 {
 
 namespace {
 
-/// The libcurl functions a download needs, named as libcurl names them without the `curl_`
-/// prefix.
-struct LibCurl {
-  decltype(&curl_global_init) global_init;
-  decltype(&curl_easy_init) easy_init;
-  decltype(&curl_easy_cleanup) easy_cleanup;
-  decltype(&curl_easy_setopt) easy_setopt;
-  decltype(&curl_easy_perform) easy_perform;
-  decltype(&curl_easy_getinfo) easy_getinfo;
-  decltype(&curl_easy_strerror) easy_strerror;
-};
-
-const LibCurl& libcurl() {
-  static const LibCurl lib = [] {
-    SharedLibrary library("libcurl.so.4", "libcurl4");
-    LibCurl f{};
-    library.load("curl_global_init", f.global_init);
-    library.load("curl_easy_init", f.easy_init);
-    library.load("curl_easy_cleanup", f.easy_cleanup);
-    library.load("curl_easy_setopt", f.easy_setopt);
-    library.load("curl_easy_perform", f.easy_perform);
-    library.load("curl_easy_getinfo", f.easy_getinfo);
-    library.load("curl_easy_strerror", f.easy_strerror);
-    // Once, before any handle: curl_easy_init would do it too, but not thread-safely.
-    if (f.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) throw Error("curl_global_init failed");
-    return f;
-  }();
-  return lib;
-}
 
 std::string scheme_of(const std::string& url) {
   size_t end = url.find("://");

@@ -15,6 +15,7 @@
 #include "dockling/fd.hpp"
 #include "dockling/fs.hpp"
 #include "reference.hpp"
+#include "registry_base64.hpp"
 
 namespace dockling::ch12 {
 
@@ -78,9 +79,10 @@ std::optional<Credentials> CredentialStore::find(const std::string& domain) cons
   if (auths == nullptr || !auths->contains(key) || !(*auths)[key].is_object()) return std::nullopt;
   std::string auth = (*auths)[key].value("auth", "");
   if (auth.empty()) return std::nullopt;
-  std::string pair = base64_decode(auth);
+  std::optional<std::string> decoded = decode_base64(auth);
+  std::string pair = decoded.value_or("");
   size_t colon = pair.find(':');
-  if (colon == std::string::npos)
+  if (!decoded || colon == std::string::npos)
     throw Error(fmt::format("{}: the credentials of {} are not base64 of user:password", file().string(), key), 1);
   return Credentials{pair.substr(0, colon), pair.substr(colon + 1)};
 }
@@ -88,7 +90,7 @@ std::optional<Credentials> CredentialStore::find(const std::string& domain) cons
 void CredentialStore::put(const std::string& domain, const Credentials& credentials) {
   json config = read_config(file());
   if (!config.contains("auths") || !config["auths"].is_object()) config["auths"] = json::object();
-  config["auths"][credentials_key(domain)] = {{"auth", base64_encode(credentials.username + ":" + credentials.password)}};
+  config["auths"][credentials_key(domain)] = {{"auth", encode_base64(credentials.username + ":" + credentials.password)}};
   write_config(dir_, file(), config);
 }
 

@@ -7,12 +7,11 @@
 
 #include "dockling/error.hpp"
 #include "dockling/text.hpp"
+#include "registry_base64.hpp"
 
 namespace dockling::ch12 {
 
 namespace {
-
-const char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 /// RFC 7230's tchar: what a scheme's or a parameter's name is made of.
 bool is_token_char(char c) {
@@ -89,41 +88,8 @@ std::vector<AuthChallenge> parse_www_authenticate(std::string_view value) {
   return challenges;
 }
 
-std::string base64_encode(std::string_view bytes) {
-  std::string text;
-  text.reserve((bytes.size() + 2) / 3 * 4);
-  for (size_t i = 0; i < bytes.size(); i += 3) {
-    unsigned int chunk = static_cast<unsigned char>(bytes[i]) << 16;
-    if (i + 1 < bytes.size()) chunk |= static_cast<unsigned char>(bytes[i + 1]) << 8;
-    if (i + 2 < bytes.size()) chunk |= static_cast<unsigned char>(bytes[i + 2]);
-    text += kAlphabet[(chunk >> 18) & 63];
-    text += kAlphabet[(chunk >> 12) & 63];
-    text += i + 1 < bytes.size() ? kAlphabet[(chunk >> 6) & 63] : '=';
-    text += i + 2 < bytes.size() ? kAlphabet[chunk & 63] : '=';
-  }
-  return text;
-}
-
-std::string base64_decode(std::string_view text) {
-  std::string bytes;
-  unsigned int chunk = 0;
-  int bits = 0;
-  for (char c : text) {
-    if (c == '=') break;
-    const char* found = std::char_traits<char>::find(kAlphabet, 64, c);
-    if (found == nullptr) throw Error(fmt::format("\"{}\": not base64 (the character '{}')", text, c), 1);
-    chunk = (chunk << 6) | static_cast<unsigned int>(found - kAlphabet);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      bytes += static_cast<char>((chunk >> bits) & 0xff);
-    }
-  }
-  return bytes;
-}
-
 std::string basic_authorization(const Credentials& credentials) {
-  return "Basic " + base64_encode(credentials.username + ":" + credentials.password);
+  return "Basic " + encode_base64(credentials.username + ":" + credentials.password);
 }
 
 }  // namespace dockling::ch12

@@ -33,12 +33,6 @@ struct Credentials {
   std::string password;  ///< the password (or a token a registry accepts as one)
 };
 
-/// Standard base64 (RFC 4648, with padding).
-std::string base64_encode(std::string_view bytes);
-
-/// The bytes of standard base64 text (padding optional). @throws Error for other characters.
-std::string base64_decode(std::string_view text);
-
 /// "Basic " + base64("user:password"): the Authorization value of HTTP Basic.
 std::string basic_authorization(const Credentials& credentials);
 

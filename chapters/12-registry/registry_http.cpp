@@ -1,6 +1,5 @@
 #include "registry_http.hpp"
 
-#include <curl/curl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,49 +9,20 @@
 
 #include <fmt/format.h>
 
+#include "curl_library.hpp"
 #include "dockling/error.hpp"
-#include "dockling/shared_library.hpp"
 #include "dockling/text.hpp"
 
 namespace dockling::ch12 {
 
 namespace {
 
+using ch11::LibCurl;
+using ch11::libcurl;
+
 /// Bytes libcurl hands over per callback.
 constexpr long kPieceSize = 512 * 1024;
 
-/// The libcurl functions the session needs, named as libcurl names them without `curl_`.
-struct LibCurl {
-  decltype(&curl_global_init) global_init;
-  decltype(&curl_easy_init) easy_init;
-  decltype(&curl_easy_cleanup) easy_cleanup;
-  decltype(&curl_easy_reset) easy_reset;
-  decltype(&curl_easy_setopt) easy_setopt;
-  decltype(&curl_easy_perform) easy_perform;
-  decltype(&curl_easy_strerror) easy_strerror;
-  decltype(&curl_slist_append) slist_append;
-  decltype(&curl_slist_free_all) slist_free_all;
-};
-
-const LibCurl& libcurl() {
-  static const LibCurl lib = [] {
-    SharedLibrary library("libcurl.so.4", "libcurl4");
-    LibCurl f{};
-    library.load("curl_global_init", f.global_init);
-    library.load("curl_easy_init", f.easy_init);
-    library.load("curl_easy_cleanup", f.easy_cleanup);
-    library.load("curl_easy_reset", f.easy_reset);
-    library.load("curl_easy_setopt", f.easy_setopt);
-    library.load("curl_easy_perform", f.easy_perform);
-    library.load("curl_easy_strerror", f.easy_strerror);
-    library.load("curl_slist_append", f.slist_append);
-    library.load("curl_slist_free_all", f.slist_free_all);
-    // Once, before any handle: curl_easy_init would do it too, but not thread-safely.
-    if (f.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) throw Error("curl_global_init failed");
-    return f;
-  }();
-  return lib;
-}
 
 std::string trim(std::string_view text) {
   size_t start = text.find_first_not_of(" \t\r\n");

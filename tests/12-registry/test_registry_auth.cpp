@@ -1,5 +1,5 @@
 // What a registry's 401 asks for: WWW-Authenticate parsed into challenges (Basic, Bearer with
-// its realm, service and scope, several in one value, quoted commas and escapes), and base64.
+// its realm, service and scope, several in one value, quoted commas and escapes).
 #include <gtest/gtest.h>
 
 #include "dockling/error.hpp"
@@ -43,18 +43,6 @@ TEST(WwwAuthenticate, GarbageGivesNoParamsAndNoThrow) {
   auto challenges = parse_www_authenticate(R"(Bearer realm="unclosed)");
   ASSERT_EQ(challenges.size(), 1u);
   EXPECT_EQ(challenges[0].param("realm"), "unclosed");
-}
-
-TEST(Base64, EncodesAndDecodesWithPadding) {
-  EXPECT_EQ(base64_encode("user:pass"), "dXNlcjpwYXNz");
-  EXPECT_EQ(base64_encode("a"), "YQ==");
-  EXPECT_EQ(base64_encode("ab"), "YWI=");
-  EXPECT_EQ(base64_encode(""), "");
-  EXPECT_EQ(base64_decode("dXNlcjpwYXNz"), "user:pass");
-  EXPECT_EQ(base64_decode("YQ=="), "a");
-  EXPECT_EQ(base64_decode("YWI"), "ab");
-  EXPECT_THROW(base64_decode("a b"), Error);
-  EXPECT_EQ(basic_authorization({"user", "pa:ss"}), "Basic " + base64_encode("user:pa:ss"));
 }
 
 }  // namespace
