@@ -517,7 +517,7 @@ TEST(OciHooks, RuntimeHooksGetTheStateAsWithRunc_Exercise) {
     dockling::TempDir out{"ch09-hooks"};
     Bundle bundle({"/bin/sh", "-c", "sleep 0.2"});
     bundle.config["annotations"] = {{"org.example.mark", unique_name("a")}};
-    for (const auto& kind : kinds) bundle.config["hooks"][kind] = {saving_hook(kind, out.path())};
+    for (const auto& kind : kinds) bundle.config["hooks"][kind] = json::array({saving_hook(kind, out.path())});
     bundle.save();
     auto result = runtime == "dockling" ? dockling_run(bundle) : runc_run(bundle);
     ASSERT_EQ(result.exit_code, 0) << runtime << "\n" << result;
@@ -556,8 +556,8 @@ TEST(OciHooks, ContainerHooksRunInsideTheContainerAsWithRunc_Exercise) {
       return json{{"path", "/bin/sh"},
                   {"args", {"sh", "-c", "cat > \"$1/$0.json\"; readlink /proc/self/ns/mnt > \"$1/$0.mnt\"", kind, dir}}};
     };
-    bundle.config["hooks"]["createContainer"] = {hook("createContainer", out.path().string())};
-    bundle.config["hooks"]["startContainer"] = {hook("startContainer", "/out")};
+    bundle.config["hooks"]["createContainer"] = json::array({hook("createContainer", out.path().string())});
+    bundle.config["hooks"]["startContainer"] = json::array({hook("startContainer", "/out")});
     bundle.save();
     auto result = runtime == "dockling" ? dockling_run(bundle) : runc_run(bundle);
     ASSERT_EQ(result.exit_code, 0) << runtime << "\n" << result;
