@@ -162,6 +162,20 @@ void append_body(http::Request& request, BlobUpload& upload, std::optional<std::
   }
 }
 
+/// Ends an upload (a monolithic POST or the closing PUT): stored as `digest` when its bytes hash
+/// to it, else DIGEST_INVALID (the storage stores nothing then).
+http::Response finish_upload(RegistryStorage& storage, BlobUpload& upload, const std::string& name,
+                             const std::string& digest) {
+  std::string actual = storage.finish_upload(upload, digest);
+  if (actual != digest)
+    throw ApiError("DIGEST_INVALID", "provided digest did not match uploaded content",
+                   nlohmann::json{{"expected", digest}, {"actual", actual}});
+  http::Response response = empty(201);
+  response.headers.add("Location", "/v2/" + name + "/blobs/" + digest);
+  response.headers.add("Docker-Content-Digest", digest);
+  return response;
+}
+
 }  // namespace
 
 http::Response RegistryApi::handle(http::Request& request) {
@@ -404,14 +418,7 @@ http::Response RegistryApi::start_upload(http::Request& request, const std::stri
   }
   if (digest && !mount) {
     // Monolithic: the whole blob in this POST.
-    std::string actual = storage_.finish_upload(*upload, *digest);
-    if (actual != *digest)
-      throw ApiError("DIGEST_INVALID", "provided digest did not match uploaded content",
-                     nlohmann::json{{"expected", *digest}, {"actual", actual}});
-    http::Response response = empty(201);
-    response.headers.add("Location", "/v2/" + name + "/blobs/" + *digest);
-    response.headers.add("Docker-Content-Digest", *digest);
-    return response;
+    return finish_upload(storage_, *upload, name, *digest);
   }
   http::Response response = empty(202);
   add_upload_headers(response.headers, *upload);
@@ -449,14 +456,7 @@ http::Response RegistryApi::upload(http::Request& request, const std::string& na
     add_upload_headers(response.headers, *upload);
     return response;
   }
-  std::string actual = storage_.finish_upload(*upload, *digest);
-  if (actual != *digest)
-    throw ApiError("DIGEST_INVALID", "provided digest did not match uploaded content",
-                   nlohmann::json{{"expected", *digest}, {"actual", actual}});
-  http::Response response = empty(201);
-  response.headers.add("Location", "/v2/" + name + "/blobs/" + *digest);
-  response.headers.add("Docker-Content-Digest", *digest);
-  return response;
+  return finish_upload(storage_, *upload, name, *digest);
 }
 
 }  // namespace dockling::ch12
