@@ -71,6 +71,12 @@ std::unique_ptr<RunningRegistry> RunningRegistry::cncf(const std::filesystem::pa
   return std::unique_ptr<RunningRegistry>(new RunningRegistry(std::move(process), address));
 }
 
+RunResult import_busybox(const std::string& root, const std::string& name) {
+  return run({"/bin/sh", "-c", "/bin/tar -C \"$0\" -c . | \"$1\" --root \"$2\" import - \"$3\"", rootfs(),
+              bin("ch12-registry"), root, name},
+             milliseconds(60000));
+}
+
 RunResult RunningRegistry::stop() {
   process_->signal(SIGTERM);
   RunResult result = process_->wait(milliseconds(10000));

@@ -45,4 +45,8 @@ class RunningRegistry {
   std::filesystem::path log_;  ///< where our registry's stderr goes; empty for docker-registry
 };
 
+/// Imports the test rootfs (busybox) into the state root `root` as image `name`
+/// (`ch12-registry --root ROOT import - NAME`, the tar streamed in).
+testing::RunResult import_busybox(const std::string& root, const std::string& name);
+
 }  // namespace dockling::ch12

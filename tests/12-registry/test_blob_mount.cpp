@@ -32,10 +32,7 @@ class BlobMount : public ::testing::Test {
   }
   /// Imports the test rootfs as `name`.
   void import(const std::string& name) {
-    std::string tarball = (tmp.path() / "rootfs.tar").string();
-    RunResult tar = run({"/bin/tar", "-C", rootfs(), "-cf", tarball, "."});
-    ASSERT_EQ(tar.exit_code, 0) << tar;
-    RunResult imported = ch12({"import", tarball, name});
+    RunResult imported = import_busybox(root, name);
     ASSERT_EQ(imported.exit_code, 0) << imported;
   }
 

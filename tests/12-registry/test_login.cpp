@@ -42,10 +42,7 @@ class Login : public ::testing::Test {
     registry = RunningRegistry::cncf(tmp.path() / "registry", htpasswd);
     ASSERT_TRUE(registry);
     image = registry->address() + "/busybox:latest";
-    std::string tarball = (tmp.path() / "busybox.tar").string();
-    RunResult tar = run({"/bin/tar", "-C", rootfs(), "-cf", tarball, "."});
-    ASSERT_EQ(tar.exit_code, 0) << tar;
-    RunResult imported = ch12({"import", tarball, image});
+    RunResult imported = import_busybox(root, image);
     ASSERT_EQ(imported.exit_code, 0) << imported;
   }
   void TearDown() override {

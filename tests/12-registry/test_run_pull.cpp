@@ -28,10 +28,7 @@ class RunPull : public ::testing::Test {
     registry = RunningRegistry::cncf(tmp.path() / "registry");
     ASSERT_TRUE(registry);
     image = registry->address() + "/busybox:latest";
-    std::string tarball = (tmp.path() / "busybox.tar").string();
-    RunResult tar = run({"/bin/tar", "-C", rootfs(), "-cf", tarball, "."});
-    ASSERT_EQ(tar.exit_code, 0) << tar;
-    RunResult imported = ch12({"import", tarball, image}, pusher_root);
+    RunResult imported = import_busybox(pusher_root, image);
     ASSERT_EQ(imported.exit_code, 0) << imported;
     RunResult pushed = ch12({"push", "-q", image}, pusher_root);
     ASSERT_EQ(pushed.exit_code, 0) << pushed;

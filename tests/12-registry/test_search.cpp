@@ -32,11 +32,8 @@ class Search : public ::testing::Test {
     registry = RunningRegistry::dockling(tmp.path() / "registry");
     ASSERT_FALSE(HasFatalFailure());
     ASSERT_TRUE(registry);
-    std::string tarball = (tmp.path() / "rootfs.tar").string();
-    RunResult tar = run({"/bin/tar", "-C", rootfs(), "-cf", tarball, "."});
-    ASSERT_EQ(tar.exit_code, 0) << tar;
     std::string first = registry->address() + "/busybox:1";
-    RunResult imported = ch12({"import", tarball, first});
+    RunResult imported = import_busybox(root, first);
     ASSERT_EQ(imported.exit_code, 0) << imported;
     for (const char* name : {"/busybox:1", "/team/busyapp:1", "/other:1"}) {
       std::string image = registry->address() + name;
