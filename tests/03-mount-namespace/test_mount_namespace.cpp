@@ -15,13 +15,16 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
 #include "container_mounts.hpp"
 #include "dockling/error.hpp"
 #include "dockling/fs.hpp"
+#include "dockling/state.hpp"
 #include "dockling/tempdir.hpp"
 #include "dockling/testing.hpp"
 #include "env_step.hpp"
@@ -454,12 +457,21 @@ TEST_F(Cleanup, FailuresLeaveNoMount_Exercise) {
   EXPECT_NE(r.err.find("/etc/passwd"), std::string::npos) << r;
 }
 
-/// True while some process on the host is in the mount namespace `ns` ("mnt:[N]").
-bool namespace_in_use(const std::string& ns) {
+/// The processes on the host that are in the mount namespace `ns` ("mnt:[N]") now.
+std::vector<dockling::ProcessIdentity> processes_in(const std::string& ns) {
+  std::vector<dockling::ProcessIdentity> found;
   for (const auto& entry : fs::directory_iterator("/proc")) {
     std::error_code error;
-    if (fs::read_symlink(entry.path() / "ns" / "mnt", error).string() == ns) return true;
+    if (fs::read_symlink(entry.path() / "ns" / "mnt", error).string() != ns) continue;
+    found.push_back(dockling::ProcessIdentity::of(std::stoi(entry.path().filename().string())));
   }
+  return found;
+}
+
+/// True while one of `processes` still runs (the same PID with the same start time).
+bool any_alive(const std::vector<dockling::ProcessIdentity>& processes) {
+  for (const auto& process : processes)
+    if (process.alive()) return true;
   return false;
 }
 
@@ -468,14 +480,17 @@ TEST_F(Cleanup, KilledRuntimeLeavesNoMount_Exercise) {
   Background runtime(ch03({"--tmpfs", "/tmp"}, {"/bin/sh", "-c", "readlink /proc/self/ns/mnt; exec sleep 60"}));
   auto ns = runtime.read_line();
   ASSERT_TRUE(ns && ns->rfind("mnt:[", 0) == 0) << "the container did not start";
-  EXPECT_TRUE(namespace_in_use(*ns));
+  auto container = processes_in(*ns);
+  ASSERT_FALSE(container.empty()) << "no process is in the container's mount namespace " << *ns;
   runtime.signal(SIGKILL);
   EXPECT_EQ(runtime.wait().exit_code, 137);
-  // PR_SET_PDEATHSIG kills the container with the runtime; its namespace goes with it.
+  // PR_SET_PDEATHSIG kills the container with the runtime; its namespace goes with it. The
+  // processes are followed, not the namespace's number: the kernel hands a freed number to the
+  // next new namespace, which a test running beside this one may well create.
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (namespace_in_use(*ns) && std::chrono::steady_clock::now() < deadline)
+  while (any_alive(container) && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  EXPECT_FALSE(namespace_in_use(*ns)) << "a process is still in the container's mount namespace";
+  EXPECT_FALSE(any_alive(container)) << "a process of the container outlived the killed runtime";
 }
 
 }  // namespace
