@@ -15,7 +15,10 @@ ensure_deps() { "$DOCKLING_REPO/scripts/setup-deps"; }
 # configure BUILD_DIR [cmake -D options...]: (re)configures a build tree, quietly.
 configure() {
   local dir=$1; shift
-  cmake -S "$DOCKLING_REPO" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+  # -g1: line tables for backtraces and sanitizer reports, without the variables' debug info
+  # that made a quarter of the build's time.
+  cmake -S "$DOCKLING_REPO" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" "$@" >/dev/null
 }
 
 # configure_and_build BUILD_DIR [cmake -D options...]
