@@ -99,7 +99,7 @@ struct MountSpec {
   std::string type;                  ///< "tmpfs", "bind", "proc", ...
   std::string source;                ///< bind: a host path, absolute; otherwise what mount(2) gets
   std::vector<std::string> options;  ///< "ro", "nosuid", "rbind", "size=64m", "mode=1777", ...
-  std::string origin;                ///< where it was asked, for messages: "mounts[3]" of config.json
+  std::string origin;                ///< where it was asked, for messages: "config.json: mounts[3]", "-v data:/data"
 };
 
 /// A device node made in the container's /dev (09: an OCI bundle's linux.devices).

@@ -18,6 +18,7 @@ namespace dockling {
 /// same slot replaces the earlier one: chapter 03's pivot_root takes chapter 01's chroot's.
 enum class Slot {
   image,     ///< 10: the image (its store commands; its config gives defaults later flags override)
+  volumes,   ///< 13: -v, --mount: volumes made, once the image's root is there to copy from
   user,      ///< 07: the user namespace owns every other namespace, so it comes first
   cgroups,   ///< 08: the child joins its cgroup before it runs anything
   network,   ///< 04: veth and addresses, set up from the parent

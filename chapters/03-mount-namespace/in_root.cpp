@@ -46,22 +46,44 @@ UniqueFd open_in_root_if_exists(int root_fd, const std::string& path, int extra_
   return UniqueFd(check(fd, "openat2", path));
 }
 
-UniqueFd make_directories_in_root(int root_fd, const std::string& path, unsigned mode) {
+namespace {
+
+/// make_directories_in_root(), counting the symbolic links followed so far (a loop ends at 40,
+/// as the kernel's ELOOP does).
+UniqueFd make_directories(int root_fd, const std::string& path, unsigned mode, int links) {
   std::filesystem::path so_far = "/";
   UniqueFd dir = open_in_root(root_fd, "/", O_DIRECTORY);
   for (const auto& part : std::filesystem::path(path).lexically_normal().relative_path()) {
     if (part.empty() || part == ".") continue;
+    std::filesystem::path parent = so_far;
     so_far /= part;
     UniqueFd next = open_in_root_if_exists(root_fd, so_far, O_DIRECTORY);
     if (!next) {
       // mkdirat in the parent we resolved (never follows a link in the last component),
       // then resolve again: another process may have won the race, which is fine.
       if (::mkdirat(dir.get(), part.c_str(), mode) != 0 && errno != EEXIST) throw_sys("mkdir", so_far.string());
-      next = open_in_root(root_fd, so_far, O_DIRECTORY);
+      next = open_in_root_if_exists(root_fd, so_far, O_DIRECTORY);
+    }
+    if (!next) {
+      // A symbolic link to where nothing is yet (docker's VOLUME /data with /data -> /srv/x):
+      // make its target, read as the root sees it.
+      char target[4096];
+      ssize_t length = ::readlinkat(dir.get(), part.c_str(), target, sizeof target - 1);
+      if (length < 0) throw_sys("mkdir", so_far.string());
+      if (++links > 40) throw SysError("mkdir", so_far.string(), ELOOP);
+      std::filesystem::path link(std::string(target, static_cast<size_t>(length)));
+      so_far = link.is_absolute() ? link : parent / link;
+      next = make_directories(root_fd, so_far.string(), mode, links);
     }
     dir = std::move(next);
   }
   return dir;
+}
+
+}  // namespace
+
+UniqueFd make_directories_in_root(int root_fd, const std::string& path, unsigned mode) {
+  return make_directories(root_fd, path, mode, 0);
 }
 
 std::optional<std::string> read_file_in_root(const std::filesystem::path& root, const std::string& path) {

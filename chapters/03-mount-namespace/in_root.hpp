@@ -26,7 +26,8 @@ UniqueFd open_in_root(int root_fd, const std::string& path, int extra_flags = 0)
 UniqueFd open_in_root_if_exists(int root_fd, const std::string& path, int extra_flags = 0);
 
 /// Creates the directory `path` and its missing parents inside the root (like mkdir -p),
-/// each component resolved under `root_fd` as open_in_root does. Returns an O_PATH fd to it.
+/// each component resolved under `root_fd` as open_in_root does; a symbolic link to a path
+/// that does not exist yet makes that path (inside the root). Returns an O_PATH fd to it.
 UniqueFd make_directories_in_root(int root_fd, const std::string& path, unsigned mode = 0755);
 
 /// The contents of the file `path` (absolute, inside the root directory `root`), resolved as

@@ -119,7 +119,7 @@ void set_propagation(int root_fd, const OciMount& mount) {
 MountSpec read_mount(const json& entry, const std::string& field, const std::filesystem::path& bundle_dir) {
   if (!entry.is_object()) bad(field, "must be an object");
   MountSpec mount;
-  mount.origin = field;
+  mount.origin = "config.json: " + field;
   if (!entry.contains("destination")) bad(field + ".destination", "missing");
   mount.destination = text(entry["destination"], field + ".destination");
   if (mount.destination.empty() || mount.destination.front() != '/')
@@ -182,7 +182,7 @@ void OciMounts::open_sources(const std::string& container_id) {
                            OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (mount.recursive ? AT_RECURSIVE : 0));
       if (fd < 0) {
         int error = errno;
-        throw Error(fmt::format("config.json: {}.source: {}", mount.field, SysError("open_tree", mount.source, error).what()));
+        throw Error(fmt::format("{}.source: {}", mount.field, SysError("open_tree", mount.source, error).what()));
       }
       tree = UniqueFd(fd);
       // The copy of a shared mount is a peer of the host's: make it a slave, as runc's rslave
@@ -202,16 +202,18 @@ void OciMounts::open_sources(const std::string& container_id) {
 }
 
 void OciMounts::mount_all(int root_fd) {
-  for (size_t i = 0; i < mounts_.size(); ++i) {
-    const OciMount& mount = mounts_[i];
-    log::debug("child: {} {} on {}", mount.field, mount.type, mount.destination);
-    try {
-      mount_one(root_fd, i);
-    } catch (const SysError& e) {
-      throw Error(fmt::format("config.json: {} ({} on {}): {}", mount.field, mount.type, mount.destination, e.what()));
-    }
-  }
+  for (size_t i = 0; i < mounts_.size(); ++i) mount(root_fd, i);
   sources_.clear();
+}
+
+void OciMounts::mount(int root_fd, size_t index) {
+  const OciMount& mount = mounts_.at(index);
+  log::debug("child: {} {} on {}", mount.field, mount.type, mount.destination);
+  try {
+    mount_one(root_fd, index);
+  } catch (const SysError& e) {
+    throw Error(fmt::format("{} ({} on {}): {}", mount.field, mount.type, mount.destination, e.what()));
+  }
 }
 
 void OciMounts::mount_one(int root_fd, size_t i) {

@@ -65,6 +65,9 @@ class OciMounts {
   /// (ch08::CgroupMount): cgroup2 on v2; on v1 a tmpfs holding read-only (if asked) binds
   /// of the container's own cgroup in each hierarchy, as runc makes it.
   void mount_all(int root_fd);
+  /// Like mount_all(), for the one mount at `index` (of the constructor's list): for a
+  /// caller that interleaves these mounts with its own (chapter 13's volumes).
+  void mount(int root_fd, size_t index);
 
  private:
   void mount_one(int root_fd, size_t index);

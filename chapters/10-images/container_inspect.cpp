@@ -76,9 +76,16 @@ nlohmann::ordered_json inspect_container(const ContainerRecord& record) {
   object["Platform"] = "linux";
   nlohmann::ordered_json host_config = nlohmann::ordered_json::object();
   copy_fields(host_config, json.value("HostConfig", nlohmann::json::object()),
-              {"NetworkMode", "PortBindings", "AutoRemove", "PublishAllPorts"});
+              {"Binds", "NetworkMode", "PortBindings", "AutoRemove", "PublishAllPorts"});
   object["HostConfig"] = host_config;
   if (json.contains("GraphDriver")) object["GraphDriver"] = graph_driver(json["GraphDriver"]);
+  // Chapter 13's volumes and bind mounts, each with docker's fields in docker's order.
+  object["Mounts"] = nlohmann::ordered_json::array();
+  for (const auto& recorded : json.value("Mounts", nlohmann::json::array())) {
+    nlohmann::ordered_json mount = nlohmann::ordered_json::object();
+    copy_fields(mount, recorded, {"Type", "Name", "Source", "Destination", "Driver", "Mode", "RW", "Propagation"});
+    object["Mounts"].push_back(mount);
+  }
   object["Config"] = config(json.value("Config", nlohmann::json::object()));
   object["NetworkSettings"] = {{"Ports", record.network_ports()}};
   return object;

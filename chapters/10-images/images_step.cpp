@@ -47,7 +47,16 @@ int for_each_reporting(const std::vector<std::string>& items, const std::functio
   return code;
 }
 
-std::string human_size(std::uint64_t bytes) {
+bool confirmed(const std::string& warning) {
+  // A warning of one line shares it with the question; a longer one ends with its newline.
+  std::printf("%s%sAre you sure you want to continue? [y/N] ", warning.c_str(), warning.ends_with('\n') ? "" : " ");
+  std::fflush(stdout);
+  std::string answer;
+  std::getline(std::cin, answer);
+  return answer == "y" || answer == "Y";
+}
+
+std::string human_size(std::uint64_t bytes, int digits) {
   static const char* const units[] = {"B", "kB", "MB", "GB", "TB", "PB", "EB"};
   double size = static_cast<double>(bytes);
   size_t unit = 0;
@@ -55,7 +64,7 @@ std::string human_size(std::uint64_t bytes) {
     size /= 1000.0;
     ++unit;
   }
-  return fmt::format("{:.3g}{}", size, units[unit]);
+  return fmt::format("{:.{}g}{}", size, digits, units[unit]);
 }
 
 std::string human_duration(double seconds_elapsed) {

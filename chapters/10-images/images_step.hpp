@@ -85,12 +85,17 @@ double now_seconds();
 /// @returns 0, or 1 when any failed.
 int for_each_reporting(const std::vector<std::string>& items, const std::function<void(const std::string&)>& action);
 
-/// A size as docker prints it: 3 significant digits, units of 1000 ("1.98MB", "742kB", "0B").
-std::string human_size(std::uint64_t bytes);
+/// A size as docker prints it: `digits` significant digits, units of 1000 ("1.98MB",
+/// "742kB", "0B"). Docker's image sizes have 3; its "reclaimed space" 4 ("307.2kB").
+std::string human_size(std::uint64_t bytes, int digits = 3);
 
 /// How long ago, as docker prints it: "Less than a second", "1 second", "5 minutes",
 /// "About an hour", "3 days", … (go-units' HumanDuration).
 std::string human_duration(double seconds);
+
+/// Prints `warning` and docker's "Are you sure you want to continue? [y/N] " and reads a line
+/// of stdin: true for "y" or "Y" (a prune without -f).
+bool confirmed(const std::string& warning);
 
 /// Rows as docker's tabwriter aligns them: every column but the last padded to its widest
 /// cell plus 3 spaces, at least 10; one line each.

@@ -35,13 +35,7 @@ void BuildStep::add_commands(CLI::App& app) {
 }
 
 int BuildStep::prune(const StateRoot& root) {
-  if (!prune_force_) {
-    std::printf("WARNING! This will remove all build cache. Are you sure you want to continue? [y/N] ");
-    std::fflush(stdout);
-    std::string answer;
-    std::getline(std::cin, answer);
-    if (answer != "y" && answer != "Y") return 0;
-  }
+  if (!prune_force_ && !ch10::confirmed("WARNING! This will remove all build cache.")) return 0;
   ch10::ImageStore store(root);
   BuildCache::Pruned pruned = BuildCache(store).prune();
   if (!pruned.entries.empty()) {

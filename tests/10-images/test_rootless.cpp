@@ -19,6 +19,7 @@
 #include "dockling/tempdir.hpp"
 #include "dockling/testing.hpp"
 #include "newidmap.hpp"
+#include "rootless_fixture.hpp"
 #include "tar_builder.hpp"
 
 namespace dockling::ch10 {
@@ -35,32 +36,8 @@ std::string xattr(const std::string& path, const std::string& name) {
 }
 
 /// A throwaway user with subordinate ranges of its own, and a state root it owns.
-class Rootless : public ::testing::Test {
+class Rootless : public RootlessTest {
  protected:
-  static constexpr unsigned long kCount = 65536;
-  std::optional<HostUser> user;
-  std::optional<SubordinateIds> ranges;
-  std::optional<TempDir> state;
-  unsigned long uid_start = 0, gid_start = 0;
-
-  void SetUp() override {
-    DOCKLING_REQUIRE_ROOT();
-    if (!ch07::find_idmap_helpers(std::getenv("PATH")))
-      GTEST_SKIP() << "newuidmap/newgidmap not in PATH: install the uidmap package (scripts/setup-deps does)";
-    user.emplace();
-    // Far from chapter 07's test ranges (300000 + 2 * 65536 * 0..999).
-    uid_start = 400000000 + std::stoul(random_hex(2), nullptr, 16) % 1000 * 2 * kCount;
-    gid_start = uid_start + kCount;
-    ranges.emplace(user->name + ":" + std::to_string(uid_start) + ":" + std::to_string(kCount),
-                   user->name + ":" + std::to_string(gid_start) + ":" + std::to_string(kCount));
-    state.emplace("dockling-ch10-rootless");
-  }
-  void TearDown() override {
-    state.reset();  // as root: the layers hold the user's subordinate ids
-    ranges.reset();
-    user.reset();
-  }
-
   /// ch10-images ARGS as the user, its state root the test's.
   RunResult ch10(std::vector<std::string> args) {
     args.insert(args.begin(), bin("ch10-images"));
@@ -157,39 +134,6 @@ TEST_F(Rootless, LoadShiftsOwnersLikeImport) {
   ASSERT_EQ(::lstat((found[0] + "/srv").c_str(), &st), 0);
   EXPECT_EQ(st.st_uid, user->uid);
 }
-
-/// A cgroup the user may create its containers' cgroups in, with the runtime started inside
-/// it (a rootless runtime may only move processes between cgroups it owns, as under systemd's
-/// user delegation). Removed, with what the runs left in it, on destruction.
-struct DelegatedCgroup {
-  fs::path dir;
-  explicit DelegatedCgroup(const HostUser& user) {
-    fs::path base = fs::exists("/sys/fs/cgroup/unified/cgroup.procs") ? "/sys/fs/cgroup/unified" : "/sys/fs/cgroup";
-    dir = base / ("dockling-test-" + random_hex(4));
-    fs::create_directories(dir / "runtime");
-    for (const fs::path& path : {dir, dir / "runtime", dir / "cgroup.procs", dir / "runtime" / "cgroup.procs",
-                                 dir / "cgroup.subtree_control"})
-      if (::chown(path.c_str(), user.uid, user.gid) != 0) throw std::runtime_error("chown " + path.string());
-  }
-  ~DelegatedCgroup() { remove(dir); }
-  static void remove(const fs::path& cgroup) {
-    std::error_code ignored;
-    for (const auto& entry : fs::directory_iterator(cgroup, ignored))
-      if (entry.is_directory()) remove(entry.path());
-    ::rmdir(cgroup.c_str());
-  }
-  /// `argv` (as_user's) started inside DIR/runtime, with DIR as the runtime's cgroup root.
-  std::vector<std::string> wrap(std::vector<std::string> argv) const {
-    auto root = std::find_if(argv.begin(), argv.end(),
-                             [](const std::string& arg) { return arg.rfind("DOCKLING_ROOT=", 0) == 0; });
-    argv.insert(root + 1, "DOCKLING_CGROUP_ROOT=" + dir.string());
-    std::vector<std::string> with = {"/bin/sh", "-c", "echo $$ > " + (dir / "runtime" / "cgroup.procs").string() +
-                                                          " && exec \"$@\"",
-                                     "sh"};
-    with.insert(with.end(), argv.begin(), argv.end());
-    return with;
-  }
-};
 
 /// Rootless `run IMAGE`: a busybox image in the user's store.
 class RootlessRun : public Rootless {

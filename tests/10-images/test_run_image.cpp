@@ -579,8 +579,9 @@ TEST_F(RunImage, InspectShowsAContainerInDockersShapeBeforeAnImageOfTheSameName_
   std::vector<std::string> keys;
   for (const auto& [key, value] : c.items()) keys.push_back(key);
   EXPECT_EQ(keys, (std::vector<std::string>{"Id", "Created", "Path", "Args", "State", "Image", "Name", "RestartCount",
-                                            "Driver", "Platform", "HostConfig", "GraphDriver", "Config",
+                                            "Driver", "Platform", "HostConfig", "GraphDriver", "Mounts", "Config",
                                             "NetworkSettings"}));
+  EXPECT_EQ(c["Mounts"], nlohmann::ordered_json::array()) << "no volume (chapter 13): docker's []";
   std::vector<std::string> state_keys;
   for (const auto& [key, value] : c["State"].items()) state_keys.push_back(key);
   EXPECT_EQ(state_keys, (std::vector<std::string>{"Status", "Running", "Paused", "Restarting", "OOMKilled", "Dead",
