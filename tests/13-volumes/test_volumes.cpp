@@ -3,6 +3,7 @@
 // prune, and never mounted outside the container's root.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -60,12 +61,14 @@ class Volumes : public ::testing::Test {
     write_file((seed / "a").string(), "seeded\n");
     ASSERT_EQ(::chown((seed / "a").c_str(), 1000, 1000), 0);
     ASSERT_EQ(::chmod((seed / "a").c_str(), 0640), 0);
+    ASSERT_EQ(::lsetxattr((seed / "a").c_str(), "user.course", "dockling", 8, 0), 0);
     ASSERT_EQ(::chmod((seed / "sub").c_str(), 0750), 0);
     ASSERT_EQ(::chown(seed.c_str(), 1000, 1000), 0);
     fs::create_symlink("a", seed / "link");
     fs::create_symlink(host, fs::path(copy.path) / "escape");
     RunResult imported = run({"/bin/sh", "-c",
-                              "/bin/tar -C \"$0\" -c . | \"$1\" --root \"$2\" import -c 'VOLUME /seed' - seeded",
+                              "/bin/tar --xattrs --xattrs-include='user.*' -C \"$0\" -c . | "
+                              "\"$1\" --root \"$2\" import -c 'VOLUME /seed' - seeded",
                               copy.path, bin("ch13-volumes"), root},
                              milliseconds(60000));
     ASSERT_EQ(imported.exit_code, 0) << imported;
@@ -117,9 +120,13 @@ TEST_F(Volumes, ReadOnlyIsEnforcedByTheKernelEvenAfterARemount) {
   write_file((host / "config").string(), "v1\n");
   RunResult r = run_container({"--rm", "-v", host.string() + ":/etc/app:ro", "busybox", "sh", "-c",
                                "cat /etc/app/config; mount -o remount,rw /etc/app 2>/dev/null; "
-                               "echo v2 > /etc/app/config || echo refused"});
+                               "echo v2 > /etc/app/config || echo refused; grep ' /etc/app ' /proc/self/mountinfo"});
   EXPECT_EQ(r.exit_code, 0) << r;
   EXPECT_NE(r.out.find("v1\nrefused"), std::string::npos) << r;
+  // rprivate, docker's default: no peer group ("shared:N") or master ("master:N") on the mount.
+  EXPECT_NE(r.out.find(" /etc/app ro,"), std::string::npos) << r;
+  EXPECT_EQ(r.out.find("shared:"), std::string::npos) << r;
+  EXPECT_EQ(r.out.find("master:"), std::string::npos) << r;
   EXPECT_NE(r.err.find("Read-only file system"), std::string::npos) << r;
   EXPECT_EQ(read_file((host / "config").string()), "v1\n");
   // Without :ro the container writes through to the host.
@@ -156,6 +163,9 @@ TEST_F(Volumes, CopyUpKeepsTheImagesOwnersModesAndLinks) {
   ASSERT_EQ(::lstat(data_of("seeds").c_str(), &st), 0);
   EXPECT_EQ(st.st_uid, 1000u) << "the volume's root takes the directory's owner";
   EXPECT_EQ(fs::read_symlink(data_of("seeds") / "link"), "a");
+  char value[16] = {};
+  EXPECT_EQ(::lgetxattr((data_of("seeds") / "a").c_str(), "user.course", value, sizeof value), 8);
+  EXPECT_STREQ(value, "dockling") << "extended attributes are copied too";
 
   // Only an empty volume is filled: a second container's changes stay.
   ASSERT_EQ(run_container({"--rm", "-v", "seeds:/seed", "seeded", "rm", "/seed/a"}).exit_code, 0);
@@ -164,6 +174,9 @@ TEST_F(Volumes, CopyUpKeepsTheImagesOwnersModesAndLinks) {
   RunResult empty = run_container({"--rm", "-v", "bare:/seed:nocopy", "seeded", "ls", "-A", "/seed"});
   EXPECT_EQ(empty.exit_code, 0) << empty;
   EXPECT_EQ(empty.out, "");
+  RunResult mounted = run_container({"--rm", "--mount", "source=bare2,target=/seed,volume-nocopy", "seeded", "ls", "-A", "/seed"});
+  EXPECT_EQ(mounted.exit_code, 0) << mounted;
+  EXPECT_EQ(mounted.out, "");
 }
 
 TEST_F(Volumes, AnImagesSymbolicLinkCannotSendAMountOrACopyOntoTheHost) {
@@ -214,6 +227,8 @@ TEST_F(Volumes, AnonymousVolumesGoWithRmAndStayOtherwise) {
 
 TEST_F(Volumes, PruneAndRmLeaveVolumesInUseAlone) {
   for (const char* name : {"used", "idle"}) ASSERT_EQ(ch13({"volume", "create", name}).out, std::string(name) + "\n");
+  RunResult generated = ch13({"volume", "create"});
+  EXPECT_TRUE(std::regex_match(generated.out, std::regex("[0-9a-f]{64}\n"))) << generated;
   RunResult user = run_container({"--name", "user", "-v", "used:/d", "busybox", "sh", "-c", "head -c 3000 /dev/zero > /d/f"});
   ASSERT_EQ(user.exit_code, 0) << user;
   ASSERT_EQ(run_container({"--rm", "-v", "idle:/d", "busybox", "sh", "-c", "head -c 307200 /dev/zero > /d/f"}).exit_code, 0);
@@ -227,7 +242,8 @@ TEST_F(Volumes, PruneAndRmLeaveVolumesInUseAlone) {
   EXPECT_EQ(pruned.exit_code, 0) << pruned;
   EXPECT_EQ(pruned.out,
             "WARNING! This will remove all local volumes not used by at least one container.\n"
-            "Are you sure you want to continue? [y/N] Deleted Volumes:\nidle\n\nTotal reclaimed space: 307.2kB\n");
+            "Are you sure you want to continue? [y/N] Deleted Volumes:\n" +
+                generated.out + "idle\n\nTotal reclaimed space: 307.2kB\n");
   EXPECT_EQ(volume_names(), "used\n");
   EXPECT_EQ(ch13({"volume", "ls", "-q", "--filter", "dangling=true"}).out, "");
   EXPECT_EQ(ch13({"volume", "ls"}).out, "DRIVER    VOLUME NAME\nlocal     used\n");
