@@ -22,16 +22,15 @@
 
 namespace dockling::ch10 {
 
-namespace {
-
 /// The command line as docker's list shows it: Path, then Args, joined by spaces.
 std::string command_line(const nlohmann::json& json) {
   std::string text = json.value("Path", "");
-  for (const auto& arg : json.value("Args", std::vector<std::string>{})) text += " " + arg;
+  // dockerd's rule (daemon/list.go): an argument with a space in single quotes, nothing escaped.
+  for (const auto& arg : json.value("Args", std::vector<std::string>{}))
+    text += arg.find(' ') == std::string::npos ? " " + arg : " '" + arg + "'";
   return text;
 }
 
-/// The STATUS column: "Up 5 seconds", "Exited (0) 5 seconds ago", "Created".
 std::string status_text(const ContainerRecord& record, double now) {
   const auto& state = record.json.value("State", nlohmann::json::object());
   std::string status = record.status();
@@ -45,6 +44,8 @@ std::string status_text(const ContainerRecord& record, double now) {
   }
   return "Created";
 }
+
+namespace {
 
 /// Waits up to `seconds` for `process` to be gone.
 bool wait_gone(const ProcessIdentity& process, int seconds) {
@@ -128,10 +129,6 @@ std::optional<int> ContainerCommands::run_command(const StateRoot& root) {
   return std::nullopt;
 }
 
-namespace {
-
-/// The IMAGE column: the name it was run by while that name still means its image (docker's
-/// rule), its short id otherwise (run by its id, untagged, or the name moved to another image).
 std::string image_column(const ContainerRecord& record, const ImageStore& images) {
   std::string name = record.json.value("Config", nlohmann::json::object()).value("Image", "");
   std::string id = record.json.value("Image", "");
@@ -141,8 +138,6 @@ std::string image_column(const ContainerRecord& record, const ImageStore& images
   }
   return id.substr(id.rfind(':') + 1, 12);
 }
-
-}  // namespace
 
 namespace {
 

@@ -8,7 +8,9 @@
 
 #include <CLI/CLI.hpp>
 
+#include "container_store.hpp"
 #include "dockling/state.hpp"
+#include "image_store.hpp"
 
 namespace dockling::ch10 {
 
@@ -45,6 +47,18 @@ class ContainerCommands {
   std::vector<std::string> rm_containers_;
   bool force_ = false;
 };
+
+/// The command line as docker's list shows it: the record's Path, then its Args, joined by
+/// spaces, an argument that holds a space in single quotes (`sh -c 'echo hi'`).
+std::string command_line(const nlohmann::json& json);
+
+/// The STATUS column: "Up 5 seconds", "Exited (0) 5 seconds ago", "Created"; `now` in seconds
+/// since the epoch.
+std::string status_text(const ContainerRecord& record, double now);
+
+/// The IMAGE column: the name it was run by while that name still means its image (docker's
+/// rule), its short id otherwise (run by its id, untagged, or the name moved to another image).
+std::string image_column(const ContainerRecord& record, const ImageStore& images);
 
 /// The COMMAND column of `ps`: the command line, cut to 20 characters with "…" unless
 /// `full`, in Go's double quotes (strconv.Quote), as docker prints it.

@@ -350,6 +350,17 @@ std::uint64_t Connection::send_response(const Request& request, Response& respon
   std::uint64_t length = response.file ? response.file_length : response.body.size();
   if (response.head_length) length = *response.head_length;
   std::string text = fmt::format("HTTP/1.1 {} {}\r\n", response.status, reason_phrase(response.status));
+  if (response.stream) {
+    // Written as it happens, until the stream ends the connection: no length to announce.
+    bool upgrade = response.status == 101;
+    for (const auto& [name, value] : response.headers.fields())
+      if (!equals_ignoring_case(name, "Content-Length") && (upgrade || !equals_ignoring_case(name, "Connection")))
+        text += name + ": " + value + "\r\n";
+    if (!upgrade) text += "Connection: close\r\n";
+    send_all(text + "\r\n");
+    response.stream(fd_);
+    return 0;
+  }
   for (const auto& [name, value] : response.headers.fields()) {
     if (equals_ignoring_case(name, "Content-Length") || equals_ignoring_case(name, "Connection")) continue;
     text += name + ": " + value + "\r\n";
@@ -432,7 +443,7 @@ void Connection::run() {
       keep_alive = false;
     }
     // A body left unread would be taken for the next request: close instead.
-    if (!body.finished()) keep_alive = false;
+    if (!body.finished() || response.stream) keep_alive = false;
     std::uint64_t bytes = 0;
     try {
       bytes = send_response(request, response, keep_alive);
@@ -573,6 +584,7 @@ std::optional<std::string> percent_decode(std::string_view text) {
 std::string_view reason_phrase(int status) {
   switch (status) {
     case 100: return "Continue";
+    case 101: return "UPGRADED";  // docker's words for its hijacked attach
     case 200: return "OK";
     case 201: return "Created";
     case 202: return "Accepted";

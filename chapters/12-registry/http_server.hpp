@@ -131,6 +131,12 @@ struct Response {
   std::uint64_t file_length = 0;  ///< how many bytes of `file` to send
   /// When set, the Content-Length sent for a body that is not sent (a HEAD's answer).
   std::optional<std::uint64_t> head_length;
+  /// When set, the body is not `body` nor `file`: the status line and headers go out at once
+  /// (no Content-Length), then `stream` writes what it wants on the connection's socket,
+  /// which closes when it returns. For bodies written as they happen (chapter 14: logs
+  /// --follow, events, a wait answered when the container exits) and for a connection taken
+  /// over (status 101 with "Connection: Upgrade": docker's attach).
+  std::function<void(int fd)> stream;
 
   /// A response with `status` and a body of `content_type`.
   static Response text(int status, std::string body, std::string content_type = "text/plain; charset=utf-8");

@@ -218,13 +218,13 @@ TEST_F(RunImage, AStoppedContainerIsKeptWithItsRwLayerUntilRm_Exercise) {
   ASSERT_EQ(all.exit_code, 0) << all;
   std::smatch match;
   ASSERT_TRUE(std::regex_search(all.out, match,
-                                std::regex("\n([0-9a-f]{12})   busybox   \"sh -c echo x > /new…\"   .* ago +Exited \\(3\\) "
+                                std::regex("\n([0-9a-f]{12})   busybox   \"sh -c 'echo x > /ne…\"   .* ago +Exited \\(3\\) "
                                            ".* ago +" + name + "\n")))
       << all;
   std::string id = match[1];
   RunResult formatted = ch10({"ps", "-a", "--format", "table {{.Names}}\\t{{.State}}\\t{{.Command}}"});
   EXPECT_EQ(formatted.out, "NAMES" + std::string(name.size() - 2, ' ') + "STATE     COMMAND\n" + name +
-                               "   exited    \"sh -c echo x > /new…\"\n")
+                               "   exited    \"sh -c 'echo x > /ne…\"\n")
       << formatted;
   RunResult quiet = ch10({"ps", "-aq"});
   EXPECT_EQ(quiet.out, id + "\n") << quiet;

@@ -1,0 +1,610 @@
+#include "engine_api.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <deque>
+#include <regex>
+#include <thread>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "container_commands.hpp"
+#include "container_inspect.hpp"
+#include "container_log.hpp"
+#include "container_store.hpp"
+#include "create_request.hpp"
+#include "dockling/error.hpp"
+#include "dockling/fs.hpp"
+#include "dockling/log.hpp"
+#include "engine_state.hpp"
+#include "image_inspect.hpp"
+#include "image_store.hpp"
+#include "images_step.hpp"
+#include "oci_cli.hpp"
+#include "volume_store.hpp"
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+namespace dockling::ch14 {
+
+namespace http = ch12::http;
+using json = nlohmann::json;
+
+namespace {
+
+/// An answer of the API: an Error whose exit code is the HTTP status.
+class ApiError : public Error {
+ public:
+  ApiError(int status, const std::string& message) : Error(message, status) {}
+};
+
+http::Response json_response(int status, const json& body) {
+  return http::Response::text(status, body.dump() + "\n", "application/json");
+}
+
+http::Response json_response(int status, const nlohmann::ordered_json& body) {
+  return http::Response::text(status, body.dump(-1, ' ', false, json::error_handler_t::replace) + "\n",
+                              "application/json");
+}
+
+/// A response with `status` and no body (204, 304).
+http::Response empty(int status) {
+  http::Response response;
+  response.status = status;
+  return response;
+}
+
+http::Response no_content() { return empty(204); }
+
+/// A query flag as docker reads one: "1", "true", "True" (and an empty "?all") are true.
+bool flag(const http::Request& request, std::string_view name) {
+  auto value = request.query_param(name);
+  return value && (*value == "1" || *value == "true" || *value == "True");
+}
+
+/// The kept container `text` names (id, prefix or name), as a 404 when there is none.
+ch10::ContainerRecord find_container(const StateRoot& root, const std::string& text) {
+  try {
+    return ch10::ContainerStore(root).find(text);
+  } catch (const Error& e) {
+    throw ApiError(404, e.what());
+  }
+}
+
+/// The container's process (State.Pid with its start time).
+ProcessIdentity process_of(const ch10::ContainerRecord& record) {
+  const auto& state = record.json.value("State", json::object());
+  return {state.value("Pid", 0), state.value("PidStartTime", std::uint64_t{0})};
+}
+
+/// True when the client has closed `fd` (it gave up waiting). With `half_close`, also when it
+/// only shut down its sending side: a client that waits sends nothing more anyway, but an
+/// attached docker CLI closes its side when its stdin ends and still reads the output.
+bool peer_gone(int fd, bool half_close = true) {
+  pollfd entry{fd, static_cast<short>(half_close ? POLLRDHUP : 0), 0};
+  return ::poll(&entry, 1, 0) > 0 && (entry.revents & (POLLRDHUP | POLLHUP | POLLERR));
+}
+
+/// Writes `text` on a streamed connection; false when the client went away.
+bool send_text(int fd, std::string_view text) {
+  while (!text.empty()) {
+    ssize_t n = ::send(fd, text.data(), text.size(), MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    text.remove_prefix(static_cast<size_t>(n));
+  }
+  return true;
+}
+
+/// The exit record of the run after `before` (its FinishedAt), once there is one.
+std::optional<ExitRecord> new_exit(const StateRoot& root, const std::string& id, const std::string& before) {
+  auto exit = read_exit(root, id);
+  if (exit && exit->finished_at != before) return exit;
+  return std::nullopt;
+}
+
+/// Sends the log entries of `reader` as frames (with their time first when `timestamps`),
+/// until the log has no more; false when the client went away.
+bool send_entries(int fd, LogReader& reader, bool want_stdout, bool want_stderr, bool timestamps) {
+  while (auto entry = reader.next()) {
+    if ((entry->stream == "stdout" && !want_stdout) || (entry->stream == "stderr" && !want_stderr)) continue;
+    std::string payload = timestamps ? entry->time + " " + entry->text : entry->text;
+    if (!send_text(fd, frame(entry->stream, payload))) return false;
+  }
+  return true;
+}
+
+/// The log of `record` opened for reading; at its end when `at_end`.
+UniqueFd open_log(const ch10::ContainerRecord& record, bool at_end) {
+  fs::path path = log_path(record.dir, record.id());
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return UniqueFd();
+  if (at_end) ::lseek(fd, 0, SEEK_END);
+  return UniqueFd(fd);
+}
+
+/// Follows `reader` until the container's run ends (its exit record after `before`) and the
+/// log is read to its end, or the client goes away.
+void follow(int fd, LogReader& reader, const StateRoot& root, const std::string& id, const std::string& before,
+            bool want_stdout, bool want_stderr, bool timestamps, bool half_close_ends) {
+  while (true) {
+    bool ended = new_exit(root, id, before).has_value();
+    if (!send_entries(fd, reader, want_stdout, want_stderr, timestamps)) return;
+    if (ended || peer_gone(fd, half_close_ends)) return;
+    std::this_thread::sleep_for(20ms);
+  }
+}
+
+std::string finished_before(const StateRoot& root, const std::string& id) {
+  auto exit = read_exit(root, id);
+  return exit ? exit->finished_at : "";
+}
+
+/// Writes `command` ("start" or "remove") to the monitor of a created container.
+void tell_monitor(const StateRoot& root, const std::string& id, const std::string& command) {
+  fs::path fifo = control_fifo(root, id);
+  int fd = ::open(fifo.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) throw ApiError(500, fmt::format("container {}: its monitor is gone ({})", id, std::strerror(errno)));
+  UniqueFd owner(fd);
+  write_all(fd, command + "\n");
+}
+
+/// A line from the monitor's status pipe, waiting at most `limit`.
+std::string read_status(int fd, std::chrono::seconds limit) {
+  std::string line;
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (line.find('\n') == std::string::npos) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) break;
+    pollfd entry{fd, POLLIN, 0};
+    if (::poll(&entry, 1, static_cast<int>(left.count())) <= 0) continue;
+    char buffer[4096];
+    ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    line.append(buffer, static_cast<size_t>(n));
+  }
+  return line.substr(0, line.find('\n'));
+}
+
+/// The HTTP status for the monitor's failure to create: docker's 404 for a missing image
+/// (its CLI then pulls), 409 for a name in use, 400 for what the flags refused.
+int status_for(int exit_code, const std::string& message) {
+  if (message.find("No such image") != std::string::npos || message.find("No such container") != std::string::npos)
+    return 404;
+  if (message.find("is already in use") != std::string::npos) return 409;
+  if (exit_code == 400 || exit_code == 125) return 400;
+  return 500;
+}
+
+}  // namespace
+
+EngineApi::EngineApi(const StateRoot& root, fs::path program) : root_(root), program_(std::move(program)) {}
+
+http::Response EngineApi::handle(http::Request& request) {
+  // Every path with or without its version: /v1.41/containers/json or /containers/json.
+  static const std::regex versioned(R"(^/v1\.\d+(/.*)$)");
+  std::smatch match;
+  std::string path = request.path;
+  if (std::regex_match(path, match, versioned)) path = match[1];
+  try {
+    http::Response response = route(request, path);
+    response.headers.set("Api-Version", kApiVersion);
+    response.headers.set("Server", "dockling-engine");
+    return response;
+  } catch (const ApiError& e) {
+    return json_response(e.exit_code(), json{{"message", e.what()}});
+  } catch (const http::ProtocolError&) {
+    throw;
+  } catch (const http::ConnectionLost&) {
+    throw;
+  } catch (const Error& e) {
+    return json_response(500, json{{"message", e.what()}});
+  }
+}
+
+http::Response EngineApi::route(http::Request& request, const std::string& path) {
+  const std::string& method = request.method;
+  if (path == "/_ping" && (method == "GET" || method == "HEAD")) {
+    http::Response response = http::Response::text(200, "OK");
+    response.headers.set("Ostype", "linux");
+    response.headers.set("Docker-Experimental", "false");
+    response.headers.set("Cache-Control", "no-cache, no-store, must-revalidate");
+    response.headers.set("Pragma", "no-cache");
+    return response;
+  }
+  if (path == "/version" && method == "GET") return version();
+  if (path == "/info" && method == "GET") return info();
+  if (path == "/containers/create" && method == "POST") return create(request);
+  if (path == "/containers/json" && method == "GET") return list_containers(request);
+  if (path == "/images/json" && method == "GET") return list_images();
+
+  static const std::regex container_path(R"(^/containers/([^/]+)(/[a-z]+)?$)");
+  static const std::regex image_path(R"(^/images/(.+)/json$)");
+  std::smatch match;
+  if (std::regex_match(path, match, container_path)) {
+    std::string name = match[1], action = match[2];
+    if (action.empty() && method == "DELETE") return remove(request, name);
+    if (action == "/json" && method == "GET") return inspect_container(name);
+    if (action == "/start" && method == "POST") return start(name);
+    if (action == "/wait" && method == "POST") return wait(request, name);
+    if (action == "/attach" && method == "POST") return attach(request, name);
+    if (action == "/logs" && method == "GET") return logs(request, name);
+    if (action == "/stop" && method == "POST") return stop(request, name);
+    if (action == "/kill" && method == "POST") return kill(request, name);
+  }
+  if (std::regex_match(path, match, image_path) && method == "GET") return inspect_image(match[1]);
+  throw ApiError(404, "page not found");
+}
+
+http::Response EngineApi::create(http::Request& request) {
+  auto body = request.body.read_all(1 << 20);
+  if (!body) throw ApiError(413, "the create request is larger than 1 MiB");
+  json config;
+  try {
+    config = json::parse(body->empty() ? "{}" : *body);
+  } catch (const json::exception& e) {
+    throw ApiError(400, fmt::format("invalid JSON: {}", e.what()));
+  }
+  std::string name = request.query_param("name").value_or("");
+  std::vector<std::string> run_args;
+  try {
+    run_args = run_arguments(config, name);
+  } catch (const Error& e) {
+    throw ApiError(400, e.what());
+  }
+
+  // The monitor: `PROGRAM monitor ROOT run ...`, in a session of its own, fd 3 its status pipe.
+  int status[2];
+  if (::pipe2(status, O_CLOEXEC) != 0) throw SysError("pipe2", "", errno);
+  UniqueFd status_read(status[0]), status_write(status[1]);
+  std::vector<std::string> args = {program_.string(), "monitor", root_.dir().string()};
+  args.insert(args.end(), run_args.begin(), run_args.end());
+  std::vector<char*> argv;
+  for (auto& arg : args) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_adddup2(&actions, status_write.get(), 3);
+  // The daemon's blocked and ignored signals are not the monitor's (nor its container's).
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  sigset_t none, defaults;
+  sigemptyset(&none);
+  sigemptyset(&defaults);
+  for (int signal : {SIGPIPE, SIGINT, SIGTERM, SIGHUP}) sigaddset(&defaults, signal);
+  posix_spawnattr_setsigmask(&attributes, &none);
+  posix_spawnattr_setsigdefault(&attributes, &defaults);
+  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  pid_t monitor = 0;
+  int error = ::posix_spawn(&monitor, argv[0], &actions, &attributes, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attributes);
+  if (error != 0) throw SysError("posix_spawn", program_.string(), error);
+  status_write.reset();
+  // Reaped by a thread of its own: the monitor lives as long as its container.
+  std::thread([monitor] { ::waitpid(monitor, nullptr, 0); }).detach();
+
+  std::string line = read_status(status_read.get(), 120s);
+  if (line.rfind("created ", 0) == 0) {
+    log::info("created {} ({})", line.substr(8), fmt::join(run_args, " "));
+    return json_response(201, json{{"Id", line.substr(8)}, {"Warnings", json::array()}});
+  }
+  if (line.rfind("error ", 0) == 0) {
+    size_t space = line.find(' ', 6);
+    int code = std::atoi(line.substr(6, space - 6).c_str());
+    std::string message = space == std::string::npos ? "" : line.substr(space + 1);
+    throw ApiError(status_for(code, message), message);
+  }
+  throw ApiError(500, "the container's monitor ended without a word (see the daemon's log)");
+}
+
+http::Response EngineApi::start(const std::string& id) {
+  ch10::ContainerRecord record = find_container(root_, id);
+  std::string status = record.status();
+  if (status == "running") return empty(304);
+  if (status != "created")
+    throw ApiError(500, fmt::format("container {}: starting a stopped container again is not supported yet", id));
+  tell_monitor(root_, record.id(), "start");
+  // Answered once it runs (or has ended already): `docker start` then finds it running.
+  for (int i = 0; i < 3000; ++i) {
+    if (auto exit = read_exit(root_, record.id())) {
+      if (!exit->error.empty()) throw ApiError(exit->status_code == 127 || exit->status_code == 126 ? 400 : 500, exit->error);
+      break;
+    }
+    auto now = ch10::ContainerStore(root_).load(record.id());
+    if (!now || now->status() != "created") break;
+    std::this_thread::sleep_for(10ms);
+  }
+  return no_content();
+}
+
+http::Response EngineApi::wait(http::Request& request, const std::string& id) {
+  ch10::ContainerRecord record = find_container(root_, id);
+  std::string condition = request.query_param("condition").value_or("not-running");
+  if (condition != "not-running" && condition != "next-exit" && condition != "removed")
+    throw ApiError(400, fmt::format("invalid condition: \"{}\"", condition));
+  std::string full_id = record.id();
+  std::string before = finished_before(root_, full_id);
+  bool running = record.status() == "running" || record.status() == "created";
+  http::Response response;
+  response.headers.set("Content-Type", "application/json");
+  const StateRoot& root = root_;
+  response.stream = [&root, full_id, before, condition, running, dir = record.dir](int fd) {
+    std::optional<ExitRecord> exit;
+    if (condition == "not-running" && !running) exit = read_exit(root, full_id);
+    while (!exit || (condition == "removed" && fs::exists(dir))) {
+      if (!exit) exit = new_exit(root, full_id, before);
+      if (exit && (condition != "removed" || !fs::exists(dir))) break;
+      if (peer_gone(fd)) return;
+      std::this_thread::sleep_for(20ms);
+    }
+    json body = {{"StatusCode", exit ? exit->status_code : 0}, {"Error", nullptr}};
+    if (exit && !exit->error.empty()) body["Error"] = {{"Message", exit->error}};
+    send_text(fd, body.dump() + "\n");
+  };
+  return response;
+}
+
+http::Response EngineApi::attach(http::Request& request, const std::string& id) {
+  ch10::ContainerRecord record = find_container(root_, id);
+  bool want_stdout = flag(request, "stdout"), want_stderr = flag(request, "stderr");
+  if (!flag(request, "stream") && !flag(request, "logs"))
+    throw ApiError(400, "attach: stream or logs must be set");
+  UniqueFd log = open_log(record, !flag(request, "logs"));
+  if (!log) throw ApiError(409, fmt::format("container {} has no log to attach to", id));
+  http::Response response;
+  bool upgrade = request.headers.has("Upgrade");
+  response.status = upgrade ? 101 : 200;
+  response.headers.set("Content-Type", "application/vnd.docker.raw-stream");
+  if (upgrade) {
+    response.headers.set("Connection", "Upgrade");
+    response.headers.set("Upgrade", "tcp");
+  }
+  std::string full_id = record.id(), before = finished_before(root_, full_id);
+  bool stream = flag(request, "stream");
+  bool ended = record.status() == "exited";
+  const StateRoot& root = root_;
+  auto reader = std::make_shared<LogReader>(std::move(log));
+  response.stream = [&root, reader, full_id, before, want_stdout, want_stderr, stream, ended](int fd) {
+    if (!stream || ended) {
+      send_entries(fd, *reader, want_stdout, want_stderr, false);
+      return;
+    }
+    follow(fd, *reader, root, full_id, before, want_stdout, want_stderr, false, false);
+  };
+  return response;
+}
+
+http::Response EngineApi::logs(http::Request& request, const std::string& id) {
+  ch10::ContainerRecord record = find_container(root_, id);
+  bool want_stdout = flag(request, "stdout"), want_stderr = flag(request, "stderr");
+  if (!want_stdout && !want_stderr) throw ApiError(400, "Bad parameters: you must choose at least one stream");
+  bool timestamps = flag(request, "timestamps");
+  bool follow_it = flag(request, "follow") && record.status() == "running";
+  std::string tail = request.query_param("tail").value_or("all");
+  UniqueFd log = open_log(record, false);
+  http::Response response;
+  response.headers.set("Content-Type", "application/vnd.docker.raw-stream");
+  std::string full_id = record.id(), before = finished_before(root_, full_id);
+  const StateRoot& root = root_;
+  auto reader = std::make_shared<LogReader>(std::move(log));
+  response.stream = [&root, reader, full_id, before, want_stdout, want_stderr, timestamps, follow_it, tail](int fd) {
+    if (tail != "all") {
+      // Only the last N entries: read them all, keep the tail, then follow from there.
+      long count = std::max(0L, std::strtol(tail.c_str(), nullptr, 10));
+      std::deque<LogEntry> kept;
+      while (auto entry = reader->next()) {
+        if ((entry->stream == "stdout" && !want_stdout) || (entry->stream == "stderr" && !want_stderr)) continue;
+        kept.push_back(*entry);
+        if (static_cast<long>(kept.size()) > count) kept.pop_front();
+      }
+      for (const auto& entry : kept)
+        if (!send_text(fd, frame(entry.stream, timestamps ? entry.time + " " + entry.text : entry.text))) return;
+    }
+    if (follow_it)
+      follow(fd, *reader, root, full_id, before, want_stdout, want_stderr, timestamps, true);
+    else
+      send_entries(fd, *reader, want_stdout, want_stderr, timestamps);
+  };
+  return response;
+}
+
+http::Response EngineApi::stop(http::Request& request, const std::string& id) {
+  ch10::ContainerRecord record = find_container(root_, id);
+  if (record.status() != "running") return empty(304);
+  int seconds = 10;  // docker's default
+  if (auto t = request.query_param("t")) seconds = std::atoi(t->c_str());
+  std::string signal_name = record.json["Config"].value("StopSignal", "");
+  int signal = signal_name.empty() ? SIGTERM : ch09::parse_signal(signal_name);
+  ProcessIdentity process = process_of(record);
+  std::string full_id = record.id();
+  std::string before = finished_before(root_, full_id);
+  if (process.alive()) ::kill(process.pid, signal);
+  auto ended = [&] { return new_exit(root_, full_id, before).has_value(); };
+  for (int i = 0; i < seconds * 50 && !ended(); ++i) std::this_thread::sleep_for(20ms);
+  if (!ended() && process.alive()) ::kill(process.pid, SIGKILL);
+  for (int i = 0; i < 500 && !ended(); ++i) std::this_thread::sleep_for(20ms);
+  return no_content();
+}
+
+http::Response EngineApi::kill(http::Request& request, const std::string& id) {
+  ch10::ContainerRecord record = find_container(root_, id);
+  if (record.status() != "running") throw ApiError(409, fmt::format("Container {} is not running", record.id()));
+  int signal = SIGKILL;
+  if (auto name = request.query_param("signal"); name && !name->empty()) {
+    try {
+      signal = ch09::parse_signal(*name);
+    } catch (const Error& e) {
+      throw ApiError(400, e.what());
+    }
+  }
+  ProcessIdentity process = process_of(record);
+  if (process.alive()) ::kill(process.pid, signal);
+  return no_content();
+}
+
+http::Response EngineApi::remove(http::Request& request, const std::string& id) {
+  ch10::ContainerRecord record = find_container(root_, id);
+  std::string full_id = record.id(), status = record.status();
+  if (status == "running") {
+    if (!flag(request, "force"))
+      throw ApiError(409, fmt::format("You cannot remove a running container {}. Stop the container before attempting "
+                                      "removal or force remove",
+                                      full_id));
+    std::string before = finished_before(root_, full_id);
+    ProcessIdentity process = process_of(record);
+    if (process.alive()) ::kill(process.pid, SIGKILL);
+    for (int i = 0; i < 500 && !new_exit(root_, full_id, before); ++i) std::this_thread::sleep_for(20ms);
+  } else if (status == "created") {
+    tell_monitor(root_, full_id, "remove");
+    for (int i = 0; i < 500 && fs::exists(control_fifo(root_, full_id)); ++i) std::this_thread::sleep_for(20ms);
+  }
+  auto current = ch10::ContainerStore(root_).load(full_id);
+  if (current) {
+    ch10::ContainerStore::remove(*current);
+    if (flag(request, "v")) {
+      // Its anonymous volumes go with it (named ones stay, as docker keeps them).
+      ch13::VolumeStore volumes(root_);
+      UniqueFd lock = volumes.lock();
+      for (const auto& mount : current->json.value("Mounts", json::array())) {
+        auto volume = volumes.find(mount.value("Name", ""));
+        if (volume && volume->anonymous()) volumes.remove(*volume);
+      }
+    }
+  }
+  clear_exit(root_, full_id);
+  return no_content();
+}
+
+http::Response EngineApi::list_containers(http::Request& request) {
+  bool all = flag(request, "all");
+  ch10::ImageStore images(root_);
+  double now = ch10::now_seconds();
+  json list = json::array();
+  for (const auto& record : ch10::ContainerStore(root_).list()) {
+    std::string status = record.status();
+    if (!all && status != "running") continue;
+    const json& config = record.json.value("Config", json::object());
+    json mounts = json::array();
+    for (const auto& mount : record.json.value("Mounts", json::array())) mounts.push_back(mount);
+    list.push_back({{"Id", record.id()},
+                    {"Names", {"/" + record.name()}},
+                    {"Image", ch10::image_column(record, images)},
+                    {"ImageID", record.json.value("Image", "")},
+                    {"Command", ch10::command_line(record.json)},
+                    {"Created", static_cast<std::int64_t>(ch10::rfc3339_seconds(record.json.value("Created", "")))},
+                    {"Ports", json::array()},
+                    {"Labels", config.value("Labels", json::object())},
+                    {"State", status},
+                    {"Status", ch10::status_text(record, now)},
+                    {"HostConfig",
+                     {{"NetworkMode", record.json.value("HostConfig", json::object()).value("NetworkMode", "default")}}},
+                    {"NetworkSettings", {{"Networks", json::object()}}},
+                    {"Mounts", mounts}});
+  }
+  return json_response(200, list);
+}
+
+http::Response EngineApi::inspect_container(const std::string& id) {
+  ch10::ContainerRecord record = find_container(root_, id);
+  nlohmann::ordered_json object = ch10::inspect_container(record);
+  object["LogPath"] = log_path(record.dir, record.id()).string();
+  return json_response(200, object);
+}
+
+http::Response EngineApi::list_images() {
+  ch10::ImageStore store(root_);
+  json list = json::array();
+  for (const auto& image : store.images()) {
+    std::uint64_t size = 0;
+    for (const auto& diff_id : image.diff_ids) size += store.layer_size(diff_id);
+    json tags = json::array();
+    for (const auto& name : image.names)
+      if (!name.tag.empty()) tags.push_back(name.familiar_name() + ":" + name.tag);
+    list.push_back({{"Id", image.id},
+                    {"ParentId", ""},
+                    {"RepoTags", tags},
+                    {"RepoDigests", json::array()},
+                    {"Created", static_cast<std::int64_t>(ch10::rfc3339_seconds(image.created))},
+                    {"Size", size},
+                    {"SharedSize", -1},
+                    {"VirtualSize", size},
+                    {"Labels", image.config.value("config", json::object()).value("Labels", json::object())},
+                    {"Containers", -1}});
+  }
+  return json_response(200, list);
+}
+
+http::Response EngineApi::inspect_image(const std::string& name) {
+  ch10::ImageStore store(root_);
+  try {
+    return json_response(200, ch10::inspect_image(store, store.find(name)));
+  } catch (const Error& e) {
+    throw ApiError(404, e.what());
+  }
+}
+
+http::Response EngineApi::version() {
+  utsname host{};
+  ::uname(&host);
+  std::string arch = ch10::oci_architecture();
+  json component = {{"Name", "Engine"},
+                    {"Version", "20.10.24-dockling"},
+                    {"Details",
+                     {{"ApiVersion", kApiVersion}, {"MinAPIVersion", "1.12"}, {"Os", "linux"}, {"Arch", arch},
+                      {"KernelVersion", host.release}}}};
+  return json_response(200, json{{"Platform", {{"Name", "dockling"}}},
+                                 {"Components", json::array({component})},
+                                 {"Version", "20.10.24-dockling"},
+                                 {"ApiVersion", kApiVersion},
+                                 {"MinAPIVersion", "1.12"},
+                                 {"GitCommit", "dockling"},
+                                 {"GoVersion", "none (C++20)"},
+                                 {"Os", "linux"},
+                                 {"Arch", arch},
+                                 {"KernelVersion", host.release},
+                                 {"BuildTime", ""}});
+}
+
+http::Response EngineApi::info() {
+  utsname host{};
+  ::uname(&host);
+  int running = 0, stopped = 0, total = 0;
+  for (const auto& record : ch10::ContainerStore(root_).list()) {
+    ++total;
+    (record.status() == "running" ? running : stopped)++;
+  }
+  return json_response(200, json{{"ID", ""},
+                                 {"Containers", total},
+                                 {"ContainersRunning", running},
+                                 {"ContainersPaused", 0},
+                                 {"ContainersStopped", stopped},
+                                 {"Images", ch10::ImageStore(root_).images().size()},
+                                 {"Driver", "overlay"},
+                                 {"DockerRootDir", root_.dir().string()},
+                                 {"Name", host.nodename},
+                                 {"ServerVersion", "20.10.24-dockling"},
+                                 {"OSType", "linux"},
+                                 {"OperatingSystem", "dockling"},
+                                 {"Architecture", host.machine},
+                                 {"KernelVersion", host.release},
+                                 {"NCPU", static_cast<int>(std::thread::hardware_concurrency())},
+                                 {"LoggingDriver", "json-file"},
+                                 {"CgroupDriver", "cgroupfs"},
+                                 {"SecurityOptions", {"name=seccomp,profile=default"}}});
+}
+
+}  // namespace dockling::ch14

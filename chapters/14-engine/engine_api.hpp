@@ -1,0 +1,53 @@
+/// @file engine_api.hpp
+/// @brief The Docker Engine API (version 1.41) over chapter 12's HTTP server: what the docker
+/// CLI asks for `run`, `ps`, `logs`, `stop`, `rm`, `inspect`, `images` and `version`.
+///
+/// Containers are chapter 10's records (ROOT/containers/ID/config.json, docker's inspect
+/// shape), each held by a monitor process (monitor.hpp); the handlers read the records, talk
+/// to the monitors through their control FIFOs, and signal the containers' processes. So a
+/// daemon can stop and start again without touching its containers.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include "dockling/state.hpp"
+#include "http_server.hpp"
+
+namespace dockling::ch14 {
+
+/// The API version this engine speaks (Debian 12's docker CLI; newer CLIs negotiate down).
+inline constexpr const char* kApiVersion = "1.41";
+
+/// The routes of the Engine API.
+class EngineApi {
+ public:
+  /// Serves the state root `root`; `program` is this binary (/proc/self/exe), started as each
+  /// container's monitor.
+  EngineApi(const StateRoot& root, std::filesystem::path program);
+
+  /// Answers one request; errors as docker's: {"message": "..."} with 400, 404, 409 or 500.
+  ch12::http::Response handle(ch12::http::Request& request);
+
+ private:
+  ch12::http::Response route(ch12::http::Request& request, const std::string& path);
+  ch12::http::Response create(ch12::http::Request& request);
+  ch12::http::Response start(const std::string& id);
+  ch12::http::Response wait(ch12::http::Request& request, const std::string& id);
+  ch12::http::Response attach(ch12::http::Request& request, const std::string& id);
+  ch12::http::Response logs(ch12::http::Request& request, const std::string& id);
+  ch12::http::Response stop(ch12::http::Request& request, const std::string& id);
+  ch12::http::Response kill(ch12::http::Request& request, const std::string& id);
+  ch12::http::Response remove(ch12::http::Request& request, const std::string& id);
+  ch12::http::Response list_containers(ch12::http::Request& request);
+  ch12::http::Response inspect_container(const std::string& id);
+  ch12::http::Response list_images();
+  ch12::http::Response inspect_image(const std::string& name);
+  ch12::http::Response version();
+  ch12::http::Response info();
+
+  const StateRoot& root_;
+  std::filesystem::path program_;
+};
+
+}  // namespace dockling::ch14

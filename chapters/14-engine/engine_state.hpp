@@ -1,0 +1,39 @@
+/// @file engine_state.hpp
+/// @brief What the daemon and the monitors keep beside chapter 10's container records:
+///
+///     ROOT/engine.sock              the Engine API (the daemon's default address)
+///     ROOT/engine.lock              flock(2)ed by the running daemon; holds its pid
+///     ROOT/engine/control/ID        a FIFO: the daemon writes "start" or "remove" to the
+///                                   monitor of a created container
+///     ROOT/engine/exits/ID          how the container's last run ended (its monitor writes
+///                                   it): {"StatusCode": N, "FinishedAt": "..."}; it outlives
+///                                   an AutoRemove container, for the client that waits
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "dockling/state.hpp"
+
+namespace dockling::ch14 {
+
+/// How a container's run ended.
+struct ExitRecord {
+  int status_code = 0;      ///< docker's exit code (128+N for signal N)
+  std::string finished_at;  ///< RFC 3339, UTC
+  std::string error;        ///< why it could not start ("" when it ran)
+};
+
+/// ROOT/engine.sock.
+std::filesystem::path default_socket(const StateRoot& root);
+/// ROOT/engine/control/ID.
+std::filesystem::path control_fifo(const StateRoot& root, const std::string& id);
+/// Writes ROOT/engine/exits/ID (atomically).
+void write_exit(const StateRoot& root, const std::string& id, const ExitRecord& exit);
+/// ROOT/engine/exits/ID, or nullopt when the container has not ended since it was started.
+std::optional<ExitRecord> read_exit(const StateRoot& root, const std::string& id);
+/// Removes ROOT/engine/exits/ID (a new start begins a new run); never throws.
+void clear_exit(const StateRoot& root, const std::string& id) noexcept;
+
+}  // namespace dockling::ch14

@@ -1,0 +1,22 @@
+/// @file monitor.hpp
+/// @brief The monitor: one process per container, like conmon or containerd-shim, so that
+/// containers do not depend on the daemon that made them.
+///
+/// The daemon starts `ch14-engine monitor ROOT run [FLAGS] IMAGE [COMMAND...]` in a session
+/// of its own, with a pipe as fd 3. The monitor builds the container's spec from those `run`
+/// flags (the same steps as `run`), creates it through the lifecycle API with its stdout and
+/// stderr on pipes, and tells the daemon on fd 3: `created ID`, or `error CODE MESSAGE`. It
+/// then waits on its control FIFO (engine_state.hpp) for `start` (or `remove`), starts the
+/// container, copies its output into the json-file log (container_log.hpp), waits for it,
+/// writes its exit record, and undoes every step (--rm removes it). A daemon that dies or
+/// restarts meanwhile changes nothing for the container.
+#pragma once
+
+namespace dockling::ch14 {
+
+/// The `monitor` command: argv[0] the program, argv[1] "monitor", argv[2] the state root,
+/// argv[3...] `run` and its arguments. Returns the monitor's exit code (0 once the container
+/// has run, whatever its own code).
+int monitor_main(int argc, char** argv);
+
+}  // namespace dockling::ch14
