@@ -301,7 +301,8 @@ nlohmann::json parse_json(const std::string& text) {
 std::string host_mounts() {
   // Chapter 10 mounts a container's root on the host, as docker does: tests running beside
   // this one may have theirs mounted now. Each such test checks its own (mounts_under).
-  static const std::regex container_root("^overlay \\S+/containers/[0-9a-f]{64}/merged overlay .*\n?");
+  // (Its source is "overlay", or "none" when it was mounted with fsconfig's lowerdir+.)
+  static const std::regex container_root("^\\S+ \\S+/containers/[0-9a-f]{64}/merged overlay .*\n?");
   // runc 1.1 (the peer of chapter 09's tests) bind-mounts its own binary read-only on a
   // temporary file of its state directory (runc.XXXXXX) while it starts a container, and
   // unmounts it right after: a runc beside this test, not a mount this test left.
