@@ -13,6 +13,7 @@
 #include "dockling/error.hpp"
 #include "http_server.hpp"
 #include "registry_api.hpp"
+#include "registry_gc.hpp"
 #include "registry_storage.hpp"
 
 namespace dockling::ch12 {
@@ -54,6 +55,7 @@ int serve_registry(const ServeOptions& options) {
   std::optional<ServerAuth> auth;
   if (!options.auth.htpasswd.empty()) auth.emplace(options.auth, log_line);
   RegistryStorage storage(options.root);
+  UniqueFd serving = hold_for_serving(options.root);  // no garbage collection meanwhile
   RegistryApi api(storage, ApiOptions{.allow_delete = !options.no_delete}, auth ? &*auth : nullptr);
   http::Listener listener = http::listen_on(options.addr);
   std::printf("listening on %s\n", listener.address.c_str());

@@ -41,6 +41,10 @@ void RegistryStep::add_commands(CLI::App& app) {
   serve_->add_option("--token-service", auth.service, "The service tokens are issued for (and Basic's realm)")
       ->capture_default_str();
 
+  gc_ = registry->add_subcommand("gc", "Remove the blobs no manifest references (as docker-registry garbage-collect)");
+  gc_->add_option("--root", gc_root_, "The registry's storage (default: STATE_ROOT/registry)");
+  gc_->add_flag("--dry-run", gc_options_.dry_run, "Say what would be removed, remove nothing");
+  gc_->add_flag("--delete-untagged", gc_options_.delete_untagged, "Also remove manifests that no tag reaches");
   pull_ = app.add_subcommand("pull", "Download an image from a registry");
   pull_->add_option("NAME[:TAG|@DIGEST]", reference_, "The image")->required();
   push_ = app.add_subcommand("push", "Upload an image to a registry");
@@ -77,6 +81,10 @@ std::optional<int> RegistryStep::run_command(const StateRoot& root) {
   if (serve_->parsed()) {
     if (serve_options_.root.empty()) serve_options_.root = root.dir() / "registry";
     return serve_registry(serve_options_);
+  }
+  if (gc_->parsed()) {
+    collect_garbage(gc_root_.empty() ? root.dir() / "registry" : std::filesystem::path(gc_root_), gc_options_, std::cout);
+    return 0;
   }
   if (pull_->parsed()) return pull_image(root, reference_, client_options_);
   if (push_->parsed()) return push_image(root, reference_, client_options_);

@@ -1,5 +1,5 @@
 /// @file registry_step.hpp
-/// @brief Chapter 12's step: chapter 11's build step, plus `registry serve`, `pull`, `push`,
+/// @brief Chapter 12's step: chapter 11's build step, plus `registry serve|gc`, `pull`, `push`,
 /// `login`, `logout` and `search`, and `run` pulling what it does not find.
 #pragma once
 
@@ -8,6 +8,7 @@
 #include "build_step.hpp"
 #include "distribution_client.hpp"
 #include "login.hpp"
+#include "registry_gc.hpp"
 #include "registry_server.hpp"
 #include "search.hpp"
 
@@ -25,6 +26,9 @@ class RegistryStep : public ch11::BuildStep {
 
  private:
   CLI::App* serve_ = nullptr;
+  CLI::App* gc_ = nullptr;
+  GcOptions gc_options_;
+  std::string gc_root_;
   CLI::App* pull_ = nullptr;
   CLI::App* push_ = nullptr;
   CLI::App* login_ = nullptr;

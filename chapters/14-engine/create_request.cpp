@@ -95,6 +95,11 @@ std::vector<std::string> run_arguments(const json& body, const std::string& name
   }
   if (given(host, "Binds"))
     for (const auto& bind : strings(host, "Binds", "HostConfig.Binds")) args.insert(args.end(), {"-v", bind});
+  // docker's CLI sends `-v /path` (an anonymous volume) as Config.Volumes, not as a bind.
+  if (given(body, "Volumes")) {
+    if (!body["Volumes"].is_object()) bad("Volumes", "must be an object");
+    for (const auto& [target, unused] : body["Volumes"].items()) args.insert(args.end(), {"-v", target});
+  }
   if (given(host, "VolumesFrom"))
     for (const auto& from : strings(host, "VolumesFrom", "HostConfig.VolumesFrom"))
       args.insert(args.end(), {"--volumes-from", from});

@@ -20,6 +20,7 @@ TEST(CreateRequest, DockersFieldsBecomeRunFlags) {
                {"WorkingDir", "/srv"},
                {"ExposedPorts", {{"80/tcp", json::object()}}},
                {"Labels", json::object()},
+               {"Volumes", {{"/scratch", json::object()}}},
                {"HostConfig",
                 {{"AutoRemove", true},
                  {"NetworkMode", "default"},
@@ -31,6 +32,7 @@ TEST(CreateRequest, DockersFieldsBecomeRunFlags) {
   std::vector<std::string> args = run_arguments(body, "web");
   std::vector<std::string> expected = {"run", "--pull", "never", "--name", "web", "-e", "A=1", "-w", "/srv",
                                        "--expose", "80/tcp", "--rm", "--network", "bridge", "-v", "data:/data",
+                                       "-v", "/scratch",
                                        "-p", "8080:80/tcp", "--memory", "67108864", "--cpus", "1.5",
                                        "busybox", "httpd", "-f", "-p", "80"};
   EXPECT_EQ(args, expected);

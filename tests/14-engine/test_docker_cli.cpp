@@ -151,6 +151,21 @@ TEST_F(DockerCli, ErrorsAreDockersAndTheVersionIsTheApis) {
   EXPECT_NE(curl.out.find("\r\n\r\nOK"), std::string::npos) << curl;
 }
 
+TEST_F(DockerCli, VolumesThroughTheDaemonAndRmDashVRemovesTheAnonymousOnes) {
+  ASSERT_EQ(docker({"run", "--rm", "--network", "none", "-v", "notes:/notes", "busybox", "sh", "-c",
+                    "echo kept > /notes/n"}).exit_code,
+            0);
+  RunResult read = docker({"run", "--rm", "--network", "none", "-v", "notes:/notes", "busybox", "cat", "/notes/n"});
+  EXPECT_EQ(read.out, "kept\n") << read;
+  ASSERT_EQ(docker({"run", "--name", "scratchy", "--network", "none", "-v", "/scratch", "busybox", "true"}).exit_code, 0);
+  RunResult mounts = docker({"inspect", "--format", "{{range .Mounts}}{{.Type}} {{.Destination}}{{end}}", "scratchy"});
+  EXPECT_EQ(mounts.out, "volume /scratch\n") << mounts;
+  RunResult volumes = run({bin("ch14-engine"), "--root", root, "volume", "ls", "-q"});
+  ASSERT_EQ(volumes.out.size(), 6u + 65u) << "notes and one anonymous volume: " << volumes;
+  EXPECT_EQ(docker({"rm", "-v", "scratchy"}).exit_code, 0);
+  EXPECT_EQ(run({bin("ch14-engine"), "--root", root, "volume", "ls", "-q"}).out, "notes\n") << "named volumes stay";
+}
+
 TEST_F(DockerCli, ContainersOutliveAKilledDaemonAndTheNextOneServesThem) {
   ASSERT_EQ(docker({"run", "-d", "--name", "survivor", "--network", "none", "busybox", "sh", "-c",
                     "echo before; trap 'exit 0' TERM; while true; do sleep 0.1; done"}).exit_code,
