@@ -243,6 +243,15 @@ http::Response RegistryApi::route(http::Request& request) {
     reading(name);
     return tags_list(request, name);
   }
+  // GET /v2/NAME/referrers/DIGEST: the manifests whose subject is DIGEST (distribution spec 1.1).
+  if (std::size_t at = rest.rfind("/referrers/"); at != std::string::npos && rest.find(':', at) != std::string::npos) {
+    std::string name = rest.substr(0, at), digest = rest.substr(at + 11);
+    check_name(name);
+    only({"GET"});
+    check_digest(digest);
+    reading(name);
+    return referrers(request, name, digest);
+  }
   std::size_t manifests = rest.rfind("/manifests/");
   std::size_t blobs = rest.rfind("/blobs/");
   if (manifests != std::string::npos && (blobs == std::string::npos || manifests > blobs)) {
@@ -353,6 +362,36 @@ http::Response RegistryApi::put_manifest(http::Request& request, const std::stri
   http::Response response = empty(201);
   response.headers.add("Location", "/v2/" + name + "/manifests/" + digest);
   response.headers.add("Docker-Content-Digest", digest);
+  // The spec's word that the referrers API knows it: the client need not keep a tag index.
+  if (references.subject) response.headers.add("OCI-Subject", *references.subject);
+  return response;
+}
+
+http::Response RegistryApi::referrers(const http::Request& request, const std::string& name, const std::string& subject) {
+  std::optional<std::string> artifact_filter = request.query_param("artifactType");
+  nlohmann::ordered_json list = nlohmann::ordered_json::array();
+  // Read from the manifests themselves, no index of its own to keep in step: a repository's
+  // manifests are few, and a deleted one is gone from the answer at once.
+  for (const std::string& digest : storage_.manifests(name)) {
+    std::optional<StoredManifest> stored = storage_.find_manifest(name, digest);
+    if (!stored) continue;
+    std::string body = read_all(stored->file.get());
+    nlohmann::json manifest = nlohmann::json::parse(body, nullptr, false);
+    if (!manifest.is_object() || !manifest.contains("subject") || !manifest["subject"].is_object() ||
+        manifest["subject"].value("digest", "") != subject)
+      continue;
+    std::string artifact_type = manifest.value("artifactType", "");
+    if (artifact_type.empty() && manifest.contains("config") && manifest["config"].is_object())
+      artifact_type = manifest["config"].value("mediaType", "");
+    if (artifact_filter && artifact_type != *artifact_filter) continue;
+    nlohmann::ordered_json entry = {{"mediaType", stored->media_type}, {"digest", digest}, {"size", body.size()}};
+    if (!artifact_type.empty()) entry["artifactType"] = artifact_type;
+    if (manifest.contains("annotations") && manifest["annotations"].is_object()) entry["annotations"] = manifest["annotations"];
+    list.push_back(entry);
+  }
+  nlohmann::ordered_json index = {{"schemaVersion", 2}, {"mediaType", std::string(kOciIndex)}, {"manifests", list}};
+  http::Response response = http::Response::text(200, index.dump(), std::string(kOciIndex));
+  if (artifact_filter) response.headers.add("OCI-Filters-Applied", "artifactType");
   return response;
 }
 

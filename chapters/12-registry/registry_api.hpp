@@ -37,6 +37,7 @@ class RegistryApi {
   http::Response tags_list(const http::Request& request, const std::string& name);
   http::Response manifest(http::Request& request, const std::string& name, const std::string& reference);
   http::Response put_manifest(http::Request& request, const std::string& name, const std::string& reference);
+  http::Response referrers(const http::Request& request, const std::string& name, const std::string& subject);
   http::Response blob(http::Request& request, const std::string& name, const std::string& digest);
   http::Response start_upload(http::Request& request, const std::string& name, const Grant& grant);
   http::Response upload(http::Request& request, const std::string& name, const std::string& uuid);

@@ -242,6 +242,15 @@ std::string RegistryStorage::finish_upload(BlobUpload& upload, const std::string
   return actual;
 }
 
+std::vector<std::string> RegistryStorage::manifests(const std::string& name) const {
+  std::vector<std::string> digests;
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator(paths_.manifest_links(name), error))
+    digests.push_back("sha256:" + entry.path().filename().string());
+  std::sort(digests.begin(), digests.end());
+  return digests;
+}
+
 std::optional<StoredManifest> RegistryStorage::find_manifest(const std::string& name, const std::string& reference) const {
   std::string digest = reference;
   if (!ch10::is_sha256_digest(reference)) {

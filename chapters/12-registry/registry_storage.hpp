@@ -108,6 +108,8 @@ class RegistryStorage {
 
   /// The manifest `reference` (a tag or a digest) of repository `name`; nullopt when unknown.
   std::optional<StoredManifest> find_manifest(const std::string& name, const std::string& reference) const;
+  /// The digests of every manifest repository `name` holds, sorted.
+  std::vector<std::string> manifests(const std::string& name) const;
   /// True when repository `name` holds manifest `digest`.
   bool has_manifest(const std::string& name, const std::string& digest) const;
   /// Stores manifest `body` (whose digest is `digest`) in repository `name`, answered later as
