@@ -87,7 +87,8 @@ nlohmann::ordered_json inspect_container(const ContainerRecord& record) {
     object["Mounts"].push_back(mount);
   }
   object["Config"] = config(json.value("Config", nlohmann::json::object()));
-  object["NetworkSettings"] = {{"Ports", record.network_ports()}};
+  const auto& network = json.value("NetworkSettings", nlohmann::json::object());
+  object["NetworkSettings"] = {{"Ports", record.network_ports()}, {"IPAddress", network.value("IPAddress", "")}};
   return object;
 }
 

@@ -313,6 +313,12 @@ void ImageRun::after_start(Container& container, pid_t child) noexcept {
     bool bridge = container.spec.network.mode == "bridge";  // none, host: docker shows no ports
     record.json["NetworkSettings"]["Ports"] =
         bridge ? network_ports_json(container.spec.network.exposed, published) : nlohmann::json::object();
+    // Its address on the bridge (the network step's lease): what `inspect --format
+    // '{{.NetworkSettings.IPAddress}}'` prints, "" without a bridge, as docker's.
+    std::string address;
+    if (auto network = container.record.find("network"); bridge && network != container.record.end())
+      address = network->value("lease", "");
+    record.json["NetworkSettings"]["IPAddress"] = address;
     record.json["State"] = {{"Status", "running"},   {"Running", true},           {"Pid", process.pid},
                             {"PidStartTime", process.start_time}, {"ExitCode", 0},  {"StartedAt", now_text()},
                             {"Monitor", {{"Pid", monitor.pid}, {"StartTime", monitor.start_time}}}};
@@ -352,6 +358,7 @@ void ImageRun::after_exit(Container& container) noexcept {
     state["FinishedAt"] = now_text();
     state.erase("Monitor");
     record.json["NetworkSettings"]["Ports"] = nlohmann::json::object();  // nothing is published any more
+    record.json["NetworkSettings"]["IPAddress"] = "";                     // nor leased
     ContainerStore::save(record, true);
   } catch (const std::exception& e) {
     log::warning("recording that the container exited: {}", e.what());

@@ -30,6 +30,8 @@ class DockerCli : public ::testing::Test {
   std::string root = (tmp.path() / "root").string();
   std::string socket = root + "/engine.sock";
   std::optional<Background> daemon;
+  SubnetClaim subnet = claim_subnet();       ///< the bridge network's, for tests that use one
+  std::string bridge = unique_name("dl");    ///< the daemon's containers' bridge
 
   void SetUp() override {
     DOCKLING_REQUIRE_ROOT();
@@ -49,10 +51,13 @@ class DockerCli : public ::testing::Test {
       for (const auto& id : split_lines(left.out)) docker({"rm", "-f", id});
       stop_daemon();
     }
+    RunResult pruned = run({bin("ch14-engine"), "--root", root, "network", "prune", "--bridge", bridge});
+    EXPECT_EQ(pruned.exit_code, 0) << pruned;
     EXPECT_EQ(mounts_under(tmp.path()), "");
   }
   void start_daemon() {
-    daemon.emplace(std::vector<std::string>{bin("ch14-engine"), "--root", root, "daemon", "--log-file",
+    daemon.emplace(std::vector<std::string>{"/usr/bin/env", "DOCKLING_BRIDGE=" + bridge, "DOCKLING_SUBNET=" + subnet.cidr(),
+                                            bin("ch14-engine"), "--root", root, "daemon", "--log-file",
                                             (tmp.path() / "daemon.log").string()});
     for (int i = 0; i < 500 && !fs::exists(socket); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
     ASSERT_TRUE(fs::exists(socket)) << read_file((tmp.path() / "daemon.log").string());
@@ -120,6 +125,27 @@ TEST_F(DockerCli, ADetachedContainerIsListedLoggedStoppedAndRemoved) {
   EXPECT_TRUE(std::regex_search(all.out, std::regex("^web Exited \\(0\\) .* ago\n$"))) << all;
   EXPECT_EQ(docker({"rm", "web"}).out, "web\n");
   EXPECT_EQ(docker({"ps", "-aq"}).out, "");
+}
+
+TEST_F(DockerCli, TheLectureNotesWebServerAnswersAtTheAddressInspectGives) {
+  RunResult started = docker({"run", "-d", "--name", "web", "busybox", "sh", "-c",
+                              "mkdir /www && echo hello from web > /www/index.html && exec httpd -f -p 80 -h /www"});
+  ASSERT_EQ(started.exit_code, 0) << started;
+  RunResult inspected = docker({"inspect", "--format", "{{.NetworkSettings.IPAddress}}", "web"});
+  std::string address = inspected.out.substr(0, inspected.out.find('\n'));
+  EXPECT_EQ(address.rfind(subnet.address(0).substr(0, subnet.address(0).rfind('.') + 1), 0), 0u)
+      << "an address of the daemon's subnet " << subnet.cidr() << ": " << inspected;
+  RunResult page;
+  for (int i = 0; i < 100; ++i) {
+    page = run({"/usr/bin/curl", "-s", "--max-time", "2", "http://" + address + "/"});
+    if (page.out == "hello from web\n") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(page.out, "hello from web\n") << page;
+  EXPECT_EQ(docker({"stop", "-t", "1", "web"}).exit_code, 0);
+  EXPECT_EQ(docker({"inspect", "--format", "[{{.NetworkSettings.IPAddress}}]", "web"}).out, "[]\n")
+      << "a stopped container holds no address";
+  EXPECT_EQ(docker({"rm", "web"}).exit_code, 0);
 }
 
 TEST_F(DockerCli, StopKillsWhatIgnoresTheSignalAfterTheTimeout) {
