@@ -11,6 +11,8 @@
 
 #include <chrono>
 #include <deque>
+#include <set>
+#include <sstream>
 #include <regex>
 #include <thread>
 
@@ -19,6 +21,7 @@
 
 #include "container_commands.hpp"
 #include "container_inspect.hpp"
+#include "command_output.hpp"
 #include "container_log.hpp"
 #include "container_store.hpp"
 #include "create_request.hpp"
@@ -242,6 +245,8 @@ http::Response EngineApi::route(http::Request& request, const std::string& path)
     if (action == "/logs" && method == "GET") return logs(request, name);
     if (action == "/stop" && method == "POST") return stop(request, name);
     if (action == "/kill" && method == "POST") return kill(request, name);
+    if (action == "/top" && method == "GET") return top(request, name);
+    if (action == "/rename" && method == "POST") return rename(request, name);
   }
   if (std::regex_match(path, match, image_path) && method == "GET") return inspect_image(match[1]);
   throw ApiError(404, "page not found");
@@ -453,6 +458,75 @@ http::Response EngineApi::kill(http::Request& request, const std::string& id) {
   }
   ProcessIdentity process = process_of(record);
   if (process.alive()) ::kill(process.pid, signal);
+  return no_content();
+}
+
+http::Response EngineApi::top(http::Request& request, const std::string& id) {
+  ch10::ContainerRecord record = find_container(root_, id);
+  if (record.status() != "running") throw ApiError(409, fmt::format("Container {} is not running", record.id()));
+  // The container's processes: those in its first process's PID namespace (and below).
+  ProcessIdentity first = process_of(record);
+  std::error_code error;
+  fs::path pid_namespace = fs::read_symlink(fmt::format("/proc/{}/ns/pid", first.pid), error);
+  if (error) throw ApiError(409, fmt::format("Container {} is not running", record.id()));
+  std::set<std::string> members;
+  for (const auto& entry : fs::directory_iterator("/proc", error)) {
+    std::error_code ignored;
+    if (fs::read_symlink(entry.path() / "ns" / "pid", ignored) == pid_namespace)
+      members.insert(entry.path().filename().string());
+  }
+  // As dockerd: ps(1) on the host with the client's ps_args (default -ef), rows kept by PID.
+  std::vector<std::string> argv = {"/bin/ps"};
+  std::istringstream words(request.query_param("ps_args").value_or("-ef"));
+  for (std::string word; words >> word;) argv.push_back(word);
+  CommandOutput ps = command_output(argv);
+  if (ps.exit_code != 0) throw ApiError(500, fmt::format("ps {}: {}", fmt::join(argv, " "), ps.err));
+  std::istringstream lines(ps.out);
+  std::string header;
+  std::getline(lines, header);
+  std::vector<std::string> titles;
+  std::istringstream header_words(header);
+  for (std::string word; header_words >> word;) titles.push_back(word);
+  auto pid_column = std::find(titles.begin(), titles.end(), "PID");
+  if (pid_column == titles.end()) throw ApiError(500, "Couldn't find PID field in ps output");
+  json processes = json::array();
+  for (std::string line; std::getline(lines, line);) {
+    // The last column (the command) keeps its spaces.
+    std::vector<std::string> fields;
+    std::istringstream cells(line);
+    for (size_t i = 0; i + 1 < titles.size(); ++i) {
+      std::string cell;
+      cells >> cell;
+      fields.push_back(cell);
+    }
+    std::string rest;
+    std::getline(cells >> std::ws, rest);
+    fields.push_back(rest);
+    if (members.count(fields[static_cast<size_t>(pid_column - titles.begin())])) processes.push_back(fields);
+  }
+  return json_response(200, json{{"Titles", titles}, {"Processes", processes}});
+}
+
+http::Response EngineApi::rename(http::Request& request, const std::string& id) {
+  std::string name = request.query_param("name").value_or("");
+  if (name.empty()) throw ApiError(400, "Error when allocating new name: Invalid container name ()");
+  ch10::ContainerStore store(root_);
+  UniqueFd lock = store.lock();
+  ch10::ContainerRecord record = find_container(root_, id);
+  if (name[0] == '/') name = name.substr(1);
+  try {
+    ch10::check_container_name(name);
+  } catch (const Error& e) {
+    throw ApiError(400, fmt::format("Error when allocating new name: {}", e.what()));
+  }
+  if (record.name() == name) throw ApiError(400, "Renaming a container with the same name as its current name");
+  try {
+    store.check_name_free(name);
+  } catch (const Error& e) {
+    throw ApiError(409, fmt::format("Error when allocating new name: {}", e.what()));
+  }
+  record.json["Name"] = "/" + name;
+  ch10::ContainerStore::save(record, true);
   return no_content();
 }
 

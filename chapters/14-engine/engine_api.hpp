@@ -38,6 +38,8 @@ class EngineApi {
   ch12::http::Response logs(ch12::http::Request& request, const std::string& id);
   ch12::http::Response stop(ch12::http::Request& request, const std::string& id);
   ch12::http::Response kill(ch12::http::Request& request, const std::string& id);
+  ch12::http::Response top(ch12::http::Request& request, const std::string& id);
+  ch12::http::Response rename(ch12::http::Request& request, const std::string& id);
   ch12::http::Response remove(ch12::http::Request& request, const std::string& id);
   ch12::http::Response list_containers(ch12::http::Request& request);
   ch12::http::Response inspect_container(const std::string& id);

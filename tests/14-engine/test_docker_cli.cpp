@@ -112,6 +112,21 @@ TEST_F(DockerCli, ADetachedContainerIsListedLoggedStoppedAndRemoved) {
   for (int i = 0; i < 100 && docker({"logs", "web"}).out.empty(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
   EXPECT_EQ(docker({"logs", "web"}).out, "started\n");
   EXPECT_EQ(docker({"inspect", "--format", "{{.State.Status}} {{.Name}}", "web"}).out, "running /web\n");
+  // top: the host's ps, only the container's processes (its shell and its sleep).
+  RunResult top = docker({"top", "web"});
+  EXPECT_EQ(top.exit_code, 0) << top;
+  EXPECT_TRUE(std::regex_search(top.out, std::regex("^UID +PID +PPID +C +STIME +TTY +TIME +CMD\n"))) << top;
+  EXPECT_NE(top.out.find("sh -c echo started;"), std::string::npos) << top;
+  EXPECT_EQ(top.out.find("ch14-engine"), std::string::npos) << "the monitor is not the container's: " << top;
+  // rename: the record's name changes; a name in use is refused.
+  EXPECT_EQ(docker({"rename", "web", "site"}).exit_code, 0);
+  EXPECT_EQ(docker({"inspect", "--format", "{{.Name}}", started.out.substr(0, 12)}).out, "/site\n");
+  ASSERT_EQ(docker({"create", "--name", "other", "--network", "none", "busybox", "true"}).exit_code, 0);
+  RunResult taken = docker({"rename", "site", "other"});
+  EXPECT_EQ(taken.exit_code, 1) << taken;
+  EXPECT_NE(taken.err.find("is already in use"), std::string::npos) << taken;
+  EXPECT_EQ(docker({"rm", "other"}).exit_code, 0);
+  EXPECT_EQ(docker({"rename", "site", "web"}).exit_code, 0);
 
   RunResult refused = docker({"rm", "web"});
   EXPECT_EQ(refused.exit_code, 1) << refused;
