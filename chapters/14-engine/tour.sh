@@ -5,7 +5,7 @@ TOUR_ENGINE=$(mktemp -d)
 export TOUR_ENGINE
 "$BIN/ch14-engine" daemon -H "unix://$TOUR_ENGINE/engine.sock" --log-file "$TOUR_ENGINE/daemon.log" &
 TOUR_ENGINE_PID=$!
-for _ in $(seq 50); do [ -S "$TOUR_ENGINE/engine.sock" ] && break; sleep 0.1; done
+for _ in $(seq 50); do curl -sf --unix-socket "$TOUR_ENGINE/engine.sock" http://docker/_ping >/dev/null && break; sleep 0.1; done
 show 'tar -C $ROOTFS -c . | $BIN/ch14-engine import - busybox >/dev/null'
 show 'curl -s --unix-socket $TOUR_ENGINE/engine.sock http://docker/v1.41/version'
 notice "the same answer dockerd gives /version: any client of Docker's API can talk to this daemon"

@@ -2,6 +2,9 @@
 // scripts/fetch-docker-cli) against our daemon: the lecture notes' commands, typed as written.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
@@ -20,6 +23,19 @@ namespace {
 
 using namespace dockling::testing;
 namespace fs = std::filesystem;
+
+/// True when a server accepts connections on the unix socket `path` (a socket file left by a
+/// killed daemon refuses them).
+bool accepts(const std::string& path) {
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  path.copy(address.sun_path, sizeof address.sun_path - 1);
+  bool connected = ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+  ::close(fd);
+  return connected;
+}
 
 /// BUILD/tools/docker/usr/bin/docker.
 std::string docker_cli() { return (fs::path(bin("ch14-engine")).parent_path().parent_path() / "tools/docker/usr/bin/docker").string(); }
@@ -59,8 +75,8 @@ class DockerCli : public ::testing::Test {
     daemon.emplace(std::vector<std::string>{"/usr/bin/env", "DOCKLING_BRIDGE=" + bridge, "DOCKLING_SUBNET=" + subnet.cidr(),
                                             bin("ch14-engine"), "--root", root, "daemon", "--log-file",
                                             (tmp.path() / "daemon.log").string()});
-    for (int i = 0; i < 500 && !fs::exists(socket); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    ASSERT_TRUE(fs::exists(socket)) << read_file((tmp.path() / "daemon.log").string());
+    for (int i = 0; i < 1000 && !accepts(socket); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    ASSERT_TRUE(accepts(socket)) << read_file((tmp.path() / "daemon.log").string());
   }
   void stop_daemon() {
     daemon->signal(SIGTERM);
