@@ -98,8 +98,9 @@ class Background {
 nlohmann::json parse_json(const std::string& text);
 
 /// The host's mount table (/proc/self/mounts), to compare before and after a test; without
-/// the roots of chapter 10's containers (ROOT/containers/ID/merged), which tests running at
-/// the same time mount on the host: compare those with mounts_under().
+/// the roots of chapter 10's containers (ROOT/containers/ID/merged) and chapter 13's volume
+/// filesystems (ROOT/volumes/NAME/_data), which tests running at the same time mount on the
+/// host: compare those with mounts_under().
 std::string host_mounts();
 
 /// The lines of /proc/self/mounts whose mount point is `dir` or below it.
