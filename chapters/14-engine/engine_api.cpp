@@ -338,18 +338,21 @@ http::Response EngineApi::start(const std::string& id) {
 
 http::Response EngineApi::wait(http::Request& request, const std::string& id) {
   ch10::ContainerRecord record = find_container(root_, id);
-  std::string condition = request.query_param("condition").value_or("not-running");
+  std::string condition = request.query_param("condition").value_or("");
+  if (condition.empty()) condition = "not-running";  // `docker wait` sends condition= empty
   if (condition != "not-running" && condition != "next-exit" && condition != "removed")
     throw ApiError(400, fmt::format("invalid condition: \"{}\"", condition));
   std::string full_id = record.id();
   std::string before = finished_before(root_, full_id);
-  bool running = record.status() == "running" || record.status() == "created";
+  // not-running: a container that does not run now (created, or exited) is answered at once,
+  // with its last exit code (0 when it never ran), as dockerd answers.
+  bool running = record.status() == "running";
   http::Response response;
   response.headers.set("Content-Type", "application/json");
   const StateRoot& root = root_;
   response.stream = [&root, full_id, before, condition, running, dir = record.dir](int fd) {
     std::optional<ExitRecord> exit;
-    if (condition == "not-running" && !running) exit = read_exit(root, full_id);
+    if (condition == "not-running" && !running) exit = read_exit(root, full_id).value_or(ExitRecord{});
     while (!exit || (condition == "removed" && fs::exists(dir))) {
       if (!exit) exit = new_exit(root, full_id, before);
       if (exit && (condition != "removed" || !fs::exists(dir))) break;

@@ -200,6 +200,8 @@ TEST_F(DockerCli, ErrorsAreDockersAndTheVersionIsTheApis) {
   EXPECT_EQ(conflict.exit_code, 1) << conflict;  // docker create's; docker run's would be 125
   EXPECT_NE(conflict.err.find("Conflict. The container name \"/twice\" is already in use"), std::string::npos) << conflict;
   EXPECT_NE(docker({"ps", "-a", "--format", "{{.Names}} {{.Status}}"}).out.find("twice Created"), std::string::npos);
+  RunResult waited = docker({"wait", "twice"}, milliseconds(10000));
+  EXPECT_EQ(waited.out, "0\n") << "dockerd answers a created container's wait at once: " << waited;
   EXPECT_EQ(docker({"rm", "twice"}).exit_code, 0);
   RunResult images = docker({"images", "--format", "{{.Repository}}:{{.Tag}}"});
   EXPECT_EQ(images.out, "busybox:latest\n") << images;
