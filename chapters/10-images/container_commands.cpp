@@ -36,6 +36,9 @@ std::string status_text(const ContainerRecord& record, double now) {
   std::string status = record.status();
   if (status == "running")
     return "Up " + human_duration(now - rfc3339_seconds(state.value("StartedAt", "")));
+  if (status == "restarting")
+    return fmt::format("Restarting ({}) {} ago", state.value("ExitCode", 0),
+                       human_duration(now - rfc3339_seconds(state.value("FinishedAt", ""))));
   if (status == "exited") {
     std::string finished = state.value("FinishedAt", "");
     // A runtime killed before it could record the end: the container died with it.

@@ -28,7 +28,7 @@ nlohmann::ordered_json state(const ContainerRecord& record) {
   return {{"Status", status},
           {"Running", running},
           {"Paused", false},
-          {"Restarting", false},
+          {"Restarting", status == "restarting"},
           {"OOMKilled", false},
           {"Dead", false},
           {"Pid", running ? recorded.value("Pid", 0) : 0},
@@ -71,12 +71,12 @@ nlohmann::ordered_json inspect_container(const ContainerRecord& record) {
   copy_fields(object, json, {"Id", "Created", "Path", "Args"});
   object["State"] = state(record);
   copy_fields(object, json, {"Image", "Name"});
-  object["RestartCount"] = 0;  // no restart policies yet (chapter 14)
+  object["RestartCount"] = json.value("RestartCount", 0);  // chapter 14's restart policies
   copy_fields(object, json, {"Driver"});
   object["Platform"] = "linux";
   nlohmann::ordered_json host_config = nlohmann::ordered_json::object();
   copy_fields(host_config, json.value("HostConfig", nlohmann::json::object()),
-              {"Binds", "NetworkMode", "PortBindings", "AutoRemove", "PublishAllPorts"});
+              {"Binds", "NetworkMode", "PortBindings", "RestartPolicy", "AutoRemove", "PublishAllPorts"});
   object["HostConfig"] = host_config;
   if (json.contains("GraphDriver")) object["GraphDriver"] = graph_driver(json["GraphDriver"]);
   // Chapter 13's volumes and bind mounts, each with docker's fields in docker's order.

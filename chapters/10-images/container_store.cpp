@@ -42,6 +42,12 @@ std::string ContainerRecord::name() const {
 std::string ContainerRecord::status() const {
   const auto& state = json.value("State", nlohmann::json::object());
   std::string status = state.value("Status", "created");
+  if (status == "restarting") {
+    // Chapter 14: its monitor waits out the restart policy's backoff; gone, nobody restarts it.
+    const auto& monitor = state.value("Monitor", nlohmann::json::object());
+    ProcessIdentity waiting{monitor.value("Pid", 0), monitor.value("StartTime", std::uint64_t{0})};
+    return waiting.alive() ? "restarting" : "exited";
+  }
   if (status != "running") return status;
   ProcessIdentity process{state.value("Pid", 0), state.value("PidStartTime", std::uint64_t{0})};
   return process.alive() ? "running" : "exited";

@@ -34,8 +34,9 @@ struct ContainerRecord {
   std::string id() const { return json.value("Id", ""); }
   /// Its name without docker's leading '/'.
   std::string name() const;
-  /// "created", "running" or "exited", as the record says; a "running" one whose process is
-  /// gone (its runtime was killed) reads as "exited".
+  /// "created", "running", "restarting" (chapter 14) or "exited", as the record says; a
+  /// "running" one whose process is gone (its runtime was killed), or a "restarting" one whose
+  /// monitor is gone, reads as "exited".
   std::string status() const;
   /// NetworkSettings.Ports while it runs (what it publishes, exposed-only ports as null);
   /// {} once it stopped, as docker shows it.

@@ -62,7 +62,7 @@ void as_store_owner(bool rootless, const std::function<void()>& body) {
 
 ImageRun::Prepared::~Prepared() {
   root.reset();  // unmounted first: remove_tree never crosses a mount point
-  if (record.dir.empty()) return;
+  if (record.dir.empty() || reused) return;  // a container started again keeps its files
   try {
     remove_container_dir(record.dir, rootless);
   } catch (const std::exception& e) {
@@ -131,6 +131,9 @@ void ImageRun::add_flags(CLI::App& run) {
   run.add_flag("--rm", remove_, "Automatically remove the container when it exits");
   run.add_option("--entrypoint", entrypoint_, "Overwrite the default ENTRYPOINT of the image")
       ->allow_extra_args(false);
+  // Chapter 14's monitor starts a kept container again (docker start, restart policies) with
+  // the flags it was created with: its record, rw layer and name are reused. Not for users.
+  run.add_option("--existing-container", existing_, "Start this kept container again")->group("");
   if (fetcher_)
     run.add_option("--pull", pull_, "Pull image before running (\"always\", \"missing\", \"never\")")
         ->allow_extra_args(false)
@@ -143,15 +146,20 @@ void ImageRun::add_flags(CLI::App& run) {
 
 void ImageRun::to_spec(ContainerSpec& spec, const StateRoot& root, const std::string& storage_driver) {
   std::string text = run_->get_option("ROOTFS")->as<std::string>();
-  std::optional<Image> image = image_named(text, root);
+  std::optional<ContainerRecord> existing;
+  if (!existing_.empty()) existing = ContainerStore(root).find(existing_);
+  // Started again, a container runs the image it was created from, even if its tag moved.
+  std::optional<Image> image = existing ? ImageStore(root).find(existing->json.value("Image", "")) : image_named(text, root);
   if (!image) {
     log::debug("image: {} is a directory: the container is not kept", text);
     return;
   }
   rootless_ = ::geteuid() != 0;
-  if (!name_.empty()) check_container_name(name_);
+  if (!name_.empty() && !existing) check_container_name(name_);
   std::string driver = storage_driver;
-  if (driver.empty()) {
+  if (existing) {
+    driver = existing->json["GraphDriver"].value("Name", "overlay");
+  } else if (driver.empty()) {
     driver = "overlay";
     if (on_overlayfs(root.dir())) {
       log::warning("the state root {} is on overlayfs (are you in a container?): overlay cannot put a container's rw "
@@ -161,7 +169,7 @@ void ImageRun::to_spec(ContainerSpec& spec, const StateRoot& root, const std::st
       driver = "vfs";
     }
   }
-  if (rootless_ && driver == "overlay") driver = rootless_driver(text, root, storage_driver.empty());
+  if (rootless_ && driver == "overlay" && !existing) driver = rootless_driver(text, root, storage_driver.empty());
   const nlohmann::json& config = image->config.value("config", nlohmann::json::object());
   RunOverrides overrides{run_->get_option("COMMAND")->count() > 0 ? spec.process.args : std::vector<std::string>{},
                          entrypoint_};
@@ -172,7 +180,11 @@ void ImageRun::to_spec(ContainerSpec& spec, const StateRoot& root, const std::st
   Prepared& prepared = prepared_.emplace();
   prepared.rootless = rootless_;
   ContainerRecord& record = prepared.record;
-  {
+  if (existing) {
+    record = *existing;
+    prepared.reused = true;
+    spec.id = record.id();
+  } else {
     UniqueFd lock = containers.lock();
     std::string name = name_.empty() ? containers.unused_name() : (name_[0] == '/' ? name_.substr(1) : name_);
     containers.check_name_free(name);
@@ -218,20 +230,23 @@ void ImageRun::to_spec(ContainerSpec& spec, const StateRoot& root, const std::st
   }
   fs::path dir = record.dir;
   if (record.json["GraphDriver"]["Name"] == "vfs") {
-    as_store_owner(rootless_, [&] {
-      make_directory(dir / "rootfs", 0755);
-      copy_layers(record.json["GraphDriver"]["Data"]["LowerDir"], dir / "rootfs");
-    });
+    if (!existing)
+      as_store_owner(rootless_, [&] {
+        make_directory(dir / "rootfs", 0755);
+        copy_layers(record.json["GraphDriver"]["Data"]["LowerDir"], dir / "rootfs");
+      });
     spec.root.path = dir / "rootfs";
     log::debug("image: {} ({} layers) copied to {} (vfs)", text, image->diff_ids.size(), spec.root.path.string());
     return;
   }
-  make_directory(dir / "upper", 0755);
-  make_directory(dir / "work", 0700);
-  make_directory(dir / "merged", 0755);
+  if (!existing) {
+    make_directory(dir / "upper", 0755);
+    make_directory(dir / "work", 0700);
+    make_directory(dir / "merged", 0755);
+  }
   std::vector<std::string> lowers = record.json["GraphDriver"]["Data"]["LowerDir"];
   if (lowers.empty()) {  // an image without layers: overlay still wants one lower directory
-    make_directory(dir / "empty", 0755);
+    if (!existing) make_directory(dir / "empty", 0755);
     lowers.push_back((dir / "empty").string());
   }
   spec.root.path = dir / "merged";

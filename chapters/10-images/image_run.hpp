@@ -55,6 +55,7 @@ class ImageRun {
     ContainerRecord record;
     std::optional<Mount> root;
     bool rootless = false;
+    bool reused = false;  ///< an existing container started again: its files stay on failure
     // User-provided: clang (to 16) cannot default-construct, inside the enclosing class, a
     // nested struct whose members have initializers (optional::emplace needs it there).
     Prepared() {}
@@ -82,6 +83,7 @@ class ImageRun {
   std::string name_;
   bool remove_ = false;
   std::optional<std::string> entrypoint_;
+  std::string existing_;  ///< --existing-container: the kept container to start again
   std::optional<Prepared> prepared_;
   bool rootless_ = false;                 ///< run by an ordinary user
   std::optional<ChildMount> child_mount_;  ///< what in_child() mounts

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include <fmt/format.h>
@@ -160,6 +161,11 @@ void VolumesStep::prepare(ContainerSpec& spec, const StateRoot& root) {
       }
   }
   if (requests.empty()) return;
+  // A container started again (chapter 14) keeps the anonymous volumes it had: by target.
+  std::map<std::string, std::string> earlier;
+  if (record)
+    for (const auto& mount : record->json.value("Mounts", nlohmann::json::array()))
+      if (mount.value("Type", "") == "volume") earlier[mount.value("Destination", "")] = mount.value("Name", "");
 
   VolumeStore store(root);
   lock_ = store.lock();  // held until before_clone() has recorded what uses them
@@ -178,7 +184,9 @@ void VolumesStep::prepare(ContainerSpec& spec, const StateRoot& root) {
                        request.propagation.empty() ? "rprivate" : request.propagation};
       mounts_.push_back(mount_json(request, request.source, "", mode_of(request)));
     } else if (request.kind == MountKind::volume) {
-      Volume volume = store.create(request.source, request.volume_labels, request.volume_options, request.source.empty());
+      std::string name = request.source;
+      if (name.empty() && earlier.count(request.target)) name = earlier[request.target];
+      Volume volume = store.create(name, request.volume_labels, request.volume_options, request.source.empty());
       VolumeStore::mount_filesystem(volume);
       names_.push_back(volume.name());
       if (request.source.empty()) anonymous_.push_back(volume.name());

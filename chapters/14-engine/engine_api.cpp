@@ -21,6 +21,7 @@
 
 #include "container_commands.hpp"
 #include "container_inspect.hpp"
+#include "api_response.hpp"
 #include "command_output.hpp"
 #include "container_log.hpp"
 #include "container_store.hpp"
@@ -33,6 +34,7 @@
 #include "image_store.hpp"
 #include "images_step.hpp"
 #include "oci_cli.hpp"
+#include "restart_policy.hpp"
 #include "volume_store.hpp"
 
 namespace fs = std::filesystem;
@@ -45,35 +47,7 @@ using json = nlohmann::json;
 
 namespace {
 
-/// An answer of the API: an Error whose exit code is the HTTP status.
-class ApiError : public Error {
- public:
-  ApiError(int status, const std::string& message) : Error(message, status) {}
-};
-
-http::Response json_response(int status, const json& body) {
-  return http::Response::text(status, body.dump() + "\n", "application/json");
-}
-
-http::Response json_response(int status, const nlohmann::ordered_json& body) {
-  return http::Response::text(status, body.dump(-1, ' ', false, json::error_handler_t::replace) + "\n",
-                              "application/json");
-}
-
-/// A response with `status` and no body (204, 304).
-http::Response empty(int status) {
-  http::Response response;
-  response.status = status;
-  return response;
-}
-
-http::Response no_content() { return empty(204); }
-
-/// A query flag as docker reads one: "1", "true", "True" (and an empty "?all") are true.
-bool flag(const http::Request& request, std::string_view name) {
-  auto value = request.query_param(name);
-  return value && (*value == "1" || *value == "true" || *value == "True");
-}
+http::Response no_content() { return empty_response(204); }
 
 /// The kept container `text` names (id, prefix or name), as a 404 when there is none.
 ch10::ContainerRecord find_container(const StateRoot& root, const std::string& text) {
@@ -96,17 +70,6 @@ ProcessIdentity process_of(const ch10::ContainerRecord& record) {
 bool peer_gone(int fd, bool half_close = true) {
   pollfd entry{fd, static_cast<short>(half_close ? POLLRDHUP : 0), 0};
   return ::poll(&entry, 1, 0) > 0 && (entry.revents & (POLLRDHUP | POLLHUP | POLLERR));
-}
-
-/// Writes `text` on a streamed connection; false when the client went away.
-bool send_text(int fd, std::string_view text) {
-  while (!text.empty()) {
-    ssize_t n = ::send(fd, text.data(), text.size(), MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    text.remove_prefix(static_cast<size_t>(n));
-  }
-  return true;
 }
 
 /// The exit record of the run after `before` (its FinishedAt), once there is one.
@@ -192,7 +155,8 @@ int status_for(int exit_code, const std::string& message) {
 
 }  // namespace
 
-EngineApi::EngineApi(const StateRoot& root, fs::path program) : root_(root), program_(std::move(program)) {}
+EngineApi::EngineApi(const StateRoot& root, fs::path program)
+    : root_(root), program_(std::move(program)), execs_(root_, program_) {}
 
 http::Response EngineApi::handle(http::Request& request) {
   // Every path with or without its version: /v1.41/containers/json or /containers/json.
@@ -244,36 +208,53 @@ http::Response EngineApi::route(http::Request& request, const std::string& path)
     if (action == "/attach" && method == "POST") return attach(request, name);
     if (action == "/logs" && method == "GET") return logs(request, name);
     if (action == "/stop" && method == "POST") return stop(request, name);
+    if (action == "/restart" && method == "POST") return restart(request, name);
     if (action == "/kill" && method == "POST") return kill(request, name);
     if (action == "/top" && method == "GET") return top(request, name);
     if (action == "/rename" && method == "POST") return rename(request, name);
+    if (action == "/exec" && method == "POST") return execs_.create(request, find_container(root_, name));
+  }
+  static const std::regex exec_path(R"(^/exec/([^/]+)/([a-z]+)$)");
+  if (std::regex_match(path, match, exec_path)) {
+    std::string id = match[1], action = match[2];
+    if (action == "start" && method == "POST") return execs_.start(request, id);
+    if (action == "json" && method == "GET") return execs_.inspect(id);
+    if (action == "resize" && method == "POST") return execs_.resize(request, id);
   }
   if (std::regex_match(path, match, image_path) && method == "GET") return inspect_image(match[1]);
   throw ApiError(404, "page not found");
 }
 
 http::Response EngineApi::create(http::Request& request) {
-  auto body = request.body.read_all(1 << 20);
-  if (!body) throw ApiError(413, "the create request is larger than 1 MiB");
-  json config;
-  try {
-    config = json::parse(body->empty() ? "{}" : *body);
-  } catch (const json::exception& e) {
-    throw ApiError(400, fmt::format("invalid JSON: {}", e.what()));
-  }
+  json config = json_body(request);
   std::string name = request.query_param("name").value_or("");
-  std::vector<std::string> run_args;
+  std::vector<std::string> run_args, options;
   try {
     run_args = run_arguments(config, name);
+    const json& host = config.is_object() ? config.value("HostConfig", json::object()) : json::object();
+    RestartPolicy policy = parse_restart_policy(host.is_object() ? host.value("RestartPolicy", json()) : json());
+    if (policy.name != "no") {
+      if (host.value("AutoRemove", false)) throw Error("can't create 'AutoRemove' container with restart policy", 400);
+      std::string text = policy.name;
+      if (policy.maximum_retry_count > 0) text += ":" + std::to_string(policy.maximum_retry_count);
+      options = {"--restart", text};
+    }
   } catch (const Error& e) {
     throw ApiError(400, e.what());
   }
+  std::string id = spawn_monitor(options, run_args);
+  log::info("created {} ({})", id, fmt::join(run_args, " "));
+  return json_response(201, json{{"Id", id}, {"Warnings", json::array()}});
+}
 
-  // The monitor: `PROGRAM monitor ROOT run ...`, in a session of its own, fd 3 its status pipe.
+std::string EngineApi::spawn_monitor(const std::vector<std::string>& options, const std::vector<std::string>& run_args) {
+  // The monitor: `PROGRAM monitor ROOT [OPTIONS] run ...`, in a session of its own, fd 3 its
+  // status pipe.
   int status[2];
   if (::pipe2(status, O_CLOEXEC) != 0) throw SysError("pipe2", "", errno);
   UniqueFd status_read(status[0]), status_write(status[1]);
   std::vector<std::string> args = {program_.string(), "monitor", root_.dir().string()};
+  args.insert(args.end(), options.begin(), options.end());
   args.insert(args.end(), run_args.begin(), run_args.end());
   std::vector<char*> argv;
   for (auto& arg : args) argv.push_back(arg.data());
@@ -303,10 +284,7 @@ http::Response EngineApi::create(http::Request& request) {
   std::thread([monitor] { ::waitpid(monitor, nullptr, 0); }).detach();
 
   std::string line = read_status(status_read.get(), 120s);
-  if (line.rfind("created ", 0) == 0) {
-    log::info("created {} ({})", line.substr(8), fmt::join(run_args, " "));
-    return json_response(201, json{{"Id", line.substr(8)}, {"Warnings", json::array()}});
-  }
+  if (line.rfind("created ", 0) == 0) return line.substr(8);
   if (line.rfind("error ", 0) == 0) {
     size_t space = line.find(' ', 6);
     int code = std::atoi(line.substr(6, space - 6).c_str());
@@ -318,22 +296,48 @@ http::Response EngineApi::create(http::Request& request) {
 
 http::Response EngineApi::start(const std::string& id) {
   ch10::ContainerRecord record = find_container(root_, id);
-  std::string status = record.status();
-  if (status == "running") return empty(304);
-  if (status != "created")
-    throw ApiError(500, fmt::format("container {}: starting a stopped container again is not supported yet", id));
-  tell_monitor(root_, record.id(), "start");
+  std::string status = record.status(), full_id = record.id();
+  if (status == "running" || status == "restarting") return empty_response(304);
+  mark_stopped_by_user(root_, full_id, false);
+  if (status != "created") {
+    // Exited: a new monitor starts it again, with the flags it was created with.
+    std::vector<std::string> run_args = read_run_arguments(root_, full_id);
+    if (run_args.empty())
+      throw ApiError(500, fmt::format("container {}: its run flags are not recorded: it cannot be started again", id));
+    spawn_monitor({"--existing", full_id}, run_args);
+  }
+  tell_monitor(root_, full_id, "start");
   // Answered once it runs (or has ended already): `docker start` then finds it running.
   for (int i = 0; i < 3000; ++i) {
-    if (auto exit = read_exit(root_, record.id())) {
+    if (auto exit = read_exit(root_, full_id)) {
       if (!exit->error.empty()) throw ApiError(exit->status_code == 127 || exit->status_code == 126 ? 400 : 500, exit->error);
       break;
     }
-    auto now = ch10::ContainerStore(root_).load(record.id());
-    if (!now || now->status() != "created") break;
+    auto now = ch10::ContainerStore(root_).load(full_id);
+    if (!now || now->json.value("State", json::object()).value("Status", "") == "running") break;
     std::this_thread::sleep_for(10ms);
   }
   return no_content();
+}
+
+void EngineApi::start_with_daemon() {
+  for (const auto& record : ch10::ContainerStore(root_).list()) {
+    if (record.status() != "exited") continue;
+    std::string policy = recorded_restart_policy(record.json).name;
+    if (policy != "always" && (policy != "unless-stopped" || stopped_by_user(root_, record.id()))) continue;
+    try {
+      start(record.id());
+      log::info("started {} (restart policy {})", record.id().substr(0, 12), policy);
+    } catch (const std::exception& e) {
+      log::warning("starting {} (restart policy {}): {}", record.id().substr(0, 12), policy, e.what());
+    }
+  }
+}
+
+http::Response EngineApi::restart(http::Request& request, const std::string& id) {
+  ch10::ContainerRecord record = find_container(root_, id);
+  stop(request, record.id());
+  return start(record.id());
 }
 
 http::Response EngineApi::wait(http::Request& request, const std::string& id) {
@@ -368,10 +372,10 @@ http::Response EngineApi::wait(http::Request& request, const std::string& id) {
 
 http::Response EngineApi::attach(http::Request& request, const std::string& id) {
   ch10::ContainerRecord record = find_container(root_, id);
-  bool want_stdout = flag(request, "stdout"), want_stderr = flag(request, "stderr");
-  if (!flag(request, "stream") && !flag(request, "logs"))
+  bool want_stdout = query_flag(request, "stdout"), want_stderr = query_flag(request, "stderr");
+  if (!query_flag(request, "stream") && !query_flag(request, "logs"))
     throw ApiError(400, "attach: stream or logs must be set");
-  UniqueFd log = open_log(record, !flag(request, "logs"));
+  UniqueFd log = open_log(record, !query_flag(request, "logs"));
   if (!log) throw ApiError(409, fmt::format("container {} has no log to attach to", id));
   http::Response response;
   bool upgrade = request.headers.has("Upgrade");
@@ -382,12 +386,13 @@ http::Response EngineApi::attach(http::Request& request, const std::string& id) 
     response.headers.set("Upgrade", "tcp");
   }
   std::string full_id = record.id(), before = finished_before(root_, full_id);
-  bool stream = flag(request, "stream");
-  bool ended = record.status() == "exited";
+  bool stream = query_flag(request, "stream");
   const StateRoot& root = root_;
   auto reader = std::make_shared<LogReader>(std::move(log));
-  response.stream = [&root, reader, full_id, before, want_stdout, want_stderr, stream, ended](int fd) {
-    if (!stream || ended) {
+  // A stream follows the container's next run to its end: one that has ended already is
+  // followed once it starts again (`docker start -a` attaches first, then starts).
+  response.stream = [&root, reader, full_id, before, want_stdout, want_stderr, stream](int fd) {
+    if (!stream) {
       send_entries(fd, *reader, want_stdout, want_stderr, false);
       return;
     }
@@ -398,10 +403,10 @@ http::Response EngineApi::attach(http::Request& request, const std::string& id) 
 
 http::Response EngineApi::logs(http::Request& request, const std::string& id) {
   ch10::ContainerRecord record = find_container(root_, id);
-  bool want_stdout = flag(request, "stdout"), want_stderr = flag(request, "stderr");
+  bool want_stdout = query_flag(request, "stdout"), want_stderr = query_flag(request, "stderr");
   if (!want_stdout && !want_stderr) throw ApiError(400, "Bad parameters: you must choose at least one stream");
-  bool timestamps = flag(request, "timestamps");
-  bool follow_it = flag(request, "follow") && record.status() == "running";
+  bool timestamps = query_flag(request, "timestamps");
+  bool follow_it = query_flag(request, "follow") && record.status() == "running";
   std::string tail = request.query_param("tail").value_or("all");
   UniqueFd log = open_log(record, false);
   http::Response response;
@@ -432,7 +437,17 @@ http::Response EngineApi::logs(http::Request& request, const std::string& id) {
 
 http::Response EngineApi::stop(http::Request& request, const std::string& id) {
   ch10::ContainerRecord record = find_container(root_, id);
-  if (record.status() != "running") return empty(304);
+  std::string status = record.status();
+  if (status == "restarting") {
+    // Its monitor waits out the backoff: marked stopped, it gives up the restart.
+    mark_stopped_by_user(root_, record.id(), true);
+    for (int i = 0; i < 500 && find_container(root_, record.id()).status() == "restarting"; ++i)
+      std::this_thread::sleep_for(20ms);
+    return no_content();
+  }
+  // Whatever its state: a monitor between two runs reads it before it starts the next one.
+  mark_stopped_by_user(root_, record.id(), true);
+  if (status != "running") return empty_response(304);
   int seconds = 10;  // docker's default
   if (auto t = request.query_param("t")) seconds = std::atoi(t->c_str());
   std::string signal_name = record.json["Config"].value("StopSignal", "");
@@ -459,6 +474,7 @@ http::Response EngineApi::kill(http::Request& request, const std::string& id) {
       throw ApiError(400, e.what());
     }
   }
+  mark_stopped_by_user(root_, record.id(), true);  // no restart policy starts it again
   ProcessIdentity process = process_of(record);
   if (process.alive()) ::kill(process.pid, signal);
   return no_content();
@@ -536,8 +552,17 @@ http::Response EngineApi::rename(http::Request& request, const std::string& id) 
 http::Response EngineApi::remove(http::Request& request, const std::string& id) {
   ch10::ContainerRecord record = find_container(root_, id);
   std::string full_id = record.id(), status = record.status();
-  if (status == "running") {
-    if (!flag(request, "force"))
+  if (status == "restarting") {
+    if (!query_flag(request, "force"))
+      throw ApiError(409, fmt::format("You cannot remove a restarting container {}. Stop the container before "
+                                      "attempting removal or force remove",
+                                      full_id));
+    mark_stopped_by_user(root_, full_id, true);
+    for (int i = 0; i < 500 && find_container(root_, full_id).status() == "restarting"; ++i)
+      std::this_thread::sleep_for(20ms);
+  } else if (status == "running") {
+    mark_stopped_by_user(root_, full_id, true);
+    if (!query_flag(request, "force"))
       throw ApiError(409, fmt::format("You cannot remove a running container {}. Stop the container before attempting "
                                       "removal or force remove",
                                       full_id));
@@ -552,7 +577,7 @@ http::Response EngineApi::remove(http::Request& request, const std::string& id) 
   auto current = ch10::ContainerStore(root_).load(full_id);
   if (current) {
     ch10::ContainerStore::remove(*current);
-    if (flag(request, "v")) {
+    if (query_flag(request, "v")) {
       // Its anonymous volumes go with it (named ones stay, as docker keeps them).
       ch13::VolumeStore volumes(root_);
       UniqueFd lock = volumes.lock();
@@ -562,12 +587,12 @@ http::Response EngineApi::remove(http::Request& request, const std::string& id) 
       }
     }
   }
-  clear_exit(root_, full_id);
+  forget_container(root_, full_id);
   return no_content();
 }
 
 http::Response EngineApi::list_containers(http::Request& request) {
-  bool all = flag(request, "all");
+  bool all = query_flag(request, "all");
   ch10::ImageStore images(root_);
   double now = ch10::now_seconds();
   json list = json::array();

@@ -10,8 +10,10 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "dockling/state.hpp"
+#include "engine_exec.hpp"
 #include "http_server.hpp"
 
 namespace dockling::ch14 {
@@ -28,11 +30,18 @@ class EngineApi {
 
   /// Answers one request; errors as docker's: {"message": "..."} with 400, 404, 409 or 500.
   ch12::http::Response handle(ch12::http::Request& request);
+  /// Starts the exited containers whose restart policy is "always", or "unless-stopped" when
+  /// the user did not stop them, as dockerd does when it starts. Errors are logged.
+  void start_with_daemon();
 
  private:
   ch12::http::Response route(ch12::http::Request& request, const std::string& path);
   ch12::http::Response create(ch12::http::Request& request);
   ch12::http::Response start(const std::string& id);
+  ch12::http::Response restart(ch12::http::Request& request, const std::string& id);
+  /// Starts a monitor (`PROGRAM monitor ROOT OPTIONS... run ...`) and waits for its word:
+  /// the id of the container it created. @throws ApiError with the monitor's error.
+  std::string spawn_monitor(const std::vector<std::string>& options, const std::vector<std::string>& run_args);
   ch12::http::Response wait(ch12::http::Request& request, const std::string& id);
   ch12::http::Response attach(ch12::http::Request& request, const std::string& id);
   ch12::http::Response logs(ch12::http::Request& request, const std::string& id);
@@ -50,6 +59,7 @@ class EngineApi {
 
   const StateRoot& root_;
   std::filesystem::path program_;
+  ExecInstances execs_;  ///< `docker exec`'s instances
 };
 
 }  // namespace dockling::ch14

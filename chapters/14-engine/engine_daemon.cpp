@@ -9,6 +9,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -74,6 +75,8 @@ int run_daemon(const StateRoot& root, const DaemonOptions& options) {
   EngineApi api(root, program);
   log::info("API listening on {} (Engine API {}), state root {}", socket, kApiVersion, root.dir().string());
   std::fflush(stderr);
+  // As dockerd: containers whose policy says so start with the daemon (after a reboot, say).
+  std::thread([&api] { api.start_with_daemon(); }).detach();
   ch12::http::serve(listener, [&](ch12::http::Request& request) { return api.handle(request); }, stop.get(),
                     [](const ch12::http::Request& request, int status, std::uint64_t, std::chrono::microseconds took) {
                       log::debug("{} {} {} ({} ms)", request.method, request.target, status, took.count() / 1000);

@@ -11,6 +11,8 @@ namespace dockling::ch14 {
 namespace {
 
 fs::path exit_path(const StateRoot& root, const std::string& id) { return root.dir() / "engine" / "exits" / id; }
+fs::path runs_path(const StateRoot& root, const std::string& id) { return root.dir() / "engine" / "runs" / id; }
+fs::path stopped_path(const StateRoot& root, const std::string& id) { return root.dir() / "engine" / "stopped" / id; }
 
 }  // namespace
 
@@ -39,6 +41,48 @@ std::optional<ExitRecord> read_exit(const StateRoot& root, const std::string& id
 void clear_exit(const StateRoot& root, const std::string& id) noexcept {
   std::error_code ignored;
   fs::remove(exit_path(root, id), ignored);
+}
+
+}  // namespace dockling::ch14
+
+namespace dockling::ch14 {
+
+void write_run_arguments(const StateRoot& root, const std::string& id, const std::vector<std::string>& args) {
+  fs::path path = runs_path(root, id);
+  fs::create_directories(path.parent_path());
+  write_file_atomically(path, nlohmann::json(args).dump() + "\n");
+}
+
+std::vector<std::string> read_run_arguments(const StateRoot& root, const std::string& id) {
+  fs::path path = runs_path(root, id);
+  if (!path_exists(path.string())) return {};
+  try {
+    return nlohmann::json::parse(read_file(path.string())).get<std::vector<std::string>>();
+  } catch (const std::exception&) {
+    return {};  // half written by a crash: the container cannot be started again
+  }
+}
+
+void mark_stopped_by_user(const StateRoot& root, const std::string& id, bool stopped) noexcept {
+  std::error_code ignored;
+  fs::path path = stopped_path(root, id);
+  if (!stopped) {
+    fs::remove(path, ignored);
+    return;
+  }
+  try {
+    fs::create_directories(path.parent_path());
+    write_file(path.string(), "");
+  } catch (const std::exception&) {
+    // the state root went away: nothing to restart either
+  }
+}
+
+bool stopped_by_user(const StateRoot& root, const std::string& id) { return path_exists(stopped_path(root, id).string()); }
+
+void forget_container(const StateRoot& root, const std::string& id) noexcept {
+  std::error_code ignored;
+  for (const fs::path& path : {exit_path(root, id), runs_path(root, id), stopped_path(root, id)}) fs::remove(path, ignored);
 }
 
 }  // namespace dockling::ch14

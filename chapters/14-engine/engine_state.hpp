@@ -8,11 +8,16 @@
 ///     ROOT/engine/exits/ID          how the container's last run ended (its monitor writes
 ///                                   it): {"StatusCode": N, "FinishedAt": "..."}; it outlives
 ///                                   an AutoRemove container, for the client that waits
+///     ROOT/engine/runs/ID           the monitor's `run` arguments (a JSON list): what a
+///                                   later monitor starts the container again with
+///     ROOT/engine/stopped/ID        there while the user has stopped the container (docker
+///                                   stop, kill): no restart policy starts it again
 #pragma once
 
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "dockling/state.hpp"
 
@@ -35,5 +40,18 @@ void write_exit(const StateRoot& root, const std::string& id, const ExitRecord& 
 std::optional<ExitRecord> read_exit(const StateRoot& root, const std::string& id);
 /// Removes ROOT/engine/exits/ID (a new start begins a new run); never throws.
 void clear_exit(const StateRoot& root, const std::string& id) noexcept;
+
+/// Writes ROOT/engine/runs/ID.
+void write_run_arguments(const StateRoot& root, const std::string& id, const std::vector<std::string>& args);
+/// ROOT/engine/runs/ID; empty when there is none (the container was not made by a monitor).
+std::vector<std::string> read_run_arguments(const StateRoot& root, const std::string& id);
+
+/// Marks the container stopped by the user (`stopped`) or not; never throws.
+void mark_stopped_by_user(const StateRoot& root, const std::string& id, bool stopped) noexcept;
+/// True when the user stopped the container since it was last started.
+bool stopped_by_user(const StateRoot& root, const std::string& id);
+
+/// Removes what the engine keeps of a removed container; never throws.
+void forget_container(const StateRoot& root, const std::string& id) noexcept;
 
 }  // namespace dockling::ch14

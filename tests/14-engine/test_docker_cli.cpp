@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "dockling/fs.hpp"
+#include "dockling/pty_session.hpp"
 #include "dockling/tempdir.hpp"
 #include "dockling/testing.hpp"
 
@@ -223,6 +224,163 @@ TEST_F(DockerCli, VolumesThroughTheDaemonAndRmDashVRemovesTheAnonymousOnes) {
   ASSERT_EQ(volumes.out.size(), 6u + 65u) << "notes and one anonymous volume: " << volumes;
   EXPECT_EQ(docker({"rm", "-v", "scratchy"}).exit_code, 0);
   EXPECT_EQ(run({bin("ch14-engine"), "--root", root, "volume", "ls", "-q"}).out, "notes\n") << "named volumes stay";
+}
+
+TEST_F(DockerCli, ExecJoinsTheRunningContainerAsDockerExecDoes) {
+  RunResult started = docker({"run", "-d", "--name", "box", "--network", "none", "busybox", "sh", "-c",
+                              "echo inside > /marker; exec sleep 60"});
+  ASSERT_EQ(started.exit_code, 0) << started;
+  RunResult marker;
+  for (int i = 0; i < 100 && (marker = docker({"exec", "box", "cat", "/marker"})).out.empty(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_EQ(marker.out, "inside\n") << "its root filesystem: " << marker;
+  // Its namespaces: its host name (the short id), and its PID 1 is the container's sleep.
+  EXPECT_EQ(docker({"exec", "box", "hostname"}).out, started.out.substr(0, 12) + "\n");
+  EXPECT_EQ(docker({"exec", "box", "cat", "/proc/1/comm"}).out, "sleep\n");
+  // Exit codes, and stdout and stderr kept apart.
+  EXPECT_EQ(docker({"exec", "box", "sh", "-c", "exit 3"}).exit_code, 3);
+  RunResult streams = docker({"exec", "box", "sh", "-c", "echo out; echo err >&2"});
+  EXPECT_EQ(streams.out, "out\n") << streams;
+  EXPECT_EQ(streams.err, "err\n") << streams;
+  // -u (a name, looked up in the container's passwd), -w, -e; HOME is the user's.
+  RunResult as = docker({"exec", "-u", "nobody", "-w", "/tmp", "-e", "GREETING=hi", "box", "sh", "-c",
+                         "id; pwd; echo $GREETING $HOME"});
+  EXPECT_EQ(as.out, "uid=65534(nobody) gid=65534(nogroup) groups=65534(nogroup)\n/tmp\nhi /nonexistent\n") << as;
+  // -i: the command reads the client's stdin, to its end.
+  RunResult piped = run({"/usr/bin/env", "DOCKER_HOST=unix://" + socket, docker_cli(), "exec", "-i", "box", "sh", "-c",
+                         "cat; echo done"},
+                        milliseconds(30000), "typed\n");
+  EXPECT_EQ(piped.out, "typed\ndone\n") << piped;
+  // -d: it runs on; the next exec sees what it did.
+  EXPECT_EQ(docker({"exec", "-d", "box", "touch", "/detached"}).exit_code, 0);
+  RunResult seen;
+  for (int i = 0; i < 100 && (seen = docker({"exec", "box", "ls", "/detached"})).exit_code != 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_EQ(seen.out, "/detached\n") << seen;
+  // What cannot start: docker's 126 and its words; an unknown user.
+  RunResult missing = docker({"exec", "box", "nosuch"});
+  EXPECT_EQ(missing.exit_code, 126) << missing;
+  EXPECT_NE(missing.out.find("OCI runtime exec failed: exec failed: unable to start container process: "),
+            std::string::npos)
+      << missing;
+  EXPECT_NE(missing.out.find("nosuch"), std::string::npos) << missing;
+  RunResult stranger = docker({"exec", "-u", "stranger", "box", "id"});
+  EXPECT_EQ(stranger.exit_code, 126) << stranger;
+  EXPECT_NE(stranger.out.find("unable to find user stranger: no matching entries in passwd file"), std::string::npos)
+      << stranger;
+
+  ASSERT_EQ(docker({"stop", "-t", "0", "box"}).exit_code, 0);
+  RunResult stopped = docker({"exec", "box", "true"});
+  EXPECT_EQ(stopped.exit_code, 1) << stopped;
+  EXPECT_NE(stopped.err.find("Container " + started.out.substr(0, 64) + " is not running"), std::string::npos)
+      << stopped;
+  EXPECT_EQ(docker({"rm", "box"}).exit_code, 0);
+}
+
+TEST_F(DockerCli, ExecDashItGivesTheCommandATerminalOfTheClientsSize) {
+  ASSERT_EQ(docker({"run", "-d", "--name", "box", "--network", "none", "busybox", "sleep", "60"}).exit_code, 0);
+  {
+    PtySession session({"/usr/bin/env", "DOCKER_HOST=unix://" + socket,
+                        "DOCKER_CONFIG=" + (tmp.path() / "docker-config").string(), docker_cli(), "exec", "-it",
+                        "box", "sh"},
+                       30, 100);
+    ASSERT_TRUE(session.expect("# ")) << session.output();
+    session.type("tty; stty size\r");
+    EXPECT_TRUE(session.expect("/dev/pts/")) << session.output();
+    EXPECT_TRUE(session.expect("30 100")) << "the CLI's resize reached the terminal: " << session.output();
+    session.type("exit 5\r");
+    EXPECT_EQ(session.wait(), 5) << session.output();
+  }
+  EXPECT_EQ(docker({"rm", "-f", "box"}).exit_code, 0);
+}
+
+TEST_F(DockerCli, OnFailureRestartsUpToItsLimitKeepingTheLogAndTheLayer) {
+  RunResult started = docker({"run", "-d", "--name", "flaky", "--network", "none", "--restart", "on-failure:2", "busybox",
+                              "sh", "-c", "echo run >> /runs; cat /runs | wc -l; exit 1"});
+  ASSERT_EQ(started.exit_code, 0) << started;
+  // Three runs (the first and two restarts, 100 then 200 ms apart), then it stays exited.
+  RunResult state;
+  for (int i = 0; i < 250; ++i) {
+    state = docker({"inspect", "--format", "{{.State.Status}} {{.RestartCount}} {{.State.ExitCode}}", "flaky"});
+    if (state.out == "exited 2 1\n") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(state.out, "exited 2 1\n") << state;
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  EXPECT_EQ(docker({"inspect", "--format", "{{.RestartCount}}", "flaky"}).out, "2\n") << "no third restart";
+  // Each run saw the files of the one before (the same rw layer); the log has every run's.
+  EXPECT_EQ(docker({"logs", "flaky"}).out, "1\n2\n3\n");
+  EXPECT_EQ(docker({"inspect", "--format", "{{json .HostConfig.RestartPolicy}}", "flaky"}).out,
+            "{\"Name\":\"on-failure\",\"MaximumRetryCount\":2}\n");
+  // docker start by hand: a fourth run, and the count starts again: two more restarts.
+  RunResult again = docker({"start", "-a", "flaky"});
+  EXPECT_EQ(again.exit_code, 1) << again;
+  EXPECT_EQ(again.out, "4\n") << again;
+  for (int i = 0; i < 250 && docker({"logs", "flaky"}).out != "1\n2\n3\n4\n5\n6\n"; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_EQ(docker({"logs", "flaky"}).out, "1\n2\n3\n4\n5\n6\n");
+  EXPECT_EQ(docker({"rm", "-f", "flaky"}).exit_code, 0);
+
+  RunResult conflicting = docker({"run", "--rm", "--restart", "always", "busybox", "true"});
+  EXPECT_NE(conflicting.exit_code, 0) << conflicting;
+  RunResult sometimes = docker({"create", "--restart", "sometimes", "busybox", "true"});
+  EXPECT_NE(sometimes.exit_code, 0) << sometimes;
+  EXPECT_NE(sometimes.err.find("invalid restart policy"), std::string::npos) << sometimes;
+}
+
+TEST_F(DockerCli, AlwaysRestartsUntilStoppedAndStartsAgainWithTheDaemon) {
+  ASSERT_EQ(docker({"run", "-d", "--name", "keeper", "--network", "none", "--restart", "always", "busybox", "sh", "-c",
+                    "echo up; trap 'exit 0' TERM; sleep 0.2"})
+                .exit_code,
+            0);
+  RunResult count;
+  for (int i = 0; i < 250; ++i) {
+    count = docker({"inspect", "--format", "{{.RestartCount}}", "keeper"});
+    if (count.out != "0\n" && count.out != "1\n") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_NE(count.out, "1\n") << "it exits with 0 and starts again: " << count;
+  RunResult stopped = docker({"stop", "-t", "1", "keeper"});
+  EXPECT_EQ(stopped.exit_code, 0) << stopped;
+  for (int i = 0; i < 100 && docker({"inspect", "--format", "{{.State.Status}}", "keeper"}).out != "exited\n"; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  std::string after_stop = docker({"inspect", "--format", "{{.RestartCount}}", "keeper"}).out;
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));
+  EXPECT_EQ(docker({"inspect", "--format", "{{.State.Status}} {{.RestartCount}}", "keeper"}).out, "exited " + after_stop)
+      << "docker stop cancels the policy";
+  // A new daemon starts `always` containers, stopped or not, as dockerd does.
+  stop_daemon();
+  start_daemon();
+  RunResult status;
+  for (int i = 0; i < 250; ++i) {
+    status = docker({"inspect", "--format", "{{.State.Status}}", "keeper"});
+    if (status.out == "running\n") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(status.out, "running\n") << status << read_file((tmp.path() / "daemon.log").string());
+  EXPECT_EQ(docker({"rm", "-f", "keeper"}).exit_code, 0);
+}
+
+TEST_F(DockerCli, StartAndRestartRunAStoppedContainerAgainWithItsFiles) {
+  ASSERT_EQ(docker({"run", "--name", "again", "--network", "none", "busybox", "sh", "-c",
+                    "echo run >> /count; wc -l < /count"})
+                .exit_code,
+            0);
+  RunResult second = docker({"start", "-a", "again"});
+  EXPECT_EQ(second.exit_code, 0) << second;
+  EXPECT_EQ(second.out, "2\n") << "its rw layer is kept between runs: " << second;
+  EXPECT_EQ(docker({"logs", "again"}).out, "1\n2\n");
+  ASSERT_EQ(docker({"rm", "again"}).exit_code, 0);
+
+  RunResult started = docker({"run", "-d", "--name", "server", "--network", "none", "busybox", "sleep", "60"});
+  ASSERT_EQ(started.exit_code, 0) << started;
+  RunResult pid = docker({"inspect", "--format", "{{.State.Pid}}", "server"});
+  RunResult restarted = docker({"restart", "-t", "0", "server"});
+  EXPECT_EQ(restarted.exit_code, 0) << restarted;
+  EXPECT_EQ(restarted.out, "server\n");
+  EXPECT_EQ(docker({"inspect", "--format", "{{.State.Status}}", "server"}).out, "running\n");
+  EXPECT_NE(docker({"inspect", "--format", "{{.State.Pid}}", "server"}).out, pid.out) << "a new process";
+  EXPECT_EQ(docker({"rm", "-f", "server"}).exit_code, 0);
 }
 
 TEST_F(DockerCli, ContainersOutliveAKilledDaemonAndTheNextOneServesThem) {
