@@ -28,6 +28,7 @@
 #include "dockling/log.hpp"
 #include "dockling/process.hpp"
 #include "exec_error.hpp"
+#include "exec_join.hpp"
 #include "fork_exec.hpp"
 #include "pipeline.hpp"
 #include "security_step.hpp"
@@ -40,36 +41,6 @@ namespace dockling::ch09 {
 namespace {
 
 constexpr const char* kMemfdName = "dockling-sealed";
-
-/// The namespaces to join, in runc's order: user first (it owns the others), mount last.
-constexpr std::pair<const char*, int> kNamespaces[] = {
-    {"user", CLONE_NEWUSER}, {"ipc", CLONE_NEWIPC}, {"uts", CLONE_NEWUTS}, {"net", CLONE_NEWNET},
-    {"pid", CLONE_NEWPID},   {"cgroup", CLONE_NEWCGROUP}, {"mnt", CLONE_NEWNS}};
-
-/// One namespace of the container to join: an open /proc/PID/ns/NAME.
-struct Namespace {
-  const char* name;
-  int type;
-  UniqueFd fd;
-};
-
-ino_t inode_of(const std::string& path) {
-  struct stat st {};
-  return ::stat(path.c_str(), &st) == 0 ? st.st_ino : 0;
-}
-
-/// The container's namespaces that are not ours, opened now (before any fork: the pid is
-/// checked against its start time right after).
-std::vector<Namespace> open_namespaces(const ProcessIdentity& process) {
-  std::vector<Namespace> list;
-  for (const auto& [name, type] : kNamespaces) {
-    std::string theirs = fmt::format("/proc/{}/ns/{}", process.pid, name);
-    if (inode_of(theirs) == inode_of(fmt::format("/proc/self/ns/{}", name))) continue;  // shared (host)
-    list.push_back({name, type, open_fd(theirs, O_RDONLY)});
-  }
-  if (!process.alive()) throw Error("cannot exec in a stopped container");
-  return list;
-}
 
 /// The env of `base` with each KEY=VALUE of `extra` added or replacing the same key.
 std::vector<std::string> merge_env(std::vector<std::string> base, const std::vector<std::string>& extra) {
@@ -179,7 +150,9 @@ int exec_in_container(const ContainerState& state, const ExecRequest& request) {
   SecurityStep security;
   security.before_clone(container);  // the seccomp profile, read and parsed here
 
-  std::vector<Namespace> namespaces = open_namespaces(state.process);
+  // Opened now, before any fork; the pid is checked against its start time right after.
+  std::vector<ContainerNamespace> namespaces = open_container_namespaces(state.process.pid);
+  if (!state.process.alive()) throw Error("cannot exec in a stopped container");
   std::unique_ptr<ch08::Cgroup> cgroup = container_cgroup(state);
 
   int sockets[2];
@@ -212,10 +185,7 @@ int exec_in_container(const ContainerState& state, const ExecRequest& request) {
     ours.reset();
     terminal_ours.reset();
     try {
-      char go = 0;
-      if (::read(theirs.get(), &go, 1) != 1) ::_exit(kExitRuntimeFailure);  // in its cgroup now
-      for (const auto& ns : namespaces)
-        check(::setns(ns.fd.get(), ns.type), "setns", fmt::format("/proc/{}/ns/{}", state.process.pid, ns.name));
+      enter_container(namespaces, cgroup.get(), state.process.pid);
       namespaces.clear();
       pid_t command = ::fork();
       check(command, "fork");
@@ -232,9 +202,6 @@ int exec_in_container(const ContainerState& state, const ExecRequest& request) {
   theirs.reset();
   terminal_theirs.reset();
   Child joining(joiner);
-  if (cgroup) cgroup->join(joiner);
-  char go = 1;
-  check(static_cast<int>(::send(ours.get(), &go, 1, MSG_NOSIGNAL)), "send", "go");
   char buffer[4096];
   ssize_t n;
   while ((n = ::recv(ours.get(), buffer, sizeof buffer, 0)) < 0 && errno == EINTR) {

@@ -49,8 +49,8 @@ std::unique_ptr<ch08::Cgroup> container_cgroup(const ContainerState& state);
 /// The runtime first re-executes itself from a sealed memfd copy of its binary (CVE-2019-5736:
 /// a process of the container that opens /proc/PID/exe of the joining process finds a copy
 /// that cannot be written, never the binary on disk). A child then joins the container's
-/// namespaces, user first (it owns the others), the mount namespace last, is put in the
-/// container's cgroups, and forks the process that applies the container's rlimits, seccomp
+/// cgroup and namespaces (exec_join.hpp: user first, as it owns the others, the mount
+/// namespace last), and forks the process that applies the container's rlimits, seccomp
 /// filter, user and capabilities, and execs the command. Signals to the runtime go on to it.
 /// @throws Error when the container is not running, or the command cannot start (126/127),
 /// or for runc's refusals: a terminal detached without a console socket, a console socket

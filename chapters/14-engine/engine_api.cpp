@@ -29,12 +29,14 @@
 #include "dockling/error.hpp"
 #include "dockling/fs.hpp"
 #include "dockling/log.hpp"
+#include "engine_events.hpp"
 #include "engine_state.hpp"
 #include "image_inspect.hpp"
 #include "image_store.hpp"
 #include "images_step.hpp"
 #include "oci_cli.hpp"
 #include "restart_policy.hpp"
+#include "stdin_relay.hpp"
 #include "volume_store.hpp"
 
 namespace fs = std::filesystem;
@@ -195,6 +197,7 @@ http::Response EngineApi::route(http::Request& request, const std::string& path)
   if (path == "/containers/create" && method == "POST") return create(request);
   if (path == "/containers/json" && method == "GET") return list_containers(request);
   if (path == "/images/json" && method == "GET") return list_images();
+  if (path == "/events" && method == "GET") return events_response(root_, request);
 
   static const std::regex container_path(R"(^/containers/([^/]+)(/[a-z]+)?$)");
   static const std::regex image_path(R"(^/images/(.+)/json$)");
@@ -239,11 +242,14 @@ http::Response EngineApi::create(http::Request& request) {
       if (policy.maximum_retry_count > 0) text += ":" + std::to_string(policy.maximum_retry_count);
       options = {"--restart", text};
     }
+    if (config.contains("OpenStdin") && config["OpenStdin"].is_boolean() && config["OpenStdin"].get<bool>())
+      options.push_back("--stdin");
   } catch (const Error& e) {
     throw ApiError(400, e.what());
   }
   std::string id = spawn_monitor(options, run_args);
   log::info("created {} ({})", id, fmt::join(run_args, " "));
+  record_event(root_, "container", "create", id);
   return json_response(201, json{{"Id", id}, {"Warnings", json::array()}});
 }
 
@@ -300,7 +306,10 @@ http::Response EngineApi::start(const std::string& id) {
   if (status == "running" || status == "restarting") return empty_response(304);
   mark_stopped_by_user(root_, full_id, false);
   if (status != "created") {
-    // Exited: a new monitor starts it again, with the flags it was created with.
+    // Exited: a new monitor starts it again, with the flags it was created with, once the
+    // last one has cleaned up.
+    if (!wait_for_monitor(root_, full_id, 20s))
+      throw ApiError(500, fmt::format("container {}: its monitor is still cleaning up after it: try again", full_id));
     std::vector<std::string> run_args = read_run_arguments(root_, full_id);
     if (run_args.empty())
       throw ApiError(500, fmt::format("container {}: its run flags are not recorded: it cannot be started again", id));
@@ -337,7 +346,9 @@ void EngineApi::start_with_daemon() {
 http::Response EngineApi::restart(http::Request& request, const std::string& id) {
   ch10::ContainerRecord record = find_container(root_, id);
   stop(request, record.id());
-  return start(record.id());
+  http::Response started = start(record.id());
+  record_event(root_, "container", "restart", record.id());
+  return started;
 }
 
 http::Response EngineApi::wait(http::Request& request, const std::string& id) {
@@ -391,7 +402,17 @@ http::Response EngineApi::attach(http::Request& request, const std::string& id) 
   auto reader = std::make_shared<LogReader>(std::move(log));
   // A stream follows the container's next run to its end: one that has ended already is
   // followed once it starts again (`docker start -a` attaches first, then starts).
-  response.stream = [&root, reader, full_id, before, want_stdout, want_stderr, stream](int fd) {
+  bool want_stdin = query_flag(request, "stdin") && record.json["Config"].value("OpenStdin", false);
+  response.stream = [&root, reader, full_id, before, want_stdout, want_stderr, stream, want_stdin](int fd) {
+    if (want_stdin) {
+      // What the client sends goes to the container's monitor, which reads it from this
+      // very connection; the output still comes back on it from here.
+      try {
+        hand_over_stdin(root, full_id, fd);
+      } catch (const Error& e) {
+        log::warning("attach {}: {}", full_id.substr(0, 12), e.what());
+      }
+    }
     if (!stream) {
       send_entries(fd, *reader, want_stdout, want_stderr, false);
       return;
@@ -455,11 +476,16 @@ http::Response EngineApi::stop(http::Request& request, const std::string& id) {
   ProcessIdentity process = process_of(record);
   std::string full_id = record.id();
   std::string before = finished_before(root_, full_id);
+  record_event(root_, "container", "kill", full_id, {{"signal", std::to_string(signal)}});
   if (process.alive()) ::kill(process.pid, signal);
   auto ended = [&] { return new_exit(root_, full_id, before).has_value(); };
   for (int i = 0; i < seconds * 50 && !ended(); ++i) std::this_thread::sleep_for(20ms);
-  if (!ended() && process.alive()) ::kill(process.pid, SIGKILL);
+  if (!ended() && process.alive()) {
+    record_event(root_, "container", "kill", full_id, {{"signal", std::to_string(SIGKILL)}});
+    ::kill(process.pid, SIGKILL);
+  }
   for (int i = 0; i < 500 && !ended(); ++i) std::this_thread::sleep_for(20ms);
+  record_event(root_, "container", "stop", full_id);
   return no_content();
 }
 
@@ -475,6 +501,7 @@ http::Response EngineApi::kill(http::Request& request, const std::string& id) {
     }
   }
   mark_stopped_by_user(root_, record.id(), true);  // no restart policy starts it again
+  record_event(root_, "container", "kill", record.id(), {{"signal", std::to_string(signal)}});
   ProcessIdentity process = process_of(record);
   if (process.alive()) ::kill(process.pid, signal);
   return no_content();
@@ -544,8 +571,10 @@ http::Response EngineApi::rename(http::Request& request, const std::string& id) 
   } catch (const Error& e) {
     throw ApiError(409, fmt::format("Error when allocating new name: {}", e.what()));
   }
+  std::string old_name = record.name();
   record.json["Name"] = "/" + name;
   ch10::ContainerStore::save(record, true);
+  record_event(root_, "container", "rename", record.id(), {{"oldName", "/" + old_name}});
   return no_content();
 }
 
@@ -574,8 +603,12 @@ http::Response EngineApi::remove(http::Request& request, const std::string& id) 
     tell_monitor(root_, full_id, "remove");
     for (int i = 0; i < 500 && fs::exists(control_fifo(root_, full_id)); ++i) std::this_thread::sleep_for(20ms);
   }
+  // Its monitor cleans up after it (unmounts, releases its address) before it goes.
+  if (!wait_for_monitor(root_, full_id, 20s))
+    throw ApiError(500, fmt::format("container {}: its monitor is still cleaning up after it: try again", full_id));
   auto current = ch10::ContainerStore(root_).load(full_id);
   if (current) {
+    record_event(root_, "container", "destroy", full_id);
     ch10::ContainerStore::remove(*current);
     if (query_flag(request, "v")) {
       // Its anonymous volumes go with it (named ones stay, as docker keeps them).

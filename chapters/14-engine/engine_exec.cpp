@@ -22,6 +22,7 @@
 #include "dockling/error.hpp"
 #include "dockling/fs.hpp"
 #include "dockling/log.hpp"
+#include "engine_events.hpp"
 #include "exec_user.hpp"
 #include "in_root.hpp"
 #include "terminal.hpp"
@@ -154,6 +155,8 @@ http::Response ExecInstances::create(http::Request& request, const ch10::Contain
     instances_[exec->id] = exec;
   }
   log::info("exec {} in {}: {}", exec->id.substr(0, 12), container.id().substr(0, 12), fmt::join(exec->args, " "));
+  record_event(root_, "container", fmt::format("exec_create: {} ", fmt::join(exec->args, " ")), container.id(),
+               {{"execID", exec->id}});
   return json_response(201, json{{"Id", exec->id}});
 }
 
@@ -221,6 +224,8 @@ void ExecInstances::run(const std::shared_ptr<ExecInstance>& exec, int client) {
   fs::path pid_file = dir / (name + ".pid"), socket_path = dir / (name + ".sock");
   bool tty = exec->tty && client >= 0;
   auto finish = [&](int code, const std::string& error) {
+    record_event(root_, "container", "exec_die", exec->container_id,
+                 {{"execID", exec->id}, {"exitCode", std::to_string(code)}});
     std::lock_guard lock(mutex_);
     exec->running = false;
     exec->exit_code = code;
@@ -241,6 +246,8 @@ void ExecInstances::run(const std::shared_ptr<ExecInstance>& exec, int client) {
     // Without a terminal its stdin is the client's socket itself (-i): the command reads
     // what the client sends, and the end of it when the client shuts down its side.
     int in = client >= 0 && exec->attach_stdin && !tty ? client : null.get();
+    record_event(root_, "container", fmt::format("exec_start: {} ", fmt::join(exec->args, " ")), exec->container_id,
+                 {{"execID", exec->id}});
     pid = spawn(oci_exec_args(*exec, tty ? socket_path.string() : "", pid_file), in, tty ? null.get() : out[1], err[1]);
     out_write.reset();
     err_write.reset();
@@ -262,8 +269,13 @@ void ExecInstances::run(const std::shared_ptr<ExecInstance>& exec, int client) {
       // `oci exec` writes its pid file (and renames it into place) once the command runs.
       if (!path_exists(pid_file.string())) return;
       command_runs = true;
-      std::lock_guard lock(mutex_);
-      exec->pid = std::atoi(read_file(pid_file.string()).c_str());
+      {
+        std::lock_guard lock(mutex_);
+        exec->pid = std::atoi(read_file(pid_file.string()).c_str());
+      }
+      // What came on stderr meanwhile was the command's own (it runs): it goes out now.
+      if (!tty && !held_errors.empty()) send("stderr", held_errors);
+      if (!tty) held_errors.clear();
     };
     while (out_read || err_read || (master && *master)) {
       std::vector<pollfd> fds;

@@ -1,5 +1,11 @@
 #include "engine_state.hpp"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <thread>
+
 #include <nlohmann/json.hpp>
 
 #include "dockling/fs.hpp"
@@ -13,6 +19,7 @@ namespace {
 fs::path exit_path(const StateRoot& root, const std::string& id) { return root.dir() / "engine" / "exits" / id; }
 fs::path runs_path(const StateRoot& root, const std::string& id) { return root.dir() / "engine" / "runs" / id; }
 fs::path stopped_path(const StateRoot& root, const std::string& id) { return root.dir() / "engine" / "stopped" / id; }
+fs::path monitor_lock_path(const StateRoot& root, const std::string& id) { return root.dir() / "engine" / "monitors" / id; }
 
 }  // namespace
 
@@ -80,9 +87,29 @@ void mark_stopped_by_user(const StateRoot& root, const std::string& id, bool sto
 
 bool stopped_by_user(const StateRoot& root, const std::string& id) { return path_exists(stopped_path(root, id).string()); }
 
+UniqueFd hold_monitor_lock(const StateRoot& root, const std::string& id) {
+  fs::path path = monitor_lock_path(root, id);
+  fs::create_directories(path.parent_path());
+  return lock_file(path);
+}
+
+bool wait_for_monitor(const StateRoot& root, const std::string& id, std::chrono::milliseconds limit) {
+  fs::path path = monitor_lock_path(root, id);
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return true;  // no monitor ever held it
+  UniqueFd owner(fd);
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (::flock(fd, LOCK_SH | LOCK_NB) != 0) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return true;
+}
+
 void forget_container(const StateRoot& root, const std::string& id) noexcept {
   std::error_code ignored;
-  for (const fs::path& path : {exit_path(root, id), runs_path(root, id), stopped_path(root, id)}) fs::remove(path, ignored);
+  for (const fs::path& path : {exit_path(root, id), runs_path(root, id), stopped_path(root, id), monitor_lock_path(root, id)})
+    fs::remove(path, ignored);
 }
 
 }  // namespace dockling::ch14

@@ -12,13 +12,18 @@
 ///                                   later monitor starts the container again with
 ///     ROOT/engine/stopped/ID        there while the user has stopped the container (docker
 ///                                   stop, kill): no restart policy starts it again
+///     ROOT/engine/monitors/ID       flock(2)ed by the container's monitor for as long as it
+///                                   runs: until it is free, the container is being set up or
+///                                   cleaned up
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "dockling/fd.hpp"
 #include "dockling/state.hpp"
 
 namespace dockling::ch14 {
@@ -50,6 +55,11 @@ std::vector<std::string> read_run_arguments(const StateRoot& root, const std::st
 void mark_stopped_by_user(const StateRoot& root, const std::string& id, bool stopped) noexcept;
 /// True when the user stopped the container since it was last started.
 bool stopped_by_user(const StateRoot& root, const std::string& id);
+
+/// Takes ROOT/engine/monitors/ID (waiting while another monitor holds it): the monitor's.
+UniqueFd hold_monitor_lock(const StateRoot& root, const std::string& id);
+/// Waits up to `limit` for no monitor to hold the container's lock; true when none does.
+bool wait_for_monitor(const StateRoot& root, const std::string& id, std::chrono::milliseconds limit);
 
 /// Removes what the engine keeps of a removed container; never throws.
 void forget_container(const StateRoot& root, const std::string& id) noexcept;

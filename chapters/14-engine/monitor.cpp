@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdio>
 #include <functional>
+#include <optional>
 #include <filesystem>
 #include <string>
 #include <thread>
@@ -21,11 +22,13 @@
 #include "dockling/error.hpp"
 #include "dockling/fs.hpp"
 #include "dockling/log.hpp"
+#include "engine_events.hpp"
 #include "engine_state.hpp"
 #include "image_store.hpp"
 #include "lifecycle.hpp"
 #include "restart_policy.hpp"
 #include "runtime_main.hpp"
+#include "stdin_relay.hpp"
 #include "volume_step.hpp"
 
 namespace fs = std::filesystem;
@@ -64,13 +67,15 @@ std::string wait_for_command(const UniqueFd& fd) {
 
 /// Runs the container created by `lifecycle` once the daemon says start; its output into the
 /// json-file log. Returns its exit record.
-ExitRecord run_created(Lifecycle& lifecycle, const std::string& id, int out, int err, const fs::path& log) {
+ExitRecord run_created(Lifecycle& lifecycle, const StateRoot& root, const std::string& id, int out, int err,
+                       const fs::path& log) {
   LogWriter writer(log);
   std::thread stdout_pump([&] { writer.pump(out, "stdout"); });
   std::thread stderr_pump([&] { writer.pump(err, "stderr"); });
   ExitRecord exit;
   try {
     lifecycle.start(id);
+    record_event(root, "container", "start", id);
     exit.status_code = lifecycle.wait();
   } catch (const Error& e) {
     exit.status_code = e.exit_code();
@@ -90,6 +95,7 @@ struct MonitorOptions {
   int restart_count = 0;   ///< --restart-count
   long last_delay_ms = 0;  ///< --last-delay-ms
   bool started = false;    ///< --started
+  bool stdin = false;      ///< --stdin: the container reads what attached clients send
 };
 
 /// docker's --restart text as the API's object: "on-failure:3" → {"Name": "on-failure", ...}.
@@ -136,8 +142,8 @@ int monitor_main(int argc, char** argv) {
   try {
     for (; first < argc && std::string_view(argv[first]) != "run"; ++first) {
       std::string_view option = argv[first];
-      if (option == "--started") {
-        options.started = true;
+      if (option == "--started" || option == "--stdin") {
+        (option == "--started" ? options.started : options.stdin) = true;
         continue;
       }
       if (first + 1 >= argc) throw Error(fmt::format("{} needs a value", option));
@@ -171,6 +177,13 @@ int monitor_main(int argc, char** argv) {
   ::dup2(err[1], 2);
   ::close(out[1]);
   ::close(err[1]);
+  // Its stdin: /dev/null (the daemon's), or with --stdin a pipe the relay writes into.
+  std::optional<StdinRelay> relay;
+  if (options.stdin) {
+    relay.emplace();
+    UniqueFd end = relay->take_container_end();
+    ::dup2(end.get(), 0);
+  }
 
   CLI::App app{"The monitor of one container"};
   setup_app(app, argv[0]);
@@ -186,7 +199,7 @@ int monitor_main(int argc, char** argv) {
   return run_app(app, static_cast<int>(args.size()), args.data(), [&]() -> int {
     Lifecycle lifecycle(pipeline, root);
     std::string id = options.existing;
-    UniqueFd control;
+    UniqueFd control, monitor_lock;
     try {
       // Stopped by the user between two runs: the policy's restart is cancelled.
       if (options.started && stopped_by_user(root, id)) return 0;
@@ -200,6 +213,7 @@ int monitor_main(int argc, char** argv) {
         // so that a daemon that closes its end never looks like the end of the file.
         control = open_fd(control_fifo(root, id).string(), O_RDWR | O_CLOEXEC);
       }
+      monitor_lock = hold_monitor_lock(root, id);
       lifecycle.create(spec);
     } catch (const Error& e) {
       tell_daemon(fmt::format("error {} {}", e.exit_code(), e.what()));
@@ -234,20 +248,30 @@ int monitor_main(int argc, char** argv) {
     } else {
       update_record(root, id, [&](nlohmann::json& record) { record["RestartCount"] = options.restart_count; });
     }
+    if (relay) {
+      relay->start(stdin_socket(root, id));
+      update_record(root, id, [](nlohmann::json& record) {
+        record["Config"]["OpenStdin"] = true;
+        record["Config"]["StdinOnce"] = true;
+      });
+    }
     tell_daemon("created " + id);
     if (!options.started) ::close(kStatusFd);
 
     std::string command = options.started ? "start" : wait_for_command(control);
     if (!options.started) ::unlink(control_fifo(root, id).c_str());
     if (command == "remove") {
+      if (relay) relay->stop();
       lifecycle.remove(id, true);
       return 0;
     }
     clear_exit(root, id);
     auto started_at = std::chrono::steady_clock::now();
-    ExitRecord exit = run_created(lifecycle, id, out[0], err[0], log);
+    ExitRecord exit = run_created(lifecycle, root, id, out[0], err[0], log);
+    if (relay) relay->stop();
     auto ran_for = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started_at);
     write_exit(root, id, exit);
+    if (exit.error.empty()) record_event(root, "container", "die", id, {{"exitCode", std::to_string(exit.status_code)}});
     lifecycle.remove(id, true);
     log::debug("monitor: {} exited with {}", id, exit.status_code);
 

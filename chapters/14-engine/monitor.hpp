@@ -22,6 +22,8 @@
 ///     --restart-count N      restarts so far (RestartCount), --existing only
 ///     --last-delay-ms MS     the backoff waited before this run
 ///     --started              start at once: no `created` report, no waiting for `start`
+///     --stdin                the container reads what attached clients send (docker's
+///                            OpenStdin, -i), once: stdin_relay.hpp
 #pragma once
 
 namespace dockling::ch14 {

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <ctime>
 #include <filesystem>
 #include <optional>
 #include <regex>
@@ -91,6 +92,11 @@ class DockerCli : public ::testing::Test {
     argv.insert(argv.end(), args.begin(), args.end());
     return run(argv, timeout);
   }
+  /// Runs the docker CLI with `args`, expecting success (and showing its output when not).
+  void expect_ok(const std::vector<std::string>& args) {
+    RunResult result = docker(args);
+    EXPECT_EQ(result.exit_code, 0) << result;
+  }
   static std::vector<std::string> split_lines(const std::string& text) {
     std::vector<std::string> lines;
     size_t start = 0;
@@ -109,6 +115,12 @@ TEST_F(DockerCli, RunStreamsTheOutputAndReturnsTheExitCode) {
   RunResult closed = run({"/bin/sh", "-c", "exec \"$@\" </dev/null", "sh", "/usr/bin/env", "DOCKER_HOST=unix://" + socket,
                           docker_cli(), "run", "--rm", "--network", "none", "busybox", "echo", "stdin closed"});
   EXPECT_EQ(closed.out, "stdin closed\n") << closed;
+  // -i: the container reads the CLI's stdin, to its end (the lecture notes' `echo hi | docker run -i`).
+  RunResult piped = run({"/usr/bin/env", "DOCKER_HOST=unix://" + socket, docker_cli(), "run", "-i", "--rm", "--network",
+                         "none", "busybox", "sh", "-c", "cat; echo end of input"},
+                        milliseconds(30000), "hi\nthere\n");
+  EXPECT_EQ(piped.exit_code, 0) << piped;
+  EXPECT_EQ(piped.out, "hi\nthere\nend of input\n") << piped;
   RunResult failed = docker({"run", "--rm", "--network", "none", "busybox", "sh", "-c", "echo out; echo err >&2; exit 3"});
   EXPECT_EQ(failed.exit_code, 3) << failed;
   EXPECT_EQ(failed.out, "out\n");
@@ -136,14 +148,14 @@ TEST_F(DockerCli, ADetachedContainerIsListedLoggedStoppedAndRemoved) {
   EXPECT_NE(top.out.find("sh -c echo started;"), std::string::npos) << top;
   EXPECT_EQ(top.out.find("ch14-engine"), std::string::npos) << "the monitor is not the container's: " << top;
   // rename: the record's name changes; a name in use is refused.
-  EXPECT_EQ(docker({"rename", "web", "site"}).exit_code, 0);
+  expect_ok({"rename", "web", "site"});
   EXPECT_EQ(docker({"inspect", "--format", "{{.Name}}", started.out.substr(0, 12)}).out, "/site\n");
   ASSERT_EQ(docker({"create", "--name", "other", "--network", "none", "busybox", "true"}).exit_code, 0);
   RunResult taken = docker({"rename", "site", "other"});
   EXPECT_EQ(taken.exit_code, 1) << taken;
   EXPECT_NE(taken.err.find("is already in use"), std::string::npos) << taken;
-  EXPECT_EQ(docker({"rm", "other"}).exit_code, 0);
-  EXPECT_EQ(docker({"rename", "site", "web"}).exit_code, 0);
+  expect_ok({"rm", "other"});
+  expect_ok({"rename", "site", "web"});
 
   RunResult refused = docker({"rm", "web"});
   EXPECT_EQ(refused.exit_code, 1) << refused;
@@ -174,10 +186,10 @@ TEST_F(DockerCli, TheLectureNotesWebServerAnswersAtTheAddressInspectGives) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   EXPECT_EQ(page.out, "hello from web\n") << page;
-  EXPECT_EQ(docker({"stop", "-t", "1", "web"}).exit_code, 0);
+  expect_ok({"stop", "-t", "1", "web"});
   EXPECT_EQ(docker({"inspect", "--format", "[{{.NetworkSettings.IPAddress}}]", "web"}).out, "[]\n")
       << "a stopped container holds no address";
-  EXPECT_EQ(docker({"rm", "web"}).exit_code, 0);
+  expect_ok({"rm", "web"});
 }
 
 TEST_F(DockerCli, StopKillsWhatIgnoresTheSignalAfterTheTimeout) {
@@ -187,7 +199,7 @@ TEST_F(DockerCli, StopKillsWhatIgnoresTheSignalAfterTheTimeout) {
   EXPECT_EQ(stopped.exit_code, 0) << stopped;
   EXPECT_GE(std::chrono::steady_clock::now() - started, std::chrono::seconds(1)) << "PID 1 ignores SIGTERM: SIGKILL after -t";
   EXPECT_EQ(docker({"inspect", "--format", "{{.State.ExitCode}}", "stubborn"}).out, "137\n");
-  EXPECT_EQ(docker({"rm", "stubborn"}).exit_code, 0);
+  expect_ok({"rm", "stubborn"});
 }
 
 TEST_F(DockerCli, ErrorsAreDockersAndTheVersionIsTheApis) {
@@ -203,7 +215,7 @@ TEST_F(DockerCli, ErrorsAreDockersAndTheVersionIsTheApis) {
   EXPECT_NE(docker({"ps", "-a", "--format", "{{.Names}} {{.Status}}"}).out.find("twice Created"), std::string::npos);
   RunResult waited = docker({"wait", "twice"}, milliseconds(10000));
   EXPECT_EQ(waited.out, "0\n") << "dockerd answers a created container's wait at once: " << waited;
-  EXPECT_EQ(docker({"rm", "twice"}).exit_code, 0);
+  expect_ok({"rm", "twice"});
   RunResult images = docker({"images", "--format", "{{.Repository}}:{{.Tag}}"});
   EXPECT_EQ(images.out, "busybox:latest\n") << images;
   RunResult curl = run({"/usr/bin/curl", "-s", "-i", "--unix-socket", socket, "http://docker/_ping"});
@@ -222,7 +234,7 @@ TEST_F(DockerCli, VolumesThroughTheDaemonAndRmDashVRemovesTheAnonymousOnes) {
   EXPECT_EQ(mounts.out, "volume /scratch\n") << mounts;
   RunResult volumes = run({bin("ch14-engine"), "--root", root, "volume", "ls", "-q"});
   ASSERT_EQ(volumes.out.size(), 6u + 65u) << "notes and one anonymous volume: " << volumes;
-  EXPECT_EQ(docker({"rm", "-v", "scratchy"}).exit_code, 0);
+  expect_ok({"rm", "-v", "scratchy"});
   EXPECT_EQ(run({bin("ch14-engine"), "--root", root, "volume", "ls", "-q"}).out, "notes\n") << "named volumes stay";
 }
 
@@ -252,7 +264,7 @@ TEST_F(DockerCli, ExecJoinsTheRunningContainerAsDockerExecDoes) {
                         milliseconds(30000), "typed\n");
   EXPECT_EQ(piped.out, "typed\ndone\n") << piped;
   // -d: it runs on; the next exec sees what it did.
-  EXPECT_EQ(docker({"exec", "-d", "box", "touch", "/detached"}).exit_code, 0);
+  expect_ok({"exec", "-d", "box", "touch", "/detached"});
   RunResult seen;
   for (int i = 0; i < 100 && (seen = docker({"exec", "box", "ls", "/detached"})).exit_code != 0; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -274,7 +286,7 @@ TEST_F(DockerCli, ExecJoinsTheRunningContainerAsDockerExecDoes) {
   EXPECT_EQ(stopped.exit_code, 1) << stopped;
   EXPECT_NE(stopped.err.find("Container " + started.out.substr(0, 64) + " is not running"), std::string::npos)
       << stopped;
-  EXPECT_EQ(docker({"rm", "box"}).exit_code, 0);
+  expect_ok({"rm", "box"});
 }
 
 TEST_F(DockerCli, ExecDashItGivesTheCommandATerminalOfTheClientsSize) {
@@ -291,7 +303,7 @@ TEST_F(DockerCli, ExecDashItGivesTheCommandATerminalOfTheClientsSize) {
     session.type("exit 5\r");
     EXPECT_EQ(session.wait(), 5) << session.output();
   }
-  EXPECT_EQ(docker({"rm", "-f", "box"}).exit_code, 0);
+  expect_ok({"rm", "-f", "box"});
 }
 
 TEST_F(DockerCli, OnFailureRestartsUpToItsLimitKeepingTheLogAndTheLayer) {
@@ -319,7 +331,7 @@ TEST_F(DockerCli, OnFailureRestartsUpToItsLimitKeepingTheLogAndTheLayer) {
   for (int i = 0; i < 250 && docker({"logs", "flaky"}).out != "1\n2\n3\n4\n5\n6\n"; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   EXPECT_EQ(docker({"logs", "flaky"}).out, "1\n2\n3\n4\n5\n6\n");
-  EXPECT_EQ(docker({"rm", "-f", "flaky"}).exit_code, 0);
+  expect_ok({"rm", "-f", "flaky"});
 
   RunResult conflicting = docker({"run", "--rm", "--restart", "always", "busybox", "true"});
   EXPECT_NE(conflicting.exit_code, 0) << conflicting;
@@ -358,7 +370,7 @@ TEST_F(DockerCli, AlwaysRestartsUntilStoppedAndStartsAgainWithTheDaemon) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   EXPECT_EQ(status.out, "running\n") << status << read_file((tmp.path() / "daemon.log").string());
-  EXPECT_EQ(docker({"rm", "-f", "keeper"}).exit_code, 0);
+  expect_ok({"rm", "-f", "keeper"});
 }
 
 TEST_F(DockerCli, StartAndRestartRunAStoppedContainerAgainWithItsFiles) {
@@ -380,7 +392,34 @@ TEST_F(DockerCli, StartAndRestartRunAStoppedContainerAgainWithItsFiles) {
   EXPECT_EQ(restarted.out, "server\n");
   EXPECT_EQ(docker({"inspect", "--format", "{{.State.Status}}", "server"}).out, "running\n");
   EXPECT_NE(docker({"inspect", "--format", "{{.State.Pid}}", "server"}).out, pid.out) << "a new process";
-  EXPECT_EQ(docker({"rm", "-f", "server"}).exit_code, 0);
+  expect_ok({"rm", "-f", "server"});
+}
+
+TEST_F(DockerCli, EventsTellWhatHappenedAndFollowWhatHappens) {
+  std::string since = std::to_string(::time(nullptr) - 1);
+  std::optional<Background> watching;
+  watching.emplace(std::vector<std::string>{"/usr/bin/env", "DOCKER_HOST=unix://" + socket, docker_cli(), "events",
+                                            "--filter", "event=start", "--format", "{{.Action}} {{.Actor.Attributes.name}}"});
+  RunResult started = docker({"run", "-d", "--name", "evt", "--network", "none", "busybox", "sleep", "60"});
+  ASSERT_EQ(started.exit_code, 0) << started;
+  EXPECT_EQ(watching->read_line().value_or("nothing"), "start evt") << "followed as it happened";
+  watching.reset();
+  expect_ok({"exec", "evt", "true"});
+  expect_ok({"stop", "-t", "0", "evt"});
+  expect_ok({"rename", "evt", "evt2"});
+  expect_ok({"rm", "evt2"});
+  RunResult events = docker({"events", "--since", since, "--until", std::to_string(::time(nullptr) + 1), "--filter",
+                             "type=container", "--format", "{{.Action}}"});
+  EXPECT_EQ(events.exit_code, 0) << events;
+  EXPECT_EQ(events.out,
+            "create\nstart\nexec_create: true \nexec_start: true \nexec_die\nkill\nkill\ndie\nstop\nrename\ndestroy\n")
+      << "-t 0: SIGTERM (sleep as PID 1 has no handler), at once SIGKILL"
+      << events;
+  RunResult lines = docker({"events", "--since", since, "--until", std::to_string(::time(nullptr) + 1), "--filter",
+                            "event=die"});
+  EXPECT_TRUE(std::regex_search(lines.out, std::regex("^\\d{4}-\\d\\d-\\d\\dT[0-9:.]+Z container die [0-9a-f]{64} "
+                                                      "\\(exitCode=137, image=busybox, name=evt\\)\n$")))
+      << "docker's line: " << lines;
 }
 
 TEST_F(DockerCli, ContainersOutliveAKilledDaemonAndTheNextOneServesThem) {
@@ -395,8 +434,8 @@ TEST_F(DockerCli, ContainersOutliveAKilledDaemonAndTheNextOneServesThem) {
   RunResult ps = docker({"ps", "--format", "{{.Names}} {{.State}}"});
   EXPECT_EQ(ps.out, "survivor running\n") << ps;
   EXPECT_EQ(docker({"logs", "survivor"}).out, "before\n");
-  EXPECT_EQ(docker({"stop", "survivor"}).exit_code, 0);
-  EXPECT_EQ(docker({"rm", "survivor"}).exit_code, 0);
+  expect_ok({"stop", "survivor"});
+  expect_ok({"rm", "survivor"});
 
   RunResult second = run({bin("ch14-engine"), "--root", root, "daemon"});
   EXPECT_EQ(second.exit_code, 1) << second;
