@@ -24,6 +24,7 @@
 #include "api_response.hpp"
 #include "command_output.hpp"
 #include "container_log.hpp"
+#include "container_stats.hpp"
 #include "container_store.hpp"
 #include "create_request.hpp"
 #include "dockling/error.hpp"
@@ -214,6 +215,7 @@ http::Response EngineApi::route(http::Request& request, const std::string& path)
     if (action == "/restart" && method == "POST") return restart(request, name);
     if (action == "/kill" && method == "POST") return kill(request, name);
     if (action == "/top" && method == "GET") return top(request, name);
+    if (action == "/stats" && method == "GET") return stats(request, name);
     if (action == "/rename" && method == "POST") return rename(request, name);
     if (action == "/exec" && method == "POST") return execs_.create(request, find_container(root_, name));
   }
@@ -553,6 +555,34 @@ http::Response EngineApi::top(http::Request& request, const std::string& id) {
   return json_response(200, json{{"Titles", titles}, {"Processes", processes}});
 }
 
+http::Response EngineApi::stats(http::Request& request, const std::string& id) {
+  ch10::ContainerRecord record = find_container(root_, id);
+  bool stream = !request.query_param("stream") || query_flag(request, "stream");  // docker's default: a stream
+  bool one_shot = query_flag(request, "one-shot");
+  http::Response response;
+  response.headers.set("Content-Type", "application/json");
+  const StateRoot& root = root_;
+  response.stream = [&root, record, stream, one_shot](int fd) {
+    std::optional<StatsSample> before;
+    if (!stream && !one_shot) {
+      // As dockerd: a sample to compare with first, so that the one answer has a CPU %.
+      before = sample_stats(root, record);
+      std::this_thread::sleep_for(500ms);
+    }
+    while (true) {
+      StatsSample now = sample_stats(root, record);
+      if (!send_text(fd, stats_json(record, now, before).dump() + "\n") || !stream) return;
+      if (record.status() != "running") return;
+      before = now;
+      for (int i = 0; i < 50; ++i) {  // one a second, as dockerd sends them
+        if (peer_gone(fd)) return;
+        std::this_thread::sleep_for(20ms);
+      }
+    }
+  };
+  return response;
+}
+
 http::Response EngineApi::rename(http::Request& request, const std::string& id) {
   std::string name = request.query_param("name").value_or("");
   if (name.empty()) throw ApiError(400, "Error when allocating new name: Invalid container name ()");
@@ -591,6 +621,7 @@ http::Response EngineApi::remove(http::Request& request, const std::string& id) 
       std::this_thread::sleep_for(20ms);
   } else if (status == "running") {
     mark_stopped_by_user(root_, full_id, true);
+    record_event(root_, "container", "kill", full_id, {{"signal", std::to_string(SIGKILL)}});
     if (!query_flag(request, "force"))
       throw ApiError(409, fmt::format("You cannot remove a running container {}. Stop the container before attempting "
                                       "removal or force remove",

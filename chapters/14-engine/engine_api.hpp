@@ -48,6 +48,7 @@ class EngineApi {
   ch12::http::Response stop(ch12::http::Request& request, const std::string& id);
   ch12::http::Response kill(ch12::http::Request& request, const std::string& id);
   ch12::http::Response top(ch12::http::Request& request, const std::string& id);
+  ch12::http::Response stats(ch12::http::Request& request, const std::string& id);
   ch12::http::Response rename(ch12::http::Request& request, const std::string& id);
   ch12::http::Response remove(ch12::http::Request& request, const std::string& id);
   ch12::http::Response list_containers(ch12::http::Request& request);

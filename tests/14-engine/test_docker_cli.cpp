@@ -422,6 +422,22 @@ TEST_F(DockerCli, EventsTellWhatHappenedAndFollowWhatHappens) {
       << "docker's line: " << lines;
 }
 
+TEST_F(DockerCli, StatsShowTheCgroupsFigures) {
+  ASSERT_EQ(docker({"run", "-d", "--name", "measured", "--network", "none", "-m", "64m", "busybox", "sh", "-c",
+                    "sleep 60 & sleep 60 & wait"})
+                .exit_code,
+            0);
+  RunResult stats;
+  for (int i = 0; i < 50; ++i) {
+    stats = docker({"stats", "--no-stream", "--format", "{{.Name}} {{.PIDs}} {{.MemUsage}} {{.CPUPerc}}", "measured"});
+    if (stats.out.rfind("measured 3 ", 0) == 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_TRUE(std::regex_match(stats.out, std::regex("measured 3 [0-9.]+[KM]iB / 64MiB [0-9.]+%\n")))
+      << "three processes (sh and its two sleeps), the memory they use against -m: " << stats;
+  expect_ok({"rm", "-f", "measured"});
+}
+
 TEST_F(DockerCli, ContainersOutliveAKilledDaemonAndTheNextOneServesThem) {
   ASSERT_EQ(docker({"run", "-d", "--name", "survivor", "--network", "none", "busybox", "sh", "-c",
                     "echo before; trap 'exit 0' TERM; while true; do sleep 0.1; done"}).exit_code,
