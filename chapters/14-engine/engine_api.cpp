@@ -217,7 +217,7 @@ http::Response EngineApi::route(http::Request& request, const std::string& path)
     if (action == "/top" && method == "GET") return top(request, name);
     if (action == "/stats" && method == "GET") return stats(request, name);
     if (action == "/rename" && method == "POST") return rename(request, name);
-    if (action == "/exec" && method == "POST") return execs_.create(request, find_container(root_, name));
+    if (action == "/exec" && method == "POST") return execs_.create(request, container(name));
   }
   static const std::regex exec_path(R"(^/exec/([^/]+)/([a-z]+)$)");
   if (std::regex_match(path, match, exec_path)) {
@@ -303,7 +303,7 @@ std::string EngineApi::spawn_monitor(const std::vector<std::string>& options, co
 }
 
 http::Response EngineApi::start(const std::string& id) {
-  ch10::ContainerRecord record = find_container(root_, id);
+  ch10::ContainerRecord record = container(id);
   std::string status = record.status(), full_id = record.id();
   if (status == "running" || status == "restarting") return empty_response(304);
   mark_stopped_by_user(root_, full_id, false);
@@ -331,6 +331,39 @@ http::Response EngineApi::start(const std::string& id) {
   return no_content();
 }
 
+ch10::ContainerRecord EngineApi::container(const std::string& text) {
+  ch10::ContainerRecord record = find_container(root_, text);
+  const json& state = record.json.value("State", json::object());
+  if (state.value("Status", "") != "running" || process_of(record).alive()) return record;
+  // Recorded as running, its process gone, and no monitor holds its lock: the monitor was
+  // killed (kill -9) or the machine restarted. The container died with it (PR_SET_PDEATHSIG),
+  // and nobody undid its setup: `oci delete` does, from the lifecycle's record.
+  std::lock_guard lock(reaping_);
+  if (!wait_for_monitor(root_, record.id(), 0ms)) return record;  // it is cleaning up now
+  record = find_container(root_, text);
+  if (record.json.value("State", json::object()).value("Status", "") != "running") return record;  // done meanwhile
+  std::string id = record.id();
+  log::warning("container {}: its monitor is gone: cleaning up after it", id.substr(0, 12));
+  if (fs::exists(root_.container_run_dir(id))) {
+    CommandOutput deleted = command_output({program_.string(), "--root", root_.dir().string(), "oci", "delete", "--force", id});
+    if (deleted.exit_code != 0) log::warning("container {}: oci delete: {}", id.substr(0, 12), deleted.err);
+  }
+  record = find_container(root_, id);
+  auto& recorded = record.json["State"];
+  if (recorded.value("Status", "") == "running") {  // no lifecycle record to say it (after a reboot)
+    recorded["Status"] = "exited";
+    recorded["Running"] = false;
+    recorded["Pid"] = 0;
+    recorded["ExitCode"] = 137;
+    recorded["FinishedAt"] = ch10::rfc3339_now();
+    recorded.erase("Monitor");
+    ch10::ContainerStore::save(record, true);
+  }
+  write_exit(root_, id, {137, ch10::rfc3339_now(), "its monitor was killed: the container died with it"});
+  record_event(root_, "container", "die", id, {{"exitCode", "137"}});
+  return record;
+}
+
 void EngineApi::start_with_daemon() {
   for (const auto& record : ch10::ContainerStore(root_).list()) {
     if (record.status() != "exited") continue;
@@ -346,7 +379,7 @@ void EngineApi::start_with_daemon() {
 }
 
 http::Response EngineApi::restart(http::Request& request, const std::string& id) {
-  ch10::ContainerRecord record = find_container(root_, id);
+  ch10::ContainerRecord record = container(id);
   stop(request, record.id());
   http::Response started = start(record.id());
   record_event(root_, "container", "restart", record.id());
@@ -354,7 +387,7 @@ http::Response EngineApi::restart(http::Request& request, const std::string& id)
 }
 
 http::Response EngineApi::wait(http::Request& request, const std::string& id) {
-  ch10::ContainerRecord record = find_container(root_, id);
+  ch10::ContainerRecord record = container(id);
   std::string condition = request.query_param("condition").value_or("");
   if (condition.empty()) condition = "not-running";  // `docker wait` sends condition= empty
   if (condition != "not-running" && condition != "next-exit" && condition != "removed")
@@ -367,11 +400,18 @@ http::Response EngineApi::wait(http::Request& request, const std::string& id) {
   http::Response response;
   response.headers.set("Content-Type", "application/json");
   const StateRoot& root = root_;
-  response.stream = [&root, full_id, before, condition, running, dir = record.dir](int fd) {
+  ProcessIdentity process = process_of(record);
+  response.stream = [this, &root, full_id, before, condition, running, process, dir = record.dir](int fd) {
     std::optional<ExitRecord> exit;
     if (condition == "not-running" && !running) exit = read_exit(root, full_id).value_or(ExitRecord{});
     while (!exit || (condition == "removed" && fs::exists(dir))) {
       if (!exit) exit = new_exit(root, full_id, before);
+      // Its monitor killed meanwhile: nobody would write the exit record but this clean-up.
+      if (!exit && running && !process.alive() && wait_for_monitor(root, full_id, 0ms) && fs::exists(dir)) try {
+          container(full_id);
+        } catch (const Error&) {
+          // removed meanwhile
+        }
       if (exit && (condition != "removed" || !fs::exists(dir))) break;
       if (peer_gone(fd)) return;
       std::this_thread::sleep_for(20ms);
@@ -384,7 +424,7 @@ http::Response EngineApi::wait(http::Request& request, const std::string& id) {
 }
 
 http::Response EngineApi::attach(http::Request& request, const std::string& id) {
-  ch10::ContainerRecord record = find_container(root_, id);
+  ch10::ContainerRecord record = container(id);
   bool want_stdout = query_flag(request, "stdout"), want_stderr = query_flag(request, "stderr");
   if (!query_flag(request, "stream") && !query_flag(request, "logs"))
     throw ApiError(400, "attach: stream or logs must be set");
@@ -425,7 +465,7 @@ http::Response EngineApi::attach(http::Request& request, const std::string& id) 
 }
 
 http::Response EngineApi::logs(http::Request& request, const std::string& id) {
-  ch10::ContainerRecord record = find_container(root_, id);
+  ch10::ContainerRecord record = container(id);
   bool want_stdout = query_flag(request, "stdout"), want_stderr = query_flag(request, "stderr");
   if (!want_stdout && !want_stderr) throw ApiError(400, "Bad parameters: you must choose at least one stream");
   bool timestamps = query_flag(request, "timestamps");
@@ -459,12 +499,12 @@ http::Response EngineApi::logs(http::Request& request, const std::string& id) {
 }
 
 http::Response EngineApi::stop(http::Request& request, const std::string& id) {
-  ch10::ContainerRecord record = find_container(root_, id);
+  ch10::ContainerRecord record = container(id);
   std::string status = record.status();
   if (status == "restarting") {
     // Its monitor waits out the backoff: marked stopped, it gives up the restart.
     mark_stopped_by_user(root_, record.id(), true);
-    for (int i = 0; i < 500 && find_container(root_, record.id()).status() == "restarting"; ++i)
+    for (int i = 0; i < 500 && container(record.id()).status() == "restarting"; ++i)
       std::this_thread::sleep_for(20ms);
     return no_content();
   }
@@ -492,7 +532,7 @@ http::Response EngineApi::stop(http::Request& request, const std::string& id) {
 }
 
 http::Response EngineApi::kill(http::Request& request, const std::string& id) {
-  ch10::ContainerRecord record = find_container(root_, id);
+  ch10::ContainerRecord record = container(id);
   if (record.status() != "running") throw ApiError(409, fmt::format("Container {} is not running", record.id()));
   int signal = SIGKILL;
   if (auto name = request.query_param("signal"); name && !name->empty()) {
@@ -510,7 +550,7 @@ http::Response EngineApi::kill(http::Request& request, const std::string& id) {
 }
 
 http::Response EngineApi::top(http::Request& request, const std::string& id) {
-  ch10::ContainerRecord record = find_container(root_, id);
+  ch10::ContainerRecord record = container(id);
   if (record.status() != "running") throw ApiError(409, fmt::format("Container {} is not running", record.id()));
   // The container's processes: those in its first process's PID namespace (and below).
   ProcessIdentity first = process_of(record);
@@ -556,7 +596,7 @@ http::Response EngineApi::top(http::Request& request, const std::string& id) {
 }
 
 http::Response EngineApi::stats(http::Request& request, const std::string& id) {
-  ch10::ContainerRecord record = find_container(root_, id);
+  ch10::ContainerRecord record = container(id);
   bool stream = !request.query_param("stream") || query_flag(request, "stream");  // docker's default: a stream
   bool one_shot = query_flag(request, "one-shot");
   http::Response response;
@@ -588,7 +628,7 @@ http::Response EngineApi::rename(http::Request& request, const std::string& id) 
   if (name.empty()) throw ApiError(400, "Error when allocating new name: Invalid container name ()");
   ch10::ContainerStore store(root_);
   UniqueFd lock = store.lock();
-  ch10::ContainerRecord record = find_container(root_, id);
+  ch10::ContainerRecord record = container(id);
   if (name[0] == '/') name = name.substr(1);
   try {
     ch10::check_container_name(name);
@@ -609,7 +649,7 @@ http::Response EngineApi::rename(http::Request& request, const std::string& id) 
 }
 
 http::Response EngineApi::remove(http::Request& request, const std::string& id) {
-  ch10::ContainerRecord record = find_container(root_, id);
+  ch10::ContainerRecord record = container(id);
   std::string full_id = record.id(), status = record.status();
   if (status == "restarting") {
     if (!query_flag(request, "force"))
@@ -617,7 +657,7 @@ http::Response EngineApi::remove(http::Request& request, const std::string& id) 
                                       "attempting removal or force remove",
                                       full_id));
     mark_stopped_by_user(root_, full_id, true);
-    for (int i = 0; i < 500 && find_container(root_, full_id).status() == "restarting"; ++i)
+    for (int i = 0; i < 500 && container(full_id).status() == "restarting"; ++i)
       std::this_thread::sleep_for(20ms);
   } else if (status == "running") {
     mark_stopped_by_user(root_, full_id, true);
@@ -685,7 +725,7 @@ http::Response EngineApi::list_containers(http::Request& request) {
 }
 
 http::Response EngineApi::inspect_container(const std::string& id) {
-  ch10::ContainerRecord record = find_container(root_, id);
+  ch10::ContainerRecord record = container(id);
   nlohmann::ordered_json object = ch10::inspect_container(record);
   object["LogPath"] = log_path(record.dir, record.id()).string();
   return json_response(200, object);

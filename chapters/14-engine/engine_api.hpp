@@ -9,9 +9,11 @@
 #pragma once
 
 #include <filesystem>
+#include <mutex>
 #include <string>
 #include <vector>
 
+#include "container_store.hpp"
 #include "dockling/state.hpp"
 #include "engine_exec.hpp"
 #include "http_server.hpp"
@@ -36,6 +38,9 @@ class EngineApi {
 
  private:
   ch12::http::Response route(ch12::http::Request& request, const std::string& path);
+  /// The container `text` names (id, prefix or name), as ApiError 404 when there is none. One
+  /// whose monitor was killed is cleaned up first, and recorded as exited (137).
+  ch10::ContainerRecord container(const std::string& text);
   ch12::http::Response create(ch12::http::Request& request);
   ch12::http::Response start(const std::string& id);
   ch12::http::Response restart(ch12::http::Request& request, const std::string& id);
@@ -61,6 +66,7 @@ class EngineApi {
   const StateRoot& root_;
   std::filesystem::path program_;
   ExecInstances execs_;  ///< `docker exec`'s instances
+  std::mutex reaping_;   ///< one clean-up of a container whose monitor was killed at a time
 };
 
 }  // namespace dockling::ch14
