@@ -35,6 +35,7 @@
 #include "image_inspect.hpp"
 #include "image_store.hpp"
 #include "images_step.hpp"
+#include "object_routes.hpp"
 #include "oci_cli.hpp"
 #include "restart_policy.hpp"
 #include "stdin_relay.hpp"
@@ -227,6 +228,7 @@ http::Response EngineApi::route(http::Request& request, const std::string& path)
     if (action == "resize" && method == "POST") return execs_.resize(request, id);
   }
   if (std::regex_match(path, match, image_path) && method == "GET") return inspect_image(match[1]);
+  if (auto answer = object_route(root_, request, path)) return std::move(*answer);
   throw ApiError(404, "page not found");
 }
 

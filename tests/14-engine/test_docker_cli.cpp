@@ -358,6 +358,37 @@ TEST_F(DockerCli, StatsShowTheCgroupsFigures) {
   expect_ok({"rm", "-f", "measured"});
 }
 
+TEST_F(DockerCli, ImagesAndVolumesThroughTheDaemon) {
+  expect_ok({"tag", "busybox", "localhost:5000/tools/busybox:1.0"});
+  RunResult images = docker({"images", "--format", "{{.Repository}}:{{.Tag}}"});
+  EXPECT_EQ(images.out, "busybox:latest\nlocalhost:5000/tools/busybox:1.0\n") << images;
+  RunResult history = docker({"history", "--format", "{{.Comment}}", "busybox"});
+  EXPECT_EQ(history.out, "Imported from -\n") << history;
+  RunResult untagged = docker({"rmi", "localhost:5000/tools/busybox:1.0"});
+  EXPECT_EQ(untagged.out, "Untagged: localhost:5000/tools/busybox:1.0\n") << untagged;
+  RunResult missing = docker({"rmi", "nosuch"});
+  EXPECT_EQ(missing.err, "Error: No such image: nosuch\n") << missing;
+
+  EXPECT_EQ(docker({"volume", "create", "notes"}).out, "notes\n");
+  RunResult listed = docker({"volume", "ls", "--format", "{{.Driver}} {{.Name}}"});
+  EXPECT_EQ(listed.out, "local notes\n") << listed;
+  RunResult mountpoint = docker({"volume", "inspect", "--format", "{{.Mountpoint}}", "notes"});
+  EXPECT_EQ(mountpoint.out, root + "/volumes/notes/_data\n") << mountpoint;
+  ASSERT_EQ(docker({"run", "-d", "--name", "user", "--network", "none", "-v", "notes:/notes", "busybox", "sleep", "60"})
+                .exit_code,
+            0);
+  RunResult in_use = docker({"volume", "rm", "notes"});
+  EXPECT_EQ(in_use.exit_code, 1) << in_use;
+  EXPECT_NE(in_use.err.find("volume is in use"), std::string::npos) << in_use;
+  expect_ok({"rm", "-f", "user"});
+  EXPECT_EQ(docker({"volume", "rm", "notes"}).out, "notes\n");
+  RunResult gone = docker({"volume", "inspect", "notes"});
+  EXPECT_EQ(gone.exit_code, 1) << gone;
+  EXPECT_NE(gone.err.find("No such volume: notes"), std::string::npos) << gone;
+  RunResult networks = docker({"network", "ls", "--format", "{{.Name}} {{.Driver}}"});
+  EXPECT_EQ(networks.out, "bridge bridge\nhost host\nnone null\n") << networks;
+}
+
 TEST_F(DockerCli, ContainersOutliveAKilledDaemonAndTheNextOneServesThem) {
   ASSERT_EQ(docker({"run", "-d", "--name", "survivor", "--network", "none", "busybox", "sh", "-c",
                     "echo before; trap 'exit 0' TERM; while true; do sleep 0.1; done"}).exit_code,

@@ -1,0 +1,21 @@
+/// @file object_routes.hpp
+/// @brief The Engine API's routes for images (tag, remove, history), volumes (create, list,
+/// inspect, remove, prune) and networks (list, inspect: enough for the CLI's views), over
+/// the stores of chapters 10 and 13. Containers are engine_api.cpp's.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "dockling/state.hpp"
+#include "http_server.hpp"
+
+namespace dockling::ch14 {
+
+/// Answers `request` (its path without the version prefix in `path`) when it is one of these
+/// routes; nullopt when it is not.
+/// @throws ApiError with docker's status and words.
+std::optional<ch12::http::Response> object_route(const StateRoot& root, ch12::http::Request& request,
+                                                 const std::string& path);
+
+}  // namespace dockling::ch14
