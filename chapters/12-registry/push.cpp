@@ -63,8 +63,9 @@ std::string media_type_of(const ch10::Image& image, const std::string& data) {
 }  // namespace
 
 int push_image(const StateRoot& root, const std::string& text, const ClientOptions& options) {
+  std::ostream& out = options.out != nullptr ? *options.out : std::cout;
   auto say = [&](const std::string& line) {
-    if (!options.quiet) std::cout << line << std::endl;
+    if (!options.quiet) out << line << std::endl;
   };
   Reference ref = ch10::parse_reference(text);
   if (!ref.digest.empty()) throw Error("cannot push a digest reference", 1);
@@ -106,7 +107,7 @@ int push_image(const StateRoot& root, const std::string& text, const ClientOptio
     throw Error(fmt::format("pushing {}: {}", ref.familiar(), e.what()), 1);
   }
   say(fmt::format("{}: digest: {} size: {}", ref.tag, image.manifest.digest, manifest.size()));
-  if (options.quiet) std::cout << ref.full() << std::endl;
+  if (options.quiet) out << ref.full() << std::endl;
   return 0;
 }
 

@@ -1,5 +1,6 @@
 /// @file object_routes.hpp
-/// @brief The Engine API's routes for images (tag, remove, history), volumes (create, list,
+/// @brief The Engine API's routes for images (tag, remove, history; pull, import and push in
+/// image_transfer.hpp), volumes (create, list,
 /// inspect, remove, prune) and networks (list, inspect: enough for the CLI's views), over
 /// the stores of chapters 10 and 13. Containers are engine_api.cpp's.
 #pragma once

@@ -389,6 +389,46 @@ TEST_F(DockerCli, ImagesAndVolumesThroughTheDaemon) {
   EXPECT_EQ(networks.out, "bridge bridge\nhost host\nnone null\n") << networks;
 }
 
+TEST_F(DockerCli, PushToChapter12sRegistryThenPullAndRun) {
+  // Chapter 12's registry on a port of its own; localhost is spoken to over plain http.
+  std::string registry_root = (tmp.path() / "registry").string();
+  Background registry({bin("ch14-engine"), "registry", "serve", "--addr", "127.0.0.1:0", "--root", registry_root});
+  std::string address;
+  for (int i = 0; i < 20 && address.empty(); ++i) {
+    std::optional<std::string> line = registry.read_line();
+    if (!line) break;
+    if (size_t at = line->find("listening on "); at != std::string::npos)
+      address = line->substr(at + 13, line->find_first_of(" \"", at + 13) - at - 13);
+  }
+  ASSERT_FALSE(address.empty()) << "the registry did not say where it listens";
+  std::string port = address.substr(address.rfind(':') + 1);
+  std::string name = "localhost:" + port + "/course/busybox:1.0";
+  expect_ok({"tag", "busybox", name});
+  RunResult pushed = docker({"push", name});
+  EXPECT_EQ(pushed.exit_code, 0) << pushed;
+  EXPECT_NE(pushed.out.find("1.0: digest: sha256:"), std::string::npos) << pushed;
+  expect_ok({"rmi", name});
+  RunResult pulled = docker({"pull", name});
+  EXPECT_EQ(pulled.exit_code, 0) << pulled;
+  EXPECT_NE(pulled.out.find("Status: "), std::string::npos) << pulled;
+  EXPECT_NE(pulled.out.find(name), std::string::npos) << "the CLI's last line: " << pulled;
+  RunResult ran = docker({"run", "--rm", "--network", "none", name, "echo", "pulled and run"});
+  EXPECT_EQ(ran.out, "pulled and run\n") << ran;
+  RunResult unknown = docker({"pull", "localhost:" + port + "/course/nosuch:1"});
+  EXPECT_EQ(unknown.exit_code, 1) << unknown;
+  EXPECT_NE(unknown.err.find("nosuch"), std::string::npos) << unknown;
+  expect_ok({"rmi", name});
+  // docker import: a tarball as an image.
+  RunResult imported = run({"/bin/sh", "-c", "/bin/tar -C \"$0\" -c . | \"$1\" -H \"unix://$2\" import - imported:1",
+                            rootfs(), docker_cli(), socket},
+                           milliseconds(60000));
+  EXPECT_EQ(imported.exit_code, 0) << imported;
+  EXPECT_TRUE(std::regex_match(imported.out, std::regex("sha256:[0-9a-f]{64}\n"))) << imported;
+  expect_ok({"rmi", "imported:1"});
+  registry.signal(SIGTERM);
+  registry.wait();
+}
+
 TEST_F(DockerCli, ContainersOutliveAKilledDaemonAndTheNextOneServesThem) {
   ASSERT_EQ(docker({"run", "-d", "--name", "survivor", "--network", "none", "busybox", "sh", "-c",
                     "echo before; trap 'exit 0' TERM; while true; do sleep 0.1; done"}).exit_code,
