@@ -17,6 +17,7 @@ namespace dockling::ch14 {
 /// no such object, 409 conflict ...). EngineApi::handle() sends it as docker's error JSON.
 class ApiError : public Error {
  public:
+  /// An answer with HTTP `status` and docker's `message`.
   ApiError(int status, const std::string& message) : Error(message, status) {}
 };
 

@@ -21,8 +21,12 @@ struct StatsSample {
   std::string read;                   ///< when (RFC 3339)
   std::uint64_t cpu_ns = 0;           ///< the container's CPU time
   std::uint64_t system_ns = 0;        ///< the host's CPU time, all CPUs (/proc/stat)
-  std::uint64_t memory = 0, memory_peak = 0, memory_limit = 0;
-  std::uint64_t pids = 0, io_read = 0, io_write = 0;
+  std::uint64_t memory = 0;           ///< bytes in use now
+  std::uint64_t memory_peak = 0;      ///< the most bytes ever in use
+  std::uint64_t memory_limit = 0;     ///< -m, else the host's memory
+  std::uint64_t pids = 0;             ///< processes now
+  std::uint64_t io_read = 0;          ///< bytes read from block devices
+  std::uint64_t io_write = 0;         ///< bytes written to block devices
   nlohmann::json networks = nlohmann::json::object();  ///< per device but lo
 };
 

@@ -27,7 +27,8 @@ void record_event(const StateRoot& root, const std::string& type, const std::str
 
 /// What GET /events selects: its since, until and filters.
 struct EventQuery {
-  std::optional<double> since, until;  ///< Unix seconds (a fraction allowed)
+  std::optional<double> since;  ///< from this Unix time (seconds, a fraction allowed); none: from now
+  std::optional<double> until;  ///< up to this Unix time, then the stream ends; none: on and on
   std::map<std::string, std::vector<std::string>> filters;  ///< type, event, container, image
 
   /// From the request's query. @throws Error (exit code 400) for a malformed one.

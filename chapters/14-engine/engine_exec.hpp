@@ -33,12 +33,18 @@ namespace dockling::ch14 {
 struct ExecInstance {
   std::string id;            ///< 64 hex digits
   std::string container_id;  ///< the container it runs in
-  std::vector<std::string> args, env;
-  std::string user, working_dir;
-  bool tty = false, attach_stdin = false, attach_stdout = false, attach_stderr = false;
+  std::vector<std::string> args;   ///< Cmd: the command and its arguments
+  std::vector<std::string> env;    ///< Env: KEY=VALUE added to the container's
+  std::string user;                ///< User: docker's -u (name or uid, and group); "": the container's
+  std::string working_dir;         ///< WorkingDir; "": the container's
+  bool tty = false;                ///< Tty: a terminal from the container's devpts
+  bool attach_stdin = false;       ///< AttachStdin: the command reads the client's input
+  bool attach_stdout = false;      ///< AttachStdout: its stdout goes to the client
+  bool attach_stderr = false;      ///< AttachStderr: its stderr goes to the client
   // Below: guarded by ExecInstances' mutex.
-  bool started = false, running = false;
-  std::optional<int> exit_code;
+  bool started = false;            ///< POST /exec/ID/start came (an instance runs once)
+  bool running = false;            ///< it runs now
+  std::optional<int> exit_code;    ///< how it ended (126: it could not start)
   pid_t pid = 0;                         ///< the command, as the host sees it
   std::shared_ptr<UniqueFd> terminal;    ///< its terminal's master while it runs (resize)
   std::optional<std::pair<unsigned short, unsigned short>> size;  ///< rows, columns asked for

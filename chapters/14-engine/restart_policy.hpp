@@ -37,7 +37,7 @@ struct ExitFacts {
 
 /// The answer: start again or not, and the delay to wait first.
 struct RestartDecision {
-  bool restart = false;
+  bool restart = false;                ///< start the container again
   std::chrono::milliseconds delay{0};  ///< the backoff; meaningful when `restart`
 };
 
