@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/socket.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -38,6 +37,7 @@
 #include "object_routes.hpp"
 #include "oci_cli.hpp"
 #include "restart_policy.hpp"
+#include "spawn_process.hpp"
 #include "stdin_relay.hpp"
 #include "volume_store.hpp"
 
@@ -266,29 +266,8 @@ std::string EngineApi::spawn_monitor(const std::vector<std::string>& options, co
   std::vector<std::string> args = {program_.string(), "monitor", root_.dir().string()};
   args.insert(args.end(), options.begin(), options.end());
   args.insert(args.end(), run_args.begin(), run_args.end());
-  std::vector<char*> argv;
-  for (auto& arg : args) argv.push_back(arg.data());
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, status_write.get(), 3);
-  // The daemon's blocked and ignored signals are not the monitor's (nor its container's).
-  posix_spawnattr_t attributes;
-  posix_spawnattr_init(&attributes);
-  sigset_t none, defaults;
-  sigemptyset(&none);
-  sigemptyset(&defaults);
-  for (int signal : {SIGPIPE, SIGINT, SIGTERM, SIGHUP}) sigaddset(&defaults, signal);
-  posix_spawnattr_setsigmask(&attributes, &none);
-  posix_spawnattr_setsigdefault(&attributes, &defaults);
-  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-  pid_t monitor = 0;
-  int error = ::posix_spawn(&monitor, argv[0], &actions, &attributes, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attributes);
-  if (error != 0) throw SysError("posix_spawn", program_.string(), error);
+  UniqueFd null = open_fd("/dev/null", O_RDWR | O_CLOEXEC);
+  pid_t monitor = spawn_process(args, {null.get(), null.get(), 2, status_write.get()}, true);
   status_write.reset();
   // Reaped by a thread of its own: the monitor lives as long as its container.
   std::thread([monitor] { ::waitpid(monitor, nullptr, 0); }).detach();

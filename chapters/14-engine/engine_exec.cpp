@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -25,6 +24,7 @@
 #include "engine_events.hpp"
 #include "exec_user.hpp"
 #include "in_root.hpp"
+#include "spawn_process.hpp"
 #include "terminal.hpp"
 
 namespace fs = std::filesystem;
@@ -36,35 +36,6 @@ namespace http = ch12::http;
 using json = nlohmann::json;
 
 namespace {
-
-/// Starts `args` with `in`, `out` and `err` as its stdio and the default signal dispositions
-/// (not the daemon's blocked and ignored ones). Returns its pid.
-pid_t spawn(const std::vector<std::string>& args, int in, int out, int err) {
-  std::vector<std::string> copy = args;
-  std::vector<char*> argv;
-  for (auto& arg : copy) argv.push_back(arg.data());
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, in, 0);
-  posix_spawn_file_actions_adddup2(&actions, out, 1);
-  posix_spawn_file_actions_adddup2(&actions, err, 2);
-  posix_spawnattr_t attributes;
-  posix_spawnattr_init(&attributes);
-  sigset_t none, defaults;
-  sigemptyset(&none);
-  sigemptyset(&defaults);
-  for (int signal : {SIGPIPE, SIGINT, SIGTERM, SIGHUP}) sigaddset(&defaults, signal);
-  posix_spawnattr_setsigmask(&attributes, &none);
-  posix_spawnattr_setsigdefault(&attributes, &defaults);
-  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-  pid_t pid = 0;
-  int error = ::posix_spawn(&pid, argv[0], &actions, &attributes, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attributes);
-  if (error != 0) throw SysError("posix_spawn", args[0], error);
-  return pid;
-}
 
 /// Reads what `fd` has now into `into`; false at its end (or an error: a terminal's master
 /// reads EIO once the command and everything it started closed the terminal).
@@ -248,7 +219,8 @@ void ExecInstances::run(const std::shared_ptr<ExecInstance>& exec, int client) {
     int in = client >= 0 && exec->attach_stdin && !tty ? client : null.get();
     record_event(root_, "container", fmt::format("exec_start: {} ", fmt::join(exec->args, " ")), exec->container_id,
                  {{"execID", exec->id}});
-    pid = spawn(oci_exec_args(*exec, tty ? socket_path.string() : "", pid_file), in, tty ? null.get() : out[1], err[1]);
+    pid = spawn_process(oci_exec_args(*exec, tty ? socket_path.string() : "", pid_file),
+                        {in, tty ? null.get() : out[1], err[1]}, false);
     out_write.reset();
     err_write.reset();
     if (tty) out_read.reset();
