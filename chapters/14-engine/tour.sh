@@ -15,9 +15,17 @@ if [ -x "$BIN/../tools/docker/usr/bin/docker" ]; then
   show '$TOUR_DOCKER run -d --name tour-web --network none busybox sh -c "echo serving; httpd -f -p 8080 -h /"'
   show '$TOUR_DOCKER ps'
   show 'sleep 0.3; $TOUR_DOCKER logs tour-web'
+  show '$TOUR_DOCKER top tour-web'
+  show '$TOUR_DOCKER exec tour-web sh -c "hostname; cat /proc/1/comm"'
+  notice "exec joined the container's namespaces: its host name, and its PID 1 is httpd"
+  show '$TOUR_DOCKER stats --no-stream tour-web'
   show '$TOUR_DOCKER stop -t 1 tour-web'
   notice "httpd is PID 1 and has no SIGTERM handler: after 1 s the daemon sent SIGKILL (exit code 137)"
   show '$TOUR_DOCKER rm tour-web'
+  show '$TOUR_DOCKER run -d --name tour-flaky --network none --restart on-failure:2 busybox sh -c "echo try; exit 1"'
+  show 'sleep 1; $TOUR_DOCKER logs tour-flaky; $TOUR_DOCKER inspect --format "restarted {{.RestartCount}} times" tour-flaky'
+  notice "on-failure:2: two restarts, 100 then 200 ms after the exit (docker's backoff), then it stays exited"
+  show '$TOUR_DOCKER rm tour-flaky'
 else
   notice "no docker CLI in the build tree: scripts/fetch-docker-cli unpacks Debian's into build/tools/docker"
 fi
