@@ -12,6 +12,7 @@
 
 #include "dockling/error.hpp"
 #include "dockling/fs.hpp"
+#include "dockling/log.hpp"
 #include "dockling/tempdir.hpp"
 
 namespace fs = std::filesystem;
@@ -104,6 +105,9 @@ std::vector<ContainerRecord> ContainerStore::list() const {
       if (auto record = load(entry.path().filename())) records.push_back(std::move(*record));
     } catch (const SysError&) {
       // removed while we listed it: gone is gone
+    } catch (const Error& e) {
+      // Not a record (written by hand, or a disk that lost it): the others are still listed.
+      log::warning("{} (skipped: remove its directory to forget it)", e.what());
     }
   }
   std::sort(records.begin(), records.end(), [](const auto& a, const auto& b) {

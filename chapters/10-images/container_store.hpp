@@ -59,7 +59,8 @@ class ContainerStore {
   /// Takes ROOT/containers.lock until the returned fd is closed.
   UniqueFd lock() const;
 
-  /// Every container with a record, newest first.
+  /// Every container with a record, newest first. A directory whose config.json is not a
+  /// record is skipped with a warning that names it.
   std::vector<ContainerRecord> list() const;
   /// The container `text` names: a full id, a name (with or without '/'), or an
   /// unambiguous id prefix, as docker looks one up.

@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <deque>
+#include <map>
 #include <set>
 #include <sstream>
 #include <regex>
@@ -681,15 +682,19 @@ http::Response EngineApi::list_containers(http::Request& request) {
   ch10::ImageStore images(root_);
   double now = ch10::now_seconds();
   json list = json::array();
+  std::map<std::string, std::string> image_columns;  // by the record's name and id: looked up once
   for (const auto& record : ch10::ContainerStore(root_).list()) {
     std::string status = record.status();
     if (!all && status != "running") continue;
+    std::string image_key = record.json["Config"].value("Image", "") + "\n" + record.json.value("Image", "");
+    auto column = image_columns.find(image_key);
+    if (column == image_columns.end()) column = image_columns.emplace(image_key, ch10::image_column(record, images)).first;
     const json& config = record.json.value("Config", json::object());
     json mounts = json::array();
     for (const auto& mount : record.json.value("Mounts", json::array())) mounts.push_back(mount);
     list.push_back({{"Id", record.id()},
                     {"Names", {"/" + record.name()}},
-                    {"Image", ch10::image_column(record, images)},
+                    {"Image", column->second},
                     {"ImageID", record.json.value("Image", "")},
                     {"Command", ch10::command_line(record.json)},
                     {"Created", static_cast<std::int64_t>(ch10::rfc3339_seconds(record.json.value("Created", "")))},

@@ -125,6 +125,21 @@ TEST_F(DockerCli, FiftyContainersStartedAtOnceAllGoAgain) {
   EXPECT_TRUE(!fs::exists(root + "/engine/monitors") || fs::is_empty(root + "/engine/monitors")) << "monitor locks left";
 }
 
+TEST_F(DockerCli, AHalfWrittenRecordIsSkippedWithAMessageNamingIt) {
+  ASSERT_EQ(docker({"create", "--name", "sound", "--network", "none", "busybox", "true"}).exit_code, 0);
+  std::string broken = root + "/containers/" + std::string(64, 'b');
+  fs::create_directories(broken);
+  write_file(broken + "/config.json", "{\"Id\": \"bbbb");  // what a crash in the middle of a write would leave
+  RunResult ps = docker({"ps", "-a", "--format", "{{.Names}}"});
+  EXPECT_EQ(ps.exit_code, 0) << ps;
+  EXPECT_EQ(ps.out, "sound\n") << "the sound record is listed: " << ps;
+  EXPECT_NE(read_file((tmp.path() / "daemon.log").string()).find(broken + "/config.json: not a container record"),
+            std::string::npos)
+      << "the daemon's log names it";
+  fs::remove_all(broken);
+  expect_ok({"rm", "sound"});
+}
+
 TEST_F(DockerCli, BadRequestsGetDockersErrorsAndTheDaemonServesOn) {
   std::string malformed = raw_request(socket, "POST /v1.41/containers/create HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n"
                                               "Content-Type: application/json\r\nContent-Length: 9\r\n\r\n{\"Image\":");
