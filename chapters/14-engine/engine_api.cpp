@@ -341,8 +341,8 @@ ch10::ContainerRecord EngineApi::container(const std::string& text) {
     recorded.erase("Monitor");
     ch10::ContainerStore::save(record, true);
   }
-  write_exit(root_, id, {137, ch10::rfc3339_now(), "its monitor was killed: the container died with it"});
   record_event(root_, "container", "die", id, {{"exitCode", "137"}});
+  write_exit(root_, id, {137, ch10::rfc3339_now(), "its monitor was killed: the container died with it"});
   return record;
 }
 

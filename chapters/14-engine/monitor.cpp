@@ -270,8 +270,10 @@ int monitor_main(int argc, char** argv) {
     ExitRecord exit = run_created(lifecycle, root, id, out[0], err[0], log);
     if (relay) relay->stop();
     auto ran_for = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started_at);
-    write_exit(root, id, exit);
+    // The event first: the daemon's `stop` event follows the exit record, and docker's
+    // order is die, then stop.
     if (exit.error.empty()) record_event(root, "container", "die", id, {{"exitCode", std::to_string(exit.status_code)}});
+    write_exit(root, id, exit);
     lifecycle.remove(id, true);
     log::debug("monitor: {} exited with {}", id, exit.status_code);
 
