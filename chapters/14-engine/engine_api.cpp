@@ -484,11 +484,14 @@ http::Response EngineApi::stop(http::Request& request, const std::string& id) {
   ch10::ContainerRecord record = container(id);
   std::string status = record.status();
   if (status == "restarting") {
-    // Its monitor waits out the backoff: marked stopped, it gives up the restart.
+    // Its monitor waits out the backoff: marked stopped, it gives up the restart. One that
+    // was starting the next run already runs it: that run is stopped below.
     mark_stopped_by_user(root_, record.id(), true);
     for (int i = 0; i < 500 && container(record.id()).status() == "restarting"; ++i)
       std::this_thread::sleep_for(20ms);
-    return no_content();
+    record = container(record.id());
+    status = record.status();
+    if (status != "running") return no_content();
   }
   // Whatever its state: a monitor between two runs reads it before it starts the next one.
   mark_stopped_by_user(root_, record.id(), true);

@@ -74,8 +74,10 @@ ExitRecord run_created(Lifecycle& lifecycle, const StateRoot& root, const std::s
   std::thread stderr_pump([&] { writer.pump(err, "stderr"); });
   ExitRecord exit;
   try {
-    lifecycle.start(id);
+    // Before it runs: the daemon answers `start` once the record says running, and a client's
+    // next request (an exec) must find the start event before its own.
     record_event(root, "container", "start", id);
+    lifecycle.start(id);
     exit.status_code = lifecycle.wait();
   } catch (const Error& e) {
     exit.status_code = e.exit_code();
@@ -272,7 +274,7 @@ int monitor_main(int argc, char** argv) {
     auto ran_for = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started_at);
     // The event first: the daemon's `stop` event follows the exit record, and docker's
     // order is die, then stop.
-    if (exit.error.empty()) record_event(root, "container", "die", id, {{"exitCode", std::to_string(exit.status_code)}});
+    record_event(root, "container", "die", id, {{"exitCode", std::to_string(exit.status_code)}});
     write_exit(root, id, exit);
     lifecycle.remove(id, true);
     log::debug("monitor: {} exited with {}", id, exit.status_code);
