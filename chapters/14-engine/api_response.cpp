@@ -1,5 +1,6 @@
 #include "api_response.hpp"
 
+#include <poll.h>
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -39,6 +40,11 @@ json json_body(http::Request& request, std::size_t limit) {
   } catch (const json::exception& e) {
     throw ApiError(400, fmt::format("invalid JSON: {}", e.what()));
   }
+}
+
+bool peer_gone(int fd, bool half_close) {
+  pollfd entry{fd, static_cast<short>(half_close ? POLLRDHUP : 0), 0};
+  return ::poll(&entry, 1, 0) > 0 && (entry.revents & (POLLRDHUP | POLLHUP | POLLERR));
 }
 
 bool send_text(int fd, std::string_view text) {

@@ -35,6 +35,11 @@ bool query_flag(const ch12::http::Request& request, std::string_view name);
 /// @throws ApiError 413 for a larger body, 400 for one that is not JSON.
 nlohmann::json json_body(ch12::http::Request& request, std::size_t limit = 1 << 20);
 
+/// True when the client has closed `fd` (it gave up waiting). With `half_close`, also when it
+/// only shut down its sending side: a client that waits sends nothing more anyway, but an
+/// attached docker CLI closes its side when its stdin ends and still reads the output.
+bool peer_gone(int fd, bool half_close = true);
+
 /// Writes `text` on a streamed connection; false when the client went away.
 bool send_text(int fd, std::string_view text);
 

@@ -69,14 +69,6 @@ ProcessIdentity process_of(const ch10::ContainerRecord& record) {
   return {state.value("Pid", 0), state.value("PidStartTime", std::uint64_t{0})};
 }
 
-/// True when the client has closed `fd` (it gave up waiting). With `half_close`, also when it
-/// only shut down its sending side: a client that waits sends nothing more anyway, but an
-/// attached docker CLI closes its side when its stdin ends and still reads the output.
-bool peer_gone(int fd, bool half_close = true) {
-  pollfd entry{fd, static_cast<short>(half_close ? POLLRDHUP : 0), 0};
-  return ::poll(&entry, 1, 0) > 0 && (entry.revents & (POLLRDHUP | POLLHUP | POLLERR));
-}
-
 /// The exit record of the run after `before` (its FinishedAt), once there is one.
 std::optional<ExitRecord> new_exit(const StateRoot& root, const std::string& id, const std::string& before) {
   auto exit = read_exit(root, id);

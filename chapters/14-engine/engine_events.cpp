@@ -42,11 +42,6 @@ std::optional<double> seconds_param(const http::Request& request, const char* na
   return seconds;
 }
 
-bool peer_closed(int fd) {
-  pollfd entry{fd, POLLRDHUP, 0};
-  return ::poll(&entry, 1, 0) > 0 && (entry.revents & (POLLRDHUP | POLLHUP | POLLERR));
-}
-
 }  // namespace
 
 fs::path events_log(const StateRoot& root) { return root.dir() / "engine" / "events.log"; }
@@ -177,7 +172,7 @@ http::Response events_response(const StateRoot& root, const http::Request& reque
         if (query.matches(event) && !send_text(fd, line + "\n")) return;
       }
       if (query.until && now() > *query.until) return;
-      if (peer_closed(fd)) return;
+      if (peer_gone(fd)) return;
       std::this_thread::sleep_for(50ms);
     }
   };
