@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
@@ -17,6 +18,7 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <string_view>
 #include <thread>
 
 #include <fmt/format.h>
@@ -91,6 +93,19 @@ bool make_directory(const std::string& path) {
   throw SysError("mkdir", path, errno);
 }
 
+/// The directories from `base` down to `base`/`parent`, one per level of the parent:
+/// "dockling-lab/lab/host2" → base/dockling-lab, base/dockling-lab/lab, base/dockling-lab/lab/host2.
+std::vector<std::string> parent_levels(const std::string& base, const std::string& parent) {
+  std::vector<std::string> levels;
+  std::string dir = base;
+  std::istringstream names(parent);
+  for (std::string name; std::getline(names, name, '/');) {
+    dir += "/" + name;
+    levels.push_back(dir);
+  }
+  return levels;
+}
+
 /// "key value" lines (cpu.stat, memory.events) → the value of `key`.
 std::optional<std::uint64_t> keyed_value(const std::optional<std::string>& text, const std::string& key) {
   if (!text) return std::nullopt;
@@ -143,7 +158,10 @@ void kill_and_remove(const std::string& dir, const std::string& procs_file, cons
 class CgroupV2 : public Cgroup {
  public:
   CgroupV2(std::string root, const std::string& id)
-      : root_(std::move(root)), parent_(root_ + "/" + kCgroupParent), dir_(parent_ + "/" + id) {}
+      : root_(std::move(root)),
+        parent_name_(cgroup_parent()),
+        parent_(root_ + "/" + parent_name_),
+        dir_(parent_ + "/" + id) {}
 
   CgroupVersion version() const override { return CgroupVersion::v2; }
   std::vector<std::string> directories() const override { return {dir_}; }
@@ -151,8 +169,10 @@ class CgroupV2 : public Cgroup {
   void create() override {
     std::string wanted = controllers_to_enable();
     enable(root_, wanted);
-    make_directory(parent_);
-    enable(parent_, wanted);  // dockling/ holds no process, so it may delegate
+    for (const auto& level : parent_levels(root_, parent_name_)) {
+      make_directory(level);
+      enable(level, wanted);  // dockling/ holds no process, so it may delegate
+    }
     created_ = make_directory(dir_);
     log::debug("cgroup: {} (v2, controllers {})", dir_, wanted);
   }
@@ -237,7 +257,7 @@ class CgroupV2 : public Cgroup {
     }
   }
 
-  std::string root_, parent_, dir_;
+  std::string root_, parent_name_, parent_, dir_;
   bool created_ = false;
 };
 
@@ -264,7 +284,7 @@ std::map<std::string, std::string> find_hierarchies(const std::string& root) {
 /// cgroup v1: a hierarchy per controller, each with its own `dockling/<id>`.
 class CgroupV1 : public Cgroup {
  public:
-  CgroupV1(std::string root, const std::string& id) : root_(std::move(root)), id_(id) {
+  CgroupV1(std::string root, const std::string& id) : root_(std::move(root)), parent_(cgroup_parent()), id_(id) {
     hierarchies_ = find_hierarchies(root_);
     for (const auto& [controller, base] : hierarchies_) bases_.insert(base);
   }
@@ -280,14 +300,17 @@ class CgroupV1 : public Cgroup {
   void create() override {
     if (bases_.empty()) throw Error(fmt::format("cgroup: no cgroup v1 hierarchy found in {}", root_));
     for (const auto& base : bases_) {
-      std::string parent = base + "/" + kCgroupParent;
-      make_directory(parent);
-      inherit_cpuset(base, parent);
+      std::string above = base;
+      for (const auto& level : parent_levels(base, parent_)) {
+        make_directory(level);
+        inherit_cpuset(above, level);
+        above = level;
+      }
       std::string dir = dir_in(base);
       if (make_directory(dir)) created_.push_back(dir);
-      inherit_cpuset(parent, dir);
+      inherit_cpuset(above, dir);
     }
-    log::debug("cgroup: {}/*/{}/{} (v1, hierarchies {})", root_, kCgroupParent, id_, fmt::join(bases_, " "));
+    log::debug("cgroup: {}/*/{}/{} (v1, hierarchies {})", root_, parent_, id_, fmt::join(bases_, " "));
   }
 
   void apply(const std::vector<LimitFile>& files) override {
@@ -366,7 +389,7 @@ class CgroupV1 : public Cgroup {
   }
 
  private:
-  std::string dir_in(const std::string& base) const { return base + "/" + kCgroupParent + "/" + id_; }
+  std::string dir_in(const std::string& base) const { return base + "/" + parent_ + "/" + id_; }
 
   /// A new v1 cpuset starts with no CPUs and no memory nodes, and nothing can join it:
   /// give it its parent's (docker does the same).
@@ -379,7 +402,7 @@ class CgroupV1 : public Cgroup {
     }
   }
 
-  std::string root_, id_;
+  std::string root_, parent_, id_;
   std::map<std::string, std::string> hierarchies_;  ///< controller → hierarchy directory
   std::set<std::string> bases_;                     ///< the distinct hierarchy directories
   std::vector<std::string> created_;
@@ -409,6 +432,28 @@ CgroupLayout detect_layout(const std::string& root) {
 std::string cgroup_root() {
   const char* root = std::getenv("DOCKLING_CGROUP_ROOT");
   return root != nullptr && *root != '\0' ? root : kCgroupRoot;
+}
+
+std::string cgroup_parent() {
+  const char* value = std::getenv("DOCKLING_CGROUP_PARENT");
+  if (value == nullptr || *value == '\0') return kCgroupParent;
+  std::string parent = value;
+  auto refuse = [&](const char* why) {
+    return Error(fmt::format("DOCKLING_CGROUP_PARENT=\"{}\": {} (a relative path of cgroup names, like dockling or "
+                             "dockling-lab/lab/host2)",
+                             parent, why));
+  };
+  bool allowed = std::all_of(parent.begin(), parent.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || std::string_view("-_.@:/").find(c) != std::string_view::npos;
+  });
+  if (!allowed) throw refuse("a character that is not a letter, digit, or one of - _ . @ : /");
+  if (parent.front() == '/') throw refuse("an absolute path");
+  std::istringstream names(parent + "/");  // a trailing "/" leaves an empty last name
+  for (std::string name; std::getline(names, name, '/');) {
+    if (name.empty()) throw refuse("an empty name");
+    if (name == "." || name == "..") throw refuse("\".\" or \"..\" as a name");
+  }
+  return parent;
 }
 
 CgroupVersion version_of(CgroupLayout layout) {
@@ -482,12 +527,13 @@ void signal_all(const Cgroup& cgroup, int signal) {
 
 void remove_stale_cgroups(CgroupVersion version, const std::string& root) {
   std::vector<std::string> parents;
+  std::string parent_name = cgroup_parent();
   if (version == CgroupVersion::v2) {
-    parents.push_back(root + "/" + kCgroupParent);
+    parents.push_back(root + "/" + parent_name);
   } else {
     std::set<std::string> bases;
     for (const auto& [controller, base] : find_hierarchies(root)) bases.insert(base);
-    for (const auto& base : bases) parents.push_back(base + "/" + kCgroupParent);
+    for (const auto& base : bases) parents.push_back(base + "/" + parent_name);
   }
   // Wait (a little) for runs between create() and join(): their cgroups are still empty.
   UniqueFd lock(::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));

@@ -22,8 +22,17 @@ inline constexpr const char* kCgroupRoot = "/sys/fs/cgroup";
 /// host, DOCKLING_CGROUP_ROOT=/sys/fs/cgroup/unified runs containers in the v2 tree (it
 /// offers few controllers there, but joining, stats and removal are v2's).
 std::string cgroup_root();
-/// The directory under each hierarchy's root that holds dockling's containers.
+/// The directory under each hierarchy's root that holds dockling's containers, by default.
 inline constexpr const char* kCgroupParent = "dockling";
+
+/// The parent cgroup the runtime uses: $DOCKLING_CGROUP_PARENT, else kCgroupParent. A path
+/// relative to each hierarchy's root, of one name or several ("dockling-lab/lab/host2"):
+/// scripts/lab gives each of its hosts a parent of its own, so that the containers of one
+/// host can be found (and killed) apart from the others'. Creating, joining, listing and
+/// sweeping cgroups all follow it; a container's cgroup is `PARENT/<id>`.
+/// @throws Error when the variable is not such a path (empty names, ".", "..", a leading
+/// "/", or characters other than letters, digits, '-', '_', '.', '@', ':' and '/').
+std::string cgroup_parent();
 
 /// How a machine mounts its cgroups.
 enum class CgroupLayout {
@@ -56,8 +65,9 @@ struct CgroupStats {
   std::uint64_t oom_kills = 0;                     ///< processes the OOM killer ended
 };
 
-/// One container's cgroup, `dockling/<id>` under the root of the hierarchy (v2) or of each
-/// controller's hierarchy (v1). The driver writes files; the Step decides when.
+/// One container's cgroup, `dockling/<id>` (cgroup_parent()/<id>) under the root of the
+/// hierarchy (v2) or of each controller's hierarchy (v1). The driver writes files; the Step
+/// decides when.
 class Cgroup {
  public:
   virtual ~Cgroup() = default;
@@ -66,7 +76,7 @@ class Cgroup {
   virtual CgroupVersion version() const = 0;
   /// The cgroup's directories: one on v2, one per controller hierarchy on v1.
   virtual std::vector<std::string> directories() const = 0;
-  /// Creates the directories (and `dockling/`), enabling the controllers on the way (v2)
+  /// Creates the directories (and `dockling/`, each level of a deeper parent), enabling the controllers on the way (v2)
   /// or giving a new cpuset its parent's CPUs and memory nodes (v1).
   /// @throws Error / SysError naming the directory or file.
   virtual void create() = 0;
@@ -89,7 +99,8 @@ class Cgroup {
   virtual void adopt() noexcept = 0;
 };
 
-/// The cgroup `dockling/<id>` of `version` below `root`. Nothing is created yet.
+/// The cgroup `dockling/<id>` (cgroup_parent()/<id>, read now) of `version` below `root`.
+/// Nothing is created yet.
 /// On v1, `root` holds one directory per hierarchy, named after its controllers
 /// ("memory", "cpu,cpuacct", ...); links like "cpu" → "cpu,cpuacct" are followed.
 std::unique_ptr<Cgroup> make_cgroup(CgroupVersion version, const std::string& id,
@@ -128,8 +139,8 @@ class CreationLock {
 /// become stale and a later sweep removes them.
 std::vector<UniqueFd> lock_as_owner(const std::vector<std::string>& directories);
 
-/// Removes the empty `dockling/<id>` cgroups a crashed run left behind. One in use (with
-/// processes) is left alone, so is one whose run is alive (see lock_as_owner), and so is one a
+/// Removes the empty `dockling/<id>` (cgroup_parent()/<id>) cgroups a crashed run left behind.
+/// One in use (with processes) is left alone, so is one whose run is alive (see lock_as_owner), and so is one a
 /// parallel run is setting up (see CreationLock): the
 /// sweep waits up to 3 seconds for the exclusive lock and is skipped when it cannot get it.
 void remove_stale_cgroups(CgroupVersion version, const std::string& root = kCgroupRoot);

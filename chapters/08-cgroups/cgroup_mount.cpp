@@ -7,8 +7,10 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 
+#include "cgroup.hpp"
 #include "container_mounts.hpp"
 #include "dockling/error.hpp"
 #include "dockling/log.hpp"
@@ -47,10 +49,15 @@ mount_attr attributes_of(unsigned long flags) {
   return attr;
 }
 
-/// "cpu,cpuacct" for /sys/fs/cgroup/cpu,cpuacct/dockling/ID: the container's cgroups lie two
-/// levels below their hierarchy's directory.
+/// "cpu,cpuacct" for /sys/fs/cgroup/cpu,cpuacct/dockling/ID: the container's cgroups lie
+/// below their hierarchy's directory by the parent's names (one, or more for "lab/t1/host2")
+/// and their own.
 std::string hierarchy_of(const std::string& directory) {
-  return std::filesystem::path(directory).parent_path().parent_path().filename().string();
+  std::string parent = cgroup_parent();
+  std::filesystem::path hierarchy = std::filesystem::path(directory).parent_path();
+  for (auto names = std::count(parent.begin(), parent.end(), '/') + 1; names > 0; --names)
+    hierarchy = hierarchy.parent_path();
+  return hierarchy.filename().string();
 }
 
 }  // namespace
