@@ -18,6 +18,9 @@ struct ClientOptions {
   std::ostream* out = nullptr;                   ///< where the lines go; nullptr: stdout
   bool name_line = true;  ///< pull's last line, the full reference (`docker pull` prints it, `run` does not)
   std::string config_dir;  ///< --config: where config.json keeps logins ("": DOCKLING_CONFIG, else ~/.dockling)
+  /// docker's --registry-mirror: registries ("http://HOST:PORT") that pull asks first for
+  /// Docker Hub's images (docker.io/...), in order, before Docker Hub itself.
+  std::vector<std::string> registry_mirrors;
 };
 
 /// `pull NAME[:TAG|@DIGEST]`: the manifest (for this platform, from an index), the config and

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <iostream>
+#include <memory>
 #include <set>
 
 #include <fmt/format.h>
@@ -17,8 +18,10 @@
 #include "distribution_client.hpp"
 #include "dockling/error.hpp"
 #include "dockling/fs.hpp"
+#include "dockling/log.hpp"
 #include "image_store.hpp"
 #include "registry_client.hpp"
+#include "registry_url.hpp"
 
 namespace dockling::ch12 {
 
@@ -210,17 +213,35 @@ int pull_image(const StateRoot& root, const std::string& text, const ClientOptio
   }
   // A name with both (NAME:TAG@DIGEST) is pulled by its digest, as docker does.
   std::string wanted = ref.digest.empty() ? ref.tag : ref.digest;
-  RegistryClient client(registry_repository(ref, options.insecure_registries),
-                        CredentialStore(config_dir(options.config_dir)).find(ref.domain));
-
+  // Docker Hub's images come from a mirror when one has them, as dockerd's --registry-mirror.
+  std::unique_ptr<RegistryClient> owner;
   FetchedManifest top, manifest;
-  try {
-    top = client.get_manifest(wanted);
-    manifest = top;
-    if (kIndexTypes.count(top.media_type)) manifest = client.get_manifest(platform_manifest(top).digest);
-  } catch (const RegistryError& e) {
-    throw_not_found(e, ref);
+  if (ref.domain == ch10::kDefaultDomain) {
+    for (const auto& mirror : options.registry_mirrors) {
+      try {
+        auto candidate = std::make_unique<RegistryClient>(mirror_repository(mirror, ref));
+        top = candidate->get_manifest(wanted);
+        manifest = top;
+        if (kIndexTypes.count(top.media_type)) manifest = candidate->get_manifest(platform_manifest(top).digest);
+        owner = std::move(candidate);
+        break;
+      } catch (const Error& e) {
+        log::debug("mirror {} does not serve {}: {}", mirror, ref.familiar(), e.what());  // Docker Hub next
+      }
+    }
   }
+  if (!owner) {
+    owner = std::make_unique<RegistryClient>(registry_repository(ref, options.insecure_registries),
+                                             CredentialStore(config_dir(options.config_dir)).find(ref.domain));
+    try {
+      top = owner->get_manifest(wanted);
+      manifest = top;
+      if (kIndexTypes.count(top.media_type)) manifest = owner->get_manifest(platform_manifest(top).digest);
+    } catch (const RegistryError& e) {
+      throw_not_found(e, ref);
+    }
+  }
+  RegistryClient& client = *owner;
   if (!kManifestTypes.count(manifest.media_type))
     throw Error(fmt::format("{}: manifest {}: unsupported media type \"{}\"", ref.familiar(), manifest.digest,
                             manifest.media_type),

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "dockling/error.hpp"
 #include "dockling/text.hpp"
 
 namespace dockling::ch12 {
@@ -57,6 +58,22 @@ RegistryRepository registry_repository(const ch10::Reference& reference, const s
   repo.repository = reference.path;
   std::string authority = reference.domain == ch10::kDefaultDomain ? kDockerHubApi : reference.domain;
   repo.base_url = (is_plain_http(reference.domain, insecure) ? "http://" : "https://") + authority;
+  return repo;
+}
+
+RegistryRepository mirror_repository(const std::string& mirror, const ch10::Reference& reference) {
+  std::string scheme = "https", authority = mirror;
+  if (std::size_t colon = mirror.find("://"); colon != std::string::npos) {
+    scheme = mirror.substr(0, colon);
+    authority = mirror.substr(colon + 3);
+  }
+  while (!authority.empty() && authority.back() == '/') authority.pop_back();
+  if ((scheme != "http" && scheme != "https") || authority.empty() || authority.find('/') != std::string::npos)
+    throw Error(fmt::format("registry mirror {}: expected http://HOST[:PORT] or https://HOST[:PORT]", mirror), 1);
+  RegistryRepository repo;
+  repo.domain = authority;
+  repo.repository = reference.path;
+  repo.base_url = scheme + "://" + authority;
   return repo;
 }
 

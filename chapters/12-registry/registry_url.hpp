@@ -35,6 +35,11 @@ bool is_plain_http(const std::string& domain, const std::vector<std::string>& in
 /// The repository `reference` names, and how to reach its registry.
 RegistryRepository registry_repository(const ch10::Reference& reference, const std::vector<std::string>& insecure);
 
+/// The repository of a Docker Hub reference on a mirror, "http://HOST:PORT" or "HOST:PORT"
+/// (https then): a mirror serves Hub's repositories under their own paths (library/busybox).
+/// @throws Error naming the mirror when it is not such a URL.
+RegistryRepository mirror_repository(const std::string& mirror, const ch10::Reference& reference);
+
 /// `url` with the query parameter NAME=VALUE added (after '?' or '&'), VALUE percent-encoded.
 std::string with_query(const std::string& url, const std::string& name, const std::string& value);
 
