@@ -187,6 +187,8 @@ http::Response EngineApi::route(http::Request& request, const std::string& path)
     response.headers.set("Pragma", "no-cache");
     return response;
   }
+  if (extension_ != nullptr)
+    if (auto answer = extension_->route(request, path)) return std::move(*answer);
   if (path == "/version" && method == "GET") return version();
   if (path == "/info" && method == "GET") return info();
   if (path == "/containers/create" && method == "POST") return create(request);
@@ -221,7 +223,7 @@ http::Response EngineApi::route(http::Request& request, const std::string& path)
     if (action == "resize" && method == "POST") return execs_.resize(request, id);
   }
   if (std::regex_match(path, match, image_path) && method == "GET") return inspect_image(match[1]);
-  if (auto answer = object_route(root_, request, path)) return std::move(*answer);
+  if (auto answer = object_route(root_, request, path, registry_)) return std::move(*answer);
   throw ApiError(404, "page not found");
 }
 
@@ -774,24 +776,30 @@ http::Response EngineApi::info() {
     ++total;
     (record.status() == "running" ? running : stopped)++;
   }
-  return json_response(200, json{{"ID", ""},
-                                 {"Containers", total},
-                                 {"ContainersRunning", running},
-                                 {"ContainersPaused", 0},
-                                 {"ContainersStopped", stopped},
-                                 {"Images", ch10::ImageStore(root_).images().size()},
-                                 {"Driver", "overlay"},
-                                 {"DockerRootDir", root_.dir().string()},
-                                 {"Name", host.nodename},
-                                 {"ServerVersion", "20.10.24-dockling"},
-                                 {"OSType", "linux"},
-                                 {"OperatingSystem", "dockling"},
-                                 {"Architecture", host.machine},
-                                 {"KernelVersion", host.release},
-                                 {"NCPU", static_cast<int>(std::thread::hardware_concurrency())},
-                                 {"LoggingDriver", "json-file"},
-                                 {"CgroupDriver", "cgroupfs"},
-                                 {"SecurityOptions", {"name=seccomp,profile=default"}}});
+  json answer{{"ID", ""},
+               {"Containers", total},
+               {"ContainersRunning", running},
+               {"ContainersPaused", 0},
+               {"ContainersStopped", stopped},
+               {"Images", ch10::ImageStore(root_).images().size()},
+               {"Driver", "overlay"},
+               {"DockerRootDir", root_.dir().string()},
+               {"Name", host.nodename},
+               {"ServerVersion", "20.10.24-dockling"},
+               {"OSType", "linux"},
+               {"OperatingSystem", "dockling"},
+               {"Architecture", host.machine},
+               {"KernelVersion", host.release},
+               {"NCPU", static_cast<int>(std::thread::hardware_concurrency())},
+               {"LoggingDriver", "json-file"},
+               {"CgroupDriver", "cgroupfs"},
+               {"SecurityOptions", {"name=seccomp,profile=default"}}};
+  answer["RegistryConfig"] = {{"InsecureRegistryCIDRs", {"127.0.0.0/8"}},
+                              {"IndexConfigs",
+                               {{"docker.io", {{"Name", "docker.io"}, {"Mirrors", registry_.mirrors}, {"Secure", true}, {"Official", true}}}}},
+                              {"Mirrors", registry_.mirrors}};
+  if (extension_ != nullptr) extension_->add_info(answer);
+  return json_response(200, answer);
 }
 
 }  // namespace dockling::ch14

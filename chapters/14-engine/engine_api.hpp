@@ -10,18 +10,38 @@
 
 #include <filesystem>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "container_store.hpp"
 #include "dockling/state.hpp"
 #include "engine_exec.hpp"
 #include "http_server.hpp"
+#include "image_transfer.hpp"
 
 namespace dockling::ch14 {
 
 /// The API version this engine speaks (Debian 12's docker CLI; newer CLIs negotiate down).
 inline constexpr const char* kApiVersion = "1.41";
+
+/// What a later chapter adds to the daemon (chapter 15: swarm mode): routes of its own, fields
+/// of /info, and work of its own while the daemon runs.
+class DaemonExtension {
+ public:
+  virtual ~DaemonExtension() = default;
+  /// Answers `request` (its `path` without the version prefix) when the route is the
+  /// extension's; nullopt leaves it to the engine. Errors as EngineApi's (ApiError).
+  virtual std::optional<ch12::http::Response> route(ch12::http::Request& request, const std::string& path) = 0;
+  /// Adds to /info's answer (docker's "Swarm" section).
+  virtual void add_info(nlohmann::json& info) { (void)info; }
+  /// Starts the extension's own work, once the API listens.
+  virtual void start() {}
+  /// Ends it, when the daemon stops.
+  virtual void stop() {}
+};
 
 /// The routes of the Engine API.
 class EngineApi {
@@ -35,6 +55,10 @@ class EngineApi {
   /// Starts the exited containers whose restart policy is "always", or "unless-stopped" when
   /// the user did not stop them, as dockerd does when it starts. Errors are logged.
   void start_with_daemon();
+  /// Routes that `extension` answers come before the engine's (it outlives this object).
+  void extend(DaemonExtension* extension) { extension_ = extension; }
+  /// Where pulls and pushes go (the daemon's --registry-mirror, --insecure-registry).
+  void set_registry(RegistrySettings registry) { registry_ = std::move(registry); }
 
  private:
   ch12::http::Response route(ch12::http::Request& request, const std::string& path);
@@ -67,6 +91,8 @@ class EngineApi {
   std::filesystem::path program_;
   ExecInstances execs_;  ///< `docker exec`'s instances
   std::mutex reaping_;   ///< one clean-up of a container whose monitor was killed at a time
+  DaemonExtension* extension_ = nullptr;
+  RegistrySettings registry_;
 };
 
 }  // namespace dockling::ch14

@@ -19,6 +19,8 @@
 #include "engine_api.hpp"
 #include "engine_state.hpp"
 #include "http_server.hpp"
+#include "reference.hpp"
+#include "registry_url.hpp"
 
 namespace fs = std::filesystem;
 
@@ -54,9 +56,11 @@ std::string listen_address(const StateRoot& root, const std::string& host) {
 
 }  // namespace
 
-int run_daemon(const StateRoot& root, const DaemonOptions& options) {
+int run_daemon(const StateRoot& root, const DaemonOptions& options, DaemonExtension* extension) {
   if (!options.log_file.empty() && !std::freopen(options.log_file.c_str(), "a", stderr))
     throw SysError("open", options.log_file, errno);
+  for (const auto& mirror : options.registry_mirrors)  // a malformed one is refused now, not at a pull
+    ch12::mirror_repository(mirror, ch10::parse_reference("busybox"));
   UniqueFd lock = take_root(root);
   std::string address = listen_address(root, options.host);
   // SIGINT and SIGTERM stop the server through a signalfd; SIGPIPE is a write error instead.
@@ -73,14 +77,18 @@ int run_daemon(const StateRoot& root, const DaemonOptions& options) {
   check(::chmod(socket.c_str(), 0660), "chmod", socket);
   fs::path program = fs::read_symlink("/proc/self/exe");
   EngineApi api(root, program);
+  api.extend(extension);
+  api.set_registry({options.registry_mirrors, options.insecure_registries});
   log::info("API listening on {} (Engine API {}), state root {}", socket, kApiVersion, root.dir().string());
   std::fflush(stderr);
   // As dockerd: containers whose policy says so start with the daemon (after a reboot, say).
   std::thread([&api] { api.start_with_daemon(); }).detach();
+  if (extension != nullptr) extension->start();
   ch12::http::serve(listener, [&](ch12::http::Request& request) { return api.handle(request); }, stop.get(),
                     [](const ch12::http::Request& request, int status, std::uint64_t, std::chrono::microseconds took) {
                       log::debug("{} {} {} ({} ms)", request.method, request.target, status, took.count() / 1000);
                     });
+  if (extension != nullptr) extension->stop();
   ::unlink(socket.c_str());
   log::info("stopped; the containers run on, each with its monitor");
   return 0;

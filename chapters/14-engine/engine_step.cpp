@@ -11,6 +11,10 @@ void EngineStep::add_commands(CLI::App& app) {
   daemon_->add_option("-H,--host", options_.host, "Where to listen: unix:///PATH (default: ROOT/engine.sock)")
       ->envname("DOCKLING_HOST");
   daemon_->add_option("--log-file", options_.log_file, "Write the daemon's log there instead of stderr");
+  daemon_->add_option("--registry-mirror", options_.registry_mirrors,
+                      "A registry to ask first for Docker Hub's images (http://HOST:PORT; repeatable)");
+  daemon_->add_option("--insecure-registry", options_.insecure_registries,
+                      "A registry (HOST[:PORT]) to speak plain http to (repeatable)");
 }
 
 std::optional<int> EngineStep::run_command(const StateRoot& root) {

@@ -16,7 +16,7 @@ class EngineStep : public ch12::RegistryStep {
   /// `daemon` when chosen, else the earlier chapters' command.
   std::optional<int> run_command(const StateRoot& root) override;
 
- private:
+ protected:
   CLI::App* daemon_ = nullptr;
   DaemonOptions options_;
 };

@@ -84,8 +84,10 @@ http::Response progress_response(std::function<void(std::ostream&, ProgressMessa
 }
 
 /// The client options of the daemon: logins kept under ROOT/engine (docker's /auth later).
-ch12::ClientOptions client_options(const StateRoot& root, std::ostream& out) {
+ch12::ClientOptions client_options(const StateRoot& root, std::ostream& out, const RegistrySettings& registry) {
   ch12::ClientOptions options;
+  options.registry_mirrors = registry.mirrors;
+  options.insecure_registries = registry.insecure;
   options.out = &out;
   options.name_line = false;  // the CLI prints the name itself
   options.config_dir = (root.dir() / "engine").string();
@@ -100,7 +102,7 @@ std::string joined(const std::string& name, const std::string& tag) {
 
 }  // namespace
 
-http::Response create_image(const StateRoot& root, http::Request& request) {
+http::Response create_image(const StateRoot& root, http::Request& request, const RegistrySettings& registry) {
   std::string tag = request.query_param("tag").value_or("");
   if (auto from = request.query_param("fromImage"); from && !from->empty()) {
     std::string reference = joined(*from, tag);
@@ -109,8 +111,8 @@ http::Response create_image(const StateRoot& root, http::Request& request) {
     } catch (const Error& e) {
       throw ApiError(400, e.what());
     }
-    return progress_response([&root, reference](std::ostream& out, ProgressMessages& messages) {
-      int code = ch12::pull_image(root, reference, client_options(root, out));
+    return progress_response([&root, reference, registry](std::ostream& out, ProgressMessages& messages) {
+      int code = ch12::pull_image(root, reference, client_options(root, out, registry));
       out.flush();
       if (code != 0) messages.error(fmt::format("pull of {} failed (exit code {})", reference, code));
       else record_event(root, "image", "pull", reference, {{"name", reference}});
@@ -146,15 +148,16 @@ http::Response create_image(const StateRoot& root, http::Request& request) {
   return json_response(200, json{{"status", id}});
 }
 
-http::Response push_image(const StateRoot& root, http::Request& request, const std::string& name) {
+http::Response push_image(const StateRoot& root, http::Request& request, const std::string& name,
+                          const RegistrySettings& registry) {
   std::string reference = joined(name, request.query_param("tag").value_or(""));
   try {
     ch10::ImageStore(root).find(reference);
   } catch (const Error& e) {
     throw ApiError(404, fmt::format("An image does not exist locally with the tag: {}", name));
   }
-  return progress_response([&root, reference](std::ostream& out, ProgressMessages& messages) {
-    int code = ch12::push_image(root, reference, client_options(root, out));
+  return progress_response([&root, reference, registry](std::ostream& out, ProgressMessages& messages) {
+    int code = ch12::push_image(root, reference, client_options(root, out, registry));
     out.flush();
     if (code != 0) messages.error(fmt::format("push of {} failed (exit code {})", reference, code));
     else record_event(root, "image", "push", reference, {{"name", reference}});

@@ -211,13 +211,14 @@ json network_json(const std::string& name) {
 
 }  // namespace
 
-std::optional<http::Response> object_route(const StateRoot& root, http::Request& request, const std::string& path) {
+std::optional<http::Response> object_route(const StateRoot& root, http::Request& request, const std::string& path,
+                                          const RegistrySettings& registry) {
   const std::string& method = request.method;
   static const std::regex volume_path(R"(^/volumes/([^/]+)$)");
   static const std::regex image_path(R"(^/images/(.+?)(/tag|/history|/push)?$)");
   static const std::regex network_path(R"(^/networks/([^/]+)$)");
   std::smatch match;
-  if (path == "/images/create" && method == "POST") return create_image(root, request);
+  if (path == "/images/create" && method == "POST") return create_image(root, request, registry);
   if (path == "/volumes" && method == "GET") return list_volumes(root);
   if (path == "/volumes/create" && method == "POST") return create_volume(root, request);
   if (path == "/volumes/prune" && method == "POST") return prune_volumes(root);
@@ -236,7 +237,7 @@ std::optional<http::Response> object_route(const StateRoot& root, http::Request&
     std::string name = match[1], action = match[2];
     if (action == "/tag" && method == "POST") return tag_image(root, request, name);
     if (action == "/history" && method == "GET") return image_history(root, name);
-    if (action == "/push" && method == "POST") return push_image(root, request, name);
+    if (action == "/push" && method == "POST") return push_image(root, request, name, registry);
     if (action.empty() && method == "DELETE") return remove_image(root, request, name);
   }
   return std::nullopt;

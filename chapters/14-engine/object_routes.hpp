@@ -10,6 +10,7 @@
 
 #include "dockling/state.hpp"
 #include "http_server.hpp"
+#include "image_transfer.hpp"
 
 namespace dockling::ch14 {
 
@@ -17,6 +18,6 @@ namespace dockling::ch14 {
 /// routes; nullopt when it is not.
 /// @throws ApiError with docker's status and words.
 std::optional<ch12::http::Response> object_route(const StateRoot& root, ch12::http::Request& request,
-                                                 const std::string& path);
+                                                 const std::string& path, const RegistrySettings& registry);
 
 }  // namespace dockling::ch14

@@ -51,12 +51,14 @@ class DockerCli : public ::testing::Test {
   std::optional<Background> daemon;
   SubnetClaim subnet = claim_subnet();       ///< the bridge network's, for tests that use one
   std::string bridge = unique_name("dl");    ///< the daemon's containers' bridge
+  /// The binary whose daemon the tests drive (chapter 15's fixture sets ch15-swarm).
+  std::string program = bin("ch14-engine");
 
   void SetUp() override {
     DOCKLING_REQUIRE_ROOT();
     ASSERT_TRUE(fs::exists(docker_cli())) << docker_cli() << " is missing: run scripts/fetch-docker-cli " << fs::path(bin("ch14-engine")).parent_path().parent_path().string();
     RunResult imported = run({"/bin/sh", "-c", "/bin/tar -C \"$0\" -c . | \"$1\" --root \"$2\" import - busybox",
-                              rootfs(), bin("ch14-engine"), root},
+                              rootfs(), program, root},
                              milliseconds(60000));
     ASSERT_EQ(imported.exit_code, 0) << imported;
     start_daemon();
@@ -70,13 +72,13 @@ class DockerCli : public ::testing::Test {
       for (const auto& id : split_lines(left.out)) docker({"rm", "-f", id});
       stop_daemon();
     }
-    RunResult pruned = run({bin("ch14-engine"), "--root", root, "network", "prune", "--bridge", bridge});
+    RunResult pruned = run({program, "--root", root, "network", "prune", "--bridge", bridge});
     EXPECT_EQ(pruned.exit_code, 0) << pruned;
     EXPECT_EQ(mounts_under(tmp.path()), "");
   }
   void start_daemon() {
     daemon.emplace(std::vector<std::string>{"/usr/bin/env", "DOCKLING_BRIDGE=" + bridge, "DOCKLING_SUBNET=" + subnet.cidr(),
-                                            bin("ch14-engine"), "--root", root, "daemon", "--log-file",
+                                            program, "--root", root, "daemon", "--log-file",
                                             (tmp.path() / "daemon.log").string()});
     for (int i = 0; i < 1000 && !accepts(socket); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
     ASSERT_TRUE(accepts(socket)) << read_file((tmp.path() / "daemon.log").string());
