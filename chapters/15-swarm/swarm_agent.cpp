@@ -1,0 +1,367 @@
+#include "swarm_agent.hpp"
+
+#include <regex>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "dockling/log.hpp"
+#include "http_client.hpp"
+
+using nlohmann::json;
+
+namespace dockling::ch15 {
+
+namespace {
+
+/// A status for the manager: the task, its new state, docker's message for it.
+json status_of(const std::string& task, const char* state, const std::string& message) {
+  return {{"ID", task}, {"State", state}, {"Message", message}};
+}
+
+std::string text_at(const json& object, const char* pointer) {
+  json::json_pointer where(pointer);
+  return object.contains(where) && object.at(where).is_string() ? object.at(where).get<std::string>() : "";
+}
+
+/// The create request of a task's container, from its ContainerSpec and Resources.
+json create_body(const json& task) {
+  const json spec = task.value("Spec", json::object());
+  const json container = spec.value("ContainerSpec", json::object());
+  json body = {{"Image", container.value("Image", "")}};
+  if (container.contains("Command") && container["Command"].is_array()) body["Entrypoint"] = container["Command"];
+  if (container.contains("Args") && container["Args"].is_array()) body["Cmd"] = container["Args"];
+  if (container.contains("Env") && container["Env"].is_array()) body["Env"] = container["Env"];
+  if (!container.value("Dir", "").empty()) body["WorkingDir"] = container["Dir"];
+  if (!container.value("User", "").empty()) body["User"] = container["User"];
+  if (!container.value("Hostname", "").empty()) body["Hostname"] = container["Hostname"];
+  json host = json::object();
+  json limits = spec.contains(json::json_pointer("/Resources/Limits")) ? spec["Resources"]["Limits"] : json::object();
+  if (limits.is_object()) {
+    if (limits.contains("MemoryBytes")) host["Memory"] = limits["MemoryBytes"];
+    if (limits.contains("NanoCPUs")) host["NanoCpus"] = limits["NanoCPUs"];
+  }
+  if (container.contains("Mounts") && container["Mounts"].is_array()) host["Mounts"] = container["Mounts"];
+  body["HostConfig"] = host;
+  return body;
+}
+
+/// "message" of an Engine API error answer, or the body itself.
+std::string error_message(const std::string& body) {
+  json parsed = json::parse(body, nullptr, false);
+  if (parsed.is_object() && parsed.contains("message")) return parsed["message"].get<std::string>();
+  return body;
+}
+
+}  // namespace
+
+SwarmAgent::SwarmAgent(AgentConfig config) : config_(std::move(config)) {}
+
+SwarmAgent::~SwarmAgent() { stop(); }
+
+std::string SwarmAgent::container_name(const json& task) {
+  int slot = task.value("Slot", 0);
+  std::string place = slot != 0 ? std::to_string(slot) : task.value("NodeID", "");
+  return fmt::format("{}.{}.{}", task.value("ServiceName", "task"), place, task.value("ID", ""));
+}
+
+json SwarmAgent::engine_call(const std::string& method, const std::string& target, const std::string& body,
+                             int* status) {
+  ch14::HttpCall call;
+  call.method = method;
+  call.target = "/v1.41" + target;
+  call.body = body;
+  call.timeout = std::chrono::milliseconds(120000);
+  ch14::HttpAnswer answer = ch14::http_call({config_.engine}, call);
+  if (status != nullptr) *status = answer.status;
+  if (answer.status >= 300) {
+    if (status != nullptr) return json{{"message", error_message(answer.body)}};
+    throw Error(error_message(answer.body));
+  }
+  if (answer.body.empty()) return json();
+  return json::parse(answer.body, nullptr, false);
+}
+
+void SwarmAgent::start() {
+  // Containers named as tasks are this node's tasks: adopted as they are, after a restart.
+  static const std::regex task_name(R"(^/?[^.]+\.[0-9a-z]+\.([0-9a-z]{25})$)");
+  try {
+    for (const auto& container : engine_call("GET", "/containers/json?all=1")) {
+      for (const auto& name : container.value("Names", json::array())) {
+        std::smatch match;
+        std::string text = name.get<std::string>();
+        if (!std::regex_match(text, match, task_name)) continue;
+        std::lock_guard lock(mutex_);
+        entries_[match[1]] = {container.value("Id", ""), container.value("State", "") == "running" ? "running" : "ended"};
+      }
+    }
+  } catch (const std::exception& e) {
+    log::error("swarm agent: cannot list this node's containers: {}", e.what());
+  }
+  thread_ = std::thread([this] { loop(); });
+}
+
+void SwarmAgent::stop() {
+  stopping_ = true;
+  if (thread_.joinable()) thread_.join();
+  std::vector<std::thread> workers;
+  {
+    std::lock_guard lock(mutex_);
+    workers.swap(workers_);
+  }
+  for (auto& worker : workers)
+    if (worker.joinable()) worker.join();
+}
+
+void SwarmAgent::leave(bool tell) {
+  if (tell) {
+    try {
+      ch14::HttpCall call{"POST", "/swarm/rpc/leave", "{}"};
+      call.headers.emplace_back("Authorization", fmt::format("Bearer {}.{}", config_.node_id, config_.secret));
+      call.timeout = std::chrono::milliseconds(2000);
+      ch14::http_call({config_.manager}, call);
+    } catch (const std::exception& e) {
+      log::info("swarm agent: the manager did not hear the leave: {}", e.what());
+    }
+  }
+  // The loop first (no new work), then the containers, killed by their removal: a worker
+  // still waiting out a stop's grace period returns at once.
+  stopping_ = true;
+  if (thread_.joinable()) thread_.join();
+  std::map<std::string, Entry> entries;
+  {
+    std::lock_guard lock(mutex_);
+    entries.swap(entries_);
+  }
+  for (const auto& [task, entry] : entries)
+    if (!entry.container.empty()) remove_container(entry.container);
+  stop();
+}
+
+void SwarmAgent::loop() {
+  std::string digest;
+  std::chrono::milliseconds heartbeat(500);
+  bool warned = false;
+  while (!stopping_) {
+    try {
+      ch14::HttpCall call{"POST", "/swarm/rpc/session",
+                          json{{"Digest", digest}, {"WaitMs", heartbeat.count()}}.dump()};
+      call.headers.emplace_back("Authorization", fmt::format("Bearer {}.{}", config_.node_id, config_.secret));
+      call.timeout = heartbeat + std::chrono::milliseconds(5000);
+      ch14::HttpAnswer answer = ch14::http_call({config_.manager}, call);
+      if (answer.status != 200) throw Error(fmt::format("the manager answered {}: {}", answer.status, error_message(answer.body)));
+      json session = json::parse(answer.body);
+      digest = session.value("Digest", "");
+      heartbeat = std::chrono::milliseconds(session.value("HeartbeatMs", 500));
+      if (warned) log::info("swarm agent: the manager {} answers again", config_.manager);
+      warned = false;
+      handle(session.value("Tasks", json::array()));
+    } catch (const std::exception& e) {
+      if (!warned) log::error("swarm agent: {}", e.what());
+      warned = true;
+      for (int i = 0; i < 5 && !stopping_; ++i) std::this_thread::sleep_for(heartbeat / 5);
+    }
+    if (!stopping_) watch_containers();
+  }
+}
+
+void SwarmAgent::handle(const json& tasks) {
+  std::set<std::string> assigned;
+  for (const auto& task : tasks) {
+    std::string id = task.value("ID", "");
+    assigned.insert(id);
+    std::string desired = task.value("DesiredState", "running");
+    std::string state = text_at(task, "/Status/State");
+    std::lock_guard lock(mutex_);
+    auto entry = entries_.find(id);
+    if (desired == "running") {
+      // A task the manager assigned and no one here has started yet.
+      if (entry == entries_.end() && state == "assigned") {
+        entries_[id] = {"", "starting"};
+        workers_.emplace_back([this, task] {
+          try {
+            run_task(task);
+          } catch (const std::exception& e) {
+            log::error("swarm agent: task {}: {}", task.value("ID", ""), e.what());
+          }
+        });
+      }
+      continue;
+    }
+    // Desired shutdown or remove: stop what runs; a task never started is shut down at once.
+    if (entry == entries_.end()) {
+      bool final = state == "complete" || state == "shutdown" || state == "failed" || state == "rejected" ||
+                   state == "orphaned";
+      if (!final) {
+        entries_[id] = {"", "ended"};
+        workers_.emplace_back([this, id] { report(status_of(id, "shutdown", "shutdown")); });
+      }
+      continue;
+    }
+    if (entry->second.phase == "running" && !entry->second.container.empty()) {
+      entry->second.phase = "stopping";
+      std::int64_t grace = task.contains(json::json_pointer("/Spec/ContainerSpec/StopGracePeriod"))
+                               ? task["Spec"]["ContainerSpec"]["StopGracePeriod"].get<std::int64_t>() / 1'000'000'000
+                               : 10;
+      std::string container = entry->second.container;
+      workers_.emplace_back([this, id, container, grace] {
+        try {
+          stop_task(id, container, grace);
+        } catch (const std::exception& e) {
+          log::error("swarm agent: stopping task {}: {}", id, e.what());
+        }
+      });
+    }
+  }
+  // Tasks the manager forgot: their containers go too.
+  std::lock_guard lock(mutex_);
+  for (auto entry = entries_.begin(); entry != entries_.end();) {
+    if (assigned.count(entry->first) || entry->second.phase == "starting" || entry->second.phase == "stopping") {
+      ++entry;
+      continue;
+    }
+    if (!entry->second.container.empty()) {
+      std::string container = entry->second.container;
+      workers_.emplace_back([this, container] { remove_container(container); });
+    }
+    entry = entries_.erase(entry);
+  }
+}
+
+void SwarmAgent::run_task(json task) {
+  std::string id = task.value("ID", "");
+  if (stopping_) return;  // leaving: no new container
+  report(status_of(id, "accepted", "accepted"));
+  report(status_of(id, "preparing", "preparing"));
+  std::string image = text_at(task, "/Spec/ContainerSpec/Image");
+  int status = 0;
+  json created = engine_call("POST", "/containers/create?name=" + ch14::url_encode(container_name(task)),
+                             create_body(task).dump(), &status);
+  if (status == 404) {
+    // Not here: pull it (from the registry the daemon uses for docker.io names), then again.
+    std::string name = image, tag = "latest";
+    std::size_t colon = image.rfind(':');
+    if (colon != std::string::npos && image.find('/', colon) == std::string::npos) {
+      name = image.substr(0, colon);
+      tag = image.substr(colon + 1);
+    }
+    int pulled = 0;
+    engine_call("POST", fmt::format("/images/create?fromImage={}&tag={}", ch14::url_encode(name), ch14::url_encode(tag)),
+                "", &pulled);
+    created = engine_call("POST", "/containers/create?name=" + ch14::url_encode(container_name(task)),
+                          create_body(task).dump(), &status);
+  }
+  if (status >= 300) {
+    json rejected = status_of(id, "rejected", "preparing");
+    rejected["Err"] = created.value("message", "cannot create the container");
+    report(rejected);
+    std::lock_guard lock(mutex_);
+    entries_[id].phase = "ended";
+    return;
+  }
+  std::string container = created.value("Id", "");
+  {
+    std::lock_guard lock(mutex_);
+    entries_[id].container = container;
+  }
+  json starting = status_of(id, "starting", "starting");
+  starting["ContainerID"] = container;
+  report(starting);
+  json started = engine_call("POST", "/containers/" + container + "/start", "", &status);
+  if (status >= 300) {
+    json failed = status_of(id, "failed", "starting");
+    failed["Err"] = started.value("message", "cannot start the container");
+    failed["ContainerID"] = container;
+    report(failed);
+    std::lock_guard lock(mutex_);
+    entries_[id].phase = "ended";
+    return;
+  }
+  json inspect = engine_call("GET", "/containers/" + container + "/json", "", &status);
+  json running = status_of(id, "running", "started");
+  running["ContainerID"] = container;
+  running["PID"] = inspect.contains(json::json_pointer("/State/Pid")) ? inspect["State"]["Pid"] : json(0);
+  running["ExitCode"] = 0;
+  {
+    std::lock_guard lock(mutex_);
+    entries_[id].phase = "running";
+  }
+  report(running);
+}
+
+void SwarmAgent::stop_task(const std::string& task_id, const std::string& container, std::int64_t grace_seconds) {
+  int status = 0;
+  engine_call("POST", fmt::format("/containers/{}/stop?t={}", container, grace_seconds), "", &status);
+  json inspect = engine_call("GET", "/containers/" + container + "/json", "", &status);
+  json shutdown = status_of(task_id, "shutdown", "shutdown");
+  shutdown["ContainerID"] = container;
+  if (inspect.contains(json::json_pointer("/State/ExitCode"))) shutdown["ExitCode"] = inspect["State"]["ExitCode"];
+  report(shutdown);
+  std::lock_guard lock(mutex_);
+  entries_[task_id].phase = "ended";
+}
+
+void SwarmAgent::remove_container(const std::string& container) {
+  int status = 0;
+  engine_call("DELETE", "/containers/" + container + "?force=1&v=1", "", &status);
+  if (status >= 300 && status != 404) log::error("swarm agent: cannot remove container {} (status {})", container, status);
+}
+
+void SwarmAgent::watch_containers() {
+  std::map<std::string, std::string> running;  // container id → task id
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [task, entry] : entries_)
+      if (entry.phase == "running" && !entry.container.empty()) running[entry.container] = task;
+  }
+  if (running.empty()) return;
+  json list;
+  try {
+    list = engine_call("GET", "/containers/json?all=1");
+  } catch (const std::exception& e) {
+    log::error("swarm agent: cannot list containers: {}", e.what());
+    return;
+  }
+  std::map<std::string, std::string> states;
+  for (const auto& container : list) states[container.value("Id", "")] = container.value("State", "");
+  for (const auto& [container, task] : running) {
+    auto state = states.find(container);
+    if (state != states.end() && state->second != "exited" && state->second != "dead") continue;
+    {
+      std::lock_guard lock(mutex_);
+      auto entry = entries_.find(task);
+      if (entry == entries_.end() || entry->second.phase != "running") continue;  // being stopped
+      entry->second.phase = "ended";
+    }
+    int code = -1;
+    if (state != states.end()) {
+      int status = 0;
+      json inspect = engine_call("GET", "/containers/" + container + "/json", "", &status);
+      if (inspect.contains(json::json_pointer("/State/ExitCode"))) code = inspect["State"]["ExitCode"].get<int>();
+    }
+    json ended = code == 0 ? status_of(task, "complete", "finished") : status_of(task, "failed", "started");
+    if (code != 0)
+      ended["Err"] = code < 0 ? std::string("the task's container is gone") : fmt::format("task: non-zero exit ({})", code);
+    ended["ContainerID"] = container;
+    ended["ExitCode"] = code < 0 ? 0 : code;
+    report(ended);
+  }
+}
+
+void SwarmAgent::report(json status) {
+  for (int attempt = 0; attempt < 20 && !stopping_; ++attempt) {
+    try {
+      ch14::HttpCall call{"POST", "/swarm/rpc/report", json{{"Statuses", json::array({status})}}.dump()};
+      call.headers.emplace_back("Authorization", fmt::format("Bearer {}.{}", config_.node_id, config_.secret));
+      call.timeout = std::chrono::milliseconds(5000);
+      ch14::HttpAnswer answer = ch14::http_call({config_.manager}, call);
+      if (answer.status < 300) return;
+      log::error("swarm agent: report of task {}: {}", status.value("ID", ""), error_message(answer.body));
+      return;
+    } catch (const std::exception& e) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    }
+  }
+}
+
+}  // namespace dockling::ch15

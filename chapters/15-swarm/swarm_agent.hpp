@@ -1,0 +1,72 @@
+/// @file swarm_agent.hpp
+/// @brief A node's agent: it asks its manager for the node's tasks (the call is its
+/// heartbeat), runs each as a chapter 14 container through its own daemon's Engine API, and
+/// reports every state the task reaches.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace dockling::ch15 {
+
+/// Who the agent is and whom it talks to.
+struct AgentConfig {
+  std::string manager;  ///< the manager's swarm port, "HOST:PORT"
+  std::string node_id;
+  std::string secret;   ///< the node's secret, given at join
+  std::string engine;   ///< this node's Engine API, "unix:///PATH"
+};
+
+/// The agent of one node; its threads run until stop().
+class SwarmAgent {
+ public:
+  explicit SwarmAgent(AgentConfig config);
+  ~SwarmAgent();
+  SwarmAgent(const SwarmAgent&) = delete;
+  SwarmAgent& operator=(const SwarmAgent&) = delete;
+
+  /// Adopts the task containers this daemon already runs (after a restart), and starts.
+  void start();
+  /// Stops asking and reporting; containers run on.
+  void stop();
+  /// Tells the manager this node leaves (best effort, when `tell`), stops, and removes every
+  /// task container.
+  void leave(bool tell);
+
+  /// The name of a task's container: SERVICE.SLOT.TASKID (a global task: SERVICE.NODEID.TASKID).
+  static std::string container_name(const nlohmann::json& task);
+
+ private:
+  /// What the agent knows of one task's container.
+  struct Entry {
+    std::string container;    ///< its id, once created
+    std::string phase;        ///< "starting", "running", "stopping", "ended"
+  };
+  void loop();
+  void handle(const nlohmann::json& tasks);
+  void watch_containers();
+  void run_task(nlohmann::json task);
+  void stop_task(const std::string& task_id, const std::string& container, std::int64_t grace_seconds);
+  void remove_container(const std::string& container);
+  /// Sends one state of a task to the manager (retried while it is unreachable, briefly).
+  void report(nlohmann::json status);
+  nlohmann::json engine_call(const std::string& method, const std::string& target, const std::string& body = "",
+                             int* status = nullptr);
+
+  AgentConfig config_;
+  std::atomic<bool> stopping_{false};
+  std::mutex mutex_;
+  std::map<std::string, Entry> entries_;  ///< by task id
+  std::vector<std::thread> workers_;
+  std::thread thread_;
+};
+
+}  // namespace dockling::ch15

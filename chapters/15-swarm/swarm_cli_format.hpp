@@ -1,0 +1,161 @@
+/// @file swarm_cli_format.hpp
+/// @brief What the swarm commands print, as pure functions of the daemon's JSON: the tables of
+/// `service ls`, `service ps`/`node ps` and `node ls`, the logs prefix, the texts of `swarm
+/// init` and `join-token`, the progress of a converging service, and the spec `service create`
+/// sends. No socket here: the tests call these with JSON of their own.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace dockling::ch15 {
+
+using Json = nlohmann::ordered_json;
+
+/// How a listing prints: `-q`, `--no-trunc`, `--format`.
+struct ListOptions {
+  bool quiet = false;
+  bool no_trunc = false;
+  std::string format;  ///< "" for docker's default table
+};
+
+/// docker's PrettyPrint: the first letter upper-case, the rest lower ("running" → "Running").
+std::string pretty(std::string_view text);
+/// The first 12 characters of an id (docker's stringid.TruncateID).
+std::string truncate_id(std::string_view id);
+/// `text` cut to `width` characters with "…" as its last when longer (docker's Ellipsis).
+std::string ellipsis(std::string_view text, std::size_t width);
+/// Natural order of names ("web2" < "web10"), as docker's sortorder.NaturalLess.
+bool natural_less(std::string_view a, std::string_view b);
+/// An RFC 3339 time as nanoseconds since the epoch (0 when it does not parse).
+std::int64_t rfc3339_nanos(const std::string& text);
+/// The image as `service ls` and a truncated `service ps` show it: a tagged name without its
+/// digest, in docker's short form ("busybox:latest@sha256:…" → "busybox:latest").
+std::string display_image(const std::string& image);
+
+/// A table as docker's formatter writes it: `format` ("" for `default_format`), "table " adds
+/// the header row rendered from `header` and aligns the tab-separated cells; each row rendered
+/// from its context. `root_type` names the context in template errors.
+std::string render_listing(const std::string& format, const std::string& default_format, const Json& header,
+                           const std::vector<Json>& rows, const std::string& root_type);
+
+/// `service ls`: the rows (sorted by name) for services from GET /services?status=true.
+std::string format_services(std::vector<Json> services, const ListOptions& options);
+/// One service's template context: ID, Name, Mode, Replicas, Image, Ports.
+Json service_context(const Json& service);
+
+/// "Running 5 seconds ago": a task's CURRENT STATE at `now` (seconds since the epoch).
+std::string current_state(const Json& task, double now);
+/// The ERROR column: quoted, cut to 30 characters unless `no_trunc`; "" when none.
+std::string task_error(const Json& task, bool no_trunc);
+/// A task's name: "SERVICE.SLOT", or "SERVICE.NODEID" for a global service's task.
+std::string task_name(const Json& task, const std::map<std::string, std::string>& service_names);
+/// Tasks in docker's order: by name in natural order ("logger.2" before "logger.10"), the
+/// newest first within a name (stable).
+std::vector<Json> sort_tasks(std::vector<Json> tasks, const std::map<std::string, std::string>& service_names);
+/// `service ps` / `node ps`: the rows of `tasks` (any order), names and hostnames resolved by
+/// `service_names` (service id → name) and `node_names` (node id → hostname).
+std::string format_tasks(std::vector<Json> tasks, const std::map<std::string, std::string>& service_names,
+                         const std::map<std::string, std::string>& node_names, const ListOptions& options,
+                         double now);
+
+/// `node ls`: the rows (sorted by hostname); `self_id` gets the "*".
+std::string format_nodes(std::vector<Json> nodes, const std::string& self_id, const ListOptions& options);
+/// The MANAGER STATUS column: "Leader", "Reachable", "Unreachable", or "" for a worker.
+std::string manager_status(const Json& node);
+
+/// A log line of the daemon's stream (details=1): "[TIMESTAMP ]k=v,k=v MESSAGE".
+struct LogLine {
+  std::string timestamp;  ///< with timestamps only
+  std::map<std::string, std::string> details;  ///< what is left after the three ids
+  std::string node_id, service_id, task_id;
+  std::string message;  ///< with its newline
+};
+/// Parses `payload` (one frame's payload); `timestamps` when the request asked for them.
+/// @throws Error "invalid context in log message: ..." as docker's.
+LogLine parse_log_line(std::string_view payload, bool timestamps);
+/// The prefix docker prints before a log message: "logger.1.7y0z4j613c9c@vm" plus the padding
+/// to `replicas`'s digits and "    | ". `task_id` empty for --no-task-ids.
+std::string log_prefix(const std::string& service_name, std::int64_t slot, const std::string& task_id,
+                       const std::string& hostname, std::int64_t replicas, bool no_trunc);
+
+/// `docker swarm join-token ROLE`'s text.
+std::string join_command_text(const std::string& role, const std::string& token, const std::string& address);
+/// `docker swarm init`'s text.
+std::string init_text(const std::string& node_id, const std::string& worker_token, const std::string& address);
+/// "image busybox:latest could not be accessed on a registry …": the warning (with its
+/// newline) when the image's digest cannot be had.
+std::string digest_warning(const std::string& image);
+
+/// A Go duration ("10s", "1m30s", "500ms", "0") as nanoseconds.
+/// @throws Error (docker's words) when it does not parse.
+std::int64_t parse_duration(const std::string& text, const std::string& flag);
+/// A size as docker's RAMInBytes ("64m" → 67108864, "1g", "512k", "100").
+std::int64_t parse_memory(const std::string& text, const std::string& flag);
+/// CPUs as NanoCPUs ("0.5" → 500000000).
+std::int64_t parse_cpus(const std::string& text, const std::string& flag);
+/// The image as docker sends it: normalized with a tag ("busybox" → "busybox:latest").
+std::string normalize_image(const std::string& image);
+
+/// The flags of `service create` that shape the spec.
+struct CreateOptions {
+  std::string name;
+  std::string image;
+  std::vector<std::string> args;
+  std::string mode = "replicated";
+  std::optional<std::uint64_t> replicas;
+  std::vector<std::string> env;
+  std::vector<std::string> constraints;
+  std::optional<std::string> restart_condition, restart_delay;
+  std::optional<std::string> limit_memory, limit_cpu, reserve_memory, reserve_cpu;
+  std::optional<std::uint64_t> update_parallelism;
+  std::optional<std::string> update_delay, update_failure_action;
+};
+/// The spec docker's CLI posts to /services/create for `options` (keys in its order).
+/// @throws Error for a bad value (mode, duration, size).
+Json service_spec(const CreateOptions& options);
+/// docker's UpdateConfig defaults with the given flags set; null when none is given.
+Json update_config(const Json& current, const std::optional<std::uint64_t>& parallelism,
+                   const std::optional<std::string>& delay, const std::optional<std::string>& failure_action);
+
+/// One line of progress: "ID: ACTION", with a bar when `total` > 0 (drawn on a terminal only).
+struct ProgressMessage {
+  std::string id;
+  std::string action;
+  int current = 0, total = 0;
+};
+
+/// The progress of a service converging (docker's ServiceProgress, one poll at a time): what to
+/// print after each look at the service and its up-to-date tasks.
+class ConvergeProgress {
+ public:
+  /// The service's up-to-date tasks and the ids of the nodes that are not down: asked for only
+  /// when the poll needs them, as docker does.
+  using FetchTasks = std::function<std::pair<std::vector<Json>, std::vector<std::string>>()>;
+  /// One poll: `service` (GET /services/ID), `fetch` for its tasks and nodes, `elapsed` seconds
+  /// since the start. Returns the progress messages ("overall progress: 1 out of 3 tasks",
+  /// "1/3: running", "verify: …"), in order.
+  std::vector<ProgressMessage> poll(const Json& service, const FetchTasks& fetch, double elapsed);
+  /// True once converged and stable (the last poll printed "verify: Service converged").
+  bool done() const { return done_; }
+  /// True while the tasks are all running (the last poll found them so).
+  bool converged() const { return converged_; }
+  /// An error that ends the wait ("service update paused: …"), or "".
+  const std::string& error() const { return error_; }
+
+ private:
+  bool initialized_ = false, all_running_ = false, converged_ = false, rollback_ = false, done_ = false;
+  double converged_at_ = -1;
+  std::map<std::int64_t, int> slot_map_;
+  std::optional<ProgressMessage> message_;
+  std::string error_;
+};
+
+}  // namespace dockling::ch15

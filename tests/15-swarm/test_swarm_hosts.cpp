@@ -1,0 +1,200 @@
+// The swarm on three lab hosts (scripts/lab): the lecture notes' logger service spread over
+// them, its logs gathered from all, a drained node emptied, a killed worker's replicas run
+// again elsewhere, and joins that must be refused. Our own commands (ch15-swarm swarm|service|
+// node), as a user types them on host1.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <regex>
+#include <set>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "lab_fixture.hpp"
+
+namespace dockling::ch15 {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::Lab;
+using dockling::testing::RunResult;
+
+const char* const kLogger = "while true; do echo Hello from replica $(hostname); sleep 5; done";
+
+class SwarmHosts : public ::testing::Test {
+ protected:
+  Lab lab;
+
+  void SetUp() override {
+    DOCKLING_REQUIRE_ROOT();
+    RunResult up = lab.up(3);
+    ASSERT_EQ(up.exit_code, 0) << up;
+  }
+
+  /// `ch15-swarm ARGS` on host `host`.
+  RunResult swarm(int host, std::vector<std::string> args, std::chrono::milliseconds timeout = 60000ms) {
+    args.insert(args.begin(), "ch15-swarm");
+    return lab.exec(host, args, timeout);
+  }
+  /// Waits until `check` holds (polling every 100 ms), up to `limit`.
+  static bool eventually(const std::function<bool()>& check, std::chrono::milliseconds limit = 30s) {
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (check()) return true;
+      std::this_thread::sleep_for(100ms);
+    }
+    return check();
+  }
+  std::string replicas(const std::string& service) {
+    return swarm(1, {"service", "ls", "--filter", "name=" + service, "--format", "{{.Replicas}}"}).out;
+  }
+  /// How many of the service's tasks that should run are on each host.
+  std::map<std::string, int> placement(const std::string& service) {
+    std::map<std::string, int> hosts;
+    RunResult tasks = swarm(1, {"service", "ps", "--filter", "desired-state=running", "--format", "{{.Node}}", service});
+    std::istringstream lines(tasks.out);
+    for (std::string line; std::getline(lines, line);)
+      if (!line.empty()) ++hosts[line];
+    return hosts;
+  }
+  void create_logger(int count) {
+    RunResult created = swarm(1, {"service", "create", "-d", "--name", "logger", "--replicas", std::to_string(count),
+                                  "busybox", "sh", "-c", kLogger});
+    ASSERT_EQ(created.exit_code, 0) << created;
+    std::string want = std::to_string(count) + "/" + std::to_string(count) + "\n";
+    ASSERT_TRUE(eventually([&] { return replicas_ok(want); })) << replicas("logger");
+  }
+  bool replicas_ok(const std::string& want) { return replicas("logger") == want; }
+};
+
+TEST_F(SwarmHosts, TheLoggerServiceSpreadsOverThreeHostsLogsFromAllScalesAndGoes) {
+  RunResult nodes = swarm(1, {"node", "ls", "--format", "{{.Hostname}} {{.Status}} {{.ManagerStatus}}"});
+  EXPECT_EQ(nodes.out, "host1 Ready Leader\nhost2 Ready \nhost3 Ready \n") << nodes;
+  create_logger(3);
+  EXPECT_EQ(placement("logger"), (std::map<std::string, int>{{"host1", 1}, {"host2", 1}, {"host3", 1}}));
+
+  // Every replica's lines reach the manager, from its own host.
+  std::set<std::string> seen;
+  EXPECT_TRUE(eventually([&] {
+    RunResult logs = swarm(1, {"service", "logs", "logger"});
+    std::regex line(R"(logger\.\d\.[0-9a-z]{12}@(host\d) +\| Hello from replica [0-9a-f]{12})");
+    for (std::sregex_iterator it(logs.out.begin(), logs.out.end(), line), end; it != end; ++it) seen.insert((*it)[1]);
+    return seen.size() == 3;
+  })) << seen.size() << " hosts logged";
+
+  EXPECT_EQ(swarm(1, {"service", "scale", "-d", "logger=5"}).out, "logger scaled to 5\n");
+  EXPECT_TRUE(eventually([&] { return replicas_ok("5/5\n"); })) << replicas("logger");
+  EXPECT_EQ(placement("logger"), (std::map<std::string, int>{{"host1", 2}, {"host2", 2}, {"host3", 1}}));
+  swarm(1, {"service", "scale", "-d", "logger=2"});
+  EXPECT_TRUE(eventually([&] { return replicas_ok("2/2\n"); })) << replicas("logger");
+
+  RunResult removed = swarm(1, {"service", "rm", "logger"});
+  EXPECT_EQ(removed.out, "logger\n") << removed;
+  // Each host stops its containers (sh as pid 1 ignores SIGTERM: docker's 10 s grace) and removes them.
+  for (int host : {1, 2, 3})
+    EXPECT_TRUE(eventually([&] { return swarm(host, {"ps", "-aq"}).out.empty(); }, 40s)) << swarm(host, {"ps", "-a"});
+  RunResult left = swarm(3, {"swarm", "leave"});
+  EXPECT_EQ(left.out, "Node left the swarm.\n") << left;
+  EXPECT_TRUE(eventually([&] {
+    return swarm(1, {"node", "ls", "--format", "{{.Hostname}} {{.Status}}"}).out.find("host3 Down") != std::string::npos;
+  }));
+}
+
+TEST_F(SwarmHosts, AKilledWorkersReplicasRunAgainOnTheOthers) {
+  create_logger(3);
+  ASSERT_EQ(placement("logger")["host2"], 1);
+  ASSERT_EQ(lab.kill(2).exit_code, 0);
+  EXPECT_TRUE(eventually([&] {
+    return swarm(1, {"node", "ls", "--format", "{{.Hostname}} {{.Status}}"}).out.find("host2 Down") != std::string::npos;
+  }));
+  EXPECT_TRUE(eventually([&] {
+    std::map<std::string, int> now = placement("logger");
+    return now.count("host2") == 0 && replicas_ok("3/3\n");
+  })) << swarm(1, {"service", "ps", "logger"});
+  // The dead host's task is history, told to shut down: never run twice.
+  RunResult history = swarm(1, {"service", "ps", "--format", "{{.Node}} {{.DesiredState}}", "logger"});
+  EXPECT_NE(history.out.find("host2 Shutdown"), std::string::npos) << history;
+  swarm(1, {"service", "rm", "logger"});
+}
+
+TEST_F(SwarmHosts, ADrainedNodesTasksMoveAndAPausedOneGetsNoNewOnes) {
+  create_logger(3);
+  RunResult drained = swarm(1, {"node", "update", "--availability", "drain", "host3"});
+  ASSERT_EQ(drained.exit_code, 0) << drained;
+  EXPECT_TRUE(eventually([&] { return placement("logger").count("host3") == 0 && replicas_ok("3/3\n"); }))
+      << swarm(1, {"service", "ps", "logger"});
+  EXPECT_TRUE(eventually([&] { return swarm(3, {"ps", "-q"}).out.empty(); }, 40s)) << "host3 still runs a task";
+  swarm(1, {"node", "update", "--availability", "active", "host3"});
+  swarm(1, {"node", "update", "--availability", "pause", "host2"});
+  swarm(1, {"service", "scale", "-d", "logger=5"});
+  EXPECT_TRUE(eventually([&] { return replicas_ok("5/5\n"); })) << replicas("logger");
+  std::map<std::string, int> placed = placement("logger");
+  EXPECT_GE(placed["host2"], 1) << "a paused node keeps its tasks";
+  EXPECT_EQ(placed["host1"] + placed["host3"], 5 - placed["host2"]);
+  EXPECT_EQ(placed["host3"], 2) << "the new tasks went to the active nodes with the fewest";
+  swarm(1, {"service", "rm", "logger"});
+}
+
+TEST_F(SwarmHosts, AHostWithoutTheImagePullsItFromTheLabRegistryItsMirror) {
+  RunResult removed = swarm(2, {"rmi", "busybox", "alpine"});
+  ASSERT_EQ(removed.exit_code, 0) << removed;
+  ASSERT_EQ(swarm(2, {"images", "-q"}).out, "");
+  RunResult created = swarm(1, {"service", "create", "-d", "--name", "pulled", "--constraint", "node.hostname==host2",
+                                "busybox", "sleep", "600"});
+  ASSERT_EQ(created.exit_code, 0) << created;
+  EXPECT_TRUE(eventually([&] {
+    return swarm(1, {"service", "ls", "--filter", "name=pulled", "--format", "{{.Replicas}}"}).out == "1/1\n";
+  })) << swarm(1, {"service", "ps", "--no-trunc", "pulled"});
+  EXPECT_EQ(swarm(2, {"images", "--format", "{{.Repository}}:{{.Tag}}"}).out, "busybox:latest\n");
+  swarm(1, {"service", "rm", "pulled"});
+}
+
+TEST_F(SwarmHosts, WrongForgedAndRotatedTokensAndATakenNameAreRefused) {
+  ASSERT_EQ(swarm(3, {"swarm", "leave"}).exit_code, 0);
+  std::string token = swarm(1, {"swarm", "join-token", "-q", "worker"}).out;
+  ASSERT_FALSE(token.empty());
+  token.pop_back();
+  std::string manager = lab.address(1) + ":2377";
+  // The swarm's part right, the secret made up: refused, and nothing joined.
+  std::string forged = token.substr(0, token.size() - 25) + std::string(25, 'a');
+  RunResult refused = swarm(3, {"swarm", "join", "--token", forged, manager});
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_NE(refused.err.find("A valid join token is necessary to join this cluster"), std::string::npos) << refused;
+  RunResult malformed = swarm(3, {"swarm", "join", "--token", "SWMTKN-1-nonsense", manager});
+  EXPECT_NE(malformed.err.find("invalid join token"), std::string::npos) << malformed;
+  // A rotated token: the old one stops working, the new one works.
+  ASSERT_EQ(swarm(1, {"swarm", "join-token", "--rotate", "-q", "worker"}).exit_code, 0);
+  RunResult old = swarm(3, {"swarm", "join", "--token", token, manager});
+  EXPECT_NE(old.err.find("A valid join token is necessary"), std::string::npos) << old;
+  std::string fresh = swarm(1, {"swarm", "join-token", "-q", "worker"}).out;
+  fresh.pop_back();
+  EXPECT_NE(fresh, token);
+  RunResult joined = swarm(3, {"swarm", "join", "--token", fresh, manager});
+  EXPECT_EQ(joined.exit_code, 0) << joined;
+  EXPECT_EQ(joined.out, "This node joined a swarm as a worker.\n");
+  RunResult twice = swarm(3, {"swarm", "join", "--token", fresh, manager});
+  EXPECT_NE(twice.err.find("This node is already part of a swarm."), std::string::npos) << twice;
+
+  // The swarm port, spoken to directly: a join under the name of a node that is up is refused,
+  // an agent's call without a node's secret gets nothing, and docker's API is not served there.
+  std::string url = "http://" + manager;
+  RunResult impostor = lab.exec(3, {"curl", "-s", "-X", "POST", "-d",
+                                    nlohmann::json{{"Token", fresh}, {"Hostname", "host1"}, {"Addr", lab.address(3)},
+                                                   {"ListenAddr", lab.address(3) + ":2377"}}
+                                        .dump(),
+                                    url + "/swarm/rpc/join"});
+  EXPECT_NE(impostor.out.find("a node named host1 is already part of this swarm"), std::string::npos) << impostor;
+  RunResult session = lab.exec(3, {"curl", "-s", "-X", "POST", "-H", "Authorization: Bearer made.up", "-d", "{}",
+                                   url + "/swarm/rpc/session"});
+  EXPECT_NE(session.out.find("not a member of the swarm"), std::string::npos) << session;
+  RunResult api = lab.exec(3, {"curl", "-s", url + "/v1.41/services"});
+  EXPECT_NE(api.out.find("page not found"), std::string::npos) << api;
+  // host1, host2, and host3 twice: the one that left stays, Down, as in docker.
+  EXPECT_EQ(swarm(1, {"node", "ls", "-q"}).out.size(), 4u * 26) << swarm(1, {"node", "ls"});
+}
+
+}  // namespace
+}  // namespace dockling::ch15
