@@ -173,10 +173,14 @@ HttpAnswer exchange(const HttpEndpoint& endpoint, const HttpCall& call,
   if (!call.body.empty() || call.method == "POST" || call.method == "PUT")
     head += fmt::format("Content-Type: {}\r\nContent-Length: {}\r\n", call.content_type, call.body.size());
   head += "\r\n";
-  try {
-    write_all(fd.get(), head + call.body);
-  } catch (const Error& e) {
-    throw HttpUnreachable(fmt::format("{}: {}", endpoint.address, e.what()));
+  // send(MSG_NOSIGNAL): a server that closes early is an error here, not a SIGPIPE that
+  // ends a client process which (unlike the daemon) does not ignore it.
+  std::string request = head + call.body;
+  for (std::size_t sent = 0; sent < request.size();) {
+    ssize_t n = ::send(fd.get(), request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw HttpUnreachable(fmt::format("{}: {}", endpoint.address, std::strerror(errno)));
+    sent += static_cast<std::size_t>(n);
   }
 
   AnswerReader reader(fd.get(), endpoint.address, call.timeout, call.cancelled);
