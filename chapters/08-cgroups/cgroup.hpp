@@ -65,7 +65,7 @@ struct CgroupStats {
   std::uint64_t oom_kills = 0;                     ///< processes the OOM killer ended
 };
 
-/// One container's cgroup, `dockling/<id>` (cgroup_parent()/<id>) under the root of the
+/// One container's cgroup, `dockling/<id>` (`cgroup_parent()/<id>`) under the root of the
 /// hierarchy (v2) or of each controller's hierarchy (v1). The driver writes files; the Step
 /// decides when.
 class Cgroup {
@@ -99,7 +99,7 @@ class Cgroup {
   virtual void adopt() noexcept = 0;
 };
 
-/// The cgroup `dockling/<id>` (cgroup_parent()/<id>, read now) of `version` below `root`.
+/// The cgroup `dockling/<id>` (`cgroup_parent()/<id>`, read now) of `version` below `root`.
 /// Nothing is created yet.
 /// On v1, `root` holds one directory per hierarchy, named after its controllers
 /// ("memory", "cpu,cpuacct", ...); links like "cpu" → "cpu,cpuacct" are followed.
@@ -139,7 +139,7 @@ class CreationLock {
 /// become stale and a later sweep removes them.
 std::vector<UniqueFd> lock_as_owner(const std::vector<std::string>& directories);
 
-/// Removes the empty `dockling/<id>` (cgroup_parent()/<id>) cgroups a crashed run left behind.
+/// Removes the empty `dockling/<id>` (`cgroup_parent()/<id>`) cgroups a crashed run left behind.
 /// One in use (with processes) is left alone, so is one whose run is alive (see lock_as_owner), and so is one a
 /// parallel run is setting up (see CreationLock): the
 /// sweep waits up to 3 seconds for the exclusive lock and is skipped when it cannot get it.

@@ -17,8 +17,8 @@ class EngineStep : public ch12::RegistryStep {
   std::optional<int> run_command(const StateRoot& root) override;
 
  protected:
-  CLI::App* daemon_ = nullptr;
-  DaemonOptions options_;
+  CLI::App* daemon_ = nullptr;  ///< the `daemon` subcommand, once add_commands() made it
+  DaemonOptions options_;       ///< `daemon`'s flags (-H, --log-file, registries) as parsed
 };
 
 /// Chapter 14's steps: chapter 13's, the image step replaced by EngineStep.

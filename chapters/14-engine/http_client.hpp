@@ -20,14 +20,14 @@ namespace dockling::ch14 {
 /// Where a server listens: "unix:///PATH" or "unix:PATH" (docker's -H forms), "tcp://HOST:PORT"
 /// or "HOST:PORT" (an IPv4 address).
 struct HttpEndpoint {
-  std::string address;
+  std::string address;  ///< in one of the forms above; the messages of HttpUnreachable name it
 };
 
 /// An answer: its status, header fields (names lower-case) and body.
 struct HttpAnswer {
-  int status = 0;
-  std::vector<std::pair<std::string, std::string>> headers;
-  std::string body;
+  int status = 0;  ///< the HTTP status code (200, 404, ...)
+  std::vector<std::pair<std::string, std::string>> headers;  ///< in the order received, names lower-case
+  std::string body;  ///< chunked encoding removed; empty from http_stream()
 
   /// The first value of header `name` (lower-case), or "".
   std::string header(std::string_view name) const;
@@ -36,13 +36,14 @@ struct HttpAnswer {
 /// A request to send.
 struct HttpCall {
   HttpCall() = default;
+  /// A `method` request for `target` (path and query) with `body`.
   HttpCall(std::string method, std::string target, std::string body = "")
       : method(std::move(method)), target(std::move(target)), body(std::move(body)) {}
 
-  std::string method = "GET";
+  std::string method = "GET";  ///< "GET", "POST", "DELETE", ...
   std::string target;       ///< "/v1.41/services?filters=..."
   std::string body;         ///< sent with Content-Length when not empty (or when method is POST)
-  std::string content_type = "application/json";
+  std::string content_type = "application/json";  ///< the Content-Type sent with a body
   std::vector<std::pair<std::string, std::string>> headers;  ///< extra fields
   std::chrono::milliseconds timeout{30000};  ///< for connecting and for each read; 0: reads wait for ever
   /// When set, asked while a read waits (every 200 ms): true ends the answer there (a stream

@@ -17,12 +17,13 @@
 
 namespace dockling::ch15 {
 
+/// JSON whose objects keep their keys in insertion order: specs and rows come out in docker's order.
 using Json = nlohmann::ordered_json;
 
 /// How a listing prints: `-q`, `--no-trunc`, `--format`.
 struct ListOptions {
-  bool quiet = false;
-  bool no_trunc = false;
+  bool quiet = false;     ///< `-q`: the ids only, one a line (overrides `format`)
+  bool no_trunc = false;  ///< `--no-trunc`: full ids, images and error texts
   std::string format;  ///< "" for docker's default table
 };
 
@@ -75,7 +76,9 @@ std::string manager_status(const Json& node);
 struct LogLine {
   std::string timestamp;  ///< with timestamps only
   std::map<std::string, std::string> details;  ///< what is left after the three ids
-  std::string node_id, service_id, task_id;
+  std::string node_id,  ///< the com.docker.swarm.node.id detail
+      service_id,       ///< the com.docker.swarm.service.id detail
+      task_id;          ///< the com.docker.swarm.task.id detail
   std::string message;  ///< with its newline
 };
 /// Parses `payload` (one frame's payload); `timestamps` when the request asked for them.
@@ -106,17 +109,22 @@ std::string normalize_image(const std::string& image);
 
 /// The flags of `service create` that shape the spec.
 struct CreateOptions {
-  std::string name;
-  std::string image;
-  std::vector<std::string> args;
-  std::string mode = "replicated";
-  std::optional<std::uint64_t> replicas;
-  std::vector<std::string> env;
-  std::vector<std::string> constraints;
-  std::optional<std::string> restart_condition, restart_delay;
-  std::optional<std::string> limit_memory, limit_cpu, reserve_memory, reserve_cpu;
-  std::optional<std::uint64_t> update_parallelism;
-  std::optional<std::string> update_delay, update_failure_action;
+  std::string name;               ///< `--name`: the service's name (Spec.Name)
+  std::string image;              ///< IMAGE: ContainerSpec.Image, as given here
+  std::vector<std::string> args;  ///< COMMAND and its arguments: ContainerSpec.Args
+  std::string mode = "replicated";  ///< `--mode`: "replicated" or "global"
+  std::optional<std::uint64_t> replicas;  ///< `--replicas`; unset: the daemon's default (1)
+  std::vector<std::string> env;           ///< `-e`: KEY=VALUE each
+  std::vector<std::string> constraints;   ///< `--constraint`: node.hostname==host2, ...
+  std::optional<std::string> restart_condition,  ///< `--restart-condition`: "none", "on-failure" or "any"
+      restart_delay;                             ///< `--restart-delay`: a Go duration ("5s")
+  std::optional<std::string> limit_memory,  ///< `--limit-memory`: a size ("64m")
+      limit_cpu,                            ///< `--limit-cpu`: CPUs ("0.5")
+      reserve_memory,                       ///< `--reserve-memory`: a size each task needs on its node
+      reserve_cpu;                          ///< `--reserve-cpu`: CPUs
+  std::optional<std::uint64_t> update_parallelism;  ///< `--update-parallelism`: tasks a batch (0: all)
+  std::optional<std::string> update_delay,  ///< `--update-delay`: a Go duration between batches
+      update_failure_action;                ///< `--update-failure-action`: "pause", "continue" or "rollback"
 };
 /// The spec docker's CLI posts to /services/create for `options` (keys in its order).
 /// @throws Error for a bad value (mode, duration, size).
@@ -127,9 +135,10 @@ Json update_config(const Json& current, const std::optional<std::uint64_t>& para
 
 /// One line of progress: "ID: ACTION", with a bar when `total` > 0 (drawn on a terminal only).
 struct ProgressMessage {
-  std::string id;
-  std::string action;
-  int current = 0, total = 0;
+  std::string id;      ///< "overall progress", "verify", "rollback", a slot ("1/3") or a short node id
+  std::string action;  ///< the text after "ID: "
+  int current = 0,     ///< the bar's position: the task state's number (running is 9)
+      total = 0;       ///< the bar's end; 0: no bar
 };
 
 /// The progress of a service converging (docker's ServiceProgress, one poll at a time): what to

@@ -18,47 +18,61 @@ namespace dockling::ch15 {
 
 /// The swarm commands' subcommands and their parsed flags.
 struct SwarmCommands {
-  CLI::App* swarm = nullptr;
-  CLI::App* service = nullptr;
-  CLI::App* node = nullptr;
+  CLI::App* swarm = nullptr;    ///< `swarm`
+  CLI::App* service = nullptr;  ///< `service`
+  CLI::App* node = nullptr;     ///< `node`
 
   // swarm
-  CLI::App* init = nullptr;
-  CLI::App* join = nullptr;
-  CLI::App* join_token = nullptr;
-  CLI::App* leave = nullptr;
-  std::string advertise_addr, listen_addr = "0.0.0.0:2377", dispatcher_heartbeat, token, remote, role;
-  bool rotate = false, force = false;
+  CLI::App* init = nullptr;        ///< `swarm init`
+  CLI::App* join = nullptr;        ///< `swarm join`
+  CLI::App* join_token = nullptr;  ///< `swarm join-token`
+  CLI::App* leave = nullptr;       ///< `swarm leave`
+  std::string advertise_addr,        ///< `--advertise-addr` of init and join: IP or interface[:port]
+      listen_addr = "0.0.0.0:2377",  ///< `--listen-addr` of init and join: where the swarm port listens
+      dispatcher_heartbeat,          ///< init's `--dispatcher-heartbeat`: a Go duration ("5s")
+      token,                         ///< join's `--token`: SWMTKN-1-...
+      remote,                        ///< join's HOST:PORT: a manager's swarm port
+      role;                          ///< join-token's ROLE: "worker" or "manager"
+  bool rotate = false,  ///< join-token's `--rotate`: a new token, the old one stops working
+      force = false;    ///< `-f` of `swarm leave` and `node rm`
 
   // service
-  CLI::App* create = nullptr;
-  CLI::App* ls = nullptr;
-  CLI::App* ps = nullptr;
-  CLI::App* logs = nullptr;
-  CLI::App* scale = nullptr;
-  CLI::App* update = nullptr;
-  CLI::App* rollback = nullptr;
-  CLI::App* inspect = nullptr;
-  CLI::App* rm = nullptr;
-  CreateOptions create_options;
-  std::optional<std::string> image;
-  std::vector<std::string> env_add;
-  std::optional<std::uint64_t> replicas;
-  bool detach = false, quiet = false, no_trunc = false, pretty = false, force_update = false;
-  std::vector<std::string> filters;
-  std::string format;
+  CLI::App* create = nullptr;    ///< `service create`
+  CLI::App* ls = nullptr;        ///< `service ls`
+  CLI::App* ps = nullptr;        ///< `service ps`
+  CLI::App* logs = nullptr;      ///< `service logs`
+  CLI::App* scale = nullptr;     ///< `service scale`
+  CLI::App* update = nullptr;    ///< `service update`
+  CLI::App* rollback = nullptr;  ///< `service rollback`
+  CLI::App* inspect = nullptr;   ///< `service inspect`
+  CLI::App* rm = nullptr;        ///< `service rm`
+  CreateOptions create_options;  ///< create's flags; update reads its `--update-*` ones too
+  std::optional<std::string> image;       ///< update's `--image`
+  std::vector<std::string> env_add;       ///< update's `--env-add`: KEY=VALUE each
+  std::optional<std::uint64_t> replicas;  ///< update's `--replicas`
+  bool detach = false,        ///< `-d`: do not wait for the service to converge
+      quiet = false,          ///< `-q`: ids (or the token) only; no progress for create, update, rollback
+      no_trunc = false,       ///< `--no-trunc`
+      pretty = false,         ///< inspect's `--pretty`: text instead of JSON
+      force_update = false;   ///< update's `--force`: replace the tasks even with no change
+  std::vector<std::string> filters;  ///< `-f`/`--filter`: KEY=VALUE each ("name=web")
+  std::string format;                ///< `--format`: a Go template
   std::vector<std::string> targets;  ///< SERVICE..., NODE..., NAME=N...
-  std::string target;
-  bool follow = false, timestamps = false, no_task_ids = false, raw = false;
-  std::string tail;
+  std::string target;                ///< the one SERVICE (or task, for logs) or NODE
+  bool follow = false,        ///< logs' `-f`: keep streaming
+      timestamps = false,     ///< logs' `-t`
+      no_task_ids = false,    ///< logs' `--no-task-ids`
+      raw = false;            ///< logs' `--raw`: no "NAME@NODE | " prefix
+  std::string tail;  ///< logs' `-n`: a line count, or "" / "all" for every line
 
   // node
-  CLI::App* node_ls = nullptr;
-  CLI::App* node_ps = nullptr;
-  CLI::App* node_inspect = nullptr;
-  CLI::App* node_update = nullptr;
-  CLI::App* node_rm = nullptr;
-  std::string availability, node_role;
+  CLI::App* node_ls = nullptr;       ///< `node ls`
+  CLI::App* node_ps = nullptr;       ///< `node ps`
+  CLI::App* node_inspect = nullptr;  ///< `node inspect`
+  CLI::App* node_update = nullptr;   ///< `node update`
+  CLI::App* node_rm = nullptr;       ///< `node rm`
+  std::string availability,  ///< node update's `--availability`: "active", "pause" or "drain"
+      node_role;             ///< node update's `--role`: "worker" or "manager"
 };
 
 /// Adds `swarm`, `service` and `node` with their subcommands to `app`.

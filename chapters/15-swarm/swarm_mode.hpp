@@ -27,6 +27,8 @@ namespace dockling::ch15 {
 /// The daemon's swarm mode (a chapter 14 DaemonExtension).
 class SwarmMode : public ch14::DaemonExtension {
  public:
+  /// Swarm mode for the daemon of `root`; its agent will call this daemon where `options`
+  /// has it listen (-H, else ROOT/engine.sock). Nothing starts before start().
   SwarmMode(const StateRoot& root, const ch14::DaemonOptions& options);
   ~SwarmMode() override;
 

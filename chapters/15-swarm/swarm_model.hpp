@@ -42,8 +42,8 @@ bool is_final(TaskState state);
 
 /// A node as the orchestrator and the scheduler see it.
 struct NodeInfo {
-  std::string id;
-  std::string hostname;
+  std::string id;        ///< the node's id (constraint node.id)
+  std::string hostname;  ///< its host name (constraint node.hostname)
   std::string role = "worker";          ///< "manager" or "worker"
   std::string availability = "active";  ///< "active", "pause" or "drain"
   bool ready = true;                    ///< heartbeating: false once the manager marks it down
@@ -56,24 +56,24 @@ struct NodeInfo {
 struct Constraint {
   std::string key;     ///< "node.hostname", "node.role", "node.id" or "node.labels.KEY"
   bool equal = true;   ///< == (true) or != (false)
-  std::string value;
+  std::string value;   ///< what the node's value is compared with (node.role in any case)
 };
 
 /// What the orchestrator and the scheduler need to know of a service.
 struct ServiceInfo {
-  std::string id;
-  std::string name;
+  std::string id;        ///< the service's id
+  std::string name;      ///< its Spec.Name, unique in the swarm
   bool global = false;   ///< --mode global: one task on every eligible node
   int replicas = 1;      ///< replicated mode: how many tasks run
-  std::vector<Constraint> constraints;
+  std::vector<Constraint> constraints;  ///< a node must meet them all to get a task
   std::int64_t memory_reservation = 0;  ///< bytes each task needs on its node (0: none)
   std::string restart_condition = "any";  ///< "any", "on-failure" or "none"
 };
 
 /// A task: one container of a service on one node, in one slot.
 struct TaskInfo {
-  std::string id;
-  std::string service_id;
+  std::string id;                ///< the task's id
+  std::string service_id;        ///< the id of the service it belongs to
   int slot = 0;                  ///< replicated: 1..replicas; global: 0 (the node is the slot)
   std::string node_id;           ///< "" until scheduled
   TaskState desired = TaskState::Running;  ///< Running, Shutdown or Remove

@@ -20,7 +20,7 @@ namespace dockling::ch15 {
 /// One change of a transaction: an object written (json set) or removed (json null).
 struct StoreChange {
   std::string kind;  ///< "node", "service", "task", "cluster"
-  std::string id;
+  std::string id;    ///< the object's id within its kind ("cluster" for the one cluster object)
   nlohmann::json object;  ///< null: remove
 };
 
