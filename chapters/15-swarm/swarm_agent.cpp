@@ -83,34 +83,56 @@ json SwarmAgent::engine_call(const std::string& method, const std::string& targe
 }
 
 void SwarmAgent::start() {
-  // Containers named as tasks are this node's tasks: adopted as they are, after a restart.
+  thread_ = std::thread([this] {
+    adopt();
+    loop();
+  });
+}
+
+void SwarmAgent::adopt() {
+  // Containers named as tasks are this node's tasks: adopted as they are, after a restart. The
+  // daemon may not answer yet (it starts swarm mode and its API together): asked again until it
+  // does, before the first heartbeat, so that the manager never sees a node without its tasks.
   static const std::regex task_name(R"(^/?[^.]+\.[0-9a-z]+\.([0-9a-z]{25})$)");
-  try {
-    for (const auto& container : engine_call("GET", "/containers/json?all=1")) {
-      for (const auto& name : container.value("Names", json::array())) {
-        std::smatch match;
-        std::string text = name.get<std::string>();
-        if (!std::regex_match(text, match, task_name)) continue;
-        std::lock_guard lock(mutex_);
-        entries_[match[1]] = {container.value("Id", ""), container.value("State", "") == "running" ? "running" : "ended"};
+  for (int attempt = 0; !stopping_; ++attempt) {
+    try {
+      json list = engine_call("GET", "/containers/json?all=1");
+      std::lock_guard lock(mutex_);
+      for (const auto& container : list) {
+        for (const auto& name : container.value("Names", json::array())) {
+          std::smatch match;
+          std::string text = name.get<std::string>();
+          if (!std::regex_match(text, match, task_name)) continue;
+          // Running, or ended while the daemon was away: the watcher reports the end then.
+          entries_[match[1]] = {container.value("Id", ""), "running"};
+        }
       }
+      return;
+    } catch (const std::exception& e) {
+      if (attempt == 20) log::error("swarm agent: cannot list this node's containers yet: {}", e.what());
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
-  } catch (const std::exception& e) {
-    log::error("swarm agent: cannot list this node's containers: {}", e.what());
   }
-  thread_ = std::thread([this] { loop(); });
 }
 
 void SwarmAgent::stop() {
   stopping_ = true;
   if (thread_.joinable()) thread_.join();
-  std::vector<std::thread> workers;
-  {
+  std::unique_lock lock(mutex_);
+  idle_.wait(lock, [this] { return workers_ == 0; });
+}
+
+void SwarmAgent::spawn(std::function<void()> work) {
+  ++workers_;
+  std::thread([this, work = std::move(work)] {
+    try {
+      work();
+    } catch (const std::exception& e) {
+      log::error("swarm agent: {}", e.what());
+    }
     std::lock_guard lock(mutex_);
-    workers.swap(workers_);
-  }
-  for (auto& worker : workers)
-    if (worker.joinable()) worker.join();
+    if (--workers_ == 0) idle_.notify_all();
+  }).detach();
 }
 
 void SwarmAgent::leave(bool tell) {
@@ -178,13 +200,7 @@ void SwarmAgent::handle(const json& tasks) {
       // A task the manager assigned and no one here has started yet.
       if (entry == entries_.end() && state == "assigned") {
         entries_[id] = {"", "starting"};
-        workers_.emplace_back([this, task] {
-          try {
-            run_task(task);
-          } catch (const std::exception& e) {
-            log::error("swarm agent: task {}: {}", task.value("ID", ""), e.what());
-          }
-        });
+        spawn([this, task] { run_task(task); });
       }
       continue;
     }
@@ -194,7 +210,7 @@ void SwarmAgent::handle(const json& tasks) {
                    state == "orphaned";
       if (!final) {
         entries_[id] = {"", "ended"};
-        workers_.emplace_back([this, id] { report(status_of(id, "shutdown", "shutdown")); });
+        spawn([this, id] { report(status_of(id, "shutdown", "shutdown")); });
       }
       continue;
     }
@@ -204,13 +220,7 @@ void SwarmAgent::handle(const json& tasks) {
                                ? task["Spec"]["ContainerSpec"]["StopGracePeriod"].get<std::int64_t>() / 1'000'000'000
                                : 10;
       std::string container = entry->second.container;
-      workers_.emplace_back([this, id, container, grace] {
-        try {
-          stop_task(id, container, grace);
-        } catch (const std::exception& e) {
-          log::error("swarm agent: stopping task {}: {}", id, e.what());
-        }
-      });
+      spawn([this, id, container, grace] { stop_task(id, container, grace); });
     }
   }
   // Tasks the manager forgot: their containers go too.
@@ -222,7 +232,7 @@ void SwarmAgent::handle(const json& tasks) {
     }
     if (!entry->second.container.empty()) {
       std::string container = entry->second.container;
-      workers_.emplace_back([this, container] { remove_container(container); });
+      spawn([this, container] { remove_container(container); });
     }
     entry = entries_.erase(entry);
   }

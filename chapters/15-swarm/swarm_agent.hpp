@@ -6,6 +6,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <functional>
 #include <cstdint>
 #include <map>
 #include <mutex>
@@ -20,7 +22,7 @@ namespace dockling::ch15 {
 /// Who the agent is and whom it talks to.
 struct AgentConfig {
   std::string manager;  ///< the manager's swarm port, "HOST:PORT"
-  std::string node_id;
+  std::string node_id;  ///< this node's id, given at join; with the secret, its Bearer credential
   std::string secret;   ///< the node's secret, given at join
   std::string engine;   ///< this node's Engine API, "unix:///PATH"
 };
@@ -28,6 +30,7 @@ struct AgentConfig {
 /// The agent of one node; its threads run until stop().
 class SwarmAgent {
  public:
+  /// An agent for `config`; nothing runs until start().
   explicit SwarmAgent(AgentConfig config);
   ~SwarmAgent();
   SwarmAgent(const SwarmAgent&) = delete;
@@ -51,9 +54,13 @@ class SwarmAgent {
     std::string phase;        ///< "starting", "running", "stopping", "ended"
   };
   void loop();
+  /// Takes on the task containers this node's daemon already has (after a restart).
+  void adopt();
   void handle(const nlohmann::json& tasks);
   void watch_containers();
   void run_task(nlohmann::json task);
+  /// Runs `work` on a thread of its own; call with mutex_ held. stop() waits for them all.
+  void spawn(std::function<void()> work);
   void stop_task(const std::string& task_id, const std::string& container, std::int64_t grace_seconds);
   void remove_container(const std::string& container);
   /// Sends one state of a task to the manager (retried while it is unreachable, briefly).
@@ -65,7 +72,8 @@ class SwarmAgent {
   std::atomic<bool> stopping_{false};
   std::mutex mutex_;
   std::map<std::string, Entry> entries_;  ///< by task id
-  std::vector<std::thread> workers_;
+  int workers_ = 0;                  ///< threads of spawn() still running
+  std::condition_variable idle_;     ///< workers_ reached 0
   std::thread thread_;
 };
 

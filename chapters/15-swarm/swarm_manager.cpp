@@ -356,15 +356,18 @@ void SwarmManager::reconcile_services(std::vector<StoreChange>& changes) {
       task["DesiredState"] = "remove";
       changes.push_back({"task", id, task});
     }
+    // Named copies: clang before 16 cannot capture structured bindings in a lambda.
+    const json& spec_of = service;
+    const std::string& id_of = service_id;
     auto new_task = [&](int slot, const std::string& node) {
       json task = {{"ID", new_id()},
                    {"Labels", json::object()},
-                   {"Spec", service["Spec"]["TaskTemplate"]},
-                   {"ServiceID", service_id},
+                   {"Spec", spec_of["Spec"]["TaskTemplate"]},
+                   {"ServiceID", id_of},
                    {"Slot", slot},
                    {"Status", {{"Timestamp", timestamp}, {"State", "pending"}, {"Message", "pending task scheduling"}}},
                    {"DesiredState", "running"},
-                   {"_SpecVersion", service.value("_SpecVersion", 1)}};
+                   {"_SpecVersion", spec_of.value("_SpecVersion", 1)}};
       if (!node.empty()) task["NodeID"] = node;
       changes.push_back({"task", task["ID"], task});
     };
@@ -372,7 +375,42 @@ void SwarmManager::reconcile_services(std::vector<StoreChange>& changes) {
       if (!waiting_slots.count(slot)) new_task(slot, "");
     for (const auto& node : actions.create_on_nodes)
       if (!waiting_nodes.count(node)) new_task(0, node);
+    bool converged = actions.create_slots.empty() && actions.create_on_nodes.empty() && actions.shut_down.empty() &&
+                     actions.remove.empty();
+    if (converged) roll_out(service, mine, changes);
   }
+}
+
+void SwarmManager::roll_out(const json& service, const std::vector<const json*>& tasks,
+                            std::vector<StoreChange>& changes) {
+  std::string id = service.value("ID", "");
+  int version = service.value("_SpecVersion", 1);
+  std::vector<const json*> old;
+  for (const json* task : tasks) {
+    TaskInfo info = task_info(*task);
+    if (info.desired != TaskState::Running || is_final(info.state)) continue;
+    if (task->value("_SpecVersion", 1) != version)
+      old.push_back(task);
+    else if (info.state < TaskState::Running)
+      return;  // a new task of the last batch is still starting: the next batch waits for it
+  }
+  if (old.empty()) {
+    rolled_at_.erase(id);
+    return;
+  }
+  const json config = service["Spec"].value("UpdateConfig", json::object());
+  auto delay = std::chrono::milliseconds(config.value("Delay", std::int64_t{0}) / 1'000'000);
+  auto now = Clock::now();
+  if (auto last = rolled_at_.find(id); last != rolled_at_.end() && now < last->second + delay) return;
+  std::size_t parallelism = config.value("Parallelism", std::uint64_t{1});
+  if (parallelism == 0) parallelism = old.size();  // docker's 0: all at once
+  std::sort(old.begin(), old.end(), [](const json* a, const json* b) { return a->value("Slot", 0) < b->value("Slot", 0); });
+  for (std::size_t i = 0; i < old.size() && i < parallelism; ++i) {
+    json task = *old[i];
+    task["DesiredState"] = "shutdown";  // stop-first: the slot's new task comes next round
+    changes.push_back({"task", task["ID"], task});
+  }
+  rolled_at_[id] = now;
 }
 
 void SwarmManager::schedule(std::vector<StoreChange>& changes) {

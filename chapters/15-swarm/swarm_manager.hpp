@@ -32,19 +32,19 @@ Filters parse_filters(const std::string& text);
 
 /// What a node says of itself when it joins (or when the first manager starts the swarm).
 struct NodeDescription {
-  std::string hostname;
+  std::string hostname;          ///< its host name: one joining node per name, unless the other is down
   std::string addr;              ///< the address others reach it on (its advertise address)
   std::string listen_addr;       ///< where its swarm port listens, "HOST:PORT"
-  std::int64_t memory_bytes = 0;
-  std::int64_t nano_cpus = 0;
+  std::int64_t memory_bytes = 0;  ///< its physical memory, bytes (Resources.MemoryBytes)
+  std::int64_t nano_cpus = 0;     ///< its CPUs in billionths (docker's NanoCPUs: 4 CPUs = 4000000000)
 };
 
 /// What a node gets when it joins: its identity and what it needs to talk to the swarm.
 struct NodeCredentials {
-  std::string node_id;
+  std::string node_id;   ///< the node's new id, 25 base-36 characters (swarmkit's form)
   std::string secret;    ///< the node's own secret: its agent authenticates with it
   std::string node_key;  ///< the key managers present when they call a node (logs)
-  std::string cluster_id;
+  std::string cluster_id;  ///< the swarm's id (docker's ClusterID)
   std::string role;      ///< "manager" or "worker"
 };
 
@@ -70,18 +70,37 @@ class SwarmManager {
   void stop();
 
   // docker's API (swarm_mode.cpp routes to these; errors as ch14::ApiError)
+  /// GET /swarm: the swarm (cluster) object with its two join tokens.
   nlohmann::json swarm_json();
+  /// The "Swarm" part of GET /info as node `self_id` (this manager's node) shows it.
   nlohmann::json info_json(const std::string& self_id);
+  /// GET /nodes: the nodes that pass `filters` (id, name: the hostname, role).
   nlohmann::json nodes(const Filters& filters);
+  /// GET /nodes/NAME: the node with that id, hostname or id prefix. @throws ApiError 404, 400.
   nlohmann::json node(const std::string& name);
+  /// POST /nodes/NAME/update: sets Availability and Labels. `version`: the node's Version.Index,
+  /// as read (else 500, update out of sequence). A role change is refused (400).
   void update_node(const std::string& name, std::uint64_t version, const nlohmann::json& spec);
+  /// DELETE /nodes/NAME: a worker that is down, or any worker with `force`; never a manager.
   void remove_node(const std::string& name, bool force);
+  /// GET /services: those that pass `filters` (id, name, mode); `status` adds ServiceStatus
+  /// (running and desired task counts).
   nlohmann::json services(const Filters& filters, bool status);
+  /// GET /services/NAME: the service with that id, name or id prefix. @throws ApiError 404, 400.
   nlohmann::json service(const std::string& name);
+  /// POST /services/create: checks `spec` and stores a new service; returns its id.
+  /// @throws ApiError 400 for a bad spec, 409 for a name in use.
   std::string create_service(const nlohmann::json& spec);
+  /// POST /services/NAME/update: `spec` becomes the spec (the old one becomes PreviousSpec), or with
+  /// `rollback` PreviousSpec does. `version` as update_node's. New tasks roll out when
+  /// TaskTemplate changed.
   void update_service(const std::string& name, std::uint64_t version, const nlohmann::json& spec, bool rollback);
+  /// DELETE /services/NAME: the service goes and its tasks are marked to be removed.
   void remove_service(const std::string& name);
+  /// GET /tasks: those that pass `filters` (service and node by id, name or prefix; id, name,
+  /// desired-state).
   nlohmann::json tasks(const Filters& filters);
+  /// GET /tasks/ID: the task with that id or id prefix. @throws ApiError 404.
   nlohmann::json task(const std::string& id);
   /// The worker or manager token (docker's SWMTKN-1-...).
   std::string join_token(const std::string& role);
@@ -109,6 +128,11 @@ class SwarmManager {
   void orchestrate();
   void check_heartbeats(std::vector<StoreChange>& changes);
   void reconcile_services(std::vector<StoreChange>& changes);
+  /// A service whose task spec changed (service update) replaces its old tasks a batch at a
+  /// time: UpdateConfig.Parallelism of them (default 1, 0: all), each batch once the last one
+  /// runs and UpdateConfig.Delay has passed; each old task stops before its slot's new one starts.
+  void roll_out(const nlohmann::json& service, const std::vector<const nlohmann::json*>& tasks,
+                std::vector<StoreChange>& changes);
   void schedule(std::vector<StoreChange>& changes);
   void collect_garbage(std::vector<StoreChange>& changes);
   void apply(std::vector<StoreChange> changes);
@@ -127,6 +151,8 @@ class SwarmManager {
   std::map<std::string, std::chrono::steady_clock::time_point> last_seen_;
   /// Tasks whose replacement waits for the restart delay: task id → when it may be replaced.
   std::map<std::string, std::chrono::steady_clock::time_point> restart_at_;
+  /// When each service being updated last began a batch.
+  std::map<std::string, std::chrono::steady_clock::time_point> rolled_at_;
   bool stopping_ = false;
   std::thread thread_;
 };

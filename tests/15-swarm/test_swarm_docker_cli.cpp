@@ -1,7 +1,9 @@
 // The lecture notes' swarm on one host, typed into the real docker CLI (Debian's 20.10) against
-// `ch15-swarm daemon`: swarm init, service create/ls/ps/logs/scale/rm, swarm leave.
+// `ch15-swarm daemon`: swarm init, service create/ls/ps/logs/scale/update/rm, swarm leave; a
+// manager killed and started again.
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <sys/socket.h>
 
 #include <regex>
@@ -109,6 +111,45 @@ TEST_F(SwarmDockerCli, TheLectureNotesLoggerServiceRunsScalesLogsAndGoes) {
   testing::RunResult left = docker({"swarm", "leave", "--force"});
   EXPECT_EQ(left.exit_code, 0) << left;
   EXPECT_EQ(left.out, "Node left the swarm.\n");
+}
+
+TEST_F(SwarmDockerCli, AManagerKilledAndStartedAgainKeepsItsServicesAndTasks) {
+  init();
+  expect_ok({"service", "create", "-d", "--name", "kept", "--replicas", "2", "busybox", "sleep", "600"});
+  ASSERT_TRUE(eventually([&] { return replicas("kept") == "2/2\n"; })) << replicas("kept");
+  std::string tasks = docker({"service", "ps", "-q", "kept"}).out;
+  std::string containers = docker({"ps", "-q"}).out;
+  // kill -9: no goodbye. The containers run on under their monitors; the store has every task.
+  daemon->signal(SIGKILL);
+  daemon->wait();
+  daemon.reset();
+  start_daemon();
+  EXPECT_TRUE(eventually([&] { return replicas("kept") == "2/2\n"; })) << replicas("kept");
+  EXPECT_EQ(docker({"service", "ps", "-q", "kept"}).out, tasks) << "the same tasks, none started twice";
+  EXPECT_EQ(docker({"ps", "-q"}).out, containers);
+  expect_ok({"service", "scale", "-d", "kept=3"});
+  EXPECT_TRUE(eventually([&] { return replicas("kept") == "3/3\n"; })) << replicas("kept");
+  expect_ok({"service", "rm", "kept"});
+  EXPECT_TRUE(eventually([&] { return docker({"ps", "-aq"}).out.empty(); }, 40s)) << docker({"ps", "-a"});
+}
+
+TEST_F(SwarmDockerCli, AnUpdatedImageRollsOutOneTaskAtATime) {
+  init();
+  expect_ok({"tag", "busybox", "busybox:v2"});
+  expect_ok({"service", "create", "-d", "--name", "rolled", "--replicas", "3", "--stop-grace-period", "1s", "busybox",
+             "sleep", "600"});
+  ASSERT_TRUE(eventually([&] { return replicas("rolled") == "3/3\n"; })) << replicas("rolled");
+  testing::RunResult updated =
+      docker({"service", "update", "--image", "busybox:v2", "--update-parallelism", "1", "rolled"}, 120000ms);
+  EXPECT_EQ(updated.exit_code, 0) << updated;
+  testing::RunResult running =
+      docker({"service", "ps", "--filter", "desired-state=running", "--format", "{{.Name}} {{.Image}}", "rolled"});
+  EXPECT_EQ(running.out, "rolled.1 busybox:v2\nrolled.2 busybox:v2\nrolled.3 busybox:v2\n") << running;
+  testing::RunResult history =
+      docker({"service", "ps", "--filter", "desired-state=shutdown", "--format", "{{.Name}} {{.Image}}", "rolled"});
+  EXPECT_EQ(history.out, "rolled.1 busybox:latest\nrolled.2 busybox:latest\nrolled.3 busybox:latest\n") << history;
+  expect_ok({"service", "rm", "rolled"});
+  EXPECT_TRUE(eventually([&] { return docker({"ps", "-aq"}).out.empty(); }, 40s)) << docker({"ps", "-a"});
 }
 
 TEST_F(SwarmDockerCli, NodeLsShowsThisNodeAsTheLeader) {

@@ -3,6 +3,7 @@
 // again elsewhere, and joins that must be refused. Our own commands (ch15-swarm swarm|service|
 // node), as a user types them on host1.
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <chrono>
 #include <functional>
@@ -117,6 +118,28 @@ TEST_F(SwarmHosts, AKilledWorkersReplicasRunAgainOnTheOthers) {
   // The dead host's task is history, told to shut down: never run twice.
   RunResult history = swarm(1, {"service", "ps", "--format", "{{.Node}} {{.DesiredState}}", "logger"});
   EXPECT_NE(history.out.find("host2 Shutdown"), std::string::npos) << history;
+  swarm(1, {"service", "rm", "logger"});
+}
+
+TEST_F(SwarmHosts, ANodeThatWasOnlySlowComesBackAndStopsItsReplacedTask) {
+  create_logger(3);
+  // host2's daemon stops answering (SIGSTOP: a machine that froze), long enough to be called down.
+  std::smatch match;
+  std::string status = lab.status().out;
+  ASSERT_TRUE(std::regex_search(status, match, std::regex(R"(host2 \S+ (\d+))"))) << status;
+  pid_t daemon = std::stoi(match[1]);
+  ASSERT_EQ(::kill(daemon, SIGSTOP), 0);
+  bool replaced = eventually([&] { return placement("logger").count("host2") == 0 && replicas_ok("3/3\n"); });
+  ASSERT_EQ(::kill(daemon, SIGCONT), 0);
+  ASSERT_TRUE(replaced) << swarm(1, {"service", "ps", "logger"});
+  // Back, it is told its task was replaced: it stops it, and the slot does not run twice.
+  EXPECT_TRUE(eventually([&] {
+    return swarm(1, {"node", "ls", "--format", "{{.Hostname}} {{.Status}}"}).out.find("host2 Ready") != std::string::npos;
+  }));
+  EXPECT_TRUE(eventually([&] { return swarm(2, {"ps", "-q"}).out.empty(); }, 40s)) << swarm(2, {"ps", "-a"});
+  RunResult history = swarm(1, {"service", "ps", "--format", "{{.Node}} {{.DesiredState}} {{.CurrentState}}", "logger"});
+  EXPECT_TRUE(std::regex_search(history.out, std::regex("host2 Shutdown Shutdown"))) << history;
+  EXPECT_EQ(placement("logger").count("host2"), 0u);
   swarm(1, {"service", "rm", "logger"});
 }
 
