@@ -485,18 +485,21 @@ std::string normalize_image(const std::string& image) {
   }
 }
 
-Json update_config(const Json& current, const std::optional<std::uint64_t>& parallelism,
-                   const std::optional<std::string>& delay, const std::optional<std::string>& failure_action) {
-  if (!parallelism && !delay && !failure_action) return current;
+Json update_config(const Json& current, const CreateOptions& options) {
+  if (!options.update_parallelism && !options.update_delay && !options.update_failure_action && !options.update_monitor &&
+      !options.update_max_failure_ratio)
+    return current;
   Json config = current.is_object() ? current
                                     : Json{{"Parallelism", 1}, {"Delay", 0}, {"FailureAction", "pause"},
                                            {"Monitor", 5000000000LL}, {"MaxFailureRatio", 0}, {"Order", "stop-first"}};
-  if (parallelism) config["Parallelism"] = *parallelism;
-  if (delay) config["Delay"] = parse_duration(*delay, "--update-delay");
-  if (failure_action) {
-    if (*failure_action != "pause" && *failure_action != "continue" && *failure_action != "rollback")
-      throw Error(fmt::format("invalid argument \"{}\" for \"--update-failure-action\" flag: invalid value", *failure_action), 125);
-    config["FailureAction"] = *failure_action;
+  if (options.update_parallelism) config["Parallelism"] = *options.update_parallelism;
+  if (options.update_delay) config["Delay"] = parse_duration(*options.update_delay, "--update-delay");
+  if (options.update_monitor) config["Monitor"] = parse_duration(*options.update_monitor, "--update-monitor");
+  if (options.update_max_failure_ratio) config["MaxFailureRatio"] = *options.update_max_failure_ratio;  // the daemon checks it
+  if (const auto& action = options.update_failure_action) {
+    if (*action != "pause" && *action != "continue" && *action != "rollback")
+      throw Error(fmt::format("invalid argument \"{}\" for \"--update-failure-action\" flag: invalid value", *action), 125);
+    config["FailureAction"] = *action;
   }
   return config;
 }
@@ -546,7 +549,7 @@ Json service_spec(const CreateOptions& options) {
   } else {
     throw Error(fmt::format("invalid argument \"{}\" for \"--mode\" flag: unknown mode: {}", options.mode, options.mode), 125);
   }
-  Json update = update_config(nullptr, options.update_parallelism, options.update_delay, options.update_failure_action);
+  Json update = update_config(nullptr, options);
   if (!update.is_null()) spec["UpdateConfig"] = update;
   spec["EndpointSpec"] = Json{{"Mode", "vip"}};
   return spec;

@@ -123,15 +123,17 @@ struct CreateOptions {
       reserve_memory,                       ///< `--reserve-memory`: a size each task needs on its node
       reserve_cpu;                          ///< `--reserve-cpu`: CPUs
   std::optional<std::uint64_t> update_parallelism;  ///< `--update-parallelism`: tasks a batch (0: all)
+  std::optional<double> update_max_failure_ratio;   ///< `--update-max-failure-ratio`: failures tolerated, 0..1
   std::optional<std::string> update_delay,  ///< `--update-delay`: a Go duration between batches
-      update_failure_action;                ///< `--update-failure-action`: "pause", "continue" or "rollback"
+      update_failure_action,                ///< `--update-failure-action`: "pause", "continue" or "rollback"
+      update_monitor;                       ///< `--update-monitor`: how long a new task must run to count as up
 };
 /// The spec docker's CLI posts to /services/create for `options` (keys in its order).
 /// @throws Error for a bad value (mode, duration, size).
 Json service_spec(const CreateOptions& options);
-/// docker's UpdateConfig defaults with the given flags set; null when none is given.
-Json update_config(const Json& current, const std::optional<std::uint64_t>& parallelism,
-                   const std::optional<std::string>& delay, const std::optional<std::string>& failure_action);
+/// `current` (else docker's UpdateConfig defaults) with the `--update-*` flags of `options`
+/// set; `current` as it is when none is given.
+Json update_config(const Json& current, const CreateOptions& options);
 
 /// One line of progress: "ID: ACTION", with a bar when `total` > 0 (drawn on a terminal only).
 struct ProgressMessage {

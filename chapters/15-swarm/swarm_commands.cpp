@@ -670,8 +670,7 @@ int service_update(const Api& api, const SwarmCommands& c) {
       throw Error("replicas can only be used with replicated or replicated-job mode", 1);
     spec["Mode"]["Replicated"]["Replicas"] = *c.replicas;
   }
-  Json update = update_config(spec.contains("UpdateConfig") ? spec["UpdateConfig"] : Json(), c.create_options.update_parallelism,
-                              c.create_options.update_delay, c.create_options.update_failure_action);
+  Json update = update_config(spec.contains("UpdateConfig") ? spec["UpdateConfig"] : Json(), c.create_options);
   if (!update.is_null()) set_before(spec, "UpdateConfig", update, {"RollbackConfig", "Networks", "EndpointSpec"});
   if (c.force_update) spec["TaskTemplate"]["ForceUpdate"] = spec["TaskTemplate"].value("ForceUpdate", 0) + 1;
   Json answer = api.post("/services/" + str(service, "ID") + "/update?registryAuthFrom=spec&version=" + version_of(service), spec);
@@ -1026,6 +1025,8 @@ void add_swarm_commands(CLI::App& app, SwarmCommands& c) {
   c.create->add_option("--update-parallelism", o.update_parallelism, "Maximum number of tasks updated simultaneously");
   c.create->add_option("--update-delay", o.update_delay, "Delay between updates (ns|us|ms|s|m|h)");
   c.create->add_option("--update-failure-action", o.update_failure_action, "Action on update failure (pause, continue, rollback)");
+  c.create->add_option("--update-max-failure-ratio", o.update_max_failure_ratio, "Failure rate to tolerate during an update");
+  c.create->add_option("--update-monitor", o.update_monitor, "Duration after each task update to monitor for failure (ns|us|ms|s|m|h)");
   c.create->add_option("IMAGE", o.image, "The image")->required();
   c.create->add_option("COMMAND", o.args, "The command and its arguments");
   c.create->positionals_at_end();
@@ -1067,6 +1068,8 @@ void add_swarm_commands(CLI::App& app, SwarmCommands& c) {
   c.update->add_option("--update-parallelism", o.update_parallelism, "Maximum number of tasks updated simultaneously");
   c.update->add_option("--update-delay", o.update_delay, "Delay between updates (ns|us|ms|s|m|h)");
   c.update->add_option("--update-failure-action", o.update_failure_action, "Action on update failure (pause, continue, rollback)");
+  c.update->add_option("--update-max-failure-ratio", o.update_max_failure_ratio, "Failure rate to tolerate during an update");
+  c.update->add_option("--update-monitor", o.update_monitor, "Duration after each task update to monitor for failure (ns|us|ms|s|m|h)");
   c.update->add_option("SERVICE", c.target, "The service")->required();
 
   c.rollback = add_command(*c.service, "rollback", "Revert changes to a service's configuration");

@@ -156,6 +156,17 @@ void validate_spec(const json& spec) {
   std::string condition = text_at(spec, "/TaskTemplate/RestartPolicy/Condition");
   if (!condition.empty() && condition != "any" && condition != "on-failure" && condition != "none")
     invalid(fmt::format("restart condition \"{}\": must be none, on-failure or any", condition));
+  for (const char* key : {"UpdateConfig", "RollbackConfig"}) {
+    const json config = spec.value(key, json::object());
+    if (!config.is_object()) continue;
+    if (config.value("Delay", std::int64_t{0}) < 0) invalid("TaskSpec: update-delay cannot be negative");
+    if (config.value("Monitor", std::int64_t{0}) < 0) invalid("TaskSpec: update-monitor cannot be negative");
+    double ratio = config.value("MaxFailureRatio", 0.0);
+    if (ratio < 0 || ratio > 1) invalid("TaskSpec: update-maxfailureratio cannot be less than 0 or bigger than 1");
+    std::string action = config.value("FailureAction", "pause");
+    if (action != "pause" && action != "continue" && action != "rollback")
+      throw ApiError(400, "unrecognized update failure action " + action);  // dockerd's convert step
+  }
 }
 
 /// The spec as the store keeps it: docker's defaults filled in where the CLI leaves them out.
@@ -377,40 +388,8 @@ void SwarmManager::reconcile_services(std::vector<StoreChange>& changes) {
       if (!waiting_nodes.count(node)) new_task(0, node);
     bool converged = actions.create_slots.empty() && actions.create_on_nodes.empty() && actions.shut_down.empty() &&
                      actions.remove.empty();
-    if (converged) roll_out(service, mine, changes);
+    for (auto& change : update_round(service, mine, converged, rollouts_, now, timestamp)) changes.push_back(std::move(change));
   }
-}
-
-void SwarmManager::roll_out(const json& service, const std::vector<const json*>& tasks,
-                            std::vector<StoreChange>& changes) {
-  std::string id = service.value("ID", "");
-  int version = service.value("_SpecVersion", 1);
-  std::vector<const json*> old;
-  for (const json* task : tasks) {
-    TaskInfo info = task_info(*task);
-    if (info.desired != TaskState::Running || is_final(info.state)) continue;
-    if (task->value("_SpecVersion", 1) != version)
-      old.push_back(task);
-    else if (info.state < TaskState::Running)
-      return;  // a new task of the last batch is still starting: the next batch waits for it
-  }
-  if (old.empty()) {
-    rolled_at_.erase(id);
-    return;
-  }
-  const json config = service["Spec"].value("UpdateConfig", json::object());
-  auto delay = std::chrono::milliseconds(config.value("Delay", std::int64_t{0}) / 1'000'000);
-  auto now = Clock::now();
-  if (auto last = rolled_at_.find(id); last != rolled_at_.end() && now < last->second + delay) return;
-  std::size_t parallelism = config.value("Parallelism", std::uint64_t{1});
-  if (parallelism == 0) parallelism = old.size();  // docker's 0: all at once
-  std::sort(old.begin(), old.end(), [](const json* a, const json* b) { return a->value("Slot", 0) < b->value("Slot", 0); });
-  for (std::size_t i = 0; i < old.size() && i < parallelism; ++i) {
-    json task = *old[i];
-    task["DesiredState"] = "shutdown";  // stop-first: the slot's new task comes next round
-    changes.push_back({"task", task["ID"], task});
-  }
-  rolled_at_[id] = now;
 }
 
 void SwarmManager::schedule(std::vector<StoreChange>& changes) {
@@ -702,16 +681,14 @@ void SwarmManager::update_service(const std::string& name, std::uint64_t version
   std::lock_guard lock(mutex_);
   json service = find_service(name);
   check_version(service, version);
-  json next = rollback ? service.value("PreviousSpec", json()) : spec;
-  if (next.is_null()) throw ApiError(400, fmt::format("service {} does not have a previous spec", service["ID"].get<std::string>()));
-  validate_spec(next);
-  next = normalized(next);
-  if (next["Name"] != service["Spec"]["Name"]) throw ApiError(400, "rpc error: code = Unimplemented desc = renaming services is not supported");
-  if (next["TaskTemplate"] != service["Spec"]["TaskTemplate"])
-    service["_SpecVersion"] = service.value("_SpecVersion", 1) + 1;
-  service["PreviousSpec"] = service["Spec"];
-  service["Spec"] = next;
-  apply({{"service", service["ID"], service}});
+  json next;
+  if (!rollback) {
+    validate_spec(spec);
+    next = normalized(spec);
+    if (next["Name"] != service["Spec"]["Name"])
+      throw ApiError(400, "rpc error: code = Unimplemented desc = renaming services is not supported");
+  }
+  apply({{"service", service["ID"], updated_service(service, next, ch10::rfc3339_now())}});
 }
 
 void SwarmManager::remove_service(const std::string& name) {

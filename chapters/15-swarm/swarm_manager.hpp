@@ -22,6 +22,7 @@
 
 #include "swarm_model.hpp"
 #include "swarm_store.hpp"
+#include "swarm_update.hpp"
 
 namespace dockling::ch15 {
 
@@ -128,11 +129,6 @@ class SwarmManager {
   void orchestrate();
   void check_heartbeats(std::vector<StoreChange>& changes);
   void reconcile_services(std::vector<StoreChange>& changes);
-  /// A service whose task spec changed (service update) replaces its old tasks a batch at a
-  /// time: UpdateConfig.Parallelism of them (default 1, 0: all), each batch once the last one
-  /// runs and UpdateConfig.Delay has passed; each old task stops before its slot's new one starts.
-  void roll_out(const nlohmann::json& service, const std::vector<const nlohmann::json*>& tasks,
-                std::vector<StoreChange>& changes);
   void schedule(std::vector<StoreChange>& changes);
   void collect_garbage(std::vector<StoreChange>& changes);
   void apply(std::vector<StoreChange> changes);
@@ -151,8 +147,8 @@ class SwarmManager {
   std::map<std::string, std::chrono::steady_clock::time_point> last_seen_;
   /// Tasks whose replacement waits for the restart delay: task id → when it may be replaced.
   std::map<std::string, std::chrono::steady_clock::time_point> restart_at_;
-  /// When each service being updated last began a batch.
-  std::map<std::string, std::chrono::steady_clock::time_point> rolled_at_;
+  /// The updates under way, by service id (swarm_update.hpp).
+  std::map<std::string, Rollout> rollouts_;
   bool stopping_ = false;
   std::thread thread_;
 };

@@ -152,6 +152,37 @@ TEST_F(SwarmDockerCli, AnUpdatedImageRollsOutOneTaskAtATime) {
   EXPECT_TRUE(eventually([&] { return docker({"ps", "-aq"}).out.empty(); }, 40s)) << docker({"ps", "-a"});
 }
 
+TEST_F(SwarmDockerCli, AnUpdateWhoseNewTaskFailsPausesWithTheOldTasksServingAndRollsBack) {
+  init();
+  expect_ok({"service", "create", "-d", "--name", "fragile", "--replicas", "3", "--stop-grace-period", "1s",
+             "--update-failure-action", "pause", "--update-monitor", "2s", "--update-delay", "2s", "busybox", "sleep",
+             "600"});
+  ASSERT_TRUE(eventually([&] { return replicas("fragile") == "3/3\n"; })) << replicas("fragile");
+  auto serving = [&] {  // replicas of the old spec that run
+    std::string commands = docker({"ps", "--filter", "status=running", "--format", "{{.Command}}"}).out;
+    std::size_t count = 0;
+    for (const auto& line : split_lines(commands)) count += line.find("sleep 600") != std::string::npos;
+    return count;
+  };
+  // The new command ends at once: the first new task fails (within the 2 s delay that follows its
+  // start, so before a second old task stops), the update pauses, docker's CLI says so.
+  testing::RunResult updated = docker({"service", "update", "--args", "false", "fragile"}, 120000ms);
+  EXPECT_EQ(updated.exit_code, 1) << updated;
+  EXPECT_TRUE(std::regex_search(updated.err, std::regex("service update paused: update paused due to failure or early "
+                                                        "termination of task [0-9a-z]{25}")))
+      << updated;
+  EXPECT_EQ(docker({"service", "inspect", "--format", "{{.UpdateStatus.State}}", "fragile"}).out, "paused\n");
+  EXPECT_TRUE(eventually([&] { return serving() == 2; })) << docker({"ps", "-a"});
+
+  expect_ok({"service", "update", "-d", "--rollback", "fragile"});
+  EXPECT_TRUE(eventually([&] {
+    return docker({"service", "inspect", "--format", "{{.UpdateStatus.State}}", "fragile"}).out == "rollback_completed\n";
+  })) << docker({"service", "inspect", "fragile"});
+  EXPECT_TRUE(eventually([&] { return serving() == 3; })) << docker({"ps", "-a"});
+  expect_ok({"service", "rm", "fragile"});
+  EXPECT_TRUE(eventually([&] { return docker({"ps", "-aq"}).out.empty(); }, 40s)) << docker({"ps", "-a"});
+}
+
 TEST_F(SwarmDockerCli, NodeLsShowsThisNodeAsTheLeader) {
   init();
   testing::RunResult nodes = docker({"node", "ls"});
