@@ -76,7 +76,7 @@ nlohmann::ordered_json inspect_container(const ContainerRecord& record) {
   object["Platform"] = "linux";
   nlohmann::ordered_json host_config = nlohmann::ordered_json::object();
   copy_fields(host_config, json.value("HostConfig", nlohmann::json::object()),
-              {"Binds", "NetworkMode", "PortBindings", "RestartPolicy", "AutoRemove", "PublishAllPorts"});
+              {"Binds", "NetworkMode", "PortBindings", "RestartPolicy", "AutoRemove", "PublishAllPorts", "Memory"});
   object["HostConfig"] = host_config;
   if (json.contains("GraphDriver")) object["GraphDriver"] = graph_driver(json["GraphDriver"]);
   // Chapter 13's volumes and bind mounts, each with docker's fields in docker's order.

@@ -305,6 +305,7 @@ void ImageRun::before_clone(Container& container) {
   record.json["HostConfig"]["NetworkMode"] = network.mode;
   record.json["HostConfig"]["PortBindings"] = port_bindings_json(network.ports);
   record.json["HostConfig"]["PublishAllPorts"] = network.publish_all;
+  record.json["HostConfig"]["Memory"] = container.spec.resources.memory.value_or(0);  // -m, 0: none (docker's form)
   // A --rm container is gone after a reboot anyway: its record need not be durable.
   ContainerStore::save(record, !remove_);
   container.record["image"] = {

@@ -161,6 +161,29 @@ TEST_F(SwarmHosts, ADrainedNodesTasksMoveAndAPausedOneGetsNoNewOnes) {
   swarm(1, {"service", "rm", "logger"});
 }
 
+TEST_F(SwarmHosts, AGlobalServiceRunsOnceOnEveryActiveNodeWithItsMemoryLimit) {
+  RunResult created = swarm(1, {"service", "create", "-d", "--name", "everywhere", "--mode", "global",
+                                "--limit-memory", "64m", "busybox", "sleep", "600"});
+  ASSERT_EQ(created.exit_code, 0) << created;
+  EXPECT_TRUE(eventually([&] {
+    return placement("everywhere") == std::map<std::string, int>{{"host1", 1}, {"host2", 1}, {"host3", 1}} &&
+           swarm(1, {"service", "ls", "--filter", "name=everywhere", "--format", "{{.Mode}} {{.Replicas}}"}).out ==
+               "global 3/3\n";
+  })) << swarm(1, {"service", "ps", "everywhere"});
+  // The limit reaches the container the agent made on host2 (64 MiB).
+  std::string container = swarm(2, {"ps", "-q"}).out;
+  ASSERT_FALSE(container.empty());
+  container.pop_back();
+  EXPECT_EQ(swarm(2, {"inspect", "--format", "{{.HostConfig.Memory}}", container}).out, "67108864\n");
+  // A drained node loses its task and gets no other.
+  ASSERT_EQ(swarm(1, {"node", "update", "--availability", "drain", "host3"}).exit_code, 0);
+  EXPECT_TRUE(eventually([&] {
+    return placement("everywhere") == std::map<std::string, int>{{"host1", 1}, {"host2", 1}};
+  })) << swarm(1, {"service", "ps", "everywhere"});
+  EXPECT_TRUE(eventually([&] { return swarm(3, {"ps", "-q"}).out.empty(); }, 40s)) << "host3 still runs a task";
+  swarm(1, {"service", "rm", "everywhere"});
+}
+
 TEST_F(SwarmHosts, AHostWithoutTheImagePullsItFromTheLabRegistryItsMirror) {
   RunResult removed = swarm(2, {"rmi", "busybox", "alpine"});
   ASSERT_EQ(removed.exit_code, 0) << removed;
