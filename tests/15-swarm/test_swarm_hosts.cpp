@@ -6,10 +6,13 @@
 #include <signal.h>
 
 #include <chrono>
+#include <algorithm>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <regex>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -102,6 +105,46 @@ TEST_F(SwarmHosts, TheLoggerServiceSpreadsOverThreeHostsLogsFromAllScalesAndGoes
   EXPECT_TRUE(eventually([&] {
     return swarm(1, {"node", "ls", "--format", "{{.Hostname}} {{.Status}}"}).out.find("host3 Down") != std::string::npos;
   }));
+}
+
+// The same lecture notes typed into the real docker CLI (Debian's 20.10, unpacked into the build
+// tree) on host1, whose DOCKER_HOST the lab sets to its daemon.
+TEST_F(SwarmHosts, TheDockerCliDrivesTheLoggerServiceOverThreeHosts) {
+  const std::string cli = Lab::build_dir() + "/tools/docker/usr/bin/docker";
+  ASSERT_TRUE(std::filesystem::exists(cli)) << cli << " is missing: run scripts/fetch-docker-cli " << Lab::build_dir();
+  auto docker = [&](std::vector<std::string> args, std::chrono::milliseconds timeout = 60000ms) {
+    args.insert(args.begin(), {"env", "DOCKER_CONFIG=" + lab.disk_dir() + "/docker-config", cli});
+    return lab.exec(1, args, timeout);
+  };
+  RunResult nodes = docker({"node", "ls", "--format", "{{.Hostname}} {{.Status}} {{.Availability}}"});
+  EXPECT_EQ(nodes.out, "host1 Ready Active\nhost2 Ready Active\nhost3 Ready Active\n") << nodes;
+  RunResult created = docker({"service", "create", "--name", "logger", "--replicas", "3", "busybox", "sh", "-c", kLogger},
+                             90000ms);
+  ASSERT_EQ(created.exit_code, 0) << created;
+  EXPECT_NE(created.out.find("verify: Service converged"), std::string::npos) << created;
+  RunResult placed = docker({"service", "ps", "--filter", "desired-state=running", "--format", "{{.Node}}", "logger"});
+  std::vector<std::string> hosts;
+  std::istringstream lines(placed.out);
+  for (std::string line; std::getline(lines, line);) hosts.push_back(line);
+  std::sort(hosts.begin(), hosts.end());
+  EXPECT_EQ(hosts, (std::vector<std::string>{"host1", "host2", "host3"})) << placed;
+
+  std::set<std::string> seen;
+  EXPECT_TRUE(eventually([&] {
+    RunResult logs = docker({"service", "logs", "logger"});
+    std::regex line(R"(logger\.\d\.[0-9a-z]{12}@(host\d) +\| Hello from replica [0-9a-f]{12})");
+    for (std::sregex_iterator it(logs.out.begin(), logs.out.end(), line), end; it != end; ++it) seen.insert((*it)[1]);
+    return seen.size() == 3;
+  })) << seen.size() << " hosts logged";
+
+  EXPECT_EQ(docker({"service", "scale", "-d", "logger=5"}).exit_code, 0);
+  EXPECT_TRUE(eventually([&] { return replicas_ok("5/5\n"); })) << replicas("logger");
+  EXPECT_EQ(docker({"service", "scale", "-d", "logger=2"}).exit_code, 0);
+  EXPECT_TRUE(eventually([&] { return replicas_ok("2/2\n"); })) << replicas("logger");
+  RunResult removed = docker({"service", "rm", "logger"});
+  EXPECT_EQ(removed.out, "logger\n") << removed;
+  for (int host : {1, 2, 3})
+    EXPECT_TRUE(eventually([&] { return swarm(host, {"ps", "-aq"}).out.empty(); }, 40s)) << swarm(host, {"ps", "-a"});
 }
 
 TEST_F(SwarmHosts, AKilledWorkersReplicasRunAgainOnTheOthers) {
