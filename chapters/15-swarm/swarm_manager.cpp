@@ -329,6 +329,8 @@ void SwarmManager::reconcile_services(std::vector<StoreChange>& changes) {
   for (const auto& [id, task] : store_.all("task")) tasks_of[task.value("ServiceID", "")].push_back(&task);
   auto now = Clock::now();
   std::string timestamp = ch10::rfc3339_now();
+  // An update whose service was removed is over.
+  std::erase_if(rollouts_, [&](const auto& rollout) { return store_.find("service", rollout.first) == nullptr; });
   for (const auto& [service_id, service] : store_.all("service")) {
     ServiceInfo info = service_info(service);
     std::vector<const json*>& mine = tasks_of[service_id];
