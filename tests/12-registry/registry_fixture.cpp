@@ -3,6 +3,7 @@
 #include <csignal>
 #include <fstream>
 #include <iterator>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -95,6 +96,15 @@ std::string RunningRegistry::log() const {
   if (log_.empty()) return "";
   std::ifstream in(log_);
   return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+bool RunningRegistry::log_has(const std::string& text, std::chrono::milliseconds limit) const {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (log().find(text) == std::string::npos) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return true;
 }
 
 }  // namespace dockling::ch12

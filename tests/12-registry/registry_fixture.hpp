@@ -3,6 +3,7 @@
 /// (`ch12-registry registry serve`) and the CNCF one (Debian's docker-registry, the peer).
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -36,6 +37,9 @@ class RunningRegistry {
   testing::RunResult kill();
   /// Our registry's stderr so far (its access log); empty for docker-registry.
   std::string log() const;
+  /// Whether `text` reaches the log within `limit`: a request's access line is written after
+  /// its answer, so the client may be done before the line is there.
+  bool log_has(const std::string& text, std::chrono::milliseconds limit = std::chrono::milliseconds(5000)) const;
 
  private:
   RunningRegistry(std::unique_ptr<testing::Background> process, std::string address, std::filesystem::path log = {})

@@ -62,7 +62,7 @@ TEST_F(Search, PrintsDockersTable) {
             "busybox                      0                    \n"
             "team/busyapp                 0                    \n");
   // The server saw docker's request.
-  EXPECT_NE(registry->log().find("/v1/search?q=busy&n=25"), std::string::npos) << registry->log();
+  EXPECT_TRUE(registry->log_has("/v1/search?q=busy&n=25")) << registry->log();
 }
 
 TEST_F(Search, LimitAndFormatAreDockers) {
