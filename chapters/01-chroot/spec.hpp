@@ -153,6 +153,7 @@ struct NetworkSpec {
   bool publish_all = false;             ///< -P/--publish-all
   std::vector<std::string> dns;         ///< --dns servers for resolv.conf
   std::vector<HostEntry> extra_hosts;   ///< --add-host lines for /etc/hosts
+  std::string ip;                       ///< --ip: this address on the bridge ("": the lowest free one)
 };
 
 /// One line of a uid_map or gid_map: the `count` ids from `inside` (as the user namespace

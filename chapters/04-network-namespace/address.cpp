@@ -45,6 +45,11 @@ std::string Ipv4::str() const {
   return fmt::format("{}.{}.{}.{}", value >> 24, (value >> 16) & 0xff, (value >> 8) & 0xff, value & 0xff);
 }
 
+std::string mac_address_for(Ipv4 address) {
+  return fmt::format("02:42:{:02x}:{:02x}:{:02x}:{:02x}", address.value >> 24, (address.value >> 16) & 0xff,
+                     (address.value >> 8) & 0xff, address.value & 0xff);
+}
+
 Subnet Subnet::parse(const std::string& text) {
   auto slash = text.find('/');
   auto address = Ipv4::parse(std::string_view(text).substr(0, slash));

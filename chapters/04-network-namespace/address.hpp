@@ -48,6 +48,11 @@ struct Subnet {
   std::string cidr(Ipv4 address) const { return address.str() + "/" + std::to_string(prefix); }
 };
 
+/// The MAC address docker gives the interface holding `address`: 02:42 then the address's
+/// four bytes ("02:42:0a:00:01:03" for 10.0.1.3). Known from the address alone, so that a
+/// host can tell its neighbours' MACs without asking (chapter 15's overlay networks).
+std::string mac_address_for(Ipv4 address);
+
 /// Parses one -p value (a PortMapping of the spec); throws Error `invalid -p "VALUE": why` (exit 125).
 PortMapping parse_port_mapping(const std::string& text);
 /// Parses one --expose value: PORT[/PROTO] or a range FIRST-LAST[/PROTO], one PortMapping

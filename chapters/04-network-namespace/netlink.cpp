@@ -53,6 +53,16 @@ void set_link_up(NetlinkSocket& sock, const std::string& name) {
   check_nl(rtnl_link_add(sock.get(), change.get(), 0), "rtnl_link_add(up)", name);
 }
 
+void set_link_mac(NetlinkSocket& sock, const std::string& name, const std::string& mac) {
+  nl_addr* parsed = nullptr;
+  check_nl(nl_addr_parse(mac.c_str(), AF_LLC, &parsed), "nl_addr_parse", mac);
+  AddrPtr address(parsed, nl_addr_put);
+  LinkPtr change(rtnl_link_alloc(), rtnl_link_put);
+  rtnl_link_set_name(change.get(), name.c_str());
+  rtnl_link_set_addr(change.get(), address.get());
+  check_nl(rtnl_link_add(sock.get(), change.get(), 0), "rtnl_link_add(address)", name);
+}
+
 void create_bridge(NetlinkSocket& sock, const std::string& name) {
   LinkPtr bridge(rtnl_link_bridge_alloc(), rtnl_link_put);
   rtnl_link_set_name(bridge.get(), name.c_str());

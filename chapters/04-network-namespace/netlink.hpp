@@ -51,6 +51,10 @@ int link_index(NetlinkSocket& sock, const std::string& name);
 /// Sets IFF_UP on `name` (`ip link set NAME up`).
 void set_link_up(NetlinkSocket& sock, const std::string& name);
 
+/// Sets the MAC address of `name` to `mac` ("02:42:0a:00:01:03"), like `ip link set NAME
+/// address MAC`.
+void set_link_mac(NetlinkSocket& sock, const std::string& name, const std::string& mac);
+
 /// Creates a bridge `name` (`ip link add NAME type bridge`); fails if it exists.
 void create_bridge(NetlinkSocket& sock, const std::string& name);
 

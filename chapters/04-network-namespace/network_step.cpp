@@ -96,6 +96,7 @@ void NetworkStep::add_flags(CLI::App& run) {
       ->allow_extra_args(false);
   run.add_option("--dns", dns_, "A DNS server for /etc/resolv.conf (instead of the host's)")->allow_extra_args(false);
   run.add_option("--add-host", add_host_, "An extra line for /etc/hosts: NAME:IP")->allow_extra_args(false);
+  run.add_option("--ip", ip_, "IPv4 address (e.g., 10.201.0.20): this one instead of the lowest free one");
   subnet_option_ = run.add_option("--subnet", subnet_text_, "The bridge's subnet when it is created")
                        ->envname("DOCKLING_SUBNET")
                        ->capture_default_str();
@@ -133,6 +134,9 @@ void NetworkStep::to_spec(ContainerSpec& spec) {
   for (const auto& server : dns_)
     if (!is_ip_address(server)) throw Error(fmt::format("invalid --dns \"{}\": not an IP address", server));
   network.dns = dns_;
+  if (!ip_.empty() && !Ipv4::parse(ip_)) throw Error(fmt::format("invalid --ip \"{}\": not an IPv4 address", ip_));
+  if (!ip_.empty() && mode_ != "bridge") throw Error(fmt::format("--ip {} needs a bridge network, not --network {}", ip_, mode_));
+  network.ip = ip_;
   const auto& ports = network.ports;
   for (size_t i = 0; i < ports.size(); ++i)
     for (size_t j = 0; j < i; ++j)
@@ -260,7 +264,8 @@ void NetworkStep::setup_bridge_network(Container& container) {
           throw Error(fmt::format("-p {}: host port {}/{} is already published by container {}", port_mapping_str(port),
                                   port.host_port, port.protocol, lease.container_id.substr(0, 12)));
 
-  Lease lease{pick_address(subnet_, live), container.spec.id, ProcessIdentity::self(), container.root.dir(),
+  const std::string& ip = container.spec.network.ip;
+  Lease lease{ip.empty() ? pick_address(subnet_, live) : requested_address(ip, live), container.spec.id, ProcessIdentity::self(), container.root.dir(),
               container.spec.network.ports};
   if (container.spec.network.publish_all) publish_exposed(container.spec.network.exposed, live, lease.ports);
   state_->save(lease);
@@ -269,6 +274,18 @@ void NetworkStep::setup_bridge_network(Container& container) {
   container.record["network"]["lease"] = lease.address.str();
   for (const auto& port : lease.ports) container.record["network"]["published"].push_back(port_mapping_str(port));
   log::debug("network: leased {} on {}", subnet_.cidr(lease.address), bridge_);
+}
+
+Ipv4 NetworkStep::requested_address(const std::string& text, const std::vector<Lease>& live) const {
+  Ipv4 address = Ipv4::parse(text).value();  // checked by to_spec
+  Ipv4 broadcast = subnet_.host(subnet_.size() - 1);
+  if (!subnet_.contains(address) || address <= subnet_.gateway() || address == broadcast)
+    throw Error(fmt::format("--ip {}: not a container address of bridge {} (subnet {}: {} to {})", text, bridge_,
+                            subnet_.str(), subnet_.host(2).str(), subnet_.host(subnet_.size() - 2).str()));
+  for (const auto& lease : live)
+    if (lease.address == address)
+      throw Error(fmt::format("--ip {}: address already in use by container {}", text, lease.container_id.substr(0, 12)));
+  return address;
 }
 
 void NetworkStep::publish_exposed(const std::vector<PortMapping>& exposed, const std::vector<Lease>& live,
@@ -323,6 +340,10 @@ void NetworkStep::in_child(Container& container) {
     set_link_up(sock, "lo");
   }
   if (mode == "bridge") {
+    {
+      NetlinkSocket sock;
+      set_link_mac(sock, "eth0", mac_address_for(lease_->address));  // docker's: 02:42 + the address
+    }
     add_address("eth0", subnet_.cidr(lease_->address));
     add_default_route(subnet_.gateway().str());
   }

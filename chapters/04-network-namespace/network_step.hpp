@@ -58,6 +58,9 @@ class NetworkStep : public Step {
  private:
   void check_settings();
   void setup_bridge_network(Container& container);
+  /// --ip's address `text`: a container address of the subnet that none of `live` holds.
+  /// @throws Error naming the address and why it cannot be had.
+  Ipv4 requested_address(const std::string& text, const std::vector<Lease>& live) const;
   /// -P: each of `exposed` that `ports` does not publish yet gets a free host port, held
   /// (held_ports_) until this process ends; `live` are the other containers' leases.
   void publish_exposed(const std::vector<PortMapping>& exposed, const std::vector<Lease>& live,
@@ -67,6 +70,7 @@ class NetworkStep : public Step {
   // Flags, as given.
   std::string mode_ = default_network_mode();
   std::vector<std::string> publish_, expose_, dns_, add_host_;
+  std::string ip_;  ///< --ip
   bool publish_all_ = false;
   std::string subnet_text_ = kDefaultSubnet;
   CLI::Option* subnet_option_ = nullptr;

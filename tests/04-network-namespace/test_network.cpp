@@ -38,6 +38,7 @@
 #include "dockling/state.hpp"
 #include "dockling/tempdir.hpp"
 #include "dockling/testing.hpp"
+#include "address.hpp"
 #include "nat.hpp"
 #include "netlink.hpp"
 
@@ -553,6 +554,36 @@ TEST_F(Network, MalformedPublishIs125NamesItAndConfiguresNothing) {
   }
   EXPECT_FALSE(link_exists(bridge_)) << "a bad -p must not create the bridge";
   EXPECT_FALSE(fs::exists(leases().parent_path())) << "a bad -p must not take a lease";
+}
+
+TEST_F(Network, IpGivesThatAddressWithDockersMacAndIsRefusedWhenTakenOrOutsideTheSubnet) {
+  // docker run --ip: that address instead of the lowest free one; every bridge container's
+  // MAC is docker's, 02:42 and the address's four bytes.
+  std::string ip = subnet_.address(20);
+  auto holder = start({"--ip", ip});
+  EXPECT_EQ(holder.address, ip);
+  std::string other = subnet_.address(21);
+  auto link = run(ch04({"--ip", other}, {"/bin/sh", "-c", "ip -4 addr show eth0; ip link show eth0"}));
+  ASSERT_EQ(link.exit_code, 0) << link;
+  EXPECT_NE(link.out.find("inet " + other + "/24"), std::string::npos) << link;
+  std::string mac = dockling::ch04::mac_address_for(*dockling::ch04::Ipv4::parse(other));
+  EXPECT_EQ(mac, fmt::format("02:42:{:02x}:{:02x}:{:02x}:15", std::stoi(other), std::stoi(other.substr(other.find('.') + 1)),
+                             std::stoi(other.substr(other.find('.', other.find('.') + 1) + 1))));
+  EXPECT_NE(link.out.find("link/ether " + mac), std::string::npos) << link;
+  auto taken = run(ch04({"--ip", ip}, {"/bin/true"}));
+  EXPECT_EQ(taken.exit_code, 125) << taken;
+  EXPECT_NE(taken.err.find("--ip " + ip + ": address already in use by container " + holder.id), std::string::npos)
+      << taken;
+  for (const std::string& outside : {std::string("192.0.2.7"), subnet_.address(1), subnet_.address(255)}) {
+    auto r = run(ch04({"--ip", outside}, {"/bin/true"}));
+    EXPECT_EQ(r.exit_code, 125) << r;
+    EXPECT_NE(r.err.find("--ip " + outside + ": not a container address of bridge " + bridge_), std::string::npos) << r;
+  }
+  auto malformed = run(ch04({"--ip", "10.1.2"}, {"/bin/true"}));
+  EXPECT_EQ(malformed.exit_code, 125) << malformed;
+  EXPECT_NE(malformed.err.find("invalid --ip \"10.1.2\""), std::string::npos) << malformed;
+  EXPECT_EQ(holder.stop().exit_code, 0);
+  expect_nothing_left(holder.id);
 }
 
 TEST_F(Network, HostPortAlreadyPublishedNamesTheHolderAndLeavesNothing_Exercise) {
