@@ -106,7 +106,7 @@ void NetworkStep::add_flags(CLI::App& run) {
 }
 
 void NetworkStep::add_commands(CLI::App& app) {
-  CLI::App* network = add_command(app, "network", "Manage dockling's bridge network");
+  CLI::App* network = shared_command(app, "network", "Manage dockling's bridge network");
   network->require_subcommand(1);
   prune_command_ = add_command(*network, "prune", "Remove the bridge and its NAT table when no container uses them");
   prune_command_->add_option("--bridge", bridge_, "The bridge to remove")

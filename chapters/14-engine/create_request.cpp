@@ -48,7 +48,7 @@ void resource(std::vector<std::string>& args, const json& host, const char* key,
 
 }  // namespace
 
-std::vector<std::string> run_arguments(const json& body, const std::string& name) {
+std::vector<std::string> run_arguments(const json& body, const std::string& name, const NetworkFlags& networks) {
   if (!body.is_object()) bad("body", "must be a JSON object");
   std::vector<std::string> args = {"run", "--pull", "never"};  // docker's CLI pulls before it creates
   if (!name.empty()) args.insert(args.end(), {"--name", name});
@@ -91,7 +91,15 @@ std::vector<std::string> run_arguments(const json& body, const std::string& name
   if (given(host, "NetworkMode")) {
     std::string mode = text(host, "NetworkMode", "HostConfig.NetworkMode");
     if (mode == "default" || mode.empty()) mode = "bridge";
-    args.insert(args.end(), {"--network", mode});
+    if (mode == "bridge" || mode == "none" || mode == "host") {
+      args.insert(args.end(), {"--network", mode});
+    } else {
+      json::json_pointer where("/NetworkingConfig/EndpointsConfig/" + mode);
+      json endpoint = body.contains(where) && body[where].is_object() ? body[where] : json::object();
+      auto flags = networks ? networks(mode, endpoint) : std::nullopt;
+      if (!flags) throw Error(fmt::format("network {} not found", mode), 404);
+      args.insert(args.end(), flags->begin(), flags->end());
+    }
   }
   if (given(host, "Binds"))
     for (const auto& bind : strings(host, "Binds", "HostConfig.Binds")) args.insert(args.end(), {"-v", bind});

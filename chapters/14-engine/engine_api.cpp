@@ -232,7 +232,12 @@ http::Response EngineApi::create(http::Request& request) {
   std::string name = request.query_param("name").value_or("");
   std::vector<std::string> run_args, options;
   try {
-    run_args = run_arguments(config, name);
+    NetworkFlags networks;
+    if (extension_ != nullptr)
+      networks = [this](const std::string& network, const json& endpoint) {
+        return extension_->network_flags(network, endpoint);
+      };
+    run_args = run_arguments(config, name, networks);
     const json& host = config.is_object() ? config.value("HostConfig", json::object()) : json::object();
     RestartPolicy policy = parse_restart_policy(host.is_object() ? host.value("RestartPolicy", json()) : json());
     if (policy.name != "no") {
@@ -244,7 +249,7 @@ http::Response EngineApi::create(http::Request& request) {
     if (config.contains("OpenStdin") && config["OpenStdin"].is_boolean() && config["OpenStdin"].get<bool>())
       options.push_back("--stdin");
   } catch (const Error& e) {
-    throw ApiError(400, e.what());
+    throw ApiError(e.exit_code() == 404 ? 404 : 400, e.what());
   }
   std::string id = spawn_monitor(options, run_args);
   log::info("created {} ({})", id, fmt::join(run_args, " "));

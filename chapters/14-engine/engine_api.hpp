@@ -35,6 +35,14 @@ class DaemonExtension {
   /// Answers `request` (its `path` without the version prefix) when the route is the
   /// extension's; nullopt leaves it to the engine. Errors as EngineApi's (ApiError).
   virtual std::optional<ch12::http::Response> route(ch12::http::Request& request, const std::string& path) = 0;
+  /// The `run` flags for a container on `network`, a network of the extension's (chapter 15:
+  /// an overlay network); nullopt when it has none of that name. See create_request.hpp.
+  virtual std::optional<std::vector<std::string>> network_flags(const std::string& network,
+                                                                const nlohmann::json& endpoint) {
+    (void)network;
+    (void)endpoint;
+    return std::nullopt;
+  }
   /// Adds to /info's answer (docker's "Swarm" section).
   virtual void add_info(nlohmann::json& info) { (void)info; }
   /// Starts the extension's own work, once the API listens.

@@ -24,6 +24,12 @@ CLI::App* add_command(CLI::App& app, std::string_view name, std::string_view des
   return command;
 }
 
+CLI::App* shared_command(CLI::App& app, std::string_view name, std::string_view description) {
+  for (CLI::App* command : app.get_subcommands([](const CLI::App*) { return true; }))
+    if (command->get_name() == name) return command;
+  return add_command(app, name, description);
+}
+
 namespace {
 
 /// "ch09-security oci run": the program and the subcommands the command line chose.

@@ -18,6 +18,11 @@ void setup_app(CLI::App& app, std::string_view program);
 /// Adds a subcommand with docker's help flag (`--help` only).
 CLI::App* add_command(CLI::App& app, std::string_view name, std::string_view description);
 
+/// The subcommand `name` of `app` that an earlier step added, or a new one (add_command): a
+/// command that several chapters fill (chapter 04's `network prune`, chapter 15's `network
+/// create`). The first one to add it gives its description.
+CLI::App* shared_command(CLI::App& app, std::string_view name, std::string_view description);
+
 /// Parses the command line, then calls `dispatch`, which runs the chosen subcommand and
 /// returns its exit code. Catches everything once: --help returns 0; a bad flag prints
 /// CLI11's message as one line, `program: message (see 'program run --help')`, and returns
