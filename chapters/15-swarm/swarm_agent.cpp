@@ -158,6 +158,12 @@ void SwarmAgent::leave(bool tell) {
   for (const auto& [task, entry] : entries)
     if (!entry.container.empty()) remove_container(entry.container);
   stop();
+  std::map<std::string, Network> networks;
+  {
+    std::lock_guard lock(mutex_);
+    networks.swap(networks_);
+  }
+  for (const auto& [name, network] : networks) unplumb(network);
 }
 
 void SwarmAgent::loop() {
@@ -175,6 +181,11 @@ void SwarmAgent::loop() {
       json session = json::parse(answer.body);
       digest = session.value("Digest", "");
       heartbeat = std::chrono::milliseconds(session.value("HeartbeatMs", 500));
+      {
+        std::lock_guard lock(mutex_);
+        node_addr_ = session.value("NodeAddr", "");
+      }
+      sync_networks(session.value("Networks", json::array()));
       if (warned) log::info("swarm agent: the manager {} answers again", config_.manager);
       warned = false;
       handle(session.value("Tasks", json::array()));
@@ -244,9 +255,20 @@ void SwarmAgent::run_task(json task) {
   report(status_of(id, "accepted", "accepted"));
   report(status_of(id, "preparing", "preparing"));
   std::string image = text_at(task, "/Spec/ContainerSpec/Image");
+  json body = create_body(task);
+  try {
+    attach(task, body);
+  } catch (const std::exception& e) {
+    json rejected = status_of(id, "rejected", "preparing");
+    rejected["Err"] = fmt::format("cannot attach the task to its network: {}", e.what());
+    report(rejected);
+    std::lock_guard lock(mutex_);
+    entries_[id].phase = "ended";
+    return;
+  }
   int status = 0;
   json created = engine_call("POST", "/containers/create?name=" + ch14::url_encode(container_name(task)),
-                             create_body(task).dump(), &status);
+                             body.dump(), &status);
   if (status == 404) {
     // Not here: pull it (from the registry the daemon uses for docker.io names), then again.
     std::string name = image, tag = "latest";
@@ -258,8 +280,8 @@ void SwarmAgent::run_task(json task) {
     int pulled = 0;
     engine_call("POST", fmt::format("/images/create?fromImage={}&tag={}", ch14::url_encode(name), ch14::url_encode(tag)),
                 "", &pulled);
-    created = engine_call("POST", "/containers/create?name=" + ch14::url_encode(container_name(task)),
-                          create_body(task).dump(), &status);
+    created = engine_call("POST", "/containers/create?name=" + ch14::url_encode(container_name(task)), body.dump(),
+                          &status);
   }
   if (status >= 300) {
     json rejected = status_of(id, "rejected", "preparing");
@@ -356,6 +378,89 @@ void SwarmAgent::watch_containers() {
     ended["ExitCode"] = code < 0 ? 0 : code;
     report(ended);
   }
+}
+
+SwarmAgent::Network& SwarmAgent::plumb(const std::string& name, const std::string& id, int vni,
+                                      const std::string& subnet, const std::string& gateway) {
+  auto known = networks_.find(name);
+  if (known != networks_.end() && known->second.id == id) return known->second;
+  if (known != networks_.end()) unplumb(known->second);  // removed, and made again under its name
+  if (node_addr_.empty()) throw Error(fmt::format("network {}: this node's address is not known yet", name));
+  std::string prefix = subnet.substr(subnet.find('/'));
+  ensure_overlay_links(vni, gateway + prefix, node_addr_);
+  dns_.serve(gateway, {});
+  Network& network = networks_[name];
+  network = Network{id, vni, subnet, gateway, {}};
+  return network;
+}
+
+void SwarmAgent::unplumb(const Network& network) {
+  dns_.forget(network.gateway);
+  remove_overlay_links(network.vni);
+}
+
+void SwarmAgent::sync_networks(const json& networks) {
+  std::lock_guard lock(mutex_);
+  // A network none of this node's tasks is on any more goes from this host.
+  std::set<std::string> listed;
+  for (const auto& entry : networks) listed.insert(entry.value("Name", ""));
+  for (auto network = networks_.begin(); network != networks_.end();) {
+    if (listed.count(network->first)) {
+      ++network;
+      continue;
+    }
+    unplumb(network->second);
+    network = networks_.erase(network);
+  }
+  for (const auto& entry : networks) {
+    try {
+      Network& network = plumb(entry.value("Name", ""), entry.value("ID", ""), entry.value("VNI", 0),
+                               entry.value("Subnet", ""), entry.value("Gateway", ""));
+      std::set<OverlayPeer> peers;
+      const json listed = entry.value("Peers", json::array());
+      for (const auto& peer : listed) peers.insert({peer.value("IP", ""), peer.value("MAC", ""), peer.value("Node", "")});
+      for (const auto& gone : network.peers)
+        if (!peers.count(gone)) remove_overlay_peer(network.vni, gone);
+      for (const auto& peer : peers)
+        if (!network.peers.count(peer)) add_overlay_peer(network.vni, peer);
+      network.peers = std::move(peers);
+      DnsNames names;
+      const json named = entry.value("Names", json::object());
+      for (const auto& [name, addresses] : named.items()) names[name] = addresses.get<std::vector<std::string>>();
+      dns_.serve(network.gateway, std::move(names));
+    } catch (const std::exception& e) {
+      log::error("swarm agent: network {}: {}", entry.value("Name", ""), e.what());
+    }
+  }
+}
+
+void SwarmAgent::attach(const json& task, json& body) {
+  if (!task.contains("NetworksAttachments") || task["NetworksAttachments"].empty()) return;
+  // One network a task: its first attachment (a container here has one interface).
+  const json& attachment = task["NetworksAttachments"][0];
+  std::string name = text_at(attachment, "/Network/Spec/Name");
+  std::string vni = text_at(attachment, "/Network/DriverState/Options/com.docker.network.driver.overlay.vxlanid_list");
+  std::string address = text_at(attachment, "/Addresses/0");
+  {
+    std::lock_guard lock(mutex_);
+    plumb(name, text_at(attachment, "/Network/ID"), vni.empty() ? 0 : std::stoi(vni),
+          text_at(attachment, "/Network/IPAMOptions/Configs/0/Subnet"),
+          text_at(attachment, "/Network/IPAMOptions/Configs/0/Gateway"));
+  }
+  body["HostConfig"]["NetworkMode"] = name;
+  body["NetworkingConfig"] = {
+      {"EndpointsConfig", {{name, {{"IPAMConfig", {{"IPv4Address", address.substr(0, address.find('/'))}}}}}}}};
+}
+
+std::optional<std::vector<std::string>> SwarmAgent::network_flags(const std::string& name, const json& endpoint) {
+  std::lock_guard lock(mutex_);
+  auto network = networks_.find(name);
+  if (network == networks_.end()) return std::nullopt;
+  std::vector<std::string> flags = {"--network", "bridge", "--bridge", overlay_links(network->second.vni).bridge,
+                                    "--subnet", network->second.subnet, "--dns", network->second.gateway};
+  std::string address = text_at(endpoint, "/IPAMConfig/IPv4Address");
+  if (!address.empty()) flags.insert(flags.end(), {"--ip", address});
+  return flags;
 }
 
 void SwarmAgent::report(json status) {

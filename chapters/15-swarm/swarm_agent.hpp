@@ -11,11 +11,16 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "overlay_links.hpp"
+#include "service_dns.hpp"
 
 namespace dockling::ch15 {
 
@@ -46,8 +51,31 @@ class SwarmAgent {
 
   /// The name of a task's container: SERVICE.SLOT.TASKID (a global task: SERVICE.NODEID.TASKID).
   static std::string container_name(const nlohmann::json& task);
+  /// The `run` flags of a task container on the overlay network `name` (this host's bridge
+  /// of it, its subnet, the address in `endpoint`'s IPAMConfig.IPv4Address, the network's
+  /// names server); nullopt when this node has no such network. For the engine's create.
+  std::optional<std::vector<std::string>> network_flags(const std::string& name, const nlohmann::json& endpoint);
 
  private:
+  /// An overlay network this node's tasks are on.
+  struct Network {
+    std::string id;
+    int vni = 0;
+    std::string subnet;   ///< "10.0.1.0/24"
+    std::string gateway;  ///< "10.0.1.1": the bridge's address here, and the names server's
+    std::set<OverlayPeer> peers;  ///< the tasks on other hosts, as the VXLAN link knows them
+  };
+  /// Makes the links and the names server of the network `name` on this host (once); call
+  /// with mutex_ held.
+  Network& plumb(const std::string& name, const std::string& id, int vni, const std::string& subnet,
+                 const std::string& gateway);
+  /// Undoes plumb(): the names server and the links go.
+  void unplumb(const Network& network);
+  /// The networks as the manager sees them (its session's "Networks"): links, peers, names;
+  /// a network that is no longer listed is unplumbed. Call without mutex_ held.
+  void sync_networks(const nlohmann::json& networks);
+  /// The create request's network fields for `task`'s first network attachment, plumbed.
+  void attach(const nlohmann::json& task, nlohmann::json& body);
   /// What the agent knows of one task's container.
   struct Entry {
     std::string container;    ///< its id, once created
@@ -72,6 +100,9 @@ class SwarmAgent {
   std::atomic<bool> stopping_{false};
   std::mutex mutex_;
   std::map<std::string, Entry> entries_;  ///< by task id
+  std::string node_addr_;            ///< this node's address, as the manager knows it (VXLAN's source)
+  std::map<std::string, Network> networks_;  ///< by name; mutex_
+  ServiceDns dns_;                   ///< the networks' names, on their gateway addresses
   int workers_ = 0;                  ///< threads of spawn() still running
   std::condition_variable idle_;     ///< workers_ reached 0
   std::thread thread_;

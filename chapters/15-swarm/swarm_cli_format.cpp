@@ -220,6 +220,30 @@ std::string format_services(std::vector<Json> services, const ListOptions& optio
                         rows, "*service.serviceContext");
 }
 
+// ---- network ls
+
+std::string format_networks(std::vector<Json> networks, const ListOptions& options) {
+  std::stable_sort(networks.begin(), networks.end(),
+                   [](const Json& a, const Json& b) { return natural_less(str(a, "Name"), str(b, "Name")); });
+  std::vector<Json> rows;
+  for (const auto& network : networks) {
+    Json context = Json::object();  // sorted keys, as {{json .}} prints docker's context
+    context["CreatedAt"] = str(network, "Created");
+    context["Driver"] = str(network, "Driver");
+    context["ID"] = options.no_trunc ? str(network, "Id") : truncate_id(str(network, "Id"));
+    context["IPv6"] = network.value("EnableIPv6", false) ? "true" : "false";
+    context["Internal"] = network.value("Internal", false) ? "true" : "false";
+    context["Name"] = str(network, "Name");
+    context["Scope"] = str(network, "Scope");
+    rows.push_back(context);
+  }
+  Json header{{"CreatedAt", "CREATED"}, {"Driver", "DRIVER"}, {"ID", "NETWORK ID"}, {"IPv6", "IPV6"},
+              {"Internal", "INTERNAL"}, {"Name", "NAME"},   {"Scope", "SCOPE"}};
+  std::string format = options.quiet ? "{{.ID}}" : options.format;
+  return render_listing(format, "table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}", header, rows,
+                        "*formatter.networkContext");
+}
+
 // ---- tasks
 
 std::string current_state(const Json& task, double now) {
@@ -534,6 +558,10 @@ Json service_spec(const CreateOptions& options) {
     task["RestartPolicy"] = restart;
   }
   task["Placement"] = options.constraints.empty() ? Json::object() : Json{{"Constraints", options.constraints}};
+  if (!options.networks.empty()) {
+    task["Networks"] = Json::array();
+    for (const auto& network : options.networks) task["Networks"].push_back({{"Target", network}});
+  }
   task["ForceUpdate"] = 0;
 
   Json spec = Json::object();

@@ -67,6 +67,9 @@ std::string format_tasks(std::vector<Json> tasks, const std::map<std::string, st
                          const std::map<std::string, std::string>& node_names, const ListOptions& options,
                          double now);
 
+/// `network ls`: the rows (sorted by name): NETWORK ID, NAME, DRIVER, SCOPE.
+std::string format_networks(std::vector<Json> networks, const ListOptions& options);
+
 /// `node ls`: the rows (sorted by hostname); `self_id` gets the "*".
 std::string format_nodes(std::vector<Json> nodes, const std::string& self_id, const ListOptions& options);
 /// The MANAGER STATUS column: "Leader", "Reachable", "Unreachable", or "" for a worker.
@@ -116,6 +119,7 @@ struct CreateOptions {
   std::optional<std::uint64_t> replicas;  ///< `--replicas`; unset: the daemon's default (1)
   std::vector<std::string> env;           ///< `-e`: KEY=VALUE each
   std::vector<std::string> constraints;   ///< `--constraint`: node.hostname==host2, ...
+  std::vector<std::string> networks;      ///< `--network`: an overlay network's name or id each
   std::optional<std::string> restart_condition,  ///< `--restart-condition`: "none", "on-failure" or "any"
       restart_delay;                             ///< `--restart-delay`: a Go duration ("5s")
   std::optional<std::string> limit_memory,  ///< `--limit-memory`: a size ("64m")

@@ -845,6 +845,56 @@ int service_rm(const Api& api, const SwarmCommands& c) {
   });
 }
 
+// ---- network
+
+int network_create(const Api& api, const SwarmCommands& c) {
+  Json ipam_config = Json::array();
+  for (const auto& subnet : c.subnets) ipam_config.push_back({{"Subnet", subnet}});
+  // The body docker's CLI posts, keys in its order.
+  Json body = Json::object();
+  body["Name"] = c.target;
+  body["CheckDuplicate"] = true;
+  body["Driver"] = c.driver;
+  body["Scope"] = "";
+  body["EnableIPv6"] = false;
+  body["IPAM"] = {{"Driver", "default"}, {"Options", Json::object()}, {"Config", ipam_config}};
+  body["Internal"] = false;
+  body["Attachable"] = c.attachable;
+  body["Ingress"] = false;
+  body["ConfigOnly"] = false;
+  body["ConfigFrom"] = nullptr;
+  body["Options"] = Json::object();
+  body["Labels"] = Json::object();
+  Json answer = api.post("/networks/create", body);
+  std::cout << str(answer, "Id") << "\n" << std::flush;
+  return 0;
+}
+
+int network_ls(const Api& api, const SwarmCommands& c) {
+  auto filters = parse_filters(c.filters);
+  Json networks = api.get(filters.empty() ? "/networks" : "/networks?filters=" + query_escape(filters_json(filters)));
+  std::vector<Json> list(networks.begin(), networks.end());
+  std::cout << format_networks(list, ListOptions{c.quiet, c.no_trunc, c.format}) << std::flush;
+  return 0;
+}
+
+int network_inspect(const Api& api, const SwarmCommands& c) {
+  std::vector<std::string> missing;
+  std::vector<Json> networks = inspect_each(c.targets, "network", [&](const std::string& name) {
+    return api.get("/networks/" + ch14::url_encode(name), "network", name);
+  }, missing);
+  print_inspected(networks, c.format);
+  throw_missing(missing);
+  return 0;
+}
+
+int network_rm(const Api& api, const SwarmCommands& c) {
+  return ch10::for_each_reporting(c.targets, [&](const std::string& name) {
+    api.call("DELETE", "/networks/" + ch14::url_encode(name), "", "network", name);
+    std::cout << name << "\n" << std::flush;
+  });
+}
+
 // ---- node
 
 std::string self_id(const Api& api) { return str(api.get("/info").value("Swarm", Json::object()), "NodeID"); }
@@ -1016,6 +1066,7 @@ void add_swarm_commands(CLI::App& app, SwarmCommands& c) {
   c.create->add_option("--mode", o.mode, "Service mode (replicated or global)");
   c.create->add_option("-e,--env", o.env, "Set environment variables")->allow_extra_args(false);
   c.create->add_option("--constraint", o.constraints, "Placement constraints")->allow_extra_args(false);
+  c.create->add_option("--network", o.networks, "Network attachments")->allow_extra_args(false);
   c.create->add_option("--restart-condition", o.restart_condition, "Restart when condition is met (none, on-failure, any)");
   c.create->add_option("--restart-delay", o.restart_delay, "Delay between restart attempts (ns|us|ms|s|m|h)");
   c.create->add_option("--limit-memory", o.limit_memory, "Limit Memory");
@@ -1111,11 +1162,38 @@ void add_swarm_commands(CLI::App& app, SwarmCommands& c) {
   c.node_rm->alias("remove");
   c.node_rm->add_flag("-f,--force", c.force, "Force remove a node from the swarm");
   c.node_rm->add_option("NODE", c.targets, "The nodes")->required();
+
+  CLI::App* network = shared_command(app, "network", "Manage networks");  // beside chapter 04's prune
+  network->require_subcommand(1);
+  c.network_create = add_command(*network, "create", "Create a network");
+  c.network_create->add_option("-d,--driver", c.driver, "Driver to manage the Network (overlay)");
+  c.network_create->add_option("--subnet", c.subnets, "Subnet in CIDR format that represents a network segment")
+      ->allow_extra_args(false);
+  c.network_create->add_flag("--attachable", c.attachable, "Enable manual container attachment");
+  c.network_create->add_option("NETWORK", c.target, "The network's name")->required();
+  c.network_ls = add_command(*network, "ls", "List networks");
+  c.network_ls->alias("list");
+  c.network_ls->add_flag("-q,--quiet", c.quiet, "Only display network IDs");
+  c.network_ls->add_flag("--no-trunc", c.no_trunc, "Do not truncate the output");
+  c.network_ls->add_option("-f,--filter", c.filters, "Provide filter values (e.g. 'driver=overlay')")->allow_extra_args(false);
+  c.network_ls->add_option("--format", c.format, "Pretty-print networks using a Go template");
+  c.network_inspect = add_command(*network, "inspect", "Display detailed information on one or more networks");
+  c.network_inspect->add_option("-f,--format", c.format, "Format the output using the given Go template");
+  c.network_inspect->add_option("NETWORK", c.targets, "The networks")->required();
+  c.network_rm = add_command(*network, "rm", "Remove one or more networks");
+  c.network_rm->alias("remove");
+  c.network_rm->add_option("NETWORK", c.targets, "The networks")->required();
 }
 
 std::optional<int> run_swarm_commands(const StateRoot& root, SwarmCommands& c) {
-  if (!c.swarm->parsed() && !c.service->parsed() && !c.node->parsed()) return std::nullopt;
+  bool network = c.network_create->parsed() || c.network_ls->parsed() || c.network_inspect->parsed() ||
+                 c.network_rm->parsed();
+  if (!c.swarm->parsed() && !c.service->parsed() && !c.node->parsed() && !network) return std::nullopt;
   Api api(endpoint(root));
+  if (c.network_create->parsed()) return network_create(api, c);
+  if (c.network_ls->parsed()) return network_ls(api, c);
+  if (c.network_inspect->parsed()) return network_inspect(api, c);
+  if (c.network_rm->parsed()) return network_rm(api, c);
   if (c.init->parsed()) return swarm_init(api, c);
   if (c.join->parsed()) return swarm_join(api, c);
   if (c.join_token->parsed()) return swarm_join_token(api, c);

@@ -1,6 +1,6 @@
 /// @file swarm_commands.hpp
 /// @brief `swarm init|join|join-token|leave`, `service create|ls|ps|logs|scale|update|rollback|
-/// inspect|rm` and `node ls|ps|inspect|update|rm`: clients of the daemon's Engine API (the same
+/// inspect|rm`, `node ls|ps|inspect|update|rm` and `network create|ls|inspect|rm`: clients of the daemon's Engine API (the same
 /// calls the docker CLI makes), printing what docker prints (swarm_cli_format.hpp).
 #pragma once
 
@@ -73,9 +73,19 @@ struct SwarmCommands {
   CLI::App* node_rm = nullptr;       ///< `node rm`
   std::string availability,  ///< node update's `--availability`: "active", "pause" or "drain"
       node_role;             ///< node update's `--role`: "worker" or "manager"
+
+  // network (beside chapter 04's `network prune`)
+  CLI::App* network_create = nullptr;   ///< `network create`
+  CLI::App* network_ls = nullptr;       ///< `network ls`
+  CLI::App* network_inspect = nullptr;  ///< `network inspect`
+  CLI::App* network_rm = nullptr;       ///< `network rm`
+  std::string driver = "bridge";        ///< network create's `-d`: "overlay" (docker's default: bridge)
+  std::vector<std::string> subnets;     ///< network create's `--subnet`: CIDR each (one used)
+  bool attachable = false;              ///< network create's `--attachable`
 };
 
-/// Adds `swarm`, `service` and `node` with their subcommands to `app`.
+/// Adds `swarm`, `service` and `node` with their subcommands to `app`, and the overlay network
+/// commands to its `network` (made here if no earlier chapter made it).
 void add_swarm_commands(CLI::App& app, SwarmCommands& commands);
 /// Runs the chosen swarm command against the daemon (DOCKLING_HOST, else ROOT/engine.sock);
 /// nullopt when none of them was chosen.

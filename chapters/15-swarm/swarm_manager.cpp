@@ -19,6 +19,7 @@
 #include "reconcile.hpp"
 #include "schedule.hpp"
 #include "swarm_ids.hpp"
+#include "swarm_networks.hpp"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -181,6 +182,13 @@ json normalized(json spec) {
   return spec;
 }
 
+/// A network as docker's API shows it: without the store's version and times.
+json network_view(const json& network) {
+  json view = public_view(network);
+  for (const char* key : {"Version", "UpdatedAt", "CreatedAt"}) view.erase(key);
+  return view;
+}
+
 std::string digest_of(const std::string& text) { return fmt::format("{:016x}", std::hash<std::string>{}(text)); }
 
 }  // namespace
@@ -331,6 +339,7 @@ void SwarmManager::reconcile_services(std::vector<StoreChange>& changes) {
   std::string timestamp = ch10::rfc3339_now();
   // An update whose service was removed is over.
   std::erase_if(rollouts_, [&](const auto& rollout) { return store_.find("service", rollout.first) == nullptr; });
+  std::map<std::string, std::set<std::string>> held = held_addresses(store_.all("task"));
   for (const auto& [service_id, service] : store_.all("service")) {
     ServiceInfo info = service_info(service);
     std::vector<const json*>& mine = tasks_of[service_id];
@@ -382,6 +391,13 @@ void SwarmManager::reconcile_services(std::vector<StoreChange>& changes) {
                    {"DesiredState", "running"},
                    {"_SpecVersion", spec_of.value("_SpecVersion", 1)}};
       if (!node.empty()) task["NodeID"] = node;
+      try {
+        json attachments = attach_networks(spec_of["Spec"]["TaskTemplate"], store_.all("network"), held);
+        if (!attachments.empty()) task["NetworksAttachments"] = attachments;
+      } catch (const Error& e) {
+        log::error("swarm: service {}: no new task: {}", text_at(spec_of, "/Spec/Name"), e.what());
+        return;
+      }
       changes.push_back({"task", task["ID"], task});
     };
     for (int slot : actions.create_slots)
@@ -674,7 +690,8 @@ std::string SwarmManager::create_service(const json& spec) {
                                       "service {} already exists",
                                       name));
   std::string id = new_id();
-  json service = {{"ID", id}, {"Spec", normalized(spec)}, {"Endpoint", {{"Spec", json::object()}}}, {"_SpecVersion", 1}};
+  json service = {{"ID", id}, {"Spec", with_network_ids(normalized(spec))}, {"Endpoint", {{"Spec", json::object()}}},
+                  {"_SpecVersion", 1}};
   apply({{"service", id, service}});
   return id;
 }
@@ -686,7 +703,7 @@ void SwarmManager::update_service(const std::string& name, std::uint64_t version
   json next;
   if (!rollback) {
     validate_spec(spec);
-    next = normalized(spec);
+    next = with_network_ids(normalized(spec));
     if (next["Name"] != service["Spec"]["Name"])
       throw ApiError(400, "rpc error: code = Unimplemented desc = renaming services is not supported");
   }
@@ -704,6 +721,61 @@ void SwarmManager::remove_service(const std::string& name) {
     changes.push_back({"task", task_id, removed});
   }
   apply(std::move(changes));
+}
+
+json SwarmManager::with_network_ids(json spec) {
+  json::json_pointer where("/TaskTemplate/Networks");
+  if (!spec.contains(where) || !spec[where].is_array()) return spec;
+  for (auto& attachment : spec[where]) {
+    std::string target = attachment.is_object() ? attachment.value("Target", "") : "";
+    const json* network = find_network(store_.all("network"), target);
+    if (network == nullptr) throw ApiError(404, fmt::format("network {} not found", target));
+    attachment["Target"] = network->value("Id", "");
+  }
+  return spec;
+}
+
+json SwarmManager::networks(const Filters& filters) {
+  std::lock_guard lock(mutex_);
+  json list = json::array();
+  for (const auto& [id, network] : store_.all("network")) {
+    auto pass = [&](const char* key, const std::string& value, bool prefix) {
+      auto wanted = filters.find(key);
+      return wanted == filters.end() || wanted->second.empty() || matches(wanted->second, value, prefix);
+    };
+    if (!pass("id", id, true) || !pass("name", network.value("Name", ""), true) ||
+        !pass("driver", network.value("Driver", ""), false) || !pass("scope", network.value("Scope", ""), false))
+      continue;
+    list.push_back(network_view(network));
+  }
+  return list;
+}
+
+json SwarmManager::network(const std::string& name) {
+  std::lock_guard lock(mutex_);
+  const json* network = find_network(store_.all("network"), name);
+  if (network == nullptr) throw ApiError(404, fmt::format("network {} not found", name));
+  return network_view(*network);
+}
+
+std::string SwarmManager::create_network(const json& request) {
+  std::lock_guard lock(mutex_);
+  std::string id = new_id();
+  apply({{"network", id, new_overlay_network(request, store_.all("network"), id, ch10::rfc3339_now())}});
+  return id;
+}
+
+void SwarmManager::remove_network(const std::string& name) {
+  std::lock_guard lock(mutex_);
+  const json* network = find_network(store_.all("network"), name);
+  if (network == nullptr) throw ApiError(404, fmt::format("network {} not found", name));
+  std::string id = network->value("Id", "");
+  for (const auto& [service_id, service] : store_.all("service"))
+    for (const auto& attachment : field<json>(service, json::json_pointer("/Spec/TaskTemplate/Networks"), json::array()))
+      if (attachment.value("Target", "") == id)
+        throw ApiError(403, fmt::format("rpc error: code = FailedPrecondition desc = network {} is in use by service {}",
+                                        id, service_id));
+  apply({{"network", id, nullptr}});
 }
 
 json SwarmManager::tasks(const Filters& filters) {
@@ -823,7 +895,9 @@ json SwarmManager::session(const std::string& node_id, const std::string& secret
   }
   auto assignments = [&] {
     json tasks = json::array();
-    std::string summary;
+    json networks = node_networks(node_id, store_.all("network"), store_.all("task"), store_.all("service"),
+                                  store_.all("node"));
+    std::string summary = networks.dump();
     for (const auto& [id, task] : store_.all("task")) {
       if (task.value("NodeID", "") != node_id) continue;
       json assigned = public_view(task);
@@ -832,16 +906,18 @@ json SwarmManager::session(const std::string& node_id, const std::string& secret
       tasks.push_back(assigned);
       summary += fmt::format("{}:{};", id, task.value("DesiredState", ""));
     }
-    return std::pair(tasks, digest_of(summary));
+    return std::tuple(tasks, networks, digest_of(summary));
   };
-  auto [tasks, now_digest] = assignments();
+  auto [tasks, networks, now_digest] = assignments();
   auto deadline = Clock::now() + wait;
   while (now_digest == digest && !stopping_ && Clock::now() < deadline) {
     changed_.wait_until(lock, deadline);
-    std::tie(tasks, now_digest) = assignments();
+    std::tie(tasks, networks, now_digest) = assignments();
   }
   last_seen_[node_id] = Clock::now();
   return {{"Tasks", tasks},
+          {"Networks", networks},
+          {"NodeAddr", text_at(*store_.find("node", node_id), "/Status/Addr")},
           {"Digest", now_digest},
           {"HeartbeatMs", heartbeat_.count()}};
 }

@@ -98,6 +98,14 @@ class SwarmManager {
   void update_service(const std::string& name, std::uint64_t version, const nlohmann::json& spec, bool rollback);
   /// DELETE /services/NAME: the service goes and its tasks are marked to be removed.
   void remove_service(const std::string& name);
+  /// GET /networks: the overlay networks that pass `filters` (id, name, driver, scope).
+  nlohmann::json networks(const Filters& filters);
+  /// GET /networks/NAME: the network with that id, name or id prefix. @throws ApiError 404.
+  nlohmann::json network(const std::string& name);
+  /// POST /networks/create: a new overlay network (swarm_networks.hpp); returns its id.
+  std::string create_network(const nlohmann::json& request);
+  /// DELETE /networks/NAME: refused (403) while a service uses it, as docker does.
+  void remove_network(const std::string& name);
   /// GET /tasks: those that pass `filters` (service and node by id, name or prefix; id, name,
   /// desired-state).
   nlohmann::json tasks(const Filters& filters);
@@ -134,6 +142,9 @@ class SwarmManager {
   void apply(std::vector<StoreChange> changes);
   const nlohmann::json& find_node(const std::string& name);
   const nlohmann::json& find_service(const std::string& name);
+  /// `spec` with each TaskTemplate.Networks Target (a network's name, id or id prefix) as the
+  /// network's id. @throws ApiError 404 naming a network there is none of.
+  nlohmann::json with_network_ids(nlohmann::json spec);
   const nlohmann::json* authenticate(const std::string& node_id, const std::string& secret);
   std::vector<NodeInfo> node_infos();
   std::string token_secret(const std::string& role);

@@ -265,6 +265,15 @@ std::shared_ptr<SwarmManager> SwarmMode::manager() {
   return manager_;
 }
 
+std::optional<std::vector<std::string>> SwarmMode::network_flags(const std::string& network, const json& endpoint) {
+  std::shared_ptr<SwarmAgent> agent;
+  {
+    std::lock_guard lock(mutex_);
+    agent = agent_;
+  }
+  return agent ? agent->network_flags(network, endpoint) : std::nullopt;
+}
+
 void SwarmMode::add_info(json& info) {
   std::lock_guard lock(mutex_);
   if (!membership_) {
@@ -287,15 +296,20 @@ void SwarmMode::add_info(json& info) {
 std::optional<http::Response> SwarmMode::route(http::Request& request, const std::string& path) {
   const std::string& method = request.method;
   if (path.rfind("/swarm", 0) != 0 && path.rfind("/services", 0) != 0 && path.rfind("/nodes", 0) != 0 &&
-      path.rfind("/tasks", 0) != 0)
+      path.rfind("/tasks", 0) != 0 && path.rfind("/networks", 0) != 0)
     return std::nullopt;
   if (path == "/swarm/init" && method == "POST") return init(request);
   if (path == "/swarm/join" && method == "POST") return join(request);
   if (path == "/swarm/leave" && method == "POST") return leave(request);
   if (path == "/swarm/update" && method == "POST") return update_swarm(request);
-  static const std::regex object_path(R"(^/(services|nodes|tasks)(?:/([^/]+))?(/[a-z]+)?$)");
+  static const std::regex object_path(R"(^/(services|nodes|tasks|networks)(?:/([^/]+))?(/[a-z]+)?$)");
   std::smatch match;
   std::unique_lock lock(mutex_);
+  // Networks outside a manager: none to list, none to find (this engine has no local ones).
+  if (path.rfind("/networks", 0) == 0 && method == "GET" && !manager_) {
+    if (path == "/networks") return json_response(200, json::array());
+    throw ApiError(404, fmt::format("network {} not found", path.substr(std::string("/networks/").size())));
+  }
   if (path == "/swarm" && method == "GET") return json_response(200, manager()->swarm_json());
   if (!std::regex_match(path, match, object_path)) return std::nullopt;
   std::string kind = match[1], name = match[2], action = match[3];
@@ -330,6 +344,16 @@ std::optional<http::Response> SwarmMode::route(http::Request& request, const std
     if (action == "/update" && method == "POST") {
       boss.update_node(name, version_param(request), ch14::json_body(request));
       return ch14::empty_response(200);
+    }
+  }
+  if (kind == "networks") {
+    if (name.empty() && method == "GET") return json_response(200, boss.networks(filters));
+    if (name == "create" && method == "POST")
+      return json_response(201, json{{"Id", boss.create_network(ch14::json_body(request))}, {"Warning", ""}});
+    if (!name.empty() && action.empty() && method == "GET") return json_response(200, boss.network(name));
+    if (!name.empty() && action.empty() && method == "DELETE") {
+      boss.remove_network(name);
+      return ch14::empty_response(204);
     }
   }
   if (kind == "tasks") {

@@ -34,6 +34,9 @@ class SwarmMode : public ch14::DaemonExtension {
 
   std::optional<ch12::http::Response> route(ch12::http::Request& request, const std::string& path) override;
   void add_info(nlohmann::json& info) override;
+  /// The flags of a task container on one of this node's overlay networks (its agent's).
+  std::optional<std::vector<std::string>> network_flags(const std::string& network,
+                                                        const nlohmann::json& endpoint) override;
   /// Takes this node's place in its swarm again, if it had one.
   void start() override;
   void stop() override;

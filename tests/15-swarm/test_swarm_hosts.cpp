@@ -1,6 +1,7 @@
 // The swarm on three lab hosts (scripts/lab): the lecture notes' logger service spread over
 // them, its logs gathered from all, a drained node emptied, a killed worker's replicas run
-// again elsewhere, and joins that must be refused. Our own commands (ch15-swarm swarm|service|
+// again elsewhere, replicas on two hosts that talk over an overlay network, and joins that
+// must be refused. Our own commands (ch15-swarm swarm|service|
 // node), as a user types them on host1.
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -72,6 +73,55 @@ class SwarmHosts : public ::testing::Test {
     ASSERT_TRUE(eventually([&] { return replicas_ok(want); })) << replicas("logger");
   }
   bool replicas_ok(const std::string& want) { return replicas("logger") == want; }
+
+  /// The overlay network scenario, typed into `cli` on host1 (ours or docker's: the same
+  /// commands): a web server on host2, a client on host3 that asks it by name over VXLAN
+  /// (through busybox's nslookup and nc: the static busybox's wget crashes in glibc's name
+  /// services), the network refused removal while in use, then removed.
+  void expect_overlay_scenario(const std::function<RunResult(std::vector<std::string>)>& cli) {
+    RunResult made = cli({"network", "create", "-d", "overlay", "appnet"});
+    ASSERT_EQ(made.exit_code, 0) << made;
+    EXPECT_EQ(cli({"network", "ls", "--format", "{{.Name}} {{.Driver}} {{.Scope}}"}).out, "appnet overlay swarm\n");
+    RunResult web = cli({"service", "create", "-d", "--name", "web", "--network", "appnet", "--constraint",
+                         "node.hostname==host2", "busybox", "sh", "-c",
+                         "mkdir -p /www && echo hello from $(hostname) > /www/index.html && exec httpd -f -p 80 -h /www"});
+    ASSERT_EQ(web.exit_code, 0) << web;
+    RunResult client = cli({"service", "create", "-d", "--name", "client", "--network", "appnet", "--constraint",
+                            "node.hostname==host3", "busybox", "sh", "-c",
+                            "while true; do for ip in $(nslookup web | sed -n 's/^Address: //p'); do "
+                            "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc $ip 80 | tail -n 1; done; sleep 0.5; done"});
+    ASSERT_EQ(client.exit_code, 0) << client;
+    std::string web_host;  // the web task's container id on host2: its hostname
+    EXPECT_TRUE(eventually([&] {
+      web_host = swarm(2, {"ps", "-q"}).out;
+      return !web_host.empty() && cli({"service", "logs", "client"}).out.find("hello from " + web_host) != std::string::npos;
+    }, 40s)) << cli({"service", "logs", "client"}) << cli({"service", "ps", "--no-trunc", "web", "client"});
+    RunResult inspected =
+        cli({"network", "inspect", "--format", "{{range .IPAM.Config}}{{.Subnet}} {{.Gateway}}{{end}}", "appnet"});
+    EXPECT_EQ(inspected.out, "10.0.1.0/24 10.0.1.1\n") << inspected;
+    // A network in use stays; once its services are gone it goes.
+    RunResult in_use = cli({"network", "rm", "appnet"});
+    EXPECT_NE(in_use.exit_code, 0);
+    EXPECT_NE(in_use.err.find("is in use by service"), std::string::npos) << in_use;
+    ASSERT_EQ(cli({"service", "rm", "web", "client"}).exit_code, 0);
+    RunResult removed = cli({"network", "rm", "appnet"});
+    EXPECT_EQ(removed.exit_code, 0) << removed;
+    EXPECT_EQ(cli({"network", "ls", "-q"}).out, "");
+    // With its tasks gone, the hosts take its bridge and VXLAN link down.
+    for (int host : {2, 3})
+      EXPECT_TRUE(eventually([&] { return lab.exec(host, {"ip", "link", "show", "dlov4097"}).exit_code != 0; }))
+          << "host" << host << " keeps the network's bridge";
+  }
+
+  /// The real docker CLI (from the build tree) on host1, whose DOCKER_HOST the lab sets.
+  std::function<RunResult(std::vector<std::string>)> docker_cli(std::chrono::milliseconds timeout = 90000ms) {
+    const std::string cli = Lab::build_dir() + "/tools/docker/usr/bin/docker";
+    EXPECT_TRUE(std::filesystem::exists(cli)) << cli << " is missing: run scripts/fetch-docker-cli " << Lab::build_dir();
+    return [this, cli, timeout](std::vector<std::string> args) {
+      args.insert(args.begin(), {"env", "DOCKER_CONFIG=" + lab.disk_dir() + "/docker-config", cli});
+      return lab.exec(1, args, timeout);
+    };
+  }
 };
 
 TEST_F(SwarmHosts, TheLoggerServiceSpreadsOverThreeHostsLogsFromAllScalesAndGoes) {
@@ -110,16 +160,10 @@ TEST_F(SwarmHosts, TheLoggerServiceSpreadsOverThreeHostsLogsFromAllScalesAndGoes
 // The same lecture notes typed into the real docker CLI (Debian's 20.10, unpacked into the build
 // tree) on host1, whose DOCKER_HOST the lab sets to its daemon.
 TEST_F(SwarmHosts, TheDockerCliDrivesTheLoggerServiceOverThreeHosts) {
-  const std::string cli = Lab::build_dir() + "/tools/docker/usr/bin/docker";
-  ASSERT_TRUE(std::filesystem::exists(cli)) << cli << " is missing: run scripts/fetch-docker-cli " << Lab::build_dir();
-  auto docker = [&](std::vector<std::string> args, std::chrono::milliseconds timeout = 60000ms) {
-    args.insert(args.begin(), {"env", "DOCKER_CONFIG=" + lab.disk_dir() + "/docker-config", cli});
-    return lab.exec(1, args, timeout);
-  };
+  auto docker = docker_cli();
   RunResult nodes = docker({"node", "ls", "--format", "{{.Hostname}} {{.Status}} {{.Availability}}"});
   EXPECT_EQ(nodes.out, "host1 Ready Active\nhost2 Ready Active\nhost3 Ready Active\n") << nodes;
-  RunResult created = docker({"service", "create", "--name", "logger", "--replicas", "3", "busybox", "sh", "-c", kLogger},
-                             90000ms);
+  RunResult created = docker({"service", "create", "--name", "logger", "--replicas", "3", "busybox", "sh", "-c", kLogger});
   ASSERT_EQ(created.exit_code, 0) << created;
   EXPECT_NE(created.out.find("verify: Service converged"), std::string::npos) << created;
   RunResult placed = docker({"service", "ps", "--filter", "desired-state=running", "--format", "{{.Node}}", "logger"});
@@ -239,6 +283,14 @@ TEST_F(SwarmHosts, AHostWithoutTheImagePullsItFromTheLabRegistryItsMirror) {
   })) << swarm(1, {"service", "ps", "--no-trunc", "pulled"});
   EXPECT_EQ(swarm(2, {"images", "--format", "{{.Repository}}:{{.Tag}}"}).out, "busybox:latest\n");
   swarm(1, {"service", "rm", "pulled"});
+}
+
+TEST_F(SwarmHosts, AReplicaReachesAnotherHostsReplicaByServiceNameOverAnOverlayNetwork) {
+  expect_overlay_scenario([&](std::vector<std::string> args) { return swarm(1, std::move(args)); });
+}
+
+TEST_F(SwarmHosts, TheDockerCliMakesAnOverlayNetworkWhoseTasksFindEachOther) {
+  expect_overlay_scenario(docker_cli());
 }
 
 TEST_F(SwarmHosts, WrongForgedAndRotatedTokensAndATakenNameAreRefused) {

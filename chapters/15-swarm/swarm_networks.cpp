@@ -1,0 +1,218 @@
+#include "swarm_networks.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "address.hpp"
+#include "api_response.hpp"
+#include "swarm_model.hpp"
+
+using nlohmann::json;
+
+namespace dockling::ch15 {
+
+using ch14::ApiError;
+
+namespace {
+
+/// The option that carries a network's VXLAN id, as docker shows it.
+constexpr const char* kVniOption = "com.docker.network.driver.overlay.vxlanid_list";
+
+std::string text_at(const json& object, const char* pointer) {
+  json::json_pointer where(pointer);
+  return object.contains(where) && object.at(where).is_string() ? object.at(where).get<std::string>() : "";
+}
+
+/// The subnet of `network` (its first IPAM config).
+ch04::Subnet subnet_of(const json& network) {
+  return ch04::Subnet::parse(text_at(network, "/IPAM/Config/0/Subnet"));
+}
+
+bool overlaps(const ch04::Subnet& a, const ch04::Subnet& b) {
+  return a.contains(b.network) || b.contains(a.network);
+}
+
+/// A task that may still run: its address stays its own until it reaches a final state.
+bool may_run(const json& task) {
+  auto state = task_state_from(text_at(task, "/Status/State"));
+  return !state || !is_final(*state);
+}
+
+}  // namespace
+
+json new_overlay_network(const json& request, const Objects& networks, const std::string& id,
+                         const std::string& created) {
+  if (!request.is_object()) throw ApiError(400, "network create: the body must be a JSON object");
+  std::string name = request.value("Name", "");
+  if (name.empty()) throw ApiError(400, "network name must be given");
+  std::string driver = request.value("Driver", "");
+  if (driver != "overlay")
+    throw ApiError(400, fmt::format("network {}: driver \"{}\" is not supported here: only overlay networks "
+                                    "(network create -d overlay {})",
+                                    name, driver.empty() ? "bridge" : driver, name));
+  for (const auto& [other_id, network] : networks)
+    if (network.value("Name", "") == name) throw ApiError(409, fmt::format("network with name {} already exists", name));
+
+  std::vector<ch04::Subnet> taken;
+  int vni = kFirstVni;
+  for (const auto& [other_id, network] : networks) {
+    taken.push_back(subnet_of(network));
+    vni = std::max(vni, network_vni(network) + 1);
+  }
+  std::string asked = text_at(request, "/IPAM/Config/0/Subnet");
+  std::optional<ch04::Subnet> subnet;
+  if (!asked.empty()) {
+    try {
+      subnet = ch04::Subnet::parse(asked);
+    } catch (const Error& e) {
+      throw ApiError(400, fmt::format("network {}: {}", name, e.what()));
+    }
+    for (const auto& other : taken)
+      if (overlaps(*subnet, other))
+        throw ApiError(400, fmt::format("network {}: subnet {} overlaps with network subnet {}", name, asked, other.str()));
+  } else {
+    for (std::uint32_t n = 1; n < 256 && !subnet; ++n) {
+      ch04::Subnet candidate = ch04::Subnet::parse(fmt::format("10.0.{}.0/24", n));
+      bool free = true;
+      for (const auto& other : taken) free = free && !overlaps(candidate, other);
+      if (free) subnet = candidate;
+    }
+    if (!subnet) throw ApiError(400, "could not find an available, non-overlapping IPv4 address pool in 10.0.0.0/16");
+  }
+  // docker shows null for no labels (an empty map is left out).
+  json labels = request.contains("Labels") && request["Labels"].is_object() && !request["Labels"].empty()
+                    ? request["Labels"]
+                    : json();
+  return {{"Name", name},
+          {"Id", id},
+          {"Created", created},
+          {"Scope", "swarm"},
+          {"Driver", "overlay"},
+          {"EnableIPv6", false},
+          {"IPAM",
+           {{"Driver", "default"},
+            {"Options", nullptr},
+            {"Config", json::array({{{"Subnet", subnet->str()}, {"Gateway", subnet->gateway().str()}}})}}},
+          {"Internal", request.value("Internal", false)},
+          {"Attachable", request.value("Attachable", false)},
+          {"Ingress", false},
+          {"ConfigFrom", {{"Network", ""}}},
+          {"ConfigOnly", false},
+          {"Containers", nullptr},
+          {"Options", {{kVniOption, std::to_string(vni)}}},
+          {"Labels", labels}};
+}
+
+const json* find_network(const Objects& networks, const std::string& name) {
+  if (auto found = networks.find(name); found != networks.end()) return &found->second;
+  for (const auto& [id, network] : networks)
+    if (network.value("Name", "") == name) return &network;
+  const json* match = nullptr;
+  for (const auto& [id, network] : networks)
+    if (!name.empty() && id.rfind(name, 0) == 0) {
+      if (match != nullptr) return nullptr;  // ambiguous
+      match = &network;
+    }
+  return match;
+}
+
+int network_vni(const json& network) {
+  std::string text = text_at(network, (std::string("/Options/") + kVniOption).c_str());
+  return text.empty() ? 0 : std::stoi(text);
+}
+
+std::map<std::string, std::set<std::string>> held_addresses(const Objects& tasks) {
+  std::map<std::string, std::set<std::string>> held;
+  for (const auto& [id, task] : tasks) {
+    if (!may_run(task) || !task.contains("NetworksAttachments")) continue;
+    for (const auto& attachment : task["NetworksAttachments"])
+      for (const auto& address : attachment.value("Addresses", json::array())) {
+        std::string text = address.get<std::string>();
+        held[text_at(attachment, "/Network/ID")].insert(text.substr(0, text.find('/')));
+      }
+  }
+  return held;
+}
+
+json attach_networks(const json& task_template, const Objects& networks,
+                     std::map<std::string, std::set<std::string>>& held) {
+  json attachments = json::array();
+  if (!task_template.contains("Networks") || !task_template["Networks"].is_array()) return attachments;
+  for (const auto& wanted : task_template["Networks"]) {
+    std::string target = wanted.value("Target", "");
+    auto network = networks.find(target);
+    if (network == networks.end()) throw Error(fmt::format("network {} not found", target));
+    ch04::Subnet subnet = subnet_of(network->second);
+    std::set<std::string>& taken = held[target];
+    std::string address;
+    for (std::uint32_t n = 2; n + 1 < subnet.size() && address.empty(); ++n)
+      if (!taken.count(subnet.host(n).str())) address = subnet.host(n).str();
+    if (address.empty()) throw Error(fmt::format("network {}: no free address left in {}", network->second.value("Name", ""), subnet.str()));
+    taken.insert(address);
+    attachments.push_back({{"Network",
+                            {{"ID", target},
+                             {"Spec", {{"Name", network->second.value("Name", "")}, {"DriverConfiguration", {{"Name", "overlay"}}}, {"Scope", "swarm"}}},
+                             {"DriverState", {{"Name", "overlay"}, {"Options", network->second["Options"]}}},
+                             {"IPAMOptions", {{"Driver", {{"Name", "default"}}}, {"Configs", network->second["IPAM"]["Config"]}}}}},
+                           {"Addresses", json::array({fmt::format("{}/{}", address, subnet.prefix)})}});
+  }
+  return attachments;
+}
+
+json node_networks(const std::string& node_id, const Objects& networks, const Objects& tasks, const Objects& services,
+                   const Objects& nodes) {
+  // The networks this node's tasks are on.
+  std::set<std::string> mine;
+  for (const auto& [id, task] : tasks) {
+    if (task.value("NodeID", "") != node_id || !may_run(task) || !task.contains("NetworksAttachments")) continue;
+    for (const auto& attachment : task["NetworksAttachments"]) mine.insert(text_at(attachment, "/Network/ID"));
+  }
+  json list = json::array();
+  for (const auto& network_id : mine) {
+    auto network = networks.find(network_id);
+    if (network == networks.end()) continue;
+    json peers = json::array();
+    json names = json::object();
+    for (const auto& [id, task] : tasks) {
+      if (!may_run(task) || !task.contains("NetworksAttachments")) continue;
+      for (const auto& attachment : task["NetworksAttachments"]) {
+        if (text_at(attachment, "/Network/ID") != network_id) continue;
+        std::string cidr = text_at(attachment, "/Addresses/0");
+        std::string ip = cidr.substr(0, cidr.find('/'));
+        auto address = ch04::Ipv4::parse(ip);
+        if (!address) continue;
+        std::string node = task.value("NodeID", "");
+        auto host = nodes.find(node);
+        if (!node.empty() && node != node_id && host != nodes.end())
+          peers.push_back({{"IP", ip}, {"MAC", ch04::mac_address_for(*address)}, {"Node", text_at(host->second, "/Status/Addr")}});
+        // Names answer the tasks that run (docker's DNS round robin over a service's tasks).
+        auto service = services.find(task.value("ServiceID", ""));
+        if (service != services.end() && text_at(task, "/Status/State") == "running" &&
+            task.value("DesiredState", "") == "running") {
+          std::string name = text_at(service->second, "/Spec/Name");
+          names[name].push_back(ip);
+          names["tasks." + name].push_back(ip);
+        }
+      }
+    }
+    // In address order, whatever the order of the tasks' ids.
+    auto by_address = [](const json& a, const json& b) {
+      auto ip = [](const json& entry) { return ch04::Ipv4::parse(entry.is_string() ? entry.get<std::string>() : entry.value("IP", "")); };
+      return ip(a) < ip(b);
+    };
+    std::sort(peers.begin(), peers.end(), by_address);
+    for (auto& [name, addresses] : names.items()) std::sort(addresses.begin(), addresses.end(), by_address);
+    ch04::Subnet subnet = subnet_of(network->second);
+    list.push_back({{"ID", network_id},
+                    {"Name", network->second.value("Name", "")},
+                    {"VNI", network_vni(network->second)},
+                    {"Subnet", subnet.str()},
+                    {"Gateway", subnet.gateway().str()},
+                    {"Peers", peers},
+                    {"Names", names}});
+  }
+  return list;
+}
+
+}  // namespace dockling::ch15
