@@ -184,7 +184,9 @@ json node_networks(const std::string& node_id, const Objects& networks, const Ob
         if (!address) continue;
         std::string node = task.value("NodeID", "");
         auto host = nodes.find(node);
-        if (!node.empty() && node != node_id && host != nodes.end())
+        // A task on a node that is down is out of reach, and out of the names, until it is back.
+        if (host == nodes.end() || text_at(host->second, "/Status/State") != "ready") continue;
+        if (node != node_id)
           peers.push_back({{"IP", ip}, {"MAC", ch04::mac_address_for(*address)}, {"Node", text_at(host->second, "/Status/Addr")}});
         // Names answer the tasks that run (docker's DNS round robin over a service's tasks).
         auto service = services.find(task.value("ServiceID", ""));

@@ -48,7 +48,8 @@ nlohmann::json attach_networks(const nlohmann::json& task_template, const Object
 /// What the agent of node `node_id` needs to plumb its tasks' networks: one entry a network
 /// that one of its tasks is on, {"ID", "Name", "VNI", "Subnet", "Gateway", "Peers":
 /// [{"IP", "MAC", "Node"}] (the tasks on other nodes, and the address of their node), "Names":
-/// {"web": [IP...], "tasks.web": [IP...]} (the running tasks of each service on it)}.
+/// {"web": [IP...], "tasks.web": [IP...]} (the running tasks of each service on it)}, in
+/// address order. Tasks on nodes that are not ready are left out of both.
 nlohmann::json node_networks(const std::string& node_id, const Objects& networks, const Objects& tasks,
                              const Objects& services, const Objects& nodes);
 

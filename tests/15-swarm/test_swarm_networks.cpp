@@ -99,7 +99,7 @@ TEST(SwarmNetworks, TasksGetFreeAddressesAndAnEndedTasksAddressIsFreeAgain) {
   EXPECT_TRUE(attach_networks(json::object(), networks, held).empty()) << "no networks, no attachments";
 }
 
-TEST(SwarmNetworks, AnAgentLearnsItsNeighboursOnOtherHostsAndTheNamesOfRunningTasks) {
+TEST(SwarmNetworks, AnAgentLearnsItsNeighboursOnOtherHostsAndTheNamesOfRunningTasksOnLiveNodes) {
   Objects networks;
   add_network(networks, "appnet");
   add_network(networks, "elsewhere");
@@ -111,7 +111,11 @@ TEST(SwarmNetworks, AnAgentLearnsItsNeighboursOnOtherHostsAndTheNamesOfRunningTa
                    {"db1", task_on("n2", "db", "starting", attach())},    // 10.0.1.4: not running yet
                    {"old", task_on("n2", "web", "failed", attach())}};    // 10.0.1.5: ended
   Objects services = {{"web", {{"Spec", {{"Name", "web"}}}}}, {"db", {{"Spec", {{"Name", "db"}}}}}};
-  Objects nodes = {{"n1", {{"Status", {{"Addr", "192.0.2.1"}}}}}, {"n2", {{"Status", {{"Addr", "192.0.2.2"}}}}}};
+  tasks["lost"] = task_on("n3", "web", "running", attach());  // 10.0.1.6, on a node that is down
+  auto node = [](const std::string& address, const std::string& state) {
+    return json{{"Status", {{"Addr", address}, {"State", state}}}};
+  };
+  Objects nodes = {{"n1", node("192.0.2.1", "ready")}, {"n2", node("192.0.2.2", "ready")}, {"n3", node("192.0.2.3", "down")}};
   json seen = node_networks("n1", networks, tasks, services, nodes);
   ASSERT_EQ(seen.size(), 1u) << "only the network n1's tasks are on: " << seen.dump();
   EXPECT_EQ(seen[0]["Name"], "appnet");
@@ -120,7 +124,7 @@ TEST(SwarmNetworks, AnAgentLearnsItsNeighboursOnOtherHostsAndTheNamesOfRunningTa
   EXPECT_EQ(seen[0]["Peers"], json::parse(R"([{"IP":"10.0.1.3","MAC":"02:42:0a:00:01:03","Node":"192.0.2.2"},
                                               {"IP":"10.0.1.4","MAC":"02:42:0a:00:01:04","Node":"192.0.2.2"}])"));
   EXPECT_EQ(seen[0]["Names"], json::parse(R"({"web":["10.0.1.2","10.0.1.3"],"tasks.web":["10.0.1.2","10.0.1.3"]})"));
-  EXPECT_TRUE(node_networks("n3", networks, tasks, services, nodes).empty()) << "n3 runs nothing";
+  EXPECT_TRUE(node_networks("n4", networks, tasks, services, nodes).empty()) << "n4 runs nothing";
 }
 
 /// A query for `name` of `type` (1: A, 28: AAAA), id 0x1234, recursion desired.
