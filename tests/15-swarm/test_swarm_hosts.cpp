@@ -28,6 +28,12 @@ using testing::Lab;
 using dockling::testing::RunResult;
 
 const char* const kLogger = "while true; do echo Hello from replica $(hostname); sleep 5; done";
+/// A web server whose page names its container (its hostname).
+const char* const kWeb = "mkdir -p /www && echo hello from $(hostname) > /www/index.html && exec httpd -f -p 80 -h /www";
+/// A client that asks for `web` by name, again and again, and prints the page's last line.
+/// Through busybox's nslookup and nc: the static busybox's wget crashes in glibc's name services.
+const char* const kAskWeb = "while true; do for ip in $(nslookup web | sed -n 's/^Address: //p'); do "
+                            "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 2 $ip 80 | tail -n 1; done; sleep 0.5; done";
 
 class SwarmHosts : public ::testing::Test {
  protected:
@@ -75,21 +81,17 @@ class SwarmHosts : public ::testing::Test {
   bool replicas_ok(const std::string& want) { return replicas("logger") == want; }
 
   /// The overlay network scenario, typed into `cli` on host1 (ours or docker's: the same
-  /// commands): a web server on host2, a client on host3 that asks it by name over VXLAN
-  /// (through busybox's nslookup and nc: the static busybox's wget crashes in glibc's name
-  /// services), the network refused removal while in use, then removed.
+  /// commands): a web server on host2, a client on host3 that asks it by name over VXLAN, the
+  /// network refused removal while in use, then removed.
   void expect_overlay_scenario(const std::function<RunResult(std::vector<std::string>)>& cli) {
     RunResult made = cli({"network", "create", "-d", "overlay", "appnet"});
     ASSERT_EQ(made.exit_code, 0) << made;
     EXPECT_EQ(cli({"network", "ls", "--format", "{{.Name}} {{.Driver}} {{.Scope}}"}).out, "appnet overlay swarm\n");
     RunResult web = cli({"service", "create", "-d", "--name", "web", "--network", "appnet", "--constraint",
-                         "node.hostname==host2", "busybox", "sh", "-c",
-                         "mkdir -p /www && echo hello from $(hostname) > /www/index.html && exec httpd -f -p 80 -h /www"});
+                         "node.hostname==host2", "busybox", "sh", "-c", kWeb});
     ASSERT_EQ(web.exit_code, 0) << web;
     RunResult client = cli({"service", "create", "-d", "--name", "client", "--network", "appnet", "--constraint",
-                            "node.hostname==host3", "busybox", "sh", "-c",
-                            "while true; do for ip in $(nslookup web | sed -n 's/^Address: //p'); do "
-                            "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc $ip 80 | tail -n 1; done; sleep 0.5; done"});
+                            "node.hostname==host3", "busybox", "sh", "-c", kAskWeb});
     ASSERT_EQ(client.exit_code, 0) << client;
     std::string web_host;  // the web task's container id on host2: its hostname
     EXPECT_TRUE(eventually([&] {
@@ -291,6 +293,28 @@ TEST_F(SwarmHosts, AReplicaReachesAnotherHostsReplicaByServiceNameOverAnOverlayN
 
 TEST_F(SwarmHosts, TheDockerCliMakesAnOverlayNetworkWhoseTasksFindEachOther) {
   expect_overlay_scenario(docker_cli());
+}
+
+TEST_F(SwarmHosts, WhenTheWebServersHostDiesItsNameAnswersTheReplacementOnAnotherHost) {
+  ASSERT_EQ(swarm(1, {"network", "create", "-d", "overlay", "appnet"}).exit_code, 0);
+  ASSERT_EQ(swarm(1, {"service", "create", "-d", "--name", "web", "--network", "appnet", "--constraint",
+                      "node.role==worker", "busybox", "sh", "-c", kWeb}).exit_code, 0);
+  ASSERT_EQ(swarm(1, {"service", "create", "-d", "--name", "client", "--network", "appnet", "--constraint",
+                      "node.role==manager", "busybox", "sh", "-c", kAskWeb}).exit_code, 0);
+  auto answered_by = [&](int host) {  // the client's log has the page of the web task on `host`
+    std::string id = swarm(host, {"ps", "-q"}).out;
+    return !id.empty() && swarm(1, {"service", "logs", "client"}).out.find("hello from " + id) != std::string::npos;
+  };
+  int first = 0;
+  ASSERT_TRUE(eventually([&] {
+    first = answered_by(2) ? 2 : answered_by(3) ? 3 : 0;
+    return first != 0;
+  }, 40s)) << swarm(1, {"service", "logs", "client"}) << swarm(1, {"service", "ps", "web", "client"});
+  int other = first == 2 ? 3 : 2;
+  ASSERT_EQ(lab.kill(first).exit_code, 0);
+  EXPECT_TRUE(eventually([&] { return answered_by(other); }, 40s))
+      << swarm(1, {"service", "ps", "web"}) << swarm(1, {"service", "logs", "--tail", "5", "client"});
+  swarm(1, {"service", "rm", "web", "client"});
 }
 
 TEST_F(SwarmHosts, WrongForgedAndRotatedTokensAndATakenNameAreRefused) {
