@@ -55,5 +55,29 @@ TEST(CreateRequest, AWrongTypeIsRefusedNamingTheField) {
   EXPECT_THROW(run_arguments(json{{"Cmd", {"true"}}}, ""), Error);  // no image
 }
 
+TEST(CreateRequest, ANamedNetworkIsALaterChaptersOrDockers404) {
+  json body = {{"Image", "busybox"},
+               {"HostConfig", {{"NetworkMode", "appnet"}}},
+               {"NetworkingConfig", {{"EndpointsConfig", {{"appnet", {{"IPAMConfig", {{"IPv4Address", "10.0.1.5"}}}}}}}}}};
+  try {
+    run_arguments(body, "");  // chapter 14 alone knows no such network
+    FAIL() << "accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.exit_code(), 404);
+    EXPECT_STREQ(e.what(), "network appnet not found");
+  }
+  json seen;
+  NetworkFlags networks = [&](const std::string& name, const json& endpoint) -> std::optional<std::vector<std::string>> {
+    seen = endpoint;
+    if (name != "appnet") return std::nullopt;
+    return std::vector<std::string>{"--bridge", "dlov4097", "--ip", endpoint["IPAMConfig"]["IPv4Address"]};
+  };
+  std::vector<std::string> expected = {"run", "--pull", "never", "--bridge", "dlov4097", "--ip", "10.0.1.5", "busybox"};
+  EXPECT_EQ(run_arguments(body, "", networks), expected);
+  EXPECT_EQ(seen, body["NetworkingConfig"]["EndpointsConfig"]["appnet"]);
+  body["HostConfig"]["NetworkMode"] = "other";
+  EXPECT_THROW(run_arguments(body, "", networks), Error);
+}
+
 }  // namespace
 }  // namespace dockling::ch14
