@@ -1,6 +1,7 @@
 #include "swarm_networks.hpp"
 
 #include <algorithm>
+#include <regex>
 
 #include <fmt/format.h>
 
@@ -46,6 +47,10 @@ json new_overlay_network(const json& request, const Objects& networks, const std
   if (!request.is_object()) throw ApiError(400, "network create: the body must be a JSON object");
   std::string name = request.value("Name", "");
   if (name.empty()) throw ApiError(400, "network name must be given");
+  // docker's rule for names of objects (the same as containers').
+  static const std::regex valid_name("^[a-zA-Z0-9][a-zA-Z0-9_.-]*$");
+  if (!std::regex_match(name, valid_name))
+    throw ApiError(400, fmt::format("invalid network name \"{}\": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", name));
   std::string driver = request.value("Driver", "");
   if (driver != "overlay")
     throw ApiError(400, fmt::format("network {}: driver \"{}\" is not supported here: only overlay networks "

@@ -62,6 +62,8 @@ TEST(SwarmNetworks, ATakenNameAnOverlappingSubnetAndAnotherDriverAreRefused) {
   EXPECT_EQ(status_of([&] { add_network(networks, "appnet"); }), 409);
   EXPECT_EQ(status_of([&] { add_network(networks, "other", "10.0.0.0/16"); }), 400);
   EXPECT_EQ(status_of([&] { add_network(networks, "other", "10.0.1.300/24"); }), 400);
+  EXPECT_EQ(status_of([&] { add_network(networks, "a/b"); }), 400) << "a name that would not fit in a URL";
+  EXPECT_EQ(status_of([&] { add_network(networks, ""); }), 400);
   json bridge = create_request("local");
   bridge["Driver"] = "bridge";
   try {
