@@ -7,6 +7,7 @@
 
 #include "dockling/log.hpp"
 #include "http_client.hpp"
+#include "json_text.hpp"
 
 using nlohmann::json;
 
@@ -17,11 +18,6 @@ namespace {
 /// A status for the manager: the task, its new state, docker's message for it.
 json status_of(const std::string& task, const char* state, const std::string& message) {
   return {{"ID", task}, {"State", state}, {"Message", message}};
-}
-
-std::string text_at(const json& object, const char* pointer) {
-  json::json_pointer where(pointer);
-  return object.contains(where) && object.at(where).is_string() ? object.at(where).get<std::string>() : "";
 }
 
 /// The create request of a task's container, from its ContainerSpec and Resources.

@@ -7,6 +7,7 @@
 
 #include "address.hpp"
 #include "api_response.hpp"
+#include "json_text.hpp"
 #include "swarm_model.hpp"
 
 using nlohmann::json;
@@ -19,11 +20,6 @@ namespace {
 
 /// The option that carries a network's VXLAN id, as docker shows it.
 constexpr const char* kVniOption = "com.docker.network.driver.overlay.vxlanid_list";
-
-std::string text_at(const json& object, const char* pointer) {
-  json::json_pointer where(pointer);
-  return object.contains(where) && object.at(where).is_string() ? object.at(where).get<std::string>() : "";
-}
 
 /// The subnet of `network` (its first IPAM config).
 ch04::Subnet subnet_of(const json& network) {
