@@ -211,6 +211,8 @@ json network_json(const std::string& name) {
 
 }  // namespace
 
+json local_networks() { return json::array({network_json("bridge"), network_json("host"), network_json("none")}); }
+
 std::optional<http::Response> object_route(const StateRoot& root, http::Request& request, const std::string& path,
                                           const RegistrySettings& registry) {
   const std::string& method = request.method;
@@ -227,7 +229,7 @@ std::optional<http::Response> object_route(const StateRoot& root, http::Request&
     if (method == "DELETE") return remove_volume(root, request, match[1]);
   }
   if (path == "/networks" && method == "GET")
-    return json_response(200, json::array({network_json("bridge"), network_json("host"), network_json("none")}));
+    return json_response(200, local_networks());
   if (std::regex_match(path, match, network_path) && method == "GET") {
     std::string name = match[1];
     if (name != "bridge" && name != "host" && name != "none") throw ApiError(404, fmt::format("network {} not found", name));

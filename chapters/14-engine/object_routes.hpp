@@ -8,11 +8,17 @@
 #include <optional>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "dockling/state.hpp"
 #include "http_server.hpp"
 #include "image_transfer.hpp"
 
 namespace dockling::ch14 {
+
+/// The networks every engine has, as `GET /networks` lists them: bridge (chapter 04's), host
+/// and none.
+nlohmann::json local_networks();
 
 /// Answers `request` (its path without the version prefix in `path`) when it is one of these
 /// routes; nullopt when it is not.

@@ -16,6 +16,7 @@
 #include "dockling/state.hpp"
 #include "hmac_sha256.hpp"
 #include "image_store.hpp"
+#include "json_text.hpp"
 #include "reconcile.hpp"
 #include "schedule.hpp"
 #include "swarm_ids.hpp"
@@ -63,8 +64,6 @@ T field(const json& object, const json::json_pointer& pointer, T fallback) {
     return fallback;
   }
 }
-
-std::string text_at(const json& object, const char* pointer) { return field<std::string>(object, json::json_pointer(pointer), ""); }
 
 TaskInfo task_info(const json& task) {
   TaskInfo info;
@@ -735,20 +734,26 @@ json SwarmManager::with_network_ids(json spec) {
   return spec;
 }
 
+bool network_passes(const Filters& filters, const json& network) {
+  auto pass = [&](const char* key, const char* field, bool prefix) {
+    auto wanted = filters.find(key);
+    return wanted == filters.end() || wanted->second.empty() || matches(wanted->second, network.value(field, ""), prefix);
+  };
+  return pass("id", "Id", true) && pass("name", "Name", true) && pass("driver", "Driver", false) &&
+         pass("scope", "Scope", false);
+}
+
 json SwarmManager::networks(const Filters& filters) {
   std::lock_guard lock(mutex_);
   json list = json::array();
-  for (const auto& [id, network] : store_.all("network")) {
-    auto pass = [&](const char* key, const std::string& value, bool prefix) {
-      auto wanted = filters.find(key);
-      return wanted == filters.end() || wanted->second.empty() || matches(wanted->second, value, prefix);
-    };
-    if (!pass("id", id, true) || !pass("name", network.value("Name", ""), true) ||
-        !pass("driver", network.value("Driver", ""), false) || !pass("scope", network.value("Scope", ""), false))
-      continue;
-    list.push_back(network_view(network));
-  }
+  for (const auto& [id, network] : store_.all("network"))
+    if (network_passes(filters, network)) list.push_back(network_view(network));
   return list;
+}
+
+bool SwarmManager::has_network(const std::string& name) {
+  std::lock_guard lock(mutex_);
+  return find_network(store_.all("network"), name) != nullptr;
 }
 
 json SwarmManager::network(const std::string& name) {

@@ -30,6 +30,9 @@ namespace dockling::ch15 {
 using Filters = std::map<std::string, std::vector<std::string>>;
 /// The filters of a `filters=` query parameter. @throws Error (400) for malformed JSON.
 Filters parse_filters(const std::string& text);
+/// Whether the network `network` (as the API shows it) passes `network ls`'s filters: id and
+/// name (prefixes), driver and scope.
+bool network_passes(const Filters& filters, const nlohmann::json& network);
 
 /// What a node says of itself when it joins (or when the first manager starts the swarm).
 struct NodeDescription {
@@ -102,6 +105,8 @@ class SwarmManager {
   nlohmann::json networks(const Filters& filters);
   /// GET /networks/NAME: the network with that id, name or id prefix. @throws ApiError 404.
   nlohmann::json network(const std::string& name);
+  /// Whether a swarm network has that id, name or id prefix.
+  bool has_network(const std::string& name);
   /// POST /networks/create: a new overlay network (swarm_networks.hpp); returns its id.
   std::string create_network(const nlohmann::json& request);
   /// DELETE /networks/NAME: refused (403) while a service uses it, as docker does.

@@ -23,6 +23,7 @@
 #include "engine_state.hpp"
 #include "hmac_sha256.hpp"
 #include "http_client.hpp"
+#include "object_routes.hpp"
 
 namespace fs = std::filesystem;
 namespace http = dockling::ch12::http;
@@ -305,11 +306,8 @@ std::optional<http::Response> SwarmMode::route(http::Request& request, const std
   static const std::regex object_path(R"(^/(services|nodes|tasks|networks)(?:/([^/]+))?(/[a-z]+)?$)");
   std::smatch match;
   std::unique_lock lock(mutex_);
-  // Networks outside a manager: none to list, none to find (this engine has no local ones).
-  if (path.rfind("/networks", 0) == 0 && method == "GET" && !manager_) {
-    if (path == "/networks") return json_response(200, json::array());
-    throw ApiError(404, fmt::format("network {} not found", path.substr(std::string("/networks/").size())));
-  }
+  // Outside a manager, the engine's own networks only: chapter 14 answers.
+  if (path.rfind("/networks", 0) == 0 && method == "GET" && !manager_) return std::nullopt;
   if (path == "/swarm" && method == "GET") return json_response(200, manager()->swarm_json());
   if (!std::regex_match(path, match, object_path)) return std::nullopt;
   std::string kind = match[1], name = match[2], action = match[3];
@@ -347,10 +345,20 @@ std::optional<http::Response> SwarmMode::route(http::Request& request, const std
     }
   }
   if (kind == "networks") {
-    if (name.empty() && method == "GET") return json_response(200, boss.networks(filters));
+    if (name.empty() && method == "GET") {
+      // The engine's own networks, then the swarm's, as dockerd lists them on a manager.
+      json list = json::array();
+      for (const json& local : ch14::local_networks())
+        if (network_passes(filters, local)) list.push_back(local);
+      for (json& network : boss.networks(filters)) list.push_back(std::move(network));
+      return json_response(200, list);
+    }
     if (name == "create" && method == "POST")
       return json_response(201, json{{"Id", boss.create_network(ch14::json_body(request))}, {"Warning", ""}});
-    if (!name.empty() && action.empty() && method == "GET") return json_response(200, boss.network(name));
+    if (!name.empty() && action.empty() && method == "GET") {
+      if (boss.has_network(name)) return json_response(200, boss.network(name));
+      return std::nullopt;  // bridge, host, none, or chapter 14's 404
+    }
     if (!name.empty() && action.empty() && method == "DELETE") {
       boss.remove_network(name);
       return ch14::empty_response(204);

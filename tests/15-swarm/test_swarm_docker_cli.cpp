@@ -193,6 +193,24 @@ TEST_F(SwarmDockerCli, NodeLsShowsThisNodeAsTheLeader) {
   EXPECT_EQ(info.out, "active true\n") << info;
 }
 
+TEST_F(SwarmDockerCli, NetworkLsShowsTheEnginesNetworksAndOnAManagerTheSwarmsBeside) {
+  const char* const format = "{{.Name}} {{.Driver}} {{.Scope}}";
+  const std::string local = "bridge bridge local\nhost host local\nnone null local\n";
+  EXPECT_EQ(docker({"network", "ls", "--format", format}).out, local);
+  init();
+  expect_ok({"network", "create", "-d", "overlay", "--subnet", "10.0.9.0/24", "appnet"});
+  EXPECT_EQ(docker({"network", "ls", "--format", format}).out, "appnet overlay swarm\n" + local);
+  EXPECT_EQ(docker({"network", "ls", "--filter", "driver=overlay", "--format", format}).out, "appnet overlay swarm\n");
+  EXPECT_EQ(docker({"network", "ls", "--filter", "scope=local", "--format", "{{.Name}}"}).out, "bridge\nhost\nnone\n");
+  // Each one, found by name, whichever side holds it.
+  EXPECT_EQ(docker({"network", "inspect", "--format", "{{.Name}} {{.Scope}}", "bridge", "appnet"}).out,
+            "bridge local\nappnet swarm\n");
+  testing::RunResult unknown = docker({"network", "inspect", "nosuchnet"});
+  EXPECT_NE(unknown.exit_code, 0);
+  EXPECT_NE(unknown.err.find("No such network: nosuchnet"), std::string::npos) << unknown;
+  expect_ok({"network", "rm", "appnet"});
+}
+
 TEST_F(SwarmDockerCli, ErrorsAreDockers) {
   testing::RunResult not_yet = docker({"service", "ls"});
   EXPECT_NE(not_yet.exit_code, 0);
