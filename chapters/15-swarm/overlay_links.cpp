@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 #include <netlink/errno.h>
+#include <netlink/route/addr.h>
 #include <netlink/route/link.h>
 #include <netlink/route/link/vxlan.h>
 #include <netlink/route/neighbour.h>
@@ -97,6 +98,18 @@ void ensure_overlay_links(int vni, const std::string& gateway_cidr, const std::s
   rtnl_link_set_flags(vxlan.get(), IFF_UP);
   check_nl(rtnl_link_add(sock.get(), vxlan.get(), NLM_F_CREATE | NLM_F_EXCL), "rtnl_link_add(vxlan)", links.vxlan);
   log::info("overlay: {} and {} (VXLAN id {}, from {})", links.bridge, links.vxlan, vni, local_address);
+}
+
+void set_bridge_own_address(int vni, const std::string& cidr, const std::string& mac) {
+  OverlayLinks links = overlay_links(vni);
+  NetlinkSocket sock;
+  int index = ch04::link_index(sock, links.bridge);
+  if (index == 0) throw Error(fmt::format("overlay: no link {}", links.bridge));
+  std::unique_ptr<rtnl_addr, void (*)(rtnl_addr*)> address(rtnl_addr_alloc(), rtnl_addr_put);
+  rtnl_addr_set_ifindex(address.get(), index);
+  rtnl_addr_set_local(address.get(), ch04::parse_nl_address(cidr).get());
+  check_nl(rtnl_addr_add(sock.get(), address.get(), NLM_F_CREATE | NLM_F_REPLACE), "rtnl_addr_add", links.bridge);
+  ch04::set_link_mac(sock, links.bridge, mac);
 }
 
 void add_overlay_peer(int vni, const OverlayPeer& peer) {

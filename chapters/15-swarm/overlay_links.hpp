@@ -41,6 +41,12 @@ struct OverlayPeer {
 /// @throws Error naming the link and the call that failed.
 void ensure_overlay_links(int vni, const std::string& gateway_cidr, const std::string& local_address);
 
+/// Gives the network's bridge a second address of its own, `cidr` (beside the gateway), and
+/// the MAC `mac`: what the routing mesh forwards from, and what other hosts send the replies to
+/// (they know this host's address as a peer). Again with the same values is no error.
+/// @throws Error naming the bridge.
+void set_bridge_own_address(int vni, const std::string& cidr, const std::string& mac);
+
 /// Writes the forwarding and neighbour entries of `peer` on the network's VXLAN link
 /// (replacing older ones for its MAC and its IP). @throws Error naming the peer.
 void add_overlay_peer(int vni, const OverlayPeer& peer);

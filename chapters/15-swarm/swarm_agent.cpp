@@ -5,9 +5,12 @@
 
 #include <fmt/format.h>
 
+#include "address.hpp"
+#include "dockling/fs.hpp"
 #include "dockling/log.hpp"
 #include "http_client.hpp"
 #include "json_text.hpp"
+#include "routing_mesh.hpp"
 
 using nlohmann::json;
 
@@ -386,11 +389,12 @@ SwarmAgent::Network& SwarmAgent::plumb(const std::string& name, const std::strin
   ensure_overlay_links(vni, gateway + prefix, node_addr_);
   dns_.serve(gateway, {});
   Network& network = networks_[name];
-  network = Network{id, vni, subnet, gateway, {}};
+  network = Network{id, vni, subnet, gateway, {}, "", ""};
   return network;
 }
 
 void SwarmAgent::unplumb(const Network& network) {
+  if (!network.mesh.empty()) remove_mesh();
   dns_.forget(network.gateway);
   remove_overlay_links(network.vni);
 }
@@ -424,10 +428,32 @@ void SwarmAgent::sync_networks(const json& networks) {
       const json named = entry.value("Names", json::object());
       for (const auto& [name, addresses] : named.items()) names[name] = addresses.get<std::vector<std::string>>();
       dns_.serve(network.gateway, std::move(names));
+      if (entry.value("Ingress", false)) sync_mesh(network, entry);
     } catch (const std::exception& e) {
       log::error("swarm agent: network {}: {}", entry.value("Name", ""), e.what());
     }
   }
+}
+
+void SwarmAgent::sync_mesh(Network& network, const json& entry) {
+  std::string own = entry.value("Addr", "");
+  auto address = ch04::Ipv4::parse(own);
+  if (!address) throw Error(fmt::format("network {}: no address of this host on it", entry.value("Name", "")));
+  if (network.own_address != own) {
+    set_bridge_own_address(network.vni, own + network.subnet.substr(network.subnet.find('/')),
+                           ch04::mac_address_for(*address));
+    write_file("/proc/sys/net/ipv4/ip_forward", "1\n");  // the host routes published ports into the bridge
+    network.own_address = own;
+  }
+  std::vector<MeshPort> ports;
+  for (const auto& port : entry.value("Ports", json::array()))
+    ports.push_back({port.value("Protocol", "tcp"), port.value("PublishedPort", 0), port.value("TargetPort", 0),
+                     port.value("Backends", std::vector<std::string>{})});
+  std::string table = mesh_table(overlay_links(network.vni).bridge, network.subnet, own, ports);
+  if (table == network.mesh) return;
+  apply_mesh(table);
+  network.mesh = table;
+  log::info("routing mesh: {} published port(s)", ports.size());
 }
 
 void SwarmAgent::attach(const json& task, json& body) {

@@ -64,6 +64,8 @@ class SwarmAgent {
     std::string subnet;   ///< "10.0.1.0/24"
     std::string gateway;  ///< "10.0.1.1": the bridge's address here, and the names server's
     std::set<OverlayPeer> peers;  ///< the tasks on other hosts, as the VXLAN link knows them
+    std::string own_address;      ///< ingress: this host's address on it, once given to the bridge
+    std::string mesh;             ///< ingress: the routing mesh's table as last applied
   };
   /// Makes the links and the names server of the network `name` on this host (once); call
   /// with mutex_ held.
@@ -74,6 +76,9 @@ class SwarmAgent {
   /// The networks as the manager sees them (its session's "Networks"): links, peers, names;
   /// a network that is no longer listed is unplumbed. Call without mutex_ held.
   void sync_networks(const nlohmann::json& networks);
+  /// The ingress network's part (routing_mesh.hpp): this host's own address on the bridge, and
+  /// the published ports' table, from the session's entry for it. Call with mutex_ held.
+  void sync_mesh(Network& network, const nlohmann::json& entry);
   /// The create request's network fields for `task`'s first network attachment, plumbed.
   void attach(const nlohmann::json& task, nlohmann::json& body);
   /// What the agent knows of one task's container.

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cmath>
 #include <ctime>
+#include <sstream>
 
 #include <fmt/format.h>
 
@@ -579,8 +580,58 @@ Json service_spec(const CreateOptions& options) {
   }
   Json update = update_config(nullptr, options);
   if (!update.is_null()) spec["UpdateConfig"] = update;
-  spec["EndpointSpec"] = Json{{"Mode", "vip"}};
+  Json endpoint = Json{{"Mode", "vip"}};
+  for (const auto& value : options.publish) endpoint["Ports"].push_back(published_port(value));
+  spec["EndpointSpec"] = endpoint;
   return spec;
+}
+
+Json published_port(const std::string& value) {
+  auto bad = [&](const std::string& why) -> Error {
+    return Error(fmt::format("invalid argument \"{}\" for \"-p, --publish\" flag: {}", value, why), 125);
+  };
+  auto port_number = [&](const std::string& text) {
+    if (text.empty() || text.size() > 5 || text.find_first_not_of("0123456789") != std::string::npos)
+      throw bad(fmt::format("invalid port \"{}\"", text));
+    int port = std::stoi(text);
+    if (port < 1 || port > 65535) throw bad(fmt::format("invalid port \"{}\"", text));
+    return port;
+  };
+  Json port = Json::object();
+  std::string protocol = "tcp", mode = "ingress";
+  int target = 0, published = 0;
+  if (value.find('=') != std::string::npos) {  // the long form: published=8080,target=80,protocol=udp,mode=ingress
+    std::istringstream fields(value);
+    for (std::string field; std::getline(fields, field, ',');) {
+      auto equals = field.find('=');
+      std::string key = field.substr(0, equals), text = equals == std::string::npos ? "" : field.substr(equals + 1);
+      if (key == "published") published = port_number(text);
+      else if (key == "target") target = port_number(text);
+      else if (key == "protocol") protocol = text;
+      else if (key == "mode") mode = text;
+      else throw bad(fmt::format("invalid field key {}", key));
+    }
+    if (target == 0) throw bad("missing mandatory field \"target\"");
+  } else {  // [PUBLISHED:]TARGET[/PROTOCOL]
+    std::string ports = value;
+    if (auto slash = ports.find('/'); slash != std::string::npos) {
+      protocol = ports.substr(slash + 1);
+      ports = ports.substr(0, slash);
+    }
+    auto colon = ports.find(':');
+    if (colon != std::string::npos) {
+      published = port_number(ports.substr(0, colon));
+      ports = ports.substr(colon + 1);
+    }
+    target = port_number(ports);
+  }
+  if (protocol != "tcp" && protocol != "udp" && protocol != "sctp") throw bad(fmt::format("invalid protocol \"{}\"", protocol));
+  if (mode != "ingress" && mode != "host") throw bad(fmt::format("invalid publish mode value ({}). Must be either ingress or host", mode));
+  port["Protocol"] = protocol;
+  port["TargetPort"] = target;
+  if (published != 0) port["PublishedPort"] = published;  // Go's omitempty: 0 is left out
+  port["PublishMode"] = mode;
+  return port;
 }
 
 // ---- progress

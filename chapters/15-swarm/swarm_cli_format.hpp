@@ -120,6 +120,7 @@ struct CreateOptions {
   std::vector<std::string> env;           ///< `-e`: KEY=VALUE each
   std::vector<std::string> constraints;   ///< `--constraint`: node.hostname==host2, ...
   std::vector<std::string> networks;      ///< `--network`: an overlay network's name or id each
+  std::vector<std::string> publish;       ///< `-p`: "8080:80", "8080:80/udp", "80" or "published=8080,target=80"
   std::optional<std::string> restart_condition,  ///< `--restart-condition`: "none", "on-failure" or "any"
       restart_delay;                             ///< `--restart-delay`: a Go duration ("5s")
   std::optional<std::string> limit_memory,  ///< `--limit-memory`: a size ("64m")
@@ -132,6 +133,10 @@ struct CreateOptions {
       update_failure_action,                ///< `--update-failure-action`: "pause", "continue" or "rollback"
       update_monitor;                       ///< `--update-monitor`: how long a new task must run to count as up
 };
+/// The EndpointSpec port of a `--publish` value, as docker's CLI sends it: {"Protocol",
+/// "TargetPort", "PublishedPort" (left out: the manager picks one), "PublishMode": "ingress"}.
+/// @throws Error (exit 125) naming the value when it is not a port mapping.
+Json published_port(const std::string& value);
 /// The spec docker's CLI posts to /services/create for `options` (keys in its order).
 /// @throws Error for a bad value (mode, duration, size).
 Json service_spec(const CreateOptions& options);

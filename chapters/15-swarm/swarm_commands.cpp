@@ -801,6 +801,14 @@ std::string pretty_service(const Json& service) {
   }
   const Json endpoint_spec = spec.value("EndpointSpec", Json::object());
   if (endpoint_spec.contains("Mode")) out += "Endpoint Mode:\t" + str(endpoint_spec, "Mode") + "\n";
+  const Json ports = service.contains("Endpoint") ? service["Endpoint"].value("Ports", Json::array()) : Json::array();
+  if (!ports.empty()) {
+    out += "Ports:\n";
+    for (const auto& port : ports)
+      out += fmt::format(" PublishedPort = {}\n  Protocol = {}\n  TargetPort = {}\n  PublishMode = {}\n",
+                         port.value("PublishedPort", 0), str(port, "Protocol"), port.value("TargetPort", 0),
+                         str(port, "PublishMode"));
+  }
   return out;
 }
 
@@ -1067,6 +1075,7 @@ void add_swarm_commands(CLI::App& app, SwarmCommands& c) {
   c.create->add_option("-e,--env", o.env, "Set environment variables")->allow_extra_args(false);
   c.create->add_option("--constraint", o.constraints, "Placement constraints")->allow_extra_args(false);
   c.create->add_option("--network", o.networks, "Network attachments")->allow_extra_args(false);
+  c.create->add_option("-p,--publish", o.publish, "Publish a port as a node port")->allow_extra_args(false);
   c.create->add_option("--restart-condition", o.restart_condition, "Restart when condition is met (none, on-failure, any)");
   c.create->add_option("--restart-delay", o.restart_delay, "Delay between restart attempts (ns|us|ms|s|m|h)");
   c.create->add_option("--limit-memory", o.limit_memory, "Limit Memory");

@@ -237,7 +237,8 @@ NodeCredentials SwarmManager::create(const fs::path& dir, const NodeDescription&
                     {"TaskDefaults", json::object()},
                     {"EncryptionConfig", {{"AutoLockManagers", false}}}}},
                   {"_Rotation", {{"worker", 0}, {"manager", 0}}}};
-  manager.store_.apply({{"cluster", "cluster", cluster}});
+  std::string ingress = new_id();
+  manager.store_.apply({{"cluster", "cluster", cluster}, {"network", ingress, ingress_network(ingress, ch10::rfc3339_now())}});
   for (const char* role : {"worker", "manager"}) manager.rotate_token(role);  // writes the hashes
   NodeCredentials self_credentials = manager.join(manager.join_token("manager"), self);
   return self_credentials;
@@ -338,7 +339,7 @@ void SwarmManager::reconcile_services(std::vector<StoreChange>& changes) {
   std::string timestamp = ch10::rfc3339_now();
   // An update whose service was removed is over.
   std::erase_if(rollouts_, [&](const auto& rollout) { return store_.find("service", rollout.first) == nullptr; });
-  std::map<std::string, std::set<std::string>> held = held_addresses(store_.all("task"));
+  std::map<std::string, std::set<std::string>> held = held_addresses(store_.all("task"), store_.all("node"));
   for (const auto& [service_id, service] : store_.all("service")) {
     ServiceInfo info = service_info(service);
     std::vector<const json*>& mine = tasks_of[service_id];
@@ -391,7 +392,8 @@ void SwarmManager::reconcile_services(std::vector<StoreChange>& changes) {
                    {"_SpecVersion", spec_of.value("_SpecVersion", 1)}};
       if (!node.empty()) task["NodeID"] = node;
       try {
-        json attachments = attach_networks(spec_of["Spec"]["TaskTemplate"], store_.all("network"), held);
+        json attachments =
+            attach_networks(spec_of["Spec"]["TaskTemplate"], store_.all("network"), held, publishes_ports(spec_of));
         if (!attachments.empty()) task["NetworksAttachments"] = attachments;
       } catch (const Error& e) {
         log::error("swarm: service {}: no new task: {}", text_at(spec_of, "/Spec/Name"), e.what());
@@ -689,8 +691,8 @@ std::string SwarmManager::create_service(const json& spec) {
                                       "service {} already exists",
                                       name));
   std::string id = new_id();
-  json service = {{"ID", id}, {"Spec", with_network_ids(normalized(spec))}, {"Endpoint", {{"Spec", json::object()}}},
-                  {"_SpecVersion", 1}};
+  json stored = with_network_ids(normalized(spec));
+  json service = {{"ID", id}, {"Spec", stored}, {"Endpoint", endpoint_of(stored, id)}, {"_SpecVersion", 1}};
   apply({{"service", id, service}});
   return id;
 }
@@ -706,7 +708,27 @@ void SwarmManager::update_service(const std::string& name, std::uint64_t version
     if (next["Name"] != service["Spec"]["Name"])
       throw ApiError(400, "rpc error: code = Unimplemented desc = renaming services is not supported");
   }
-  apply({{"service", service["ID"], updated_service(service, next, ch10::rfc3339_now())}});
+  json updated = updated_service(service, next, ch10::rfc3339_now());
+  updated["Endpoint"] = endpoint_of(updated["Spec"], service["ID"]);
+  // Published ports or none: the tasks join the ingress network or leave it, so they are new.
+  if (!rollback && publishes_ports(updated) != publishes_ports(service) &&
+      updated.value("_SpecVersion", 1) == service.value("_SpecVersion", 1))
+    updated["_SpecVersion"] = service.value("_SpecVersion", 1) + 1;
+  apply({{"service", service["ID"], updated}});
+}
+
+json SwarmManager::endpoint_of(const json& spec, const std::string& service_id) {
+  json endpoint = service_endpoint(spec, store_.all("service"), service_id);
+  if (endpoint.contains("Ports")) {
+    json::json_pointer networks("/TaskTemplate/Networks");
+    // A container here has one interface: the ingress network's, for a service that publishes.
+    if (spec.contains(networks) && spec[networks].is_array() && !spec[networks].empty())
+      throw ApiError(400, "rpc error: code = InvalidArgument desc = a service on a network of its own cannot publish "
+                          "ports here yet: a task has one network, and publishing puts it on the ingress network");
+    if (ingress_id(store_.all("network")).empty())
+      throw ApiError(400, "rpc error: code = FailedPrecondition desc = no ingress network: ports cannot be published");
+  }
+  return endpoint;
 }
 
 void SwarmManager::remove_service(const std::string& name) {
@@ -775,11 +797,16 @@ void SwarmManager::remove_network(const std::string& name) {
   const json* network = find_network(store_.all("network"), name);
   if (network == nullptr) throw ApiError(404, fmt::format("network {} not found", name));
   std::string id = network->value("Id", "");
-  for (const auto& [service_id, service] : store_.all("service"))
+  for (const auto& [service_id, service] : store_.all("service")) {
+    if (network->value("Ingress", false) && publishes_ports(service))
+      throw ApiError(403, fmt::format("rpc error: code = FailedPrecondition desc = ingress network cannot be removed "
+                                      "because service {} depends on it",
+                                      service_id));
     for (const auto& attachment : field<json>(service, json::json_pointer("/Spec/TaskTemplate/Networks"), json::array()))
       if (attachment.value("Target", "") == id)
         throw ApiError(403, fmt::format("rpc error: code = FailedPrecondition desc = network {} is in use by service {}",
                                         id, service_id));
+  }
   apply({{"network", id, nullptr}});
 }
 
@@ -871,6 +898,11 @@ NodeCredentials SwarmManager::join(const std::string& token, const NodeDescripti
                {"Status", {{"State", "ready"}, {"Addr", description.addr}}},
                {"_SecretHash", secret_hash(credentials.secret)},
                {"_ListenAddr", description.listen_addr}};
+  // Its own address on the ingress network: what it forwards published ports from.
+  if (std::string ingress = ingress_id(store_.all("network")); !ingress.empty()) {
+    std::set<std::string> taken = held_addresses(store_.all("task"), store_.all("node"))[ingress];
+    node["_Ingress"] = {{"Network", ingress}, {"Addr", take_address(store_.all("network").at(ingress), taken)}};
+  }
   if (role == "manager")
     node["ManagerStatus"] = {{"Leader", true}, {"Reachability", "reachable"}, {"Addr", description.listen_addr}};
   last_seen_[credentials.node_id] = Clock::now();

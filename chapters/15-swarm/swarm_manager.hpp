@@ -150,6 +150,9 @@ class SwarmManager {
   /// `spec` with each TaskTemplate.Networks Target (a network's name, id or id prefix) as the
   /// network's id. @throws ApiError 404 naming a network there is none of.
   nlohmann::json with_network_ids(nlohmann::json spec);
+  /// The Endpoint of service `service_id` for `spec` (service_endpoint), refused when it
+  /// publishes ports on a service with a network of its own. @throws ApiError 400.
+  nlohmann::json endpoint_of(const nlohmann::json& spec, const std::string& service_id);
   const nlohmann::json* authenticate(const std::string& node_id, const std::string& secret);
   std::vector<NodeInfo> node_infos();
   std::string token_secret(const std::string& role);

@@ -105,6 +105,68 @@ json new_overlay_network(const json& request, const Objects& networks, const std
           {"Labels", labels}};
 }
 
+json ingress_network(const std::string& id, const std::string& created) {
+  json request = {{"Name", "ingress"}, {"Driver", "overlay"}, {"IPAM", {{"Config", json::array({json{{"Subnet", kIngressSubnet}}})}}}};
+  json network = new_overlay_network(request, {}, id, created);
+  network["Ingress"] = true;
+  network["Options"][kVniOption] = std::to_string(kIngressVni);
+  return network;
+}
+
+std::string ingress_id(const Objects& networks) {
+  for (const auto& [id, network] : networks)
+    if (network.value("Ingress", false)) return id;
+  return "";
+}
+
+bool publishes_ports(const json& service) {
+  json::json_pointer ports("/Endpoint/Ports");
+  return service.contains(ports) && service[ports].is_array() && !service[ports].empty();
+}
+
+json service_endpoint(const json& spec, const Objects& services, const std::string& service_id) {
+  auto invalid = [](const std::string& what) { throw ApiError(400, "rpc error: code = InvalidArgument desc = " + what); };
+  json endpoint_spec = spec.value("EndpointSpec", json::object());
+  json endpoint = {{"Spec", endpoint_spec}};
+  const json asked = endpoint_spec.value("Ports", json::array());
+  if (!asked.is_array() || asked.empty()) return endpoint;
+  // protocol/port → the service that publishes it.
+  std::map<std::string, std::string> taken;
+  for (const auto& [id, service] : services) {
+    if (id == service_id || !publishes_ports(service)) continue;
+    for (const auto& port : service["Endpoint"]["Ports"])
+      taken[fmt::format("{}/{}", port.value("Protocol", "tcp"), port.value("PublishedPort", 0))] =
+          fmt::format("'{}' ({})", text_at(service, "/Spec/Name"), id);
+  }
+  json ports = json::array();
+  for (const auto& wanted : asked) {
+    std::string protocol = wanted.value("Protocol", "tcp");
+    if (protocol.empty()) protocol = "tcp";
+    if (protocol != "tcp" && protocol != "udp") invalid(fmt::format("unsupported protocol {}: tcp or udp", protocol));
+    std::string mode = wanted.value("PublishMode", "ingress");
+    if (mode == "host")
+      invalid("dockling publishes ports through the routing mesh only (mode=ingress), not on the task's host (mode=host)");
+    std::int64_t target = wanted.value("TargetPort", std::int64_t{0});
+    std::int64_t published = wanted.value("PublishedPort", std::int64_t{0});
+    if (target < 1 || target > 65535) invalid(fmt::format("invalid target port {}", target));
+    if (published < 0 || published > 65535) invalid(fmt::format("invalid published port {}", published));
+    if (published == 0) {  // swarmkit's dynamic range
+      for (published = 30000; published <= 32767 && taken.count(fmt::format("{}/{}", protocol, published)); ++published) {
+      }
+      if (published > 32767) invalid("no free port left in 30000-32767 to publish");
+    }
+    std::string key = fmt::format("{}/{}", protocol, published);
+    if (auto other = taken.find(key); other != taken.end())
+      invalid(other->second == "self" ? fmt::format("duplicate published port {}", key)
+                                      : fmt::format("port '{}' is already in use by service {} as an ingress port",
+                                                    published, other->second));
+    taken[key] = "self";
+    ports.push_back({{"Protocol", protocol}, {"TargetPort", target}, {"PublishedPort", published}, {"PublishMode", "ingress"}});
+  }
+  endpoint["Ports"] = ports;
+  return endpoint;
+}
+
 const json* find_network(const Objects& networks, const std::string& name) {
   if (auto found = networks.find(name); found != networks.end()) return &found->second;
   for (const auto& [id, network] : networks)
@@ -123,8 +185,10 @@ int network_vni(const json& network) {
   return text.empty() ? 0 : std::stoi(text);
 }
 
-std::map<std::string, std::set<std::string>> held_addresses(const Objects& tasks) {
+std::map<std::string, std::set<std::string>> held_addresses(const Objects& tasks, const Objects& nodes) {
   std::map<std::string, std::set<std::string>> held;
+  for (const auto& [id, node] : nodes)
+    if (!text_at(node, "/_Ingress/Addr").empty()) held[text_at(node, "/_Ingress/Network")].insert(text_at(node, "/_Ingress/Addr"));
   for (const auto& [id, task] : tasks) {
     if (!may_run(task) || !task.contains("NetworksAttachments")) continue;
     for (const auto& attachment : task["NetworksAttachments"])
@@ -136,21 +200,25 @@ std::map<std::string, std::set<std::string>> held_addresses(const Objects& tasks
   return held;
 }
 
+std::string take_address(const json& network, std::set<std::string>& taken) {
+  ch04::Subnet subnet = subnet_of(network);
+  for (std::uint32_t n = 2; n + 1 < subnet.size(); ++n)
+    if (taken.insert(subnet.host(n).str()).second) return subnet.host(n).str();
+  throw Error(fmt::format("network {}: no free address left in {}", network.value("Name", ""), subnet.str()));
+}
+
 json attach_networks(const json& task_template, const Objects& networks,
-                     std::map<std::string, std::set<std::string>>& held) {
+                     std::map<std::string, std::set<std::string>>& held, bool ingress) {
   json attachments = json::array();
-  if (!task_template.contains("Networks") || !task_template["Networks"].is_array()) return attachments;
-  for (const auto& wanted : task_template["Networks"]) {
-    std::string target = wanted.value("Target", "");
+  std::vector<std::string> targets;
+  if (ingress) targets.push_back(ingress_id(networks));
+  if (task_template.contains("Networks") && task_template["Networks"].is_array())
+    for (const auto& wanted : task_template["Networks"]) targets.push_back(wanted.value("Target", ""));
+  for (const auto& target : targets) {
     auto network = networks.find(target);
-    if (network == networks.end()) throw Error(fmt::format("network {} not found", target));
+    if (network == networks.end()) throw Error(fmt::format("network {} not found", target.empty() ? "ingress" : target));
     ch04::Subnet subnet = subnet_of(network->second);
-    std::set<std::string>& taken = held[target];
-    std::string address;
-    for (std::uint32_t n = 2; n + 1 < subnet.size() && address.empty(); ++n)
-      if (!taken.count(subnet.host(n).str())) address = subnet.host(n).str();
-    if (address.empty()) throw Error(fmt::format("network {}: no free address left in {}", network->second.value("Name", ""), subnet.str()));
-    taken.insert(address);
+    std::string address = take_address(network->second, held[target]);
     attachments.push_back({{"Network",
                             {{"ID", target},
                              {"Spec", {{"Name", network->second.value("Name", "")}, {"DriverConfiguration", {{"Name", "overlay"}}}, {"Scope", "swarm"}}},
@@ -163,18 +231,35 @@ json attach_networks(const json& task_template, const Objects& networks,
 
 json node_networks(const std::string& node_id, const Objects& networks, const Objects& tasks, const Objects& services,
                    const Objects& nodes) {
-  // The networks this node's tasks are on.
+  // The networks this node's tasks are on; the ingress network on every node while a service
+  // publishes ports (a node with none of its tasks forwards its published ports too).
   std::set<std::string> mine;
   for (const auto& [id, task] : tasks) {
     if (task.value("NodeID", "") != node_id || !may_run(task) || !task.contains("NetworksAttachments")) continue;
     for (const auto& attachment : task["NetworksAttachments"]) mine.insert(text_at(attachment, "/Network/ID"));
   }
+  std::string ingress = ingress_id(networks);
+  bool meshed = std::any_of(services.begin(), services.end(), [](const auto& entry) { return publishes_ports(entry.second); });
+  auto self = nodes.find(node_id);
+  if (meshed && !ingress.empty() && self != nodes.end() && !text_at(self->second, "/_Ingress/Addr").empty())
+    mine.insert(ingress);
+  else
+    mine.erase(ingress);
   json list = json::array();
   for (const auto& network_id : mine) {
     auto network = networks.find(network_id);
     if (network == networks.end()) continue;
+    bool is_ingress = network_id == ingress;
     json peers = json::array();
     json names = json::object();
+    std::map<std::string, json> backends;  // service id → its running tasks' addresses here
+    if (is_ingress)  // the other nodes' own addresses: replies to what they forwarded go back to them
+      for (const auto& [id, node] : nodes) {
+        std::string addr = text_at(node, "/_Ingress/Addr");
+        auto address = ch04::Ipv4::parse(addr);
+        if (id == node_id || !address || text_at(node, "/Status/State") != "ready") continue;
+        peers.push_back({{"IP", addr}, {"MAC", ch04::mac_address_for(*address)}, {"Node", text_at(node, "/Status/Addr")}});
+      }
     for (const auto& [id, task] : tasks) {
       if (!may_run(task) || !task.contains("NetworksAttachments")) continue;
       for (const auto& attachment : task["NetworksAttachments"]) {
@@ -193,6 +278,10 @@ json node_networks(const std::string& node_id, const Objects& networks, const Ob
         auto service = services.find(task.value("ServiceID", ""));
         if (service != services.end() && text_at(task, "/Status/State") == "running" &&
             task.value("DesiredState", "") == "running") {
+          if (is_ingress) {
+            backends[service->first].push_back(ip);
+            continue;
+          }
           std::string name = text_at(service->second, "/Spec/Name");
           names[name].push_back(ip);
           names["tasks." + name].push_back(ip);
@@ -207,13 +296,34 @@ json node_networks(const std::string& node_id, const Objects& networks, const Ob
     std::sort(peers.begin(), peers.end(), by_address);
     for (auto& [name, addresses] : names.items()) std::sort(addresses.begin(), addresses.end(), by_address);
     ch04::Subnet subnet = subnet_of(network->second);
-    list.push_back({{"ID", network_id},
-                    {"Name", network->second.value("Name", "")},
-                    {"VNI", network_vni(network->second)},
-                    {"Subnet", subnet.str()},
-                    {"Gateway", subnet.gateway().str()},
-                    {"Peers", peers},
-                    {"Names", names}});
+    json entry = {{"ID", network_id},
+                  {"Name", network->second.value("Name", "")},
+                  {"VNI", network_vni(network->second)},
+                  {"Subnet", subnet.str()},
+                  {"Gateway", subnet.gateway().str()},
+                  {"Peers", peers},
+                  {"Names", names}};
+    if (is_ingress) {
+      json ports = json::array();
+      for (const auto& [service_id, service] : services) {
+        if (!publishes_ports(service)) continue;
+        json addresses = backends[service_id];
+        if (addresses.is_null()) addresses = json::array();
+        std::sort(addresses.begin(), addresses.end(), by_address);
+        for (const auto& port : service["Endpoint"]["Ports"])
+          ports.push_back({{"Protocol", port.value("Protocol", "tcp")},
+                           {"PublishedPort", port.value("PublishedPort", 0)},
+                           {"TargetPort", port.value("TargetPort", 0)},
+                           {"Backends", addresses}});
+      }
+      std::sort(ports.begin(), ports.end(), [](const json& a, const json& b) {
+        return a.value("PublishedPort", 0) < b.value("PublishedPort", 0);
+      });
+      entry["Ingress"] = true;
+      entry["Addr"] = text_at(self->second, "/_Ingress/Addr");
+      entry["Ports"] = ports;
+    }
+    list.push_back(entry);
   }
   return list;
 }

@@ -199,8 +199,13 @@ TEST_F(SwarmDockerCli, NetworkLsShowsTheEnginesNetworksAndOnAManagerTheSwarmsBes
   EXPECT_EQ(docker({"network", "ls", "--format", format}).out, local);
   init();
   expect_ok({"network", "create", "-d", "overlay", "--subnet", "10.0.9.0/24", "appnet"});
-  EXPECT_EQ(docker({"network", "ls", "--format", format}).out, "appnet overlay swarm\n" + local);
-  EXPECT_EQ(docker({"network", "ls", "--filter", "driver=overlay", "--format", format}).out, "appnet overlay swarm\n");
+  // The ingress network comes with the swarm, as docker's: the routing mesh is on it.
+  EXPECT_EQ(docker({"network", "ls", "--format", format}).out,
+            "appnet overlay swarm\nbridge bridge local\nhost host local\ningress overlay swarm\nnone null local\n");
+  EXPECT_EQ(docker({"network", "ls", "--filter", "driver=overlay", "--format", format}).out,
+            "appnet overlay swarm\ningress overlay swarm\n");
+  EXPECT_EQ(docker({"network", "inspect", "--format", "{{.Ingress}} {{range .IPAM.Config}}{{.Subnet}}{{end}}", "ingress"}).out,
+            "true 10.0.0.0/24\n");
   EXPECT_EQ(docker({"network", "ls", "--filter", "scope=local", "--format", "{{.Name}}"}).out, "bridge\nhost\nnone\n");
   // Each one, found by name, whichever side holds it.
   EXPECT_EQ(docker({"network", "inspect", "--format", "{{.Name}} {{.Scope}}", "bridge", "appnet"}).out,

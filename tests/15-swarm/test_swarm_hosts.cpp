@@ -80,6 +80,46 @@ class SwarmHosts : public ::testing::Test {
   }
   bool replicas_ok(const std::string& want) { return replicas("logger") == want; }
 
+  /// What answers HTTP on `address`:8080, asked from host `from` ("" when nothing does).
+  std::string ask_port(int from, const std::string& address) {
+    RunResult answer = lab.exec(from, {"sh", "-c", "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | busybox nc -w 2 " + address + " 8080 | tail -n 1"});
+    return answer.out;
+  }
+
+  /// The routing mesh scenario, typed into `cli` on host1: two web replicas on host2 publish
+  /// port 8080, which answers on all three hosts (host1 and host3 run none), spread over
+  /// both; a second service is refused the port; once the service is gone, so is the port.
+  void expect_mesh_scenario(const std::function<RunResult(std::vector<std::string>)>& cli) {
+    RunResult web = cli({"service", "create", "-d", "--name", "web", "--replicas", "2", "-p", "8080:80", "--constraint",
+                         "node.hostname==host2", "busybox", "sh", "-c", kWeb});
+    ASSERT_EQ(web.exit_code, 0) << web;
+    EXPECT_EQ(cli({"service", "ls", "--format", "{{.Name}} {{.Ports}}"}).out, "web *:8080->80/tcp\n");
+    std::set<std::string> replicas;  // the web tasks' container ids on host2: their hostnames
+    ASSERT_TRUE(eventually([&] {
+      std::istringstream ids(swarm(2, {"ps", "-q"}).out);
+      replicas.clear();
+      for (std::string id; std::getline(ids, id);) replicas.insert("hello from " + id + "\n");
+      return replicas.size() == 2 && ask_port(3, lab.address(1)) != "";
+    }, 40s)) << cli({"service", "ps", "web"});
+    // Every host answers, the ones with no replica too; each connection goes to one replica.
+    std::map<std::string, int> seen;
+    for (int host : {1, 2, 3})
+      for (int i = 0; i < 5; ++i) seen[ask_port(3, lab.address(host))]++;
+    for (const auto& [answer, count] : seen) EXPECT_TRUE(replicas.count(answer)) << answer << " (" << count << " times)";
+    EXPECT_EQ(seen.size(), 2u) << "15 connections, all to one replica";
+    EXPECT_EQ(ask_port(1, lab.address(1)).empty(), false) << "a host asking its own address";
+
+    RunResult taken = cli({"service", "create", "-d", "--name", "other", "-p", "8080:81", "busybox", "sleep", "60"});
+    EXPECT_NE(taken.exit_code, 0);
+    EXPECT_NE(taken.err.find("port '8080' is already in use by service 'web'"), std::string::npos) << taken;
+
+    ASSERT_EQ(cli({"service", "rm", "web"}).exit_code, 0);
+    for (int host : {1, 2, 3})
+      EXPECT_TRUE(eventually([&] { return lab.exec(host, {"nft", "list", "table", "ip", "dockling_mesh"}).exit_code != 0; }))
+          << "host" << host << " keeps the routing mesh's table";
+    EXPECT_EQ(ask_port(3, lab.address(1)), "") << "no service, no port";
+  }
+
   /// The overlay network scenario, typed into `cli` on host1 (ours or docker's: the same
   /// commands): a web server on host2, a client on host3 that asks it by name over VXLAN, the
   /// network refused removal while in use, then removed.
@@ -88,7 +128,7 @@ class SwarmHosts : public ::testing::Test {
     ASSERT_EQ(made.exit_code, 0) << made;
     // Beside the engine's own networks, as dockerd lists them on a manager.
     EXPECT_EQ(cli({"network", "ls", "--format", "{{.Name}} {{.Driver}} {{.Scope}}"}).out,
-              "appnet overlay swarm\nbridge bridge local\nhost host local\nnone null local\n");
+              "appnet overlay swarm\nbridge bridge local\nhost host local\ningress overlay swarm\nnone null local\n");
     RunResult web = cli({"service", "create", "-d", "--name", "web", "--network", "appnet", "--constraint",
                          "node.hostname==host2", "busybox", "sh", "-c", kWeb});
     ASSERT_EQ(web.exit_code, 0) << web;
@@ -110,7 +150,7 @@ class SwarmHosts : public ::testing::Test {
     ASSERT_EQ(cli({"service", "rm", "web", "client"}).exit_code, 0);
     RunResult removed = cli({"network", "rm", "appnet"});
     EXPECT_EQ(removed.exit_code, 0) << removed;
-    EXPECT_EQ(cli({"network", "ls", "-q", "--filter", "scope=swarm"}).out, "");
+    EXPECT_EQ(cli({"network", "ls", "-q", "--filter", "name=appnet"}).out, "");
     // With its tasks gone, the hosts take its bridge and VXLAN link down.
     for (int host : {2, 3})
       EXPECT_TRUE(eventually([&] { return lab.exec(host, {"ip", "link", "show", "dlov4097"}).exit_code != 0; }))
@@ -295,6 +335,14 @@ TEST_F(SwarmHosts, AReplicaReachesAnotherHostsReplicaByServiceNameOverAnOverlayN
 
 TEST_F(SwarmHosts, TheDockerCliMakesAnOverlayNetworkWhoseTasksFindEachOther) {
   expect_overlay_scenario(docker_cli());
+}
+
+TEST_F(SwarmHosts, APublishedPortAnswersOnEveryHostAlsoOnesThatRunNoReplica) {
+  expect_mesh_scenario([&](std::vector<std::string> args) { return swarm(1, std::move(args)); });
+}
+
+TEST_F(SwarmHosts, TheDockerCliPublishesAPortThroughTheRoutingMesh) {
+  expect_mesh_scenario(docker_cli());
 }
 
 TEST_F(SwarmHosts, WhenTheWebServersHostDiesItsNameAnswersTheReplacementOnAnotherHost) {

@@ -264,6 +264,31 @@ TEST(SwarmOutput, FlagValuesAsDockerParsesThem) {
   EXPECT_EQ(ellipsis("abcdef", 4), "abc…");
 }
 
+TEST(SwarmOutput, PublishFlagsAsDockersCliSendsThem) {
+  EXPECT_EQ(published_port("8080:80").dump(), R"({"Protocol":"tcp","TargetPort":80,"PublishedPort":8080,"PublishMode":"ingress"})");
+  EXPECT_EQ(published_port("53:5353/udp").dump(), R"({"Protocol":"udp","TargetPort":5353,"PublishedPort":53,"PublishMode":"ingress"})");
+  EXPECT_EQ(published_port("80").dump(), R"({"Protocol":"tcp","TargetPort":80,"PublishMode":"ingress"})")
+      << "no published port: the manager picks one";
+  EXPECT_EQ(published_port("published=8080,target=80,protocol=udp").dump(),
+            R"({"Protocol":"udp","TargetPort":80,"PublishedPort":8080,"PublishMode":"ingress"})");
+  for (const char* bad : {"8080:", "web:80", "8080:80/icmp", "70000:80", "published=8080", "target=80,mode=bridge"}) {
+    try {
+      published_port(bad);
+      ADD_FAILURE() << bad << " was taken";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find(std::string("invalid argument \"") + bad + "\" for \"-p, --publish\" flag"),
+                std::string::npos)
+          << e.what();
+    }
+  }
+  CreateOptions options;
+  options.name = "web";
+  options.image = "busybox:latest";
+  options.publish = {"8080:80"};
+  EXPECT_EQ(service_spec(options)["EndpointSpec"].dump(),
+            R"({"Mode":"vip","Ports":[{"Protocol":"tcp","TargetPort":80,"PublishedPort":8080,"PublishMode":"ingress"}]})");
+}
+
 TEST(SwarmOutput, ProgressOfAConvergingService) {
   Json spec_service{{"ID", "s"}, {"Spec", {{"Mode", {{"Replicated", {{"Replicas", 2}}}}}}}};
   auto tasks_in = [](const std::string& state) {
