@@ -30,13 +30,17 @@ std::string mesh_table(const std::string& bridge, const std::string& subnet, con
   }}
   chain output {{
     type nat hook output priority -100; policy accept;
-    fib daddr type local ip daddr != 127.0.0.0/8 jump published
+    fib daddr type local jump published
   }}
   chain published {{
 {rules}  }}
   chain postrouting {{
     type nat hook postrouting priority srcnat; policy accept;
     oifname "{bridge}" ip saddr != {subnet} snat to {own}
+  }}
+  chain input {{
+    type filter hook input priority filter; policy accept;
+    iifname "{bridge}" ip daddr 127.0.0.0/8 ct state new drop
   }}
 }}
 )",

@@ -5,11 +5,13 @@
 /// Every host is on the ingress network (10.0.0.0/24, VXLAN id 4096) with an address of its
 /// own there, and keeps one nftables table, `table ip dockling_mesh`:
 ///
-///     prerouting, output: to a local address (not 127.0.0.0/8), by published port:
+///     prerouting, output: to a local address (127.0.0.1 too), by published port:
 ///       tcp dport 8080 dnat to numgen random mod 2 map { 0 : 10.0.0.3, 1 : 10.0.0.4 } : 80
 ///     postrouting: what goes into the ingress bridge from elsewhere leaves from this host's
 ///       own address there (snat to 10.0.0.2), so that the task's reply comes back here,
 ///       over VXLAN, to be translated back.
+///     input: no new connection from the bridge to 127.0.0.0/8 (the bridge's route_localnet,
+///       which lets 127.0.0.1:8080 through, would let tasks reach the host's loopback services).
 ///
 /// Each new connection goes to one running task, picked at random (docker's IPVS picks round
 /// robin); later packets of the connection follow it (conntrack). A port with no running task

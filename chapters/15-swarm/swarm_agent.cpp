@@ -443,6 +443,8 @@ void SwarmAgent::sync_mesh(Network& network, const json& entry) {
     set_bridge_own_address(network.vni, own + network.subnet.substr(network.subnet.find('/')),
                            ch04::mac_address_for(*address));
     write_file("/proc/sys/net/ipv4/ip_forward", "1\n");  // the host routes published ports into the bridge
+    // 127.0.0.1:8080 too: packets from and to 127.0.0.1 may cross the bridge (as chapter 04's).
+    write_file(fmt::format("/proc/sys/net/ipv4/conf/{}/route_localnet", overlay_links(network.vni).bridge), "1\n");
     network.own_address = own;
   }
   std::vector<MeshPort> ports;

@@ -586,6 +586,44 @@ Json service_spec(const CreateOptions& options) {
   return spec;
 }
 
+Json edited_ports(const Json& ports, const std::vector<std::string>& add, const std::vector<std::string>& remove) {
+  std::vector<Json> removed;
+  for (const auto& value : remove) removed.push_back(published_port(value));
+  auto goes = [&](const Json& port) {
+    return std::any_of(removed.begin(), removed.end(), [&](const Json& gone) {
+      return str(gone, "Protocol") == str(port, "Protocol") && num(gone, "TargetPort") == num(port, "TargetPort") &&
+             (num(gone, "PublishedPort") == 0 || num(gone, "PublishedPort") == num(port, "PublishedPort"));
+    });
+  };
+  std::vector<Json> kept;
+  if (ports.is_array())
+    for (const auto& port : ports)
+      if (!goes(port)) kept.push_back(port);
+  for (const auto& value : add) {
+    Json port = published_port(value);
+    if (std::find(kept.begin(), kept.end(), port) == kept.end()) kept.push_back(port);
+  }
+  // docker's CLI sorts them as the text "PUBLISHED:TARGET/PROTOCOL/MODE".
+  auto text = [](const Json& port) {
+    return fmt::format("{}:{}/{}/{}", num(port, "PublishedPort"), num(port, "TargetPort"), str(port, "Protocol"),
+                       str(port, "PublishMode"));
+  };
+  std::stable_sort(kept.begin(), kept.end(), [&](const Json& a, const Json& b) { return text(a) < text(b); });
+  Json list = Json::array();
+  for (auto& port : kept) list.push_back(std::move(port));
+  return list;
+}
+
+std::vector<std::string> edited_constraints(std::vector<std::string> constraints, const std::vector<std::string>& add,
+                                            const std::vector<std::string>& remove) {
+  constraints.insert(constraints.end(), add.begin(), add.end());
+  std::erase_if(constraints, [&](const std::string& constraint) {
+    return std::find(remove.begin(), remove.end(), constraint) != remove.end();
+  });
+  std::sort(constraints.begin(), constraints.end());
+  return constraints;
+}
+
 Json published_port(const std::string& value) {
   auto bad = [&](const std::string& why) -> Error {
     return Error(fmt::format("invalid argument \"{}\" for \"-p, --publish\" flag: {}", value, why), 125);

@@ -137,6 +137,15 @@ struct CreateOptions {
 /// "TargetPort", "PublishedPort" (left out: the manager picks one), "PublishMode": "ingress"}.
 /// @throws Error (exit 125) naming the value when it is not a port mapping.
 Json published_port(const std::string& value);
+/// `ports` (an EndpointSpec's) after `service update --publish-rm` (each removes the ports of
+/// its target port and protocol, and of its published port when it names one) and
+/// `--publish-add` (added unless there already), in the order docker's CLI sorts them.
+/// @throws Error (exit 125) for a value that is not a port mapping.
+Json edited_ports(const Json& ports, const std::vector<std::string>& add, const std::vector<std::string>& remove);
+/// `constraints` after `--constraint-add` and `--constraint-rm` (removed as written), sorted
+/// as docker's CLI sorts them.
+std::vector<std::string> edited_constraints(std::vector<std::string> constraints, const std::vector<std::string>& add,
+                                            const std::vector<std::string>& remove);
 /// The spec docker's CLI posts to /services/create for `options` (keys in its order).
 /// @throws Error for a bad value (mode, duration, size).
 Json service_spec(const CreateOptions& options);

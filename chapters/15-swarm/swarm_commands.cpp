@@ -651,19 +651,42 @@ int service_update(const Api& api, const SwarmCommands& c) {
     std::string image = pin_image(api, normalize_image(*c.image), warnings);
     spec["TaskTemplate"]["ContainerSpec"]["Image"] = image;
   }
-  if (!c.env_add.empty()) {
+  if (!c.env_add.empty() || !c.env_rm.empty()) {
     Json& container = spec["TaskTemplate"]["ContainerSpec"];
     std::map<std::string, std::string> env;
     auto key = [](const std::string& entry) { return entry.substr(0, entry.find('=')); };
     if (container.contains("Env"))
       for (const auto& entry : container["Env"]) env[key(entry.get<std::string>())] = entry.get<std::string>();
     for (const auto& entry : c.env_add) env[key(entry)] = entry;
+    for (const auto& name : c.env_rm) env.erase(key(name));
     Json list = Json::array();
     for (const auto& [name, entry] : env) list.push_back(entry);
     set_before(container, "Env", list,
                {"Dir", "User", "Groups", "Privileges", "Init", "StopSignal", "TTY", "OpenStdin", "ReadOnly", "Mounts",
                 "StopGracePeriod", "Healthcheck", "Hosts", "DNSConfig", "Secrets", "Configs", "Isolation", "Sysctls",
                 "CapabilityAdd", "CapabilityDrop", "Ulimits"});
+  }
+  if (!c.constraint_add.empty() || !c.constraint_rm.empty()) {
+    Json& placement = spec["TaskTemplate"]["Placement"];
+    if (!placement.is_object()) placement = Json::object();
+    std::vector<std::string> constraints;
+    if (placement.is_object() && placement.contains("Constraints"))
+      constraints = placement["Constraints"].get<std::vector<std::string>>();
+    constraints = edited_constraints(std::move(constraints), c.constraint_add, c.constraint_rm);
+    if (constraints.empty())
+      placement.erase("Constraints");
+    else
+      placement["Constraints"] = constraints;
+  }
+  if (!c.publish_add.empty() || !c.publish_rm.empty()) {
+    Json& endpoint = spec["EndpointSpec"];
+    Json ports = edited_ports(endpoint.is_object() ? endpoint.value("Ports", Json::array()) : Json::array(),
+                              c.publish_add, c.publish_rm);
+    if (!endpoint.is_object()) endpoint = Json{{"Mode", "vip"}};
+    if (ports.empty())
+      endpoint.erase("Ports");
+    else
+      endpoint["Ports"] = ports;
   }
   if (c.replicas) {
     if (!spec["Mode"].contains("Replicated"))
@@ -1123,6 +1146,11 @@ void add_swarm_commands(CLI::App& app, SwarmCommands& c) {
   c.update->add_flag("-q,--quiet", c.quiet, "Suppress progress output");
   c.update->add_option("--image", c.image, "Service image tag");
   c.update->add_option("--env-add", c.env_add, "Add or update an environment variable")->allow_extra_args(false);
+  c.update->add_option("--env-rm", c.env_rm, "Remove an environment variable")->allow_extra_args(false);
+  c.update->add_option("--constraint-add", c.constraint_add, "Add or update a placement constraint")->allow_extra_args(false);
+  c.update->add_option("--constraint-rm", c.constraint_rm, "Remove a constraint")->allow_extra_args(false);
+  c.update->add_option("--publish-add", c.publish_add, "Add or update a published port")->allow_extra_args(false);
+  c.update->add_option("--publish-rm", c.publish_rm, "Remove a published port by its target port")->allow_extra_args(false);
   c.update->add_option("--replicas", c.replicas, "Number of tasks");
   c.update->add_flag("--force", c.force_update, "Force update even if no changes require it");
   c.update->add_option("--update-parallelism", o.update_parallelism, "Maximum number of tasks updated simultaneously");

@@ -49,6 +49,11 @@ struct SwarmCommands {
   CreateOptions create_options;  ///< create's flags; update reads its `--update-*` ones too
   std::optional<std::string> image;       ///< update's `--image`
   std::vector<std::string> env_add;       ///< update's `--env-add`: KEY=VALUE each
+  std::vector<std::string> env_rm;        ///< update's `--env-rm`: KEY each
+  std::vector<std::string> constraint_add,  ///< update's `--constraint-add`
+      constraint_rm;                        ///< update's `--constraint-rm`: removed as written
+  std::vector<std::string> publish_add,  ///< update's `--publish-add`: as create's `-p`
+      publish_rm;                        ///< update's `--publish-rm`: by target port ("80", "8080:80/udp")
   std::optional<std::uint64_t> replicas;  ///< update's `--replicas`
   bool detach = false,        ///< `-d`: do not wait for the service to converge
       quiet = false,          ///< `-q`: ids (or the token) only; no progress for create, update, rollback

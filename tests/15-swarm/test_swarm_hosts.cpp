@@ -80,9 +80,10 @@ class SwarmHosts : public ::testing::Test {
   }
   bool replicas_ok(const std::string& want) { return replicas("logger") == want; }
 
-  /// What answers HTTP on `address`:8080, asked from host `from` ("" when nothing does).
-  std::string ask_port(int from, const std::string& address) {
-    RunResult answer = lab.exec(from, {"sh", "-c", "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | busybox nc -w 2 " + address + " 8080 | tail -n 1"});
+  /// What answers HTTP on `address`:`port`, asked from host `from` ("" when nothing does).
+  std::string ask_port(int from, const std::string& address, int port = 8080) {
+    RunResult answer = lab.exec(from, {"sh", "-c", "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | busybox nc -w 2 " + address + " " +
+                                                       std::to_string(port) + " | tail -n 1"});
     return answer.out;
   }
 
@@ -107,17 +108,26 @@ class SwarmHosts : public ::testing::Test {
       for (int i = 0; i < 5; ++i) seen[ask_port(3, lab.address(host))]++;
     for (const auto& [answer, count] : seen) EXPECT_TRUE(replicas.count(answer)) << answer << " (" << count << " times)";
     EXPECT_EQ(seen.size(), 2u) << "15 connections, all to one replica";
-    EXPECT_EQ(ask_port(1, lab.address(1)).empty(), false) << "a host asking its own address";
+    EXPECT_TRUE(replicas.count(ask_port(1, lab.address(1)))) << "a host asking its own address";
+    EXPECT_TRUE(replicas.count(ask_port(3, "127.0.0.1"))) << "a host asking localhost";
 
     RunResult taken = cli({"service", "create", "-d", "--name", "other", "-p", "8080:81", "busybox", "sleep", "60"});
     EXPECT_NE(taken.exit_code, 0);
     EXPECT_NE(taken.err.find("port '8080' is already in use by service 'web'"), std::string::npos) << taken;
+    // Moved to another port: the tasks stay, the hosts' rules follow.
+    RunResult moved = cli({"service", "update", "-d", "--publish-rm", "80", "--publish-add", "8081:80", "web"});
+    ASSERT_EQ(moved.exit_code, 0) << moved;
+    EXPECT_EQ(cli({"service", "ls", "--format", "{{.Name}} {{.Ports}}"}).out, "web *:8081->80/tcp\n");
+    EXPECT_TRUE(eventually([&] { return replicas.count(ask_port(3, lab.address(1), 8081)) == 1; }))
+        << cli({"service", "inspect", "web"});
+    EXPECT_EQ(ask_port(3, lab.address(1)), "") << "8080 is free again";
 
     ASSERT_EQ(cli({"service", "rm", "web"}).exit_code, 0);
     for (int host : {1, 2, 3})
       EXPECT_TRUE(eventually([&] { return lab.exec(host, {"nft", "list", "table", "ip", "dockling_mesh"}).exit_code != 0; }))
           << "host" << host << " keeps the routing mesh's table";
     EXPECT_EQ(ask_port(3, lab.address(1)), "") << "no service, no port";
+    EXPECT_EQ(ask_port(3, "127.0.0.1"), "");
   }
 
   /// The overlay network scenario, typed into `cli` on host1 (ours or docker's: the same

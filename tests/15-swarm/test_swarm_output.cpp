@@ -281,6 +281,18 @@ TEST(SwarmOutput, PublishFlagsAsDockersCliSendsThem) {
           << e.what();
     }
   }
+  // service update --publish-rm (by target port) and --publish-add, sorted as docker's CLI does.
+  Json ports = Json::array({published_port("8080:80"), published_port("53:53/udp"), published_port("9000:90")});
+  EXPECT_EQ(edited_ports(ports, {"7070:80"}, {"90"}).dump(),
+            Json::array({published_port("53:53/udp"), published_port("7070:80"), published_port("8080:80")}).dump());
+  EXPECT_EQ(edited_ports(ports, {"8080:80"}, {"80", "53/udp"}).dump(),
+            Json::array({published_port("8080:80"), published_port("9000:90")}).dump())
+      << "--publish-rm 80 removes 8080:80, --publish-add puts it back";
+  EXPECT_EQ(edited_ports(ports, {}, {"8081:80", "53"}).size(), 3u) << "another published port, another protocol";
+  EXPECT_EQ(edited_constraints({"node.role==worker", "node.hostname==host2"}, {"node.labels.zone==east"},
+                               {"node.hostname==host2"}),
+            (std::vector<std::string>{"node.labels.zone==east", "node.role==worker"}));
+
   CreateOptions options;
   options.name = "web";
   options.image = "busybox:latest";
